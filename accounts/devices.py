@@ -1,0 +1,59 @@
+"""Push targets registered by the apps."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from accounts.errors import DeviceNotFound
+from accounts.tables import Device
+from core import clock
+from core.actors import Actor
+from core.db import raw
+
+Platform = Literal["ios", "android", "wechat"]
+
+
+async def register_device(
+    *, actor: Actor, platform: Platform, token: str, app_version: str, locale: str
+) -> Device:
+    now = clock.now()
+    # One upsert: the same token registered twice, or by two apps at once, stays one row.
+    rows = await raw(
+        "INSERT INTO device (owner_kind, owner_id, platform, platform_token, token, app_version, "
+        "locale, created_at, last_seen_at) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}) "
+        "ON CONFLICT (platform_token) DO UPDATE SET owner_kind = excluded.owner_kind, "
+        "owner_id = excluded.owner_id, app_version = excluded.app_version, "
+        "locale = excluded.locale, last_seen_at = excluded.last_seen_at RETURNING id",
+        actor.kind,
+        actor.id,
+        platform,
+        f"{platform}:{token}",
+        token,
+        app_version,
+        locale,
+        now,
+        now,
+    )
+    return await Device.objects().where(Device.id == rows[0]["id"]).first()
+
+
+async def remove_device(*, actor: Actor, device_id: int) -> None:
+    deleted = (
+        await Device.delete()
+        .where(
+            (Device.id == device_id)
+            & (Device.owner_kind == actor.kind)
+            & (Device.owner_id == actor.id)
+        )
+        .returning(Device.id)
+    )
+    if not deleted:
+        raise DeviceNotFound()
+
+
+async def devices_of(*, actor: Actor) -> list[Device]:
+    return (
+        await Device.objects()
+        .where((Device.owner_kind == actor.kind) & (Device.owner_id == actor.id))
+        .order_by(Device.id)
+    )

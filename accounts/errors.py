@@ -1,0 +1,197 @@
+from typing import Any
+
+from core.errors import DomainError
+from core.i18n import Msg
+
+
+class InvalidToken(DomainError):
+    code = "auth.invalid_token"
+    status = 401
+    title = Msg(zh="身份凭证无效", en="Invalid credentials")
+    message = Msg(zh="访问令牌无效，请重新登录", en="The access token is not valid; sign in again")
+
+
+class TokenExpired(DomainError):
+    code = "auth.token_expired"
+    status = 401
+    title = Msg(zh="登录已过期", en="Token expired")
+    message = Msg(zh="访问令牌已过期，请刷新", en="The access token has expired; refresh it")
+
+
+class WrongAudience(DomainError):
+    code = "auth.wrong_audience"
+    status = 403
+    title = Msg(zh="无权访问", en="Wrong audience")
+    message = Msg(zh="该令牌不能用于此应用", en="This token is not valid for this app")
+
+
+class RoleNotAllowed(DomainError):
+    code = "auth.role_forbidden"
+    status = 403
+    title = Msg(zh="无权访问", en="Forbidden")
+    message = Msg(zh="您的角色无权执行此操作", en="Your role may not do this")
+
+
+class AuthRequired(DomainError):
+    code = "auth.required"
+    status = 401
+    title = Msg(zh="需要登录", en="Authentication required")
+    message = Msg(zh="请先登录", en="Send a Bearer access token")
+
+
+class InvalidCredentials(DomainError):
+    code = "auth.invalid_credentials"
+    status = 401
+    keeps_changes = True
+    title = Msg(zh="用户名或密码错误", en="Wrong username or password")
+
+
+class LoginLocked(DomainError):
+    code = "auth.locked"
+    status = 429
+    title = Msg(zh="登录失败次数过多", en="Too many failed sign-ins")
+    message = Msg(
+        zh="失败次数过多，请在 {retry_after} 秒后重试",
+        en="Too many failed attempts; try again in {retry_after} seconds",
+    )
+
+    def extra(self) -> dict[str, Any]:
+        return {"retryAfter": self.params.get("retry_after")}
+
+
+class RefreshTokenInvalid(DomainError):
+    code = "auth.refresh_invalid"
+    status = 401
+    title = Msg(zh="刷新令牌无效", en="Invalid refresh token")
+    message = Msg(
+        zh="刷新令牌无效或已过期，请重新登录", en="The refresh token is invalid or expired"
+    )
+
+
+class RefreshTokenReused(DomainError):
+    code = "auth.refresh_reused"
+    status = 401
+    keeps_changes = True  # the family revocation must stick
+    title = Msg(zh="刷新令牌已被使用", en="Refresh token reused")
+    message = Msg(
+        zh="该刷新令牌已使用过，为安全起见相关登录已全部注销",
+        en="This refresh token was already used; every session of its family was signed out",
+    )
+
+
+class AccountDisabled(DomainError):
+    code = "auth.account_disabled"
+    status = 403
+    title = Msg(zh="账号已停用", en="Account disabled")
+
+
+class InvalidPhone(DomainError):
+    code = "accounts.invalid_phone"
+    status = 422
+    title = Msg(zh="手机号无效", en="Invalid phone number")
+    message = Msg(zh="请输入中国大陆 11 位手机号", en="Enter a mainland China mobile number")
+
+
+class PhoneTaken(DomainError):
+    code = "accounts.phone_taken"
+    status = 409
+    title = Msg(zh="手机号已绑定其他账号", en="Phone number already linked")
+
+
+class WeChatTaken(DomainError):
+    code = "accounts.wechat_taken"
+    status = 409
+    title = Msg(zh="微信已绑定其他账号", en="WeChat account already linked")
+
+
+class SmsTooSoon(DomainError):
+    code = "sms.too_soon"
+    status = 429
+    title = Msg(zh="验证码发送过于频繁", en="Code requested too soon")
+    message = Msg(zh="请在 {retry_after} 秒后再获取验证码", en="Ask again in {retry_after} seconds")
+
+    def extra(self) -> dict[str, Any]:
+        return {"retryAfter": self.params.get("retry_after")}
+
+
+class SmsDailyCap(DomainError):
+    code = "sms.daily_cap"
+    status = 429
+    title = Msg(zh="今日验证码次数已用完", en="Daily limit reached")
+    message = Msg(zh="今天获取验证码的次数已达上限", en="Too many codes requested today")
+
+
+class SmsCodeInvalid(DomainError):
+    code = "sms.code_invalid"
+    status = 400
+    keeps_changes = True  # the failed attempt must count
+    title = Msg(zh="验证码错误", en="Wrong code")
+    message = Msg(zh="验证码错误，还可尝试 {left} 次", en="Wrong code; {left} tries left")
+
+
+class SmsCodeExpired(DomainError):
+    code = "sms.code_expired"
+    status = 400
+    title = Msg(zh="验证码已失效", en="Code expired")
+    message = Msg(zh="验证码不存在或已过期，请重新获取", en="No valid code; request a new one")
+
+
+class SmsLocked(DomainError):
+    code = "sms.locked"
+    status = 429
+    title = Msg(zh="验证码已锁定", en="Code locked")
+    message = Msg(
+        zh="错误次数过多，该验证码已失效，请重新获取",
+        en="Too many wrong tries; this code is locked, request a new one",
+    )
+
+
+class WeChatCodeInvalid(DomainError):
+    code = "wechat.invalid_code"
+    status = 400
+    title = Msg(zh="微信登录凭证无效", en="Invalid WeChat login code")
+
+
+class WeChatCodeUsed(DomainError):
+    code = "wechat.code_used"
+    status = 409
+    title = Msg(zh="微信登录凭证已使用", en="WeChat login code already used")
+    message = Msg(
+        zh="该登录凭证已被使用，请重新调用 wx.login", en="Call wx.login again for a new code"
+    )
+
+
+class WeChatRateLimited(DomainError):
+    code = "wechat.rate_limited"
+    status = 429
+    title = Msg(zh="微信接口调用过于频繁", en="WeChat rate limit")
+    message = Msg(zh="请稍后重试", en="Please try again shortly")
+
+
+class WeChatBusy(DomainError):
+    code = "wechat.busy"
+    status = 503
+    title = Msg(zh="微信服务繁忙", en="WeChat is busy")
+    message = Msg(zh="微信服务繁忙，请稍后重试", en="WeChat is busy; try again shortly")
+
+
+class WeChatUnavailable(DomainError):
+    code = "wechat.unavailable"
+    status = 503
+    title = Msg(zh="微信服务暂时不可用", en="WeChat unreachable")
+    message = Msg(
+        zh="暂时无法连接微信，请稍后重试", en="WeChat cannot be reached; try again shortly"
+    )
+
+
+class WeChatError(DomainError):
+    code = "wechat.error"
+    status = 502
+    title = Msg(zh="微信服务返回错误", en="WeChat returned an error")
+    message = Msg(zh="微信返回错误码 {errcode}", en="WeChat answered with error code {errcode}")
+
+
+class DeviceNotFound(DomainError):
+    code = "device.not_found"
+    status = 404
+    title = Msg(zh="设备不存在", en="Device not found")

@@ -1,0 +1,69 @@
+from piccolo.apps.user.tables import BaseUser
+from piccolo.columns import Boolean, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class Citizen(Table, tablename="citizen"):
+    public_id = Varchar(length=32, unique=True)
+    phone = Varchar(length=20, null=True, default=None, unique=True)
+    wechat_openid = Varchar(length=64, null=True, default=None, unique=True)
+    wechat_unionid = Varchar(length=64, null=True, default=None, index=True)
+    # Needed to decrypt data the mini-program hands us later; never sent to a client.
+    wechat_session_key = Varchar(length=64, null=True, default=None, secret=True)
+    nickname = Varchar(length=64, default="")
+    locale = Varchar(length=8, default="zh-CN")
+    disabled = Boolean(default=False)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_seen_at = Timestamptz(default=TimestamptzNow())
+
+
+class Staff(Table, tablename="staff"):
+    """A staff member's work profile; the login (username, password hash, active) is
+    Piccolo's BaseUser so piccolo-admin can use the same accounts."""
+
+    user = ForeignKey(references=BaseUser, unique=True)
+    role = Varchar(length=16, index=True)
+    org_unit_id = Integer(null=True, default=None, index=True)
+    display_name = Varchar(length=64, default="")
+    phone = Varchar(length=20, null=True, default=None)
+    locale = Varchar(length=8, default="zh-CN")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class RefreshToken(Table, tablename="refresh_token"):
+    token_hash = Varchar(length=64, unique=True)
+    family = Varchar(length=40, index=True)
+    audience = Varchar(length=8)
+    subject_id = Integer(index=True)
+    role = Varchar(length=16)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class SmsChallenge(Table, tablename="sms_challenge"):
+    phone = Varchar(length=20, index=True)
+    code_hash = Varchar(length=64)
+    ip = Varchar(length=64, index=True)
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+    expires_at = Timestamptz()
+    attempts = Integer(default=0)
+    consumed_at = Timestamptz(null=True, default=None)
+
+
+class Device(Table, tablename="device"):
+    """A phone or mini-program that can receive pushes. One token belongs to one owner: a
+    phone handed to another user moves with the new sign-in."""
+
+    owner_kind = Varchar(length=8)
+    owner_id = Integer(index=True)
+    platform = Varchar(length=8)
+    # platform + token, so an APNs and an FCM token can never collide.
+    platform_token = Varchar(length=600, unique=True)
+    token = Varchar(length=512)
+    app_version = Varchar(length=32, default="")
+    locale = Varchar(length=8, default="zh-CN")
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_seen_at = Timestamptz(default=TimestamptzNow())

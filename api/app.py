@@ -1,0 +1,96 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from piccolo.apps.user.tables import BaseUser
+
+from api.citizen.router import citizen_router
+from api.errors import EXCEPTION_HANDLERS
+from api.health import HealthController
+from api.inspector.router import inspector_router
+from api.observability import RequestIdMiddleware
+from api.problems import problem_responses
+from api.session import SessionController
+from core import db
+from core.logging import configure_logging
+from core.settings import Settings, get_settings
+
+
+class MetricsController(PrometheusController):
+    path = "/metrics"
+    include_in_schema = False
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    configure_logging(settings)
+    BaseUser._pbkdf2_iteration_count = settings.password_iterations
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        await db.open_pool(settings)
+        try:
+            yield
+        finally:
+            await db.close_pool()
+
+    prometheus = PrometheusConfig(
+        app_name="cityops",
+        prefix="cityops",
+        group_path=True,
+        exclude=["/metrics", "/healthz", "/readyz"],
+    )
+    app = Litestar(
+        route_handlers=[
+            HealthController,
+            MetricsController,
+            SessionController,
+            citizen_router,
+            inspector_router,
+        ],
+        lifespan=[lifespan],
+        middleware=[prometheus.middleware],
+        exception_handlers=EXCEPTION_HANDLERS,
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        openapi_config=OpenAPIConfig(
+            title="cityops",
+            version="0.1.0",
+            description="City operation and service platform. Errors are "
+            "application/problem+json (RFC 9457) with a stable `code`.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            components=Components(
+                security_schemes={
+                    "BearerAuth": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+                },
+                schemas={},
+            ),
+        ),
+        debug=False,
+    )
+    _document_problems(app)
+    return app
+
+
+def _document_problems(app: Litestar) -> None:
+    """Litestar declares error responses per handler only; every route can answer with these,
+    so add them to each one for the OpenAPI document."""
+    common = problem_responses(400, 401, 403, 404, 409, 422, 429, 500, 503)
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            handler.responses = {**common, **(handler.responses or {})}
+
+
+def create_asgi_app(settings: Settings | None = None) -> RequestIdMiddleware:
+    """The app as served: the request id wraps everything, so even a 404 for an unknown
+    route carries one (Litestar's own middleware only runs for matched routes)."""
+    return RequestIdMiddleware(create_app(settings))

@@ -1,0 +1,123 @@
+"""The `cityops` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import subprocess
+import sys
+
+
+def _serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from core.settings import get_settings
+
+    fake = None
+    if args.with_fakes:
+        # The demo talks to the fakes unless the operator pointed somewhere else.
+        os.environ.setdefault("CITYOPS_WECHAT_BASE_URL", f"http://127.0.0.1:{args.fakes_port}")
+    settings = get_settings()
+    if args.with_fakes:
+        fake = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+            [sys.executable, "-m", "fakes", "--port", str(args.fakes_port)]
+        )
+    try:
+        uvicorn.run(
+            "api.asgi:app",
+            host=args.host or settings.host,
+            port=args.port or settings.port,
+            workers=args.workers or settings.workers,
+            proxy_headers=True,
+            log_level="warning",
+        )
+    finally:
+        if fake is not None:
+            fake.terminate()
+
+
+async def _with_db(coro_factory):
+    from core import db
+    from core.settings import get_settings
+
+    await db.open_pool(get_settings())
+    try:
+        return await coro_factory()
+    finally:
+        await db.close_pool()
+
+
+def _migrate(_: argparse.Namespace) -> None:
+    from core.schema import migrate
+
+    print(asyncio.run(_with_db(migrate)))
+
+
+def _create_staff(args: argparse.Namespace) -> None:
+    from piccolo.apps.user.tables import BaseUser
+
+    from accounts.service import create_staff
+    from core.db import transaction
+    from core.settings import get_settings
+
+    BaseUser._pbkdf2_iteration_count = get_settings().password_iterations
+    password = args.password or os.environ.get("CITYOPS_NEW_STAFF_PASSWORD") or getpass.getpass()
+
+    async def create():
+        async with transaction():
+            return await create_staff(
+                username=args.username,
+                password=password,
+                role=args.role,
+                display_name=args.name or args.username,
+            )
+
+    staff = asyncio.run(_with_db(create))
+    print(f"created staff #{staff.id} {args.username} ({args.role})")
+
+
+def _demo(_: argparse.Namespace) -> None:
+    from api.demo import load_demo
+
+    print(asyncio.run(_with_db(load_demo)))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="cityops", description="City operation and service platform"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the API with uvicorn")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int)
+    serve.add_argument(
+        "--with-fakes",
+        action="store_true",
+        help="also start the loopback fakes of WeChat and the push services",
+    )
+    serve.add_argument("--fakes-port", type=int, default=8010)
+    serve.set_defaults(func=_serve)
+
+    commands.add_parser("migrate", help="create or upgrade the schema").set_defaults(func=_migrate)
+
+    staff = commands.add_parser("create-staff", help="create a staff account")
+    staff.add_argument("--username", required=True)
+    staff.add_argument(
+        "--role", required=True, choices=["inspector", "handler", "operator", "admin"]
+    )
+    staff.add_argument("--name")
+    staff.add_argument("--password", help="prompted for when omitted")
+    staff.set_defaults(func=_create_staff)
+
+    commands.add_parser("demo", help="load demo data (idempotent)").set_defaults(func=_demo)
+
+    args = parser.parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

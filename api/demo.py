@@ -1,0 +1,66 @@
+"""Demo data for `cityops demo` and `make run`. Running it twice changes nothing."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from piccolo.apps.user.tables import BaseUser
+
+from accounts.service import create_staff
+from accounts.tables import Citizen
+from core import clock
+from core.db import transaction
+from core.ids import public_id
+from core.settings import get_settings
+
+DEMO_STAFF = [
+    ("admin", "admin", "演示管理员"),
+    ("operator", "operator", "指挥中心值班员"),
+    ("inspector", "inspector", "网格员张伟"),
+    ("handler", "handler", "市政处置员李娜"),
+]
+DEMO_CITIZENS = [("+8613800000001", "市民小王"), ("+8613800000002", "市民小李")]
+
+
+async def _demo_staff() -> list[str]:
+    lines = []
+    for username, role, name in DEMO_STAFF:
+        if await BaseUser.exists().where(BaseUser.username == username):
+            continue
+        password = secrets.token_urlsafe(9)
+        await create_staff(username=username, password=password, role=role, display_name=name)
+        lines.append(f"{role:<10} username={username:<10} password={password}")
+    return lines
+
+
+async def _demo_citizens() -> int:
+    created = 0
+    for phone, nickname in DEMO_CITIZENS:
+        if not await Citizen.exists().where(Citizen.phone == phone):
+            await Citizen.insert(
+                Citizen(
+                    public_id=public_id("c"),
+                    phone=phone,
+                    nickname=nickname,
+                    created_at=clock.now(),
+                    last_seen_at=clock.now(),
+                )
+            )
+            created += 1
+    return created
+
+
+async def load_demo() -> str:
+    BaseUser._pbkdf2_iteration_count = get_settings().password_iterations
+    async with transaction():
+        staff_lines = await _demo_staff()
+        citizens = await _demo_citizens()
+    report = [f"demo data loaded: {len(staff_lines)} staff, {citizens} citizens created"]
+    if staff_lines:
+        path = Path(get_settings().var_dir) / "demo-credentials.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a") as handle:
+            handle.write("\n".join(staff_lines) + "\n")
+        report += ["staff accounts (also in var/demo-credentials.txt):", *staff_lines]
+    return "\n".join(report)

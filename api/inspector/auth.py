@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, Request, post
+from litestar.params import JSONBody
+
+from accounts import service as accounts
+from api.auth import client_ip
+from api.session import SessionOut
+from core.db import transaction
+
+
+class StaffLoginIn(msgspec.Struct, frozen=True):
+    username: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    password: Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+
+
+class StaffAuthController(Controller):
+    path = "/auth"
+    tags = ["staff auth"]
+    opt = {"public": True}
+
+    @post("/login", summary="Staff sign-in with username and password")
+    async def login(self, request: Request, data: JSONBody[StaffLoginIn]) -> SessionOut:
+        async with transaction():
+            session = await accounts.sign_in_staff(
+                username=data.username, password=data.password, ip=client_ip(request)
+            )
+        return SessionOut.of(session)

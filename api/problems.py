@@ -1,0 +1,93 @@
+"""The problem+json document (RFC 9457) every error response uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Response
+from litestar.openapi import ResponseSpec
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class FieldError(msgspec.Struct, frozen=True):
+    field: str
+    message: str
+
+
+class Problem(msgspec.Struct, frozen=True, omit_defaults=True):
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    instance: str | None = None
+    requestId: str | None = None
+    errors: list[FieldError] | None = None
+    retryAfter: int | None = None
+
+
+def problem_type(code: str) -> str:
+    return f"urn:cityops:problem:{code}"
+
+
+def problem_response(
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    instance: str | None,
+    request_id: str | None,
+    extra: dict[str, Any] | None = None,
+    errors: list[FieldError] | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": problem_type(code),
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "instance": instance,
+        "requestId": request_id,
+    }
+    if errors:
+        body["errors"] = [msgspec.structs.asdict(e) for e in errors]
+    body.update({k: v for k, v in (extra or {}).items() if v is not None})
+    headers = {}
+    if body.get("retryAfter") is not None:
+        headers["Retry-After"] = str(body["retryAfter"])
+    return Response(
+        content={k: v for k, v in body.items() if v is not None},
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+_DESCRIPTIONS = {
+    400: "Malformed or invalid request (`request.malformed`, `request.invalid` with field errors)",
+    401: "Missing, invalid or expired access token (`auth.*`)",
+    403: "Token for another app or a role that may not do this",
+    404: "No such object, or not yours to see",
+    409: "Conflicts with the object's current state",
+    413: "Request body too large",
+    422: "Understood but refused by a business rule",
+    429: "Rate limited; see `retryAfter`",
+    500: "Unexpected error; report the `requestId`",
+    503: "A dependency (database, WeChat...) is unavailable; retry",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI documentation of the problem documents a router may answer with."""
+    return {
+        status: ResponseSpec(
+            data_container=Problem,
+            media_type=PROBLEM_MEDIA_TYPE,
+            description=_DESCRIPTIONS[status],
+            generate_examples=False,
+        )
+        for status in statuses
+    }

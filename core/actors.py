@@ -1,0 +1,31 @@
+"""Who is acting. Services take an explicit actor; they never look at HTTP."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+StaffRole = Literal["inspector", "handler", "operator", "admin"]
+STAFF_ROLES: tuple[str, ...] = ("inspector", "handler", "operator", "admin")
+
+
+class Actor(msgspec.Struct, frozen=True, kw_only=True):
+    kind: Literal["citizen", "staff", "machine", "system"]
+    id: int
+    role: str
+    locale: str = "zh-CN"
+
+    @property
+    def scope(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+    @property
+    def is_citizen(self) -> bool:
+        return self.kind == "citizen"
+
+    def has_role(self, *roles: str) -> bool:
+        return self.kind == "staff" and self.role in roles
+
+
+SYSTEM = Actor(kind="system", id=0, role="system")

@@ -1,0 +1,43 @@
+"""One source of time, so tests can move it and every stored time is UTC."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from core.settings import get_settings
+
+_offset = dt.timedelta(0)
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC) + _offset
+
+
+def city_zone() -> ZoneInfo:
+    return ZoneInfo(get_settings().timezone)
+
+
+def city_now() -> dt.datetime:
+    return now().astimezone(city_zone())
+
+
+def start_of_city_day(moment: dt.datetime | None = None) -> dt.datetime:
+    local = (moment or now()).astimezone(city_zone())
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(dt.UTC)
+
+
+def travel(delta: dt.timedelta) -> None:
+    """Move the clock (tests only)."""
+    global _offset
+    _offset += delta
+
+
+def reset() -> None:
+    global _offset
+    _offset = dt.timedelta(0)
+
+
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """SQLite hands naive datetimes back; they were stored as UTC."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)

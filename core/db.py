@@ -1,0 +1,154 @@
+"""Database engines: SQLite (embedded default) or PostgreSQL, chosen by CITYOPS_DATABASE_URL.
+
+The request (or task) owns the transaction: controllers wrap one service call in
+``transaction()``. On SQLite it is ``BEGIN IMMEDIATE`` because a deferred transaction that
+later tries to write fails with "database is locked" instead of waiting its turn.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from core.settings import Settings, get_settings
+
+
+def sqlite_path(url: str) -> str:
+    # sqlite:///relative/file.db and sqlite:////absolute/file.db
+    return url.split("sqlite://", 1)[1][1:]
+
+
+def build_engine(settings: Settings) -> Engine:
+    url = settings.database_url
+    if url.startswith("sqlite:"):
+        path = sqlite_path(url)
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return SQLiteEngine(path=path, timeout=settings.sqlite_busy_timeout_ms / 1000)
+    if url.startswith(("postgres://", "postgresql://")):
+        return PostgresEngine(config={"dsn": url, "command_timeout": 60})
+    raise SystemExit(f"invalid configuration: unsupported CITYOPS_DATABASE_URL scheme in {url!r}")
+
+
+_engine: Engine | None = None
+
+
+def engine() -> Engine:
+    global _engine
+    if _engine is None:
+        _engine = build_engine(get_settings())
+    return _engine
+
+
+def is_sqlite() -> bool:
+    return isinstance(engine(), SQLiteEngine)
+
+
+def _begin():
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        return db.transaction(transaction_type=TransactionType.immediate)
+    return db.transaction()
+
+
+@asynccontextmanager
+async def transaction() -> AsyncIterator[None]:
+    """Commit on success, roll back on error, except for domain errors that record what
+    happened (a wrong password counts towards lockout even though the request fails)."""
+    from core.errors import DomainError
+
+    kept: DomainError | None = None
+    async with _begin():
+        try:
+            yield
+        except DomainError as exc:
+            if not exc.keeps_changes:
+                raise
+            kept = exc
+    if kept is not None:
+        raise kept
+
+
+def in_transaction() -> bool:
+    return engine().current_transaction.get() is not None
+
+
+async def lock(name: str) -> None:
+    """Serialise writers of one logical resource (a phone number, a points account) for the
+    rest of the transaction. SQLite's BEGIN IMMEDIATE already serialises all writers."""
+    if not is_sqlite():
+        await raw("SELECT pg_advisory_xact_lock(hashtextextended({}, 0))", name)
+
+
+async def raw(sql: str, *args: Any) -> list[dict[str, Any]]:
+    """Run SQL with ``{}`` placeholders on the current transaction's connection if any."""
+    from piccolo.querystring import QueryString
+
+    db = engine()
+    return await db.run_querystring(QueryString(sql, *args)) or []
+
+
+async def open_pool(settings: Settings) -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        await db.start_connection_pool(min_size=settings.db_pool_min, max_size=settings.db_pool_max)
+    else:
+        configure_sqlite(db.path, settings.sqlite_busy_timeout_ms)
+
+
+async def close_pool() -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine) and db.pool:
+        await db.close_connection_pool()
+
+
+def configure_sqlite(path: str, busy_timeout_ms: int) -> None:
+    # WAL is a property of the database file, so setting it once is enough for every process.
+    with sqlite3.connect(path, timeout=busy_timeout_ms / 1000) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    if isinstance(exc, sqlite3.IntegrityError):
+        return "UNIQUE" in str(exc)
+    try:
+        import asyncpg
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(exc, asyncpg.UniqueViolationError)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """The database cannot be reached right now: the client should retry, we should not 500."""
+    import asyncpg
+
+    if isinstance(
+        exc,
+        (
+            ConnectionError,
+            OSError,
+            asyncpg.CannotConnectNowError,
+            asyncpg.ConnectionDoesNotExistError,
+            asyncpg.TooManyConnectionsError,
+            asyncpg.AdminShutdownError,
+            asyncpg.CrashShutdownError,
+            asyncpg.InterfaceError,
+        ),
+    ):
+        return True
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
+
+
+def database_label() -> str:
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        return f"sqlite:{os.path.abspath(db.path)}"
+    return "postgresql"

@@ -1,0 +1,11 @@
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from core.tables import IdempotencyRecord, RateCounter, VersionStamp
+
+APP_CONFIG = AppConfig(
+    app_name="core",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
+    table_classes=[IdempotencyRecord, RateCounter, VersionStamp],
+)

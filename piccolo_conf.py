@@ -1,0 +1,15 @@
+"""Piccolo reads its engine and apps from here; the engine follows CITYOPS_DATABASE_URL."""
+
+from piccolo.conf.apps import AppRegistry
+
+from core.db import engine
+
+DB = engine()
+
+APP_REGISTRY = AppRegistry(
+    apps=[
+        "piccolo.apps.user.piccolo_app",
+        "core.piccolo_app",
+        "accounts.piccolo_app",
+    ]
+)

@@ -1,0 +1,110 @@
+"""Idempotency-Key on mobile POSTs, exercised through device registration."""
+
+import asyncio
+
+from core.tables import IdempotencyRecord
+from tests.helpers import assert_problem
+
+DEVICES = "/api/citizen/devices"
+DEVICE = {"platform": "ios", "token": "a" * 64, "appVersion": "1.2.0", "locale": "zh-CN"}
+
+
+def _with_key(session, key):
+    return {**session.headers, "Idempotency-Key": key}
+
+
+async def test_retry_replays_the_first_response(api):
+    citizen = await api.citizen()
+    first = await api.post(DEVICES, json=DEVICE, headers=_with_key(citizen, "k-1"))
+    second = await api.post(DEVICES, json=DEVICE, headers=_with_key(citizen, "k-1"))
+    assert first.status_code == second.status_code == 201
+    assert first.json() == second.json()
+    assert second.headers["idempotent-replayed"] == "true"
+    assert "idempotent-replayed" not in first.headers
+
+
+async def test_same_key_different_body_is_a_422(api):
+    citizen = await api.citizen()
+    await api.post(DEVICES, json=DEVICE, headers=_with_key(citizen, "k-2"))
+    changed = {**DEVICE, "appVersion": "9.9.9"}
+    assert_problem(
+        await api.post(DEVICES, json=changed, headers=_with_key(citizen, "k-2")),
+        422,
+        "idempotency.key_reused",
+    )
+
+
+async def test_keys_are_per_user(api):
+    alice, bob = await api.citizen(), await api.citizen()
+    a = await api.post(DEVICES, json=DEVICE, headers=_with_key(alice, "shared"))
+    b = await api.post(
+        DEVICES, json={**DEVICE, "token": "b" * 64}, headers=_with_key(bob, "shared")
+    )
+    assert a.status_code == b.status_code == 201
+    assert "idempotent-replayed" not in b.headers and a.json()["id"] != b.json()["id"]
+
+
+async def test_invalid_key(api):
+    citizen = await api.citizen()
+    for key in ("x" * 256, "has space", "中文".encode()):
+        headers = {**citizen.headers, "Idempotency-Key": key}
+        assert_problem(
+            await api.post(DEVICES, json=DEVICE, headers=headers), 400, "idempotency.key_invalid"
+        )
+
+
+async def test_failed_request_is_not_remembered(api):
+    citizen = await api.citizen()
+    bad = await api.post(
+        DEVICES, json={**DEVICE, "platform": "symbian"}, headers=_with_key(citizen, "k-3")
+    )
+    assert bad.status_code == 400
+    assert await IdempotencyRecord.count() == 0
+    good = await api.post(DEVICES, json=DEVICE, headers=_with_key(citizen, "k-3"))
+    assert good.status_code == 201
+
+
+async def test_concurrent_requests_with_one_key_act_once(api):
+    citizen = await api.citizen()
+    responses = await asyncio.gather(
+        *[api.post(DEVICES, json=DEVICE, headers=_with_key(citizen, "k-race")) for _ in range(10)]
+    )
+    assert {r.status_code for r in responses} == {201}
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert sum("idempotent-replayed" not in r.headers for r in responses) == 1
+    assert await IdempotencyRecord.count() == 1
+
+
+async def test_devices_move_to_the_new_owner_and_are_removed_on_logout(api):
+    alice, bob = await api.citizen(), await api.citizen()
+    mine = (await api.post(DEVICES, json=DEVICE, headers=alice.headers)).json()
+    taken = (await api.post(DEVICES, json=DEVICE, headers=bob.headers)).json()
+    assert taken["id"] == mine["id"]
+    assert (await api.get(DEVICES, headers=alice.headers)).json() == []
+    assert_problem(
+        await api.delete(f"{DEVICES}/{mine['id']}", headers=alice.headers), 404, "device.not_found"
+    )
+    assert (await api.delete(f"{DEVICES}/{mine['id']}", headers=bob.headers)).status_code == 204
+    assert (await api.get(DEVICES, headers=bob.headers)).json() == []
+
+
+async def test_staff_devices(api):
+    staff = await api.staff("inspector")
+    response = await api.post(
+        "/api/inspector/devices", json={**DEVICE, "platform": "android"}, headers=staff.headers
+    )
+    assert response.status_code == 201
+    assert len((await api.get("/api/inspector/devices", headers=staff.headers)).json()) == 1
+
+
+async def test_bad_device_input(api):
+    citizen = await api.citizen()
+    for body in (
+        {**DEVICE, "token": "short"},
+        {**DEVICE, "platform": "nokia"},
+        {**DEVICE, "locale": "fr"},
+        {"platform": "ios"},
+    ):
+        assert_problem(
+            await api.post(DEVICES, json=body, headers=citizen.headers), 400, "request.invalid"
+        )

@@ -1,0 +1,108 @@
+"""Test setup: a real database (SQLite by default, PostgreSQL when CITYOPS_TEST_DATABASE_URL
+is set), emptied before every test, and the real HTTP app in-process. External services run
+as loopback fakes that speak their protocol."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+_TMP = tempfile.mkdtemp(prefix="cityops-test-")
+_PG_URL = os.environ.get("CITYOPS_TEST_DATABASE_URL", "")
+
+from fakes.server import BackgroundServer  # noqa: E402
+from fakes.wechat import create_wechat_fake  # noqa: E402
+
+WECHAT_SECRET = "test-wechat-secret-0123456789"
+_wechat = BackgroundServer(create_wechat_fake(secret=WECHAT_SECRET)).start()
+
+os.environ.update(
+    {
+        "CITYOPS_ENV": "test",
+        "CITYOPS_VAR_DIR": _TMP,
+        "CITYOPS_DATABASE_URL": _PG_URL or f"sqlite:///{_TMP}/cityops-test.db",
+        "CITYOPS_PASSWORD_ITERATIONS": "1000",
+        "CITYOPS_JWT_SECRET": "test-jwt-secret-that-is-long-enough-0123456789",
+        "CITYOPS_WECHAT_SECRET": WECHAT_SECRET,
+        "CITYOPS_WECHAT_BASE_URL": _wechat.url,
+        "CITYOPS_WECHAT_TIMEOUT_SECONDS": "1",
+        "CITYOPS_LOG_LEVEL": "WARNING",
+    }
+)
+
+import httpx  # noqa: E402
+import pytest  # noqa: E402
+
+from core import clock, db  # noqa: E402
+from core.schema import migrate, truncate_all  # noqa: E402
+from tests.helpers import Api  # noqa: E402
+
+ON_POSTGRES = bool(_PG_URL)
+
+
+def pytest_report_header(config):
+    return f"cityops database: {'postgresql' if ON_POSTGRES else 'sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def wechat_fake() -> BackgroundServer:
+    return _wechat
+
+
+@pytest.fixture(scope="session")
+async def schema():
+    from core.settings import get_settings
+
+    # The pool lives on the test event loop: the app below runs on that loop too.
+    await db.open_pool(get_settings())
+    if ON_POSTGRES:
+        # Start from nothing so the migrations themselves are tested.
+        await db.raw("DROP SCHEMA IF EXISTS public CASCADE")
+        await db.raw("CREATE SCHEMA public")
+    await migrate()
+    yield
+    await db.close_pool()
+
+
+@pytest.fixture(scope="session")
+async def client(schema):
+    """The real ASGI app in-process. httpx's transport runs it on the test loop; Litestar's
+    test client would run the lifespan on another thread's loop, where a PostgreSQL pool
+    cannot serve this one, so the pool is opened by the fixture above instead."""
+    from api.app import create_asgi_app
+
+    transport = httpx.ASGITransport(app=create_asgi_app(), client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver",
+                                 timeout=30) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def database(client):
+    """An empty database and a reset clock and fakes for one test."""
+    await truncate_all()
+    clock.reset()
+    httpx.post(f"{_wechat.url}/__fake__/reset")
+    yield
+    clock.reset()
+
+
+@pytest.fixture
+def sms_outbox(monkeypatch) -> list[dict]:
+    """Codes the SMS sender would have sent, instead of printing them."""
+    import api.citizen.auth
+    from accounts.sms import SmsSender
+
+    sent: list[dict] = []
+
+    class RecordingSender(SmsSender):
+        async def send_code(self, *, phone: str, code: str, ttl_minutes: int) -> None:
+            sent.append({"phone": phone, "code": code})
+
+    monkeypatch.setattr(api.citizen.auth, "sms_sender_from_settings", lambda _: RecordingSender())
+    return sent
+
+
+@pytest.fixture
+def api(database, client, sms_outbox) -> Api:
+    return Api(client, wechat_url=_wechat.url, sms_outbox=sms_outbox)

@@ -1,0 +1,104 @@
+"""Shared test helpers: sign people in through the real HTTP API."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import httpx
+
+_counter = itertools.count(1)
+
+
+@dataclass
+class Session:
+    access: str
+    refresh: str
+    headers: dict[str, str]
+    subject_id: int | None = None
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def assert_problem(response: httpx.Response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
+    body = response.json()
+    assert body["code"] == code, body
+    assert body["status"] == status
+    for member in ("type", "title", "detail"):
+        assert body[member], body
+    return body
+
+
+class Api:
+    def __init__(self, client: httpx.AsyncClient, *, wechat_url: str, sms_outbox: list[dict]):
+        self.client = client
+        self.wechat_url = wechat_url
+        self.sms_outbox = sms_outbox
+
+    def __getattr__(self, name):
+        # api.get / api.post ... go straight to the test client.
+        return getattr(self.client, name)
+
+    def wechat_code(self, openid: str, unionid: str | None = None) -> str:
+        """What wx.login gives the mini-program on a phone."""
+        response = httpx.post(
+            f"{self.wechat_url}/__fake__/login", json={"openid": openid, "unionid": unionid}
+        )
+        return response.json()["code"]
+
+    def wechat_fail(self, errcode: int, times: int = 1) -> None:
+        httpx.post(f"{self.wechat_url}/__fake__/fail", json={"errcode": errcode, "times": times})
+
+    async def citizen(self, openid: str | None = None) -> Session:
+        openid = openid or f"openid-{next(_counter)}"
+        response = await self.client.post(
+            "/api/citizen/auth/wechat", json={"code": self.wechat_code(openid)}
+        )
+        assert response.status_code == 201, response.text
+        body = response.json()
+        return Session(body["accessToken"], body["refreshToken"], bearer(body["accessToken"]))
+
+    async def sms_code(self, phone: str, headers: dict | None = None) -> str:
+        response = await self.client.post(
+            "/api/citizen/auth/sms/request", json={"phone": phone}, headers=headers or {}
+        )
+        assert response.status_code == 202, response.text
+        return self.sms_outbox[-1]["code"]
+
+    async def citizen_by_phone(self, phone: str) -> Session:
+        code = await self.sms_code(phone)
+        response = await self.client.post(
+            "/api/citizen/auth/sms/verify", json={"phone": phone, "code": code}
+        )
+        assert response.status_code == 201, response.text
+        body = response.json()
+        return Session(body["accessToken"], body["refreshToken"], bearer(body["accessToken"]))
+
+    async def staff(
+        self,
+        role: str = "inspector",
+        username: str | None = None,
+        password: str = "correct-horse-battery",
+        **fields,
+    ) -> Session:
+        from accounts.service import create_staff
+        from core.db import transaction
+
+        username = username or f"{role}{next(_counter)}"
+        async with transaction():
+            staff = await create_staff(username=username, password=password, role=role, **fields)
+        response = await self.client.post(
+            "/api/inspector/auth/login", json={"username": username, "password": password}
+        )
+        assert response.status_code == 201, response.text
+        body = response.json()
+        return Session(
+            body["accessToken"],
+            body["refreshToken"],
+            bearer(body["accessToken"]),
+            subject_id=staff.id,
+        )
