@@ -11,5 +11,9 @@ APP_REGISTRY = AppRegistry(
         "piccolo.apps.user.piccolo_app",
         "core.piccolo_app",
         "accounts.piccolo_app",
+        "notify.piccolo_app",
+        "cases.piccolo_app",
+        "org.piccolo_app",
+        "media.piccolo_app",
     ]
 )

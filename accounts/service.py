@@ -367,3 +367,26 @@ async def update_citizen_profile(
     if changes:
         await Citizen.update(changes).where(Citizen.id == citizen.id)
     return await citizen_profile(actor=actor)
+
+
+async def staff_ids_of_unit(*, unit_id: int, roles: tuple[str, ...] | None = None) -> list[int]:
+    query = Staff.select(Staff.id).where(Staff.org_unit_id == unit_id)
+    if roles:
+        query = query.where(Staff.role.is_in(list(roles)))
+    return [row["id"] for row in await query]
+
+
+async def staff_ids_with_role(*, roles: tuple[str, ...]) -> list[int]:
+    return [row["id"] for row in await Staff.select(Staff.id).where(Staff.role.is_in(list(roles)))]
+
+
+async def staff_unit_id(*, staff_id: int) -> int | None:
+    row = await Staff.select(Staff.org_unit_id).where(Staff.id == staff_id).first()
+    return row["org_unit_id"] if row else None
+
+
+async def masked_citizen_phone(*, citizen_id: int) -> str | None:
+    from accounts.phone import mask_phone
+
+    row = await Citizen.select(Citizen.phone).where(Citizen.id == citizen_id).first()
+    return mask_phone(row["phone"]) if row else None

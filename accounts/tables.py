@@ -67,3 +67,17 @@ class Device(Table, tablename="device"):
     locale = Varchar(length=8, default="zh-CN")
     created_at = Timestamptz(default=TimestamptzNow())
     last_seen_at = Timestamptz(default=TimestamptzNow())
+
+
+class ApiClient(Table, tablename="api_client"):
+    """A machine allowed to call /api/intake: an AI camera platform, an IoT gateway, a
+    parking system. Only a hash of its key is kept; the key is shown once at creation."""
+
+    name = Varchar(length=64, unique=True)
+    kind = Varchar(length=16)  # camera, sensor, parking, system
+    key_hash = Varchar(length=64, unique=True)
+    key_hint = Varchar(length=12)
+    trusted = Boolean(default=False)
+    active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_used_at = Timestamptz(null=True, default=None)

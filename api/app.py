@@ -13,14 +13,16 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from piccolo.apps.user.tables import BaseUser
 
+from api.admin.router import admin_router
 from api.citizen.router import citizen_router
 from api.errors import EXCEPTION_HANDLERS
 from api.health import HealthController
 from api.inspector.router import inspector_router
+from api.intake.router import intake_router
 from api.observability import RequestIdMiddleware
 from api.problems import problem_responses
 from api.session import SessionController
-from core import db
+from core import db, periodic
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
 
@@ -38,9 +40,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         await db.open_pool(settings)
+        running = periodic.start(periodic.default_tasks()) if settings.worker_in_process else []
         try:
             yield
         finally:
+            await periodic.stop(running)
             await db.close_pool()
 
     prometheus = PrometheusConfig(
@@ -56,11 +60,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SessionController,
             citizen_router,
             inspector_router,
+            admin_router,
+            intake_router,
         ],
         lifespan=[lifespan],
         middleware=[prometheus.middleware],
         exception_handlers=EXCEPTION_HANDLERS,
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=1024, exclude_opt_key="skip_compression"
+        ),
         openapi_config=OpenAPIConfig(
             title="cityops",
             version="0.1.0",
@@ -70,7 +78,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
             components=Components(
                 security_schemes={
-                    "BearerAuth": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+                    "BearerAuth": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
+                    "ApiKey": SecurityScheme(type="apiKey", name="X-Api-Key",
+                                             security_scheme_in="header"),
                 },
                 schemas={},
             ),

@@ -11,6 +11,7 @@ from litestar.handlers.base import BaseRouteHandler
 from accounts.errors import AuthRequired, RoleNotAllowed
 from accounts.tokens import Audience, decode_access_token
 from core.actors import Actor
+from core.i18n import negotiate_locale
 
 Guard = Callable[[ASGIConnection, BaseRouteHandler], None]
 
@@ -28,11 +29,13 @@ def _authenticate(connection: ASGIConnection, audience: Audience) -> Actor | Non
     if token is None:
         return None
     claims = decode_access_token(token, audience=audience)
+    # The phone's current language wins over the one saved in the profile.
+    header = connection.headers.get("accept-language")
     actor = Actor(
         kind="citizen" if audience == "citizen" else "staff",
         id=int(claims.sub),
         role=claims.role,
-        locale=claims.locale,
+        locale=negotiate_locale(header, claims.locale) if header else claims.locale,
     )
     connection.state.actor = actor
     return actor

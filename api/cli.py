@@ -84,6 +84,19 @@ def _demo(_: argparse.Namespace) -> None:
     print(asyncio.run(_with_db(load_demo)))
 
 
+def _worker(_: argparse.Namespace) -> None:
+    from core import periodic
+
+    async def run_forever():
+        running = periodic.start(periodic.default_tasks())
+        try:
+            await asyncio.gather(*running)
+        finally:
+            await periodic.stop(running)
+
+    asyncio.run(_with_db(run_forever))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="cityops", description="City operation and service platform"
@@ -114,6 +127,8 @@ def main(argv: list[str] | None = None) -> None:
     staff.set_defaults(func=_create_staff)
 
     commands.add_parser("demo", help="load demo data (idempotent)").set_defaults(func=_demo)
+    commands.add_parser("worker", help="run periodic tasks (SLA checks...)").set_defaults(
+        func=_worker)
 
     args = parser.parse_args(argv)
     args.func(args)

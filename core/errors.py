@@ -57,3 +57,10 @@ class ServiceUnavailable(DomainError):
     status = 503
     title = Msg(zh="服务暂时不可用", en="Service temporarily unavailable")
     message = Msg(zh="请稍后重试", en="Please try again shortly")
+
+
+class FieldRequired(DomainError):
+    code = "request.field_required"
+    status = 422
+    title = Msg(zh="缺少字段", en="Field required")
+    message = Msg(zh="此操作需要字段 {field}", en="This action needs the field {field}")

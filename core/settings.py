@@ -34,6 +34,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
+    # Run periodic tasks (SLA checks, housekeeping) inside the API process; turn off when
+    # `cityops worker` processes do it.
+    worker_in_process: bool = True
 
     jwt_algorithm: Literal["HS256", "ES256"] = "HS256"
     jwt_secret: str = ""

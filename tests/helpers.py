@@ -102,3 +102,41 @@ class Api:
             bearer(body["accessToken"]),
             subject_id=staff.id,
         )
+
+
+def jpeg_bytes(size: tuple[int, int] = (640, 480), color: tuple[int, int, int] = (90, 120, 60),
+               seed: int = 0) -> bytes:
+    """A small real photo-like JPEG; ``seed`` varies the content (and its perceptual hash)."""
+    import io
+    import random
+
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(seed)
+    image = Image.new("RGB", size, color)
+    draw = ImageDraw.Draw(image)
+    for _ in range(12):
+        x, y = rng.randrange(size[0]), rng.randrange(size[1])
+        draw.rectangle([x, y, x + rng.randrange(20, 200), y + rng.randrange(20, 200)],
+                       fill=(rng.randrange(256), rng.randrange(256), rng.randrange(256)))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+async def upload_photo(client, session: Session, *, app: str = "citizen", seed: int = 0) -> str:
+    response = await client.post(
+        f"/api/{app}/media", headers=session.headers,
+        files={"file": ("photo.jpg", jpeg_bytes(seed=seed), "image/jpeg")},
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+async def refreshed(client, session: Session) -> Session:
+    """A new access token for a session whose token the test let expire (clock.travel)."""
+    response = await client.post("/api/auth/refresh", json={"refreshToken": session.refresh})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return Session(body["accessToken"], body["refreshToken"], bearer(body["accessToken"]),
+                   subject_id=session.subject_id)

@@ -3,13 +3,23 @@ from litestar.di import Provide
 
 from api.auth import audience_guard, provide_actor
 from api.citizen.auth import CitizenAuthController
+from api.citizen.categories import CategoryController
 from api.citizen.me import CitizenMeController
+from api.citizen.reports import CitizenReportController
 from api.devices import DeviceController
+from api.media import MediaController
 
 citizen_router = Router(
     path="/api/citizen",
     guards=[audience_guard("citizen", ("citizen",))],
     dependencies={"actor": Provide(provide_actor)},
-    route_handlers=[CitizenAuthController, CitizenMeController, DeviceController],
+    route_handlers=[
+        CitizenAuthController,
+        CitizenMeController,
+        DeviceController,
+        CitizenReportController,
+        MediaController,
+        CategoryController,
+    ],
     security=[{"BearerAuth": []}],
 )

@@ -1,0 +1,163 @@
+"""The citizen's view of a case: their own words and photos, the steps in plain language,
+deadline and light. Staff names, phones and internal notes never appear here."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import msgspec
+
+from api.geo import CoordSys, Location, location_out
+from cases import queries, sla
+from cases.access import is_reporter
+from cases.feedback import REOPEN_WINDOW
+from cases.tables import Case
+from cases.wording import citizen_step, state_label
+from core import clock
+from core.actors import Actor
+from org.categories import get_category
+
+
+class CategoryRef(msgspec.Struct, frozen=True):
+    code: str
+    name: str
+
+
+class Step(msgspec.Struct, frozen=True):
+    at: dt.datetime
+    state: str
+    text: str
+
+
+class PhotoOut(msgspec.Struct, frozen=True, rename="camel"):
+    id: str
+    role: str
+    url: str
+    thumb_url: str
+
+
+class ReportOut(msgspec.Struct, frozen=True, rename="camel"):
+    id: str
+    number: str
+    category: CategoryRef
+    description: str
+    location: Location
+    address: str
+    state: str
+    state_label: str
+    priority: int
+    anonymous: bool
+    reported_at: dt.datetime
+    deadline: dt.datetime | None
+    light: str | None
+    photos: list[PhotoOut]
+    timeline: list[Step]
+    rating: int | None
+    mine: bool
+    can_rate: bool
+    can_reopen: bool
+
+
+class ReportSummary(msgspec.Struct, frozen=True, rename="camel"):
+    id: str
+    number: str
+    category_code: str
+    state: str
+    state_label: str
+    address: str
+    location: Location
+    reported_at: dt.datetime
+    light: str | None
+
+
+class ReportPage(msgspec.Struct, frozen=True, rename="camel"):
+    items: list[ReportSummary]
+    next_cursor: str | None
+
+
+class SimilarOut(msgspec.Struct, frozen=True, rename="camel"):
+    id: str
+    number: str
+    state_label: str
+    description: str
+    distance_m: int
+    location: Location
+    reported_at: dt.datetime
+
+    @classmethod
+    def of(cls, case: Case, distance: float, locale: str, coord_sys: CoordSys) -> SimilarOut:
+        return cls(
+            id=case.public_id,
+            number=case.number,
+            state_label=state_label(case.state, locale),
+            description=case.description[:120],
+            distance_m=round(distance),
+            location=location_out(case.lat, case.lon, coord_sys),
+            reported_at=case.reported_at,
+        )
+
+
+def build_summary(case: Case, locale: str, coord_sys: CoordSys) -> ReportSummary:
+    return ReportSummary(
+        id=case.public_id,
+        number=case.number,
+        category_code=case.category_code,
+        state=case.state,
+        state_label=state_label(case.state, locale),
+        address=case.address,
+        location=location_out(case.lat, case.lon, coord_sys),
+        reported_at=case.reported_at,
+        light=sla.light(case),
+    )
+
+
+async def _photos(case: Case, mine: bool) -> list[PhotoOut]:
+    rows = await queries.photos(case)
+    # Followers see the report's own photos; the unit's after-photos are for everyone.
+    rows = [row for row in rows if mine or row.role != "evidence"]
+    return [
+        PhotoOut(
+            id=row.media_id,
+            role=row.role,
+            url=f"/api/citizen/media/{row.media_id}/display",
+            thumb_url=f"/api/citizen/media/{row.media_id}/thumb",
+        )
+        for row in rows
+    ]
+
+
+async def build_report(case: Case, actor: Actor, coord_sys: CoordSys) -> ReportOut:
+    locale = actor.locale
+    mine = is_reporter(actor, case)
+    category = await get_category(code=case.category_code, leaf_only=False)
+    steps = []
+    for event in await queries.timeline(case):
+        text = citizen_step(event.action, event.note, locale)
+        if text is not None:
+            steps.append(Step(at=event.created_at, state=event.to_state, text=text))
+    closed_recently = (
+        case.state == "closed"
+        and case.closed_at is not None
+        and clock.now() - clock.as_utc(case.closed_at) <= REOPEN_WINDOW
+    )
+    return ReportOut(
+        id=case.public_id,
+        number=case.number,
+        category=CategoryRef(code=category.code, name=category.name(locale)),
+        description=case.description,
+        location=location_out(case.lat, case.lon, coord_sys),
+        address=case.address,
+        state=case.state,
+        state_label=state_label(case.state, locale),
+        priority=case.priority,
+        anonymous=case.anonymous,
+        reported_at=case.reported_at,
+        deadline=case.deadline_at,
+        light=sla.light(case),
+        photos=await _photos(case, mine),
+        timeline=steps,
+        rating=case.rating,
+        mine=mine,
+        can_rate=mine and case.state == "closed" and case.rating is None,
+        can_reopen=mine and closed_recently,
+    )

@@ -1,0 +1,30 @@
+"""Coordinates on the wire: accepted and returned in the system the client asks for."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+from litestar.params import QueryParameter
+
+from org.geo import from_wgs84, to_wgs84
+
+CoordSys = Literal["wgs84", "gcj02", "bd09"]
+# ?coordSys=gcj02 on any route that takes or returns coordinates.
+CoordSysQuery = Annotated[CoordSys, QueryParameter(name="coordSys")]
+Latitude = Annotated[float, msgspec.Meta(ge=-90, le=90)]
+Longitude = Annotated[float, msgspec.Meta(ge=-180, le=180)]
+
+
+class Location(msgspec.Struct, frozen=True, rename="camel"):
+    lat: Latitude
+    lon: Longitude
+    coord_sys: CoordSys = "wgs84"
+
+    def wgs84(self) -> tuple[float, float]:
+        return to_wgs84(self.lat, self.lon, self.coord_sys)
+
+
+def location_out(lat: float, lon: float, coord_sys: CoordSys) -> Location:
+    out_lat, out_lon = from_wgs84(lat, lon, coord_sys)
+    return Location(lat=round(out_lat, 7), lon=round(out_lon, 7), coord_sys=coord_sys)

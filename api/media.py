@@ -1,0 +1,156 @@
+"""Photo upload and viewing, mounted in both the citizen and the inspector app."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
+
+from api.errors import domain_error_handler
+from api.idempotent import IDEMPOTENCY_HEADER
+from core.actors import Actor
+from core.idempotency import StoredResponse, run_once
+from core.settings import get_settings
+from media import service as media
+from media.errors import MediaTooLarge
+
+# Litestar needs the limit when the route is built. Multipart framing (boundary, part
+# headers) is a few hundred bytes; the slack keeps a file of exactly the limit acceptable,
+# and the service checks the file itself against the exact limit.
+_MAX_BYTES = get_settings().media_max_bytes
+_BODY_LIMIT = _MAX_BYTES + 64 * 1024
+
+
+@dataclass
+class UploadForm:
+    file: UploadFile
+
+
+class HintsOut(msgspec.Struct, frozen=True, rename="camel"):
+    taken_at: dt.datetime | None
+    lat: float | None
+    lon: float | None
+    coord_sys: str = "wgs84"
+
+
+class UrlsOut(msgspec.Struct, frozen=True, rename="camel"):
+    display: str
+    thumb: str
+
+
+class SignedUrlsOut(msgspec.Struct, frozen=True, rename="camel"):
+    display: str
+    thumb: str
+    expires_at: dt.datetime
+
+
+class MediaOut(msgspec.Struct, frozen=True, rename="camel"):
+    id: str
+    width: int
+    height: int
+    format: str
+    size_bytes: int
+    hints: HintsOut
+    # Through the API with the bearer token; always valid for those allowed to see it.
+    urls: UrlsOut
+    # Directly from object storage, no token needed, until expiresAt (S3 storage only).
+    signed_urls: SignedUrlsOut | None = None
+
+    @classmethod
+    def of(cls, upload: media.MediaUpload, base: str) -> MediaOut:
+        signed = None
+        if upload.display_url and upload.thumb_url and upload.urls_expire_at:
+            signed = SignedUrlsOut(display=upload.display_url, thumb=upload.thumb_url,
+                                   expires_at=upload.urls_expire_at)
+        return cls(
+            id=upload.id, width=upload.width, height=upload.height, format=upload.format,
+            size_bytes=upload.size_bytes,
+            hints=HintsOut(taken_at=upload.hints.taken_at, lat=upload.hints.lat,
+                           lon=upload.hints.lon),
+            urls=UrlsOut(display=f"{base}/{upload.id}/display",
+                         thumb=f"{base}/{upload.id}/thumb"),
+            signed_urls=signed,
+        )
+
+
+def _too_large(request: Request, _: Exception) -> Response:
+    """Litestar refuses an oversized body before the handler runs; answer with our code."""
+    return domain_error_handler(request, MediaTooLarge(max_mb=_MAX_BYTES // (1024 * 1024),
+                                                       max_bytes=_MAX_BYTES))
+
+
+class MediaController(Controller):
+    path = "/media"
+    tags = ["media"]
+
+    @post(
+        "/",
+        summary="Upload one photo (JPEG, PNG, WebP or HEIC, multipart field `file`)",
+        description="Returns the photo id to reference in a report, with the EXIF position and "
+        "capture time as hints. Stored copies carry no EXIF. Accepts Idempotency-Key.",
+        request_max_body_size=_BODY_LIMIT,
+        exception_handlers={HTTP_413_REQUEST_ENTITY_TOO_LARGE: _too_large},
+    )
+    async def upload(
+        self,
+        request: Request,
+        actor: NamedDependency[Actor],
+        data: Annotated[UploadForm, Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> Response[MediaOut]:
+        upload = data.file
+        try:
+            content = await upload.read()
+        finally:
+            await upload.close()
+        # Decoding happens before the transaction opens (see prepare_upload); only the
+        # insert runs inside it, once per Idempotency-Key.
+        prepared = await media.prepare_upload(
+            actor=actor, filename=upload.filename, content_type=upload.content_type,
+            data=content,
+        )
+        base = request.url.path.rstrip("/")
+
+        async def action() -> StoredResponse:
+            result = await media.record_upload(actor=actor, prepared=prepared)
+            return StoredResponse(status_code=201,
+                                  body=msgspec.json.encode(MediaOut.of(result, base)))
+
+        stored = await run_once(
+            key=request.headers.get(IDEMPOTENCY_HEADER.lower()), scope=actor.scope,
+            route=f"POST {base}",
+            # The multipart body was streamed into the form, so it is fingerprinted by the
+            # photo's hash: the same key with another photo is a reused key.
+            body=prepared.image.sha256.encode(), action=action,
+        )
+        headers = {"Idempotent-Replayed": "true"} if stored.replayed else {}
+        return Response(content=stored.body, status_code=stored.status_code,
+                        media_type="application/json", headers=headers)
+
+    @get(
+        "/{media_id:str}/{variant:str}",
+        summary="A photo's display (<= 1600 px) or thumbnail (<= 400 px) JPEG",
+        media_type="image/jpeg",
+        opt={"skip_compression": True},  # JPEG does not shrink under gzip
+    )
+    async def content(
+        self, actor: NamedDependency[Actor], media_id: FromPath[str],
+        variant: FromPath[Literal["display", "thumb"]],
+    ) -> Response[bytes]:
+        body, content_type = await media.open_media(actor=actor, media_id=media_id,
+                                                    variant=variant)
+        return Response(
+            content=body, media_type=content_type,
+            headers={
+                # Content-addressed, so it never changes; private, as only some may see it.
+                "Cache-Control": "private, max-age=86400",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )

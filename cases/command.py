@@ -1,0 +1,211 @@
+"""What the command centre does to a case by hand, so the workflow runs without rules."""
+
+from __future__ import annotations
+
+from cases import routing
+from cases.access import load_case
+from cases.errors import (
+    InvalidTransition,
+    MergeTargetInvalid,
+    ReasonRequired,
+    RequestNotPending,
+    UnitUnknown,
+)
+from cases.tables import Case, CaseRequest
+from cases.workflow import (
+    ACCEPTED,
+    CANCELLED,
+    DISPATCHED,
+    MERGED,
+    OPEN,
+    REJECTED,
+    RETURNED,
+    SUSPENDED,
+    record_event,
+    transition,
+)
+from core import clock
+from core.actors import Actor
+from org.categories import get_category
+from org.errors import UnknownOrgUnit
+from org.units import get_unit
+
+
+def _reason(text: str | None) -> str:
+    if not text or not text.strip():
+        raise ReasonRequired()
+    return text.strip()
+
+
+async def accept(*, actor: Actor, case_id: str, auto_dispatch: bool = True) -> Case:
+    case = await transition(await load_case(case_id), ACCEPTED, actor=actor, action="accept")
+    if auto_dispatch:
+        case = await routing.auto_dispatch(
+            case, category=await get_category(code=case.category_code)
+        )
+    return case
+
+
+async def reject(*, actor: Actor, case_id: str, reason: str | None) -> Case:
+    return await transition(
+        await load_case(case_id), REJECTED, actor=actor, action="reject", note=_reason(reason)
+    )
+
+
+async def cancel(*, actor: Actor, case_id: str, reason: str | None) -> Case:
+    return await transition(
+        await load_case(case_id), CANCELLED, actor=actor, action="cancel", note=_reason(reason)
+    )
+
+
+async def merge(*, actor: Actor, case_id: str, into_case_id: str) -> Case:
+    case = await load_case(case_id)
+    target = await Case.objects().where(Case.public_id == into_case_id).first()
+    if target is None or target.id == case.id or target.state not in OPEN:
+        raise MergeTargetInvalid()
+    return await transition(
+        case,
+        MERGED,
+        actor=actor,
+        action="merge",
+        note=target.number,
+        changes={"merged_into_id": target.id},
+    )
+
+
+async def _unit(unit_id: int) -> int:
+    try:
+        return (await get_unit(unit_id=unit_id)).id
+    except UnknownOrgUnit:
+        raise UnitUnknown() from None
+
+
+async def dispatch(
+    *, actor: Actor, case_id: str, unit_id: int, priority: int | None = None, note: str = ""
+) -> Case:
+    """Dispatch an accepted or returned case, or redispatch one already dispatched."""
+    case = await load_case(case_id)
+    category = await get_category(code=case.category_code)
+    action = {
+        ACCEPTED: "dispatch",
+        RETURNED: "dispatch",
+        DISPATCHED: "redispatch",
+        SUSPENDED: "resume",
+    }.get(case.state)
+    if action is None:
+        raise InvalidTransition(state=case.state, action="dispatch")
+    return await routing.dispatch_to(
+        case,
+        unit_id=await _unit(unit_id),
+        priority=priority or case.priority,
+        category=category,
+        actor=actor,
+        action=action,
+        note=note,
+    )
+
+
+async def suspend(*, actor: Actor, case_id: str, reason: str | None) -> Case:
+    return await transition(
+        await load_case(case_id), SUSPENDED, actor=actor, action="suspend", note=_reason(reason)
+    )
+
+
+async def request_change(
+    *, actor: Actor, case: Case, kind: str, reason: str | None, hours: int | None = None
+) -> CaseRequest:
+    """A handler asks for more time or to hand the case back; an operator decides."""
+    if case.state != DISPATCHED:
+        raise InvalidTransition(state=case.state, action=f"request {kind}")
+    request = CaseRequest(
+        case=case.id,
+        kind=kind,
+        reason=_reason(reason),
+        hours=hours,
+        requested_by=actor.id,
+        created_at=clock.now(),
+    )
+    await request.save()
+    await record_event(
+        case,
+        action=f"request_{kind}",
+        from_state=case.state,
+        to_state=case.state,
+        actor=actor,
+        note=request.reason,
+        data={"hours": hours} if hours else {},
+    )
+    return request
+
+
+async def _pending(case: Case, kind: str) -> CaseRequest:
+    request = (
+        await CaseRequest.objects()
+        .where(
+            (CaseRequest.case == case.id)
+            & (CaseRequest.kind == kind)
+            & (CaseRequest.status == "pending")
+        )
+        .order_by(CaseRequest.id, ascending=False)
+        .first()
+    )
+    if request is None:
+        raise RequestNotPending()
+    return request
+
+
+async def _decide(request: CaseRequest, actor: Actor, approved: bool) -> None:
+    await CaseRequest.update(
+        {
+            CaseRequest.status: "approved" if approved else "declined",
+            CaseRequest.decided_by: actor.id,
+            CaseRequest.decided_at: clock.now(),
+        }
+    ).where(CaseRequest.id == request.id)
+
+
+async def decide_extension(*, actor: Actor, case_id: str, approve: bool) -> Case:
+    case = await load_case(case_id)
+    request = await _pending(case, "extension")
+    await _decide(request, actor, approve)
+    if approve and case.deadline_at is not None:
+        from org.calendar import add_working_time
+
+        deadline = await add_working_time(case.deadline_at, hours=request.hours or 8)
+        await Case.update(
+            {
+                Case.deadline_at: deadline,
+                Case.sla_level: 0,
+                Case.overdue: False,
+                Case.updated_at: clock.now(),
+            }
+        ).where(Case.id == case.id)
+        case.deadline_at = deadline
+    await record_event(
+        case,
+        action="extension_approved" if approve else "extension_declined",
+        from_state=case.state,
+        to_state=case.state,
+        actor=actor,
+        data={"deadline": case.deadline_at.isoformat() if case.deadline_at else None},
+    )
+    return case
+
+
+async def decide_return(*, actor: Actor, case_id: str, approve: bool) -> Case:
+    case = await load_case(case_id)
+    request = await _pending(case, "return")
+    await _decide(request, actor, approve)
+    if approve:
+        return await transition(
+            case,
+            RETURNED,
+            actor=actor,
+            action="return",
+            note=request.reason,
+            changes={"unit_id": None},
+        )
+    await record_event(
+        case, action="return_declined", from_state=case.state, to_state=case.state, actor=actor
+    )
+    return case

@@ -1,0 +1,91 @@
+from core.errors import DomainError
+from core.i18n import Msg
+
+
+class InvalidTransition(DomainError):
+    code = "case.invalid_transition"
+    status = 409
+    title = Msg(zh="案件状态不允许此操作", en="Not allowed in the case's current state")
+    message = Msg(
+        zh="案件当前状态为「{state}」，不能执行「{action}」",
+        en="The case is {state}; it cannot be {action}",
+    )
+
+
+class CaseNotFound(DomainError):
+    code = "case.not_found"
+    status = 404
+    title = Msg(zh="案件不存在", en="Case not found")
+    message = Msg(zh="案件不存在或无权查看", en="No such case, or it is not yours to see")
+
+
+class NotAllowed(DomainError):
+    code = "case.forbidden"
+    status = 403
+    title = Msg(zh="无权处理此案件", en="Not allowed on this case")
+    message = Msg(zh="您无权对此案件执行「{action}」", en="You may not {action} this case")
+
+
+class PhotoCountInvalid(DomainError):
+    code = "case.photo_count"
+    status = 422
+    title = Msg(zh="照片数量不符", en="Wrong number of photos")
+    message = Msg(zh="请附 {low} 到 {high} 张照片", en="Attach {low} to {high} photos")
+
+
+class AlreadyRated(DomainError):
+    code = "case.already_rated"
+    status = 409
+    title = Msg(zh="已评价", en="Already rated")
+    message = Msg(zh="每个案件只能评价一次", en="A case can be rated once")
+
+
+class NotClosedYet(DomainError):
+    code = "case.not_closed"
+    status = 409
+    title = Msg(zh="案件尚未结案", en="Case not closed yet")
+    message = Msg(zh="结案后才能评价或申请重新处理", en="Rate or reopen a case once it is closed")
+
+
+class ReopenWindowPassed(DomainError):
+    code = "case.reopen_window_passed"
+    status = 409
+    title = Msg(zh="已超过可申请重新处理的期限", en="Too late to reopen")
+    message = Msg(
+        zh="结案 {days} 天内才能申请重新处理",
+        en="A case can be reopened within {days} days of closing",
+    )
+
+
+class ReasonRequired(DomainError):
+    code = "case.reason_required"
+    status = 422
+    title = Msg(zh="请填写原因", en="A reason is required")
+
+
+class MergeTargetInvalid(DomainError):
+    code = "case.merge_target_invalid"
+    status = 422
+    title = Msg(zh="无法合并到该案件", en="Cannot merge into that case")
+    message = Msg(
+        zh="只能合并到另一个未终结的案件", en="Merge into another case that is still open"
+    )
+
+
+class UnitUnknown(DomainError):
+    code = "case.unit_unknown"
+    status = 422
+    title = Msg(zh="处置单位不存在", en="Unknown handling unit")
+
+
+class RequestNotPending(DomainError):
+    code = "case.request_not_pending"
+    status = 409
+    title = Msg(zh="没有待审批的申请", en="No pending request")
+
+
+class IntakeKeyInvalid(DomainError):
+    code = "intake.key_invalid"
+    status = 401
+    title = Msg(zh="接入密钥无效", en="Invalid API key")
+    message = Msg(zh="请在 X-Api-Key 头中提供有效的接入密钥", en="Send a valid key in X-Api-Key")

@@ -1,0 +1,133 @@
+"""Reading cases: mine, nearby open ones, the command centre's filtered list, timelines."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import msgspec
+
+from cases.tables import Case, CaseEvent, CaseMedia
+from cases.workflow import OPEN
+from core import clock
+from core.pagination import MAX_LIMIT, Cursor, decode_cursor, encode_cursor
+from org.geo import distance_m
+
+SIMILAR_RADIUS_M = 200
+
+
+class Page(msgspec.Struct, frozen=True):
+    items: list[Case]
+    next_cursor: str | None
+
+
+def _after(query, cursor: Cursor | None):
+    """Newest first: rows strictly before the cursor's (reported_at, id)."""
+    if cursor is None:
+        return query
+    return query.where(
+        (Case.reported_at < cursor.at) | ((Case.reported_at == cursor.at) & (Case.id < cursor.id))
+    )
+
+
+async def _page(query, cursor_text: str | None, limit: int) -> Page:
+    limit = max(1, min(limit, MAX_LIMIT))
+    rows = (
+        await _after(query, decode_cursor(cursor_text))
+        .order_by(Case.reported_at, ascending=False)
+        .order_by(Case.id, ascending=False)
+        .limit(limit + 1)
+    )
+    items = rows[:limit]
+    more = len(rows) > limit
+    last = items[-1] if items else None
+    next_cursor = encode_cursor(clock.as_utc(last.reported_at), last.id) if more and last else None
+    return Page(items=items, next_cursor=next_cursor)
+
+
+async def my_reports(*, citizen_id: int, cursor: str | None, limit: int) -> Page:
+    query = Case.objects().where(
+        (Case.reporter_kind == "citizen") & (Case.reporter_id == citizen_id)
+    )
+    return await _page(query, cursor, limit)
+
+
+class CaseFilter(msgspec.Struct, frozen=True, kw_only=True):
+    state: str | None = None
+    category: str | None = None
+    grid_id: int | None = None
+    unit_id: int | None = None
+    source: str | None = None
+    light: str | None = None
+    unassigned: bool | None = None
+    reported_from: dt.datetime | None = None
+    reported_to: dt.datetime | None = None
+
+
+def _light_clause(light: str, now: dt.datetime):
+    if light == "red":
+        return Case.deadline_at < now
+    if light == "yellow":
+        return (Case.sla_yellow_at <= now) & (Case.deadline_at >= now)
+    return Case.sla_yellow_at > now
+
+
+async def list_cases(*, filters: CaseFilter, cursor: str | None, limit: int) -> Page:
+    query = Case.objects()
+    if filters.state:
+        query = query.where(Case.state == filters.state)
+    if filters.category:
+        query = query.where(Case.category_code == filters.category)
+    if filters.grid_id is not None:
+        query = query.where(Case.grid_id == filters.grid_id)
+    if filters.unit_id is not None:
+        query = query.where(Case.unit_id == filters.unit_id)
+    if filters.source:
+        query = query.where(Case.source == filters.source)
+    if filters.unassigned:
+        query = query.where(Case.grid_id.is_null() & Case.state.is_in(sorted(OPEN)))
+    if filters.light:
+        query = query.where(Case.state == "dispatched").where(
+            _light_clause(filters.light, clock.now())
+        )
+    if filters.reported_from:
+        query = query.where(Case.reported_at >= filters.reported_from)
+    if filters.reported_to:
+        query = query.where(Case.reported_at < filters.reported_to)
+    return await _page(query, cursor, limit)
+
+
+async def similar_open_cases(
+    *,
+    lat: float,
+    lon: float,
+    category_code: str,
+    radius_m: float = SIMILAR_RADIUS_M,
+    limit: int = 20,
+) -> list[tuple[Case, float]]:
+    """Open cases of one category within ``radius_m``: the "already reported?" step. A
+    bounding box narrows the rows in SQL; the exact distance decides."""
+    dlat = radius_m / 111_320
+    dlon = radius_m / (111_320 * max(math.cos(math.radians(lat)), 0.01))
+    rows = (
+        await Case.objects()
+        .where(
+            (Case.category_code == category_code)
+            & Case.state.is_in(sorted(OPEN))
+            & (Case.lat >= lat - dlat)
+            & (Case.lat <= lat + dlat)
+            & (Case.lon >= lon - dlon)
+            & (Case.lon <= lon + dlon)
+        )
+        .limit(500)
+    )
+    near = [(case, distance_m(lat, lon, case.lat, case.lon)) for case in rows]
+    return sorted([pair for pair in near if pair[1] <= radius_m], key=lambda p: p[1])[:limit]
+
+
+async def timeline(case: Case) -> list[CaseEvent]:
+    return await CaseEvent.objects().where(CaseEvent.case == case.id).order_by(CaseEvent.id)
+
+
+async def photos(case: Case) -> list[CaseMedia]:
+    return await CaseMedia.objects().where(CaseMedia.case == case.id).order_by(CaseMedia.id)

@@ -1,0 +1,155 @@
+"""New cases: from citizens, inspectors and machines. Each is filed as reported, then moves
+on by rule: trusted sources and categories that need no on-site check are accepted at once,
+and accepted cases go to the unit the dispatch rules name."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+import msgspec
+
+from cases import routing
+from cases.tables import Case, CaseMedia
+from cases.workflow import REPORTED, notify_reporter_and_followers, record_event
+from core import clock
+from core.actors import Actor
+from core.db import lock, raw
+from core.ids import public_id
+from media import service as media
+from org import grids
+from org.categories import CategoryInfo, get_category
+
+Source = Literal["citizen", "inspector", "camera", "sensor", "hotline"]
+MAX_PHOTOS = 9
+
+
+class NewCase(msgspec.Struct, frozen=True, kw_only=True):
+    category_code: str
+    lat: float  # WGS-84
+    lon: float
+    description: str = ""
+    address: str = ""
+    anonymous: bool = False
+    media_ids: list[str] = []
+    occurred_at: dt.datetime | None = None
+    priority: int | None = None
+
+
+async def next_number(now: dt.datetime) -> str:
+    day = now.astimezone(clock.city_zone()).strftime("%Y%m%d")
+    rows = await raw(
+        "INSERT INTO case_day_counter (day, last) VALUES ({}, 1) "
+        "ON CONFLICT (day) DO UPDATE SET last = case_day_counter.last + 1 RETURNING last",
+        day,
+    )
+    return f"{day}-{rows[0]['last']:05d}"
+
+
+async def _insert_case(
+    *,
+    report: NewCase,
+    category: CategoryInfo,
+    source: Source,
+    reporter: Actor | None,
+    external_key: str | None = None,
+) -> Case:
+    now = clock.now()
+    grid = await grids.locate(lat=report.lat, lon=report.lon)
+    case = Case(
+        public_id=public_id("k"),
+        number=await next_number(now),
+        category_code=category.code,
+        description=report.description,
+        lat=report.lat,
+        lon=report.lon,
+        address=report.address,
+        grid_id=grid.id if grid else None,
+        state=REPORTED,
+        priority=report.priority or category.default_priority,
+        source=source,
+        reporter_kind=reporter.kind if reporter and reporter.kind in ("citizen", "staff") else None,
+        reporter_id=reporter.id if reporter and reporter.kind in ("citizen", "staff") else None,
+        anonymous=report.anonymous,
+        external_key=external_key,
+        flags=msgspec.json.encode([] if grid else ["unassigned"]).decode(),
+        reported_at=now,
+        occurred_at=report.occurred_at,
+        updated_at=now,
+    )
+    await case.save()
+    return case
+
+
+async def attach_photos(case: Case, actor: Actor, media_ids: list[str], role: str) -> list[str]:
+    """Only the actor's own unused uploads; another person's id is a 404 like an unknown one."""
+    claimed = await media.claim_media(actor=actor, media_ids=media_ids, attach_to=f"case:{case.id}")
+    for item in claimed:
+        await CaseMedia.insert(
+            CaseMedia(case=case.id, media_id=item.public_id, role=role, created_at=clock.now())
+        )
+    return [item.public_id for item in claimed]
+
+
+async def _file(
+    *,
+    report: NewCase,
+    source: Source,
+    actor: Actor,
+    trusted: bool,
+    photo_role: str = "before",
+    external_key: str | None = None,
+) -> Case:
+    category = await get_category(code=report.category_code)
+    case = await _insert_case(
+        report=report, category=category, source=source, reporter=actor, external_key=external_key
+    )
+    photo_ids = (
+        await attach_photos(case, actor, report.media_ids, photo_role) if report.media_ids else []
+    )
+    await record_event(
+        case,
+        action="report",
+        from_state=None,
+        to_state=REPORTED,
+        actor=actor,
+        media_ids=photo_ids,
+        occurred_at=report.occurred_at,
+    )
+    await notify_reporter_and_followers(case, "report", {})
+    await routing.progress_new_case(case, category=category, trusted=trusted)
+    return case
+
+
+async def file_citizen_report(*, actor: Actor, report: NewCase) -> Case:
+    routing.check_photo_count(report.media_ids, low=1, high=MAX_PHOTOS)
+    return await _file(report=report, source="citizen", actor=actor, trusted=False)
+
+
+async def file_staff_report(*, actor: Actor, report: NewCase) -> Case:
+    """A patrol report (巡查上报): an inspector saw it, so it is accepted at once."""
+    routing.check_photo_count(report.media_ids, low=1, high=MAX_PHOTOS)
+    return await _file(report=report, source="inspector", actor=actor, trusted=True)
+
+
+async def file_machine_event(
+    *,
+    actor: Actor,
+    source_name: str,
+    source_kind: Literal["camera", "sensor"],
+    trusted: bool,
+    external_id: str,
+    report: NewCase,
+) -> tuple[Case, bool]:
+    """A camera detection or sensor alarm; the same (source, external id) returns the case
+    it created the first time (and False)."""
+    external_key = f"{source_name}:{external_id}"
+    # Serialise a burst of retries of one event: the second waits and then finds the case.
+    await lock(f"intake:{external_key}")
+    existing = await Case.objects().where(Case.external_key == external_key).first()
+    if existing is not None:
+        return existing, False
+    case = await _file(
+        report=report, source=source_kind, actor=actor, trusted=trusted, external_key=external_key
+    )
+    return case, True

@@ -1,0 +1,107 @@
+from piccolo.columns import (
+    Boolean,
+    DoublePrecision,
+    ForeignKey,
+    Integer,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.base import OnDelete
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class Case(Table, tablename="case_file"):
+    """A reported problem and where it stands. Ids of other packages' rows (grid, unit,
+    reporter) are plain integers: a package touches its own tables only."""
+
+    public_id = Varchar(length=24, unique=True)
+    number = Varchar(length=20, unique=True)
+    category_code = Varchar(length=8, index=True)
+    description = Text(default="")
+    lat = DoublePrecision(index=True)
+    lon = DoublePrecision()
+    address = Varchar(length=200, default="")
+    grid_id = Integer(null=True, default=None, index=True)
+    unit_id = Integer(null=True, default=None, index=True)
+    state = Varchar(length=16, index=True)
+    priority = Integer(default=3)
+    source = Varchar(length=16, index=True)
+    reporter_kind = Varchar(length=8, null=True, default=None)
+    reporter_id = Integer(null=True, default=None, index=True)
+    anonymous = Boolean(default=False)
+    # "{source id}:{external id}" of machine events, so a repeated event finds its case.
+    external_key = Varchar(length=160, null=True, default=None, unique=True)
+    merged_into_id = Integer(null=True, default=None)
+    flags = Text(default="[]")
+    rework_count = Integer(default=0)
+    reopen_count = Integer(default=0)
+    # SLA: the deadline and the moment 80 % of the working time is used, fixed at dispatch;
+    # sla_level is the last level notified (0 none, 1 yellow reminder, 2 red escalation).
+    deadline_at = Timestamptz(null=True, default=None, index=True)
+    sla_yellow_at = Timestamptz(null=True, default=None, index=True)
+    sla_level = Integer(default=0)
+    overdue = Boolean(default=False)
+    rating = Integer(null=True, default=None)
+    rating_comment = Varchar(length=500, default="")
+    reported_at = Timestamptz(index=True)
+    occurred_at = Timestamptz(null=True, default=None)
+    accepted_at = Timestamptz(null=True, default=None)
+    dispatched_at = Timestamptz(null=True, default=None)
+    resolved_at = Timestamptz(null=True, default=None)
+    closed_at = Timestamptz(null=True, default=None)
+    ended_at = Timestamptz(null=True, default=None)
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class CaseEvent(Table, tablename="case_event"):
+    """Append-only history: every change of a case, who made it and when."""
+
+    case = ForeignKey(references=Case, on_delete=OnDelete.cascade, index=True)
+    action = Varchar(length=24)
+    from_state = Varchar(length=16, null=True, default=None)
+    to_state = Varchar(length=16)
+    actor_kind = Varchar(length=8)
+    actor_id = Integer(default=0)
+    note = Text(default="")
+    media_ids = Text(default="[]")
+    data = Text(default="{}")
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+    occurred_at = Timestamptz(null=True, default=None)
+
+
+class CaseMedia(Table, tablename="case_media"):
+    case = ForeignKey(references=Case, on_delete=OnDelete.cascade, index=True)
+    media_id = Varchar(length=40, unique=True)  # the media package's public id
+    role = Varchar(length=12)  # before, after, evidence
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class CaseFollower(Table, tablename="case_follower"):
+    case = ForeignKey(references=Case, on_delete=OnDelete.cascade, index=True)
+    citizen_id = Integer(index=True)
+    slot = Varchar(length=40, unique=True)  # "{case_id}:{citizen_id}"
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class CaseRequest(Table, tablename="case_request"):
+    """A handler's request that an operator must approve: more time (延期) or handing the
+    case back (回退)."""
+
+    case = ForeignKey(references=Case, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=12)  # extension, return
+    status = Varchar(length=12, default="pending", index=True)
+    reason = Text(default="")
+    hours = Integer(null=True, default=None)
+    requested_by = Integer()
+    decided_by = Integer(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    decided_at = Timestamptz(null=True, default=None)
+
+
+class CaseDayCounter(Table, tablename="case_day_counter"):
+    """Per-day sequence of human case numbers (20261128-00042), one upsert per case."""
+
+    day = Varchar(length=8, unique=True)
+    last = Integer(default=0)

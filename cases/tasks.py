@@ -1,0 +1,11 @@
+"""Periodic work of the cases package, run by the in-process worker or `cityops worker`."""
+
+from __future__ import annotations
+
+from cases.sla import check_sla
+from core.db import transaction
+
+
+async def sla_tick() -> dict[str, int]:
+    async with transaction():
+        return await check_sla()

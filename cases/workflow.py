@@ -1,0 +1,212 @@
+"""The case workflow: one transition function over an explicit table of moves.
+
+Every move appends a case_event and queues the reporter's and followers' notification in the
+same transaction, so every case gets feedback and nothing is sent for a change that rolled
+back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import msgspec
+
+from cases.errors import InvalidTransition, NotAllowed
+from cases.tables import Case, CaseEvent, CaseFollower
+from core import clock
+from core.actors import Actor
+from notify.service import enqueue
+
+REPORTED, ACCEPTED, DISPATCHED, RESOLVED, CLOSED = (
+    "reported",
+    "accepted",
+    "dispatched",
+    "resolved",
+    "closed",
+)
+RETURNED, SUSPENDED = "returned", "suspended"
+REJECTED, MERGED, CANCELLED = "rejected", "merged", "cancelled"
+TERMINAL = frozenset({CLOSED, REJECTED, MERGED, CANCELLED})
+OPEN = frozenset({REPORTED, ACCEPTED, DISPATCHED, RESOLVED, RETURNED, SUSPENDED})
+
+COMMAND = ("operator", "admin")
+FIELD = ("inspector",)
+SYSTEM = ("system",)
+
+# (from, to) -> roles that may make the move. "reporter" is the citizen who filed the case.
+MOVES: dict[tuple[str, str], tuple[str, ...]] = {
+    (REPORTED, ACCEPTED): COMMAND + FIELD + SYSTEM,
+    (REPORTED, REJECTED): COMMAND + FIELD,
+    (REPORTED, MERGED): COMMAND,
+    (REPORTED, CANCELLED): COMMAND + ("reporter",),
+    (ACCEPTED, DISPATCHED): COMMAND + SYSTEM,
+    (ACCEPTED, REJECTED): COMMAND,
+    (ACCEPTED, MERGED): COMMAND,
+    (DISPATCHED, DISPATCHED): COMMAND,  # redispatch to another unit
+    (DISPATCHED, RESOLVED): COMMAND + FIELD + ("handler",),
+    (DISPATCHED, RETURNED): COMMAND,  # a handler's return request, approved
+    (DISPATCHED, SUSPENDED): COMMAND,
+    (DISPATCHED, REJECTED): COMMAND,
+    (RETURNED, DISPATCHED): COMMAND + SYSTEM,
+    (RETURNED, REJECTED): COMMAND,
+    (SUSPENDED, DISPATCHED): COMMAND,
+    (RESOLVED, CLOSED): COMMAND + FIELD,
+    (RESOLVED, DISPATCHED): COMMAND + FIELD,  # rework (返工)
+    (CLOSED, DISPATCHED): ("reporter",) + COMMAND,  # reopened after an unsatisfied rating
+}
+
+# What the reporter and followers are told, per action.
+FEEDBACK_TEMPLATES = {
+    "report": "case.received",
+    "accept": "case.accepted",
+    "dispatch": "case.dispatched",
+    "redispatch": "case.dispatched",
+    "resolve": "case.resolved",
+    "close": "case.closed",
+    "reject": "case.rejected",
+    "merge": "case.merged",
+    "cancel": "case.cancelled",
+    "rework": "case.rework",
+    "reopen": "case.reopened",
+    "return": "case.returned",
+    "suspend": "case.suspended",
+    "resume": "case.dispatched",
+}
+
+# Other packages react to case changes inside the same transaction (points are awarded when
+# a case is accepted or closed) without cases importing them: they register a listener.
+Listener = Callable[[Case, str, Actor], Awaitable[None]]
+_listeners: list[Listener] = []
+
+
+def on_transition(listener: Listener) -> Listener:
+    """Call ``listener(case, action, actor)`` after every move, in the mover's transaction."""
+    _listeners.append(listener)
+    return listener
+
+
+_STAMPS = {
+    ACCEPTED: "accepted_at",
+    DISPATCHED: "dispatched_at",
+    RESOLVED: "resolved_at",
+    CLOSED: "closed_at",
+}
+
+
+def role_of(actor: Actor, case: Case) -> str:
+    if actor.kind == "citizen":
+        return (
+            "reporter"
+            if case.reporter_kind == "citizen" and case.reporter_id == actor.id
+            else "citizen"
+        )
+    if actor.kind in ("system", "machine"):
+        return "system"
+    return actor.role
+
+
+def allowed(case: Case, to: str, actor: Actor) -> bool:
+    return role_of(actor, case) in MOVES.get((case.state, to), ())
+
+
+async def record_event(
+    case: Case,
+    *,
+    action: str,
+    from_state: str | None,
+    to_state: str,
+    actor: Actor,
+    note: str = "",
+    media_ids: list[str] | None = None,
+    data: dict[str, Any] | None = None,
+    occurred_at: dt.datetime | None = None,
+) -> None:
+    await CaseEvent.insert(
+        CaseEvent(
+            case=case.id,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            actor_kind=actor.kind,
+            actor_id=actor.id,
+            note=note,
+            media_ids=msgspec.json.encode(media_ids or []).decode(),
+            data=msgspec.json.encode(data or {}).decode(),
+            created_at=clock.now(),
+            occurred_at=occurred_at,
+        )
+    )
+
+
+async def notify_reporter_and_followers(case: Case, action: str, params: dict[str, Any]) -> None:
+    template = FEEDBACK_TEMPLATES.get(action)
+    if template is None:
+        return
+    recipients: list[int] = []
+    if case.reporter_kind == "citizen" and case.reporter_id is not None:
+        recipients.append(case.reporter_id)
+    followers = await CaseFollower.select(CaseFollower.citizen_id).where(
+        CaseFollower.case == case.id
+    )
+    recipients += [row["citizen_id"] for row in followers if row["citizen_id"] not in recipients]
+    for citizen_id in recipients:
+        await enqueue(
+            recipient_kind="citizen",
+            recipient_id=citizen_id,
+            template=template,
+            params={"caseId": case.public_id, "number": case.number, **params},
+            case_id=case.id,
+            urgent=case.priority == 1,
+        )
+
+
+async def transition(
+    case: Case,
+    to: str,
+    *,
+    actor: Actor,
+    action: str,
+    note: str = "",
+    media_ids: list[str] | None = None,
+    changes: dict[str, Any] | None = None,
+    occurred_at: dt.datetime | None = None,
+    check_role: bool = True,
+) -> Case:
+    """Move ``case`` to ``to``, or raise 409 ``case.invalid_transition``. The UPDATE is
+    conditional on the state we read, so two racing moves cannot both apply."""
+    if (case.state, to) not in MOVES:
+        raise InvalidTransition(state=case.state, action=action)
+    if check_role and not allowed(case, to, actor):
+        raise NotAllowed(action=action)
+    now = clock.now()
+    values: dict[str, Any] = {"state": to, "updated_at": now, **(changes or {})}
+    if to in _STAMPS and action not in ("redispatch",):
+        values[_STAMPS[to]] = now
+    if to in TERMINAL:
+        values["ended_at"] = now
+    updated = (
+        await Case.update({getattr(Case, k): v for k, v in values.items()})
+        .where((Case.id == case.id) & (Case.state == case.state))
+        .returning(Case.id)
+    )
+    if not updated:
+        raise InvalidTransition(state=case.state, action=action)
+    from_state = case.state
+    for key, value in values.items():
+        setattr(case, key, value)
+    await record_event(
+        case,
+        action=action,
+        from_state=from_state,
+        to_state=to,
+        actor=actor,
+        note=note,
+        media_ids=media_ids,
+        occurred_at=occurred_at,
+    )
+    await notify_reporter_and_followers(case, action, {"note": note} if note else {})
+    for listener in _listeners:
+        await listener(case, action, actor)
+    return case

@@ -1,0 +1,49 @@
+"""A small scheduler for periodic tasks: in-process in the embedded default, in
+`cityops worker` processes in production. Every task must be safe to run in several
+processes at once (conditional updates, SKIP LOCKED): the scheduler does not coordinate."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+log = logging.getLogger(__name__)
+
+Task = tuple[str, float, Callable[[], Awaitable[object]]]
+
+
+async def _loop(name: str, every: float, task: Callable[[], Awaitable[object]]) -> None:
+    while True:
+        try:
+            await task()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a failing tick must not stop the next one
+            log.exception("periodic task %s failed", name)
+        await asyncio.sleep(every)
+
+
+def start(tasks: list[Task]) -> list[asyncio.Task]:
+    return [asyncio.create_task(_loop(name, every, task), name=f"periodic:{name}")
+            for name, every, task in tasks]
+
+
+async def stop(running: list[asyncio.Task]) -> None:
+    for task in running:
+        task.cancel()
+    await asyncio.gather(*running, return_exceptions=True)
+
+
+def default_tasks() -> list[Task]:
+    from cases.tasks import sla_tick
+    from core import idempotency, ratelimit
+
+    async def housekeeping() -> None:
+        from core.db import transaction
+
+        async with transaction():
+            await idempotency.purge_expired()
+            await ratelimit.purge_expired()
+
+    return [("sla", 60.0, sla_tick), ("housekeeping", 3600.0, housekeeping)]

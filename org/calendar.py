@@ -1,0 +1,195 @@
+"""The working calendar: SLA limits count working time, not clock time.
+
+A day is a working day by, in order: an admin's CalendarDay override, the national calendar
+of the ``chinesecalendar`` package (public holidays and make-up working days, 调休), and for
+years that package does not know yet, Monday to Friday. Every working day has the same
+hours (WORKING_PERIODS, city time), so N working days are N x WORKING_DAY of working time.
+
+``WorkCalendar`` is synchronous and holds the overrides of a date range: a caller with many
+cases (the SLA sweep) loads one range once and computes without further queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from functools import lru_cache
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+
+from core import clock
+from core.clock import as_utc, city_zone
+from core.db import raw
+from org.tables import CalendarDay
+
+WORKING_PERIODS: tuple[tuple[dt.time, dt.time], ...] = (
+    (dt.time(8, 30), dt.time(12, 0)),
+    (dt.time(13, 30), dt.time(17, 30)),
+)
+WORKING_DAY = sum(
+    (dt.datetime.combine(dt.date.min, end) - dt.datetime.combine(dt.date.min, begin)
+     for begin, end in WORKING_PERIODS),
+    dt.timedelta(),
+)
+# Longer than any run of holidays the calendar can hold; a guard against a range of
+# overrides that marks every day as a day off.
+MAX_SPAN = dt.timedelta(days=3660)
+
+Light = Literal["green", "yellow", "red"]
+YELLOW_FROM = 0.8
+
+
+class CalendarRangeExceeded(Exception):
+    """The computation needs days beyond the loaded range (internal: the caller widens it)."""
+
+
+@lru_cache(maxsize=8192)
+def national_is_workday(day: dt.date) -> bool:
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        # Years the installed package has no data for: weekends only, until it is updated.
+        return day.weekday() < 5
+
+
+class WorkCalendar:
+    def __init__(self, *, overrides: Mapping[dt.date, bool], first: dt.date, last: dt.date,
+                 zone: ZoneInfo | None = None) -> None:
+        self.overrides = dict(overrides)
+        self.first = first
+        self.last = last
+        self.zone = zone or city_zone()
+
+    def is_workday(self, day: dt.date) -> bool:
+        if not self.first <= day <= self.last:
+            raise CalendarRangeExceeded(day)
+        if day in self.overrides:
+            return self.overrides[day]
+        return national_is_workday(day)
+
+    def local_date(self, moment: dt.datetime) -> dt.date:
+        return as_utc(moment).astimezone(self.zone).date()
+
+    def periods(self, day: dt.date) -> Iterator[tuple[dt.datetime, dt.datetime]]:
+        """The working periods of a working day, as UTC instants."""
+        for begin, end in WORKING_PERIODS:
+            yield (
+                dt.datetime.combine(day, begin, tzinfo=self.zone).astimezone(dt.UTC),
+                dt.datetime.combine(day, end, tzinfo=self.zone).astimezone(dt.UTC),
+            )
+
+    def add(self, start: dt.datetime, amount: dt.timedelta) -> dt.datetime:
+        """The earliest instant at which ``amount`` of working time has passed since
+        ``start`` (so a limit that ends with a period ends at 17:30, not at 08:30 next day)."""
+        start = as_utc(start)
+        if amount < dt.timedelta(0):
+            raise ValueError("working time to add must not be negative")
+        if amount == dt.timedelta(0):
+            return start
+        remaining = amount
+        day = self.local_date(start)
+        while True:
+            if self.is_workday(day):
+                for begin, end in self.periods(day):
+                    if end <= start:
+                        continue
+                    begin = max(begin, start)
+                    if remaining <= end - begin:
+                        return begin + remaining
+                    remaining -= end - begin
+            day += dt.timedelta(days=1)
+
+    def between(self, a: dt.datetime, b: dt.datetime) -> dt.timedelta:
+        """Working time from ``a`` to ``b`` (negative if ``b`` is before ``a``)."""
+        a, b = as_utc(a), as_utc(b)
+        if b < a:
+            return -self.between(b, a)
+        total = dt.timedelta(0)
+        day, last = self.local_date(a), self.local_date(b)
+        while day <= last:
+            if self.is_workday(day):
+                for begin, end in self.periods(day):
+                    overlap = min(end, b) - max(begin, a)
+                    if overlap > dt.timedelta(0):
+                        total += overlap
+            day += dt.timedelta(days=1)
+        return total
+
+
+async def load_overrides(first: dt.date, last: dt.date) -> dict[dt.date, bool]:
+    rows = await CalendarDay.select(CalendarDay.day, CalendarDay.is_workday).where(
+        (CalendarDay.day >= first) & (CalendarDay.day <= last)
+    )
+    return {_as_date(row["day"]): bool(row["is_workday"]) for row in rows}
+
+
+def _as_date(value: dt.date | str) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+async def load_calendar(first: dt.date, last: dt.date) -> WorkCalendar:
+    """One query for the overrides of [first, last]."""
+    return WorkCalendar(overrides=await load_overrides(first, last), first=first, last=last)
+
+
+def working_amount(*, hours: float | None = None, days: float | None = None) -> dt.timedelta:
+    if (hours is None) == (days is None):
+        raise ValueError("give exactly one of hours or days")
+    if hours is not None:
+        return dt.timedelta(hours=hours)
+    return WORKING_DAY * days
+
+
+async def add_working_time(
+    start_utc: dt.datetime, *, hours: float | None = None, days: float | None = None
+) -> dt.datetime:
+    """The deadline ``hours`` working hours or ``days`` working days after ``start_utc``."""
+    amount = working_amount(hours=hours, days=days)
+    first = as_utc(start_utc).astimezone(city_zone()).date() - dt.timedelta(days=1)
+    # Twice the calendar days the amount needs on a plain week, plus three weeks for holidays;
+    # widened (rarely) if a long run of days off was added by hand.
+    span = dt.timedelta(days=int(amount / WORKING_DAY * 2) + 21)
+    while True:
+        calendar = await load_calendar(first, first + span)
+        try:
+            return calendar.add(start_utc, amount)
+        except CalendarRangeExceeded:
+            if span > MAX_SPAN:
+                raise ValueError("no working time found in the calendar") from None
+            span *= 2
+
+
+async def working_time_between(a_utc: dt.datetime, b_utc: dt.datetime) -> dt.timedelta:
+    zone = city_zone()
+    first = min(as_utc(a_utc), as_utc(b_utc)).astimezone(zone).date()
+    last = max(as_utc(a_utc), as_utc(b_utc)).astimezone(zone).date()
+    calendar = await load_calendar(first, last)
+    return calendar.between(a_utc, b_utc)
+
+
+def sla_light(*, elapsed: dt.timedelta, limit: dt.timedelta) -> Light:
+    """Green below 80 % of the limit, yellow from 80 % up to and including 100 %, red past it."""
+    if limit <= dt.timedelta(0):
+        return "red"
+    ratio = elapsed / limit
+    if ratio < YELLOW_FROM:
+        return "green"
+    return "yellow" if ratio <= 1.0 else "red"
+
+
+async def set_calendar_day(*, day: dt.date, is_workday: bool, note: str = "") -> None:
+    """An admin's override for one day (a typhoon day off, a local holiday); it beats the
+    national calendar."""
+    await raw(
+        "INSERT INTO calendar_day (day, is_workday, note, updated_at) VALUES ({}, {}, {}, {}) "
+        "ON CONFLICT (day) DO UPDATE SET is_workday = EXCLUDED.is_workday, "
+        "note = EXCLUDED.note, updated_at = EXCLUDED.updated_at",
+        day, is_workday, note[:200], clock.now(),
+    )
+
+
+async def clear_calendar_day(*, day: dt.date) -> None:
+    """Drop an override: the national calendar applies again."""
+    await CalendarDay.delete().where(CalendarDay.day == day)

@@ -1,0 +1,238 @@
+"""Case categories: the national 部件 (component) / 事件 (event) code tree and a city's own codes.
+
+Stored codes carry the type because the two national lists reuse numbers: "C0101" is the
+component 上水井盖, "E0101" the event 私搭乱建. Major classes (大类) are rows with two digits
+("C01", "E05"); cases use subcategories (小类) only.
+"""
+
+from __future__ import annotations
+
+import re
+
+import msgspec
+
+from core import clock
+from core.db import is_unique_violation
+from core.i18n import Msg
+from org.errors import CategoryCodeTaken, InvalidCategory, InvalidPriority, UnknownCategory
+from org.tables import Category
+
+CATEGORY_KINDS: tuple[str, ...] = ("component", "event")
+KIND_PREFIX = {"component": "C", "event": "E"}
+KIND_NAMES = {
+    "component": Msg(zh="部件", en="Components"),
+    "event": Msg(zh="事件", en="Events"),
+}
+PRIORITIES: dict[int, Msg] = {
+    1: Msg(zh="特急", en="urgent"),
+    2: Msg(zh="紧急", en="high"),
+    3: Msg(zh="一般", en="normal"),
+    4: Msg(zh="较缓", en="low"),
+}
+SLA_UNITS: tuple[str, ...] = ("hours", "working_hours", "working_days")
+_CODE = re.compile(r"^([CE])(\d{2})(\d{2})?$")
+
+
+class CategoryInfo(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    code: str
+    kind: str
+    major: str
+    minor: str
+    name_zh: str
+    name_en: str
+    parent_id: int | None
+    default_priority: int
+    needs_onsite_verification: bool
+    sla_value: int
+    sla_unit: str
+    urgent: bool
+    points_on_accept: int
+    points_on_close: int
+    active: bool
+
+    @property
+    def major_code(self) -> str:
+        return f"{KIND_PREFIX[self.kind]}{self.major}"
+
+    @property
+    def is_major(self) -> bool:
+        return self.minor == ""
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" and self.name_en else self.name_zh
+
+
+class CategoryLeaf(msgspec.Struct, frozen=True, kw_only=True):
+    code: str
+    name: str
+    urgent: bool
+    default_priority: int
+    needs_onsite_verification: bool
+
+
+class CategoryMajor(msgspec.Struct, frozen=True, kw_only=True):
+    code: str
+    name: str
+    children: list[CategoryLeaf]
+
+
+class CategoryKind(msgspec.Struct, frozen=True, kw_only=True):
+    kind: str
+    name: str
+    children: list[CategoryMajor]
+
+
+def parse_code(code: str) -> tuple[str, str, str]:
+    """"E0505" -> ("event", "05", "05"); "C01" -> ("component", "01", "")."""
+    match = _CODE.match(code)
+    if match is None:
+        raise InvalidCategory(reason="code must be C or E, two digits, and optionally two more")
+    prefix, major, minor = match.groups()
+    kind = "component" if prefix == "C" else "event"
+    return kind, major, minor or ""
+
+
+def validate_priority(priority: int) -> int:
+    if priority not in PRIORITIES:
+        raise InvalidPriority(priority=priority)
+    return priority
+
+
+def category_info(row: Category | dict) -> CategoryInfo:
+    values = row if isinstance(row, dict) else row.to_dict()
+    return CategoryInfo(
+        id=values["id"], code=values["code"], kind=values["kind"], major=values["major"],
+        minor=values["minor"], name_zh=values["name_zh"], name_en=values["name_en"],
+        parent_id=values["parent"],
+        default_priority=values["default_priority"],
+        needs_onsite_verification=bool(values["needs_onsite_verification"]),
+        sla_value=values["sla_value"], sla_unit=values["sla_unit"], urgent=bool(values["urgent"]),
+        points_on_accept=values["points_on_accept"], points_on_close=values["points_on_close"],
+        active=bool(values["active"]),
+    )
+
+
+async def get_category(*, code: str, leaf_only: bool = True) -> CategoryInfo:
+    """An active category a case may use; ``category.unknown`` otherwise."""
+    row = await Category.select().where(Category.code == code).first()
+    if row is None or not row["active"] or (leaf_only and row["minor"] == ""):
+        raise UnknownCategory(code=code)
+    return category_info(row)
+
+
+async def category_tree(*, locale: str) -> list[CategoryKind]:
+    """Active categories as kind > major class > subcategory, names in ``locale``."""
+    rows = await Category.select().where(Category.active.eq(True)).order_by(
+        Category.kind).order_by(Category.major).order_by(Category.sort_order).order_by(
+        Category.minor)
+    infos = [category_info(row) for row in rows]
+    leaves: dict[str, list[CategoryLeaf]] = {}
+    for info in infos:
+        if not info.is_major:
+            leaves.setdefault(info.major_code, []).append(CategoryLeaf(
+                code=info.code, name=info.name(locale), urgent=info.urgent,
+                default_priority=info.default_priority,
+                needs_onsite_verification=info.needs_onsite_verification,
+            ))
+    tree = []
+    for kind in CATEGORY_KINDS:
+        majors = [
+            CategoryMajor(code=info.code, name=info.name(locale),
+                          children=leaves.get(info.code, []))
+            for info in infos if info.kind == kind and info.is_major
+        ]
+        if majors:
+            tree.append(CategoryKind(kind=kind, name=KIND_NAMES[kind].render(locale),
+                                     children=majors))
+    return tree
+
+
+def _check_sla(value: int, unit: str, *, major: bool) -> None:
+    if unit not in SLA_UNITS:
+        raise InvalidCategory(reason=f"sla_unit must be one of {', '.join(SLA_UNITS)}")
+    if value < 0 or (value == 0 and not major):
+        raise InvalidCategory(reason="a subcategory needs a positive SLA limit")
+
+
+async def create_category(
+    *,
+    code: str,
+    name_zh: str,
+    name_en: str,
+    default_priority: int = 3,
+    needs_onsite_verification: bool = True,
+    sla_value: int = 0,
+    sla_unit: str = "working_hours",
+    urgent: bool = False,
+    points_on_accept: int = 0,
+    points_on_close: int = 0,
+    sort_order: int = 0,
+) -> CategoryInfo:
+    """A national code or a city's own (cities take free numbers inside a major class)."""
+    kind, major, minor = parse_code(code)
+    validate_priority(default_priority)
+    _check_sla(sla_value, sla_unit, major=minor == "")
+    if not name_zh.strip() or not name_en.strip():
+        raise InvalidCategory(reason="both name_zh and name_en are required")
+    parent_id = None
+    if minor:
+        parent = await Category.select(Category.id).where(
+            Category.code == f"{KIND_PREFIX[kind]}{major}").first()
+        if parent is None:
+            raise InvalidCategory(reason=f"major class {KIND_PREFIX[kind]}{major} does not exist")
+        parent_id = parent["id"]
+    if await Category.exists().where(Category.code == code):
+        raise CategoryCodeTaken(code=code)
+    row = Category(
+        code=code, kind=kind, major=major, minor=minor, name_zh=name_zh.strip(),
+        name_en=name_en.strip(), parent=parent_id, default_priority=default_priority,
+        needs_onsite_verification=needs_onsite_verification, sla_value=sla_value,
+        sla_unit=sla_unit, urgent=urgent, points_on_accept=points_on_accept,
+        points_on_close=points_on_close, sort_order=sort_order,
+        created_at=clock.now(), updated_at=clock.now(),
+    )
+    try:
+        await row.save()
+    except Exception as exc:
+        if is_unique_violation(exc):
+            raise CategoryCodeTaken(code=code) from None
+        raise
+    return category_info(row)
+
+
+async def update_category(
+    *,
+    code: str,
+    name_zh: str | None = None,
+    name_en: str | None = None,
+    default_priority: int | None = None,
+    needs_onsite_verification: bool | None = None,
+    sla_value: int | None = None,
+    sla_unit: str | None = None,
+    urgent: bool | None = None,
+    points_on_accept: int | None = None,
+    points_on_close: int | None = None,
+    active: bool | None = None,
+) -> CategoryInfo:
+    row = await Category.objects().where(Category.code == code).first()
+    if row is None:
+        raise UnknownCategory(code=code)
+    if default_priority is not None:
+        validate_priority(default_priority)
+    _check_sla(sla_value if sla_value is not None else row.sla_value,
+               sla_unit if sla_unit is not None else row.sla_unit, major=row.minor == "")
+    changes = {
+        "name_zh": name_zh, "name_en": name_en, "default_priority": default_priority,
+        "needs_onsite_verification": needs_onsite_verification, "sla_value": sla_value,
+        "sla_unit": sla_unit, "urgent": urgent, "points_on_accept": points_on_accept,
+        "points_on_close": points_on_close, "active": active,
+    }
+    for name, value in changes.items():
+        if value is not None:
+            setattr(row, name, value.strip() if isinstance(value, str) else value)
+    if not row.name_zh or not row.name_en:
+        raise InvalidCategory(reason="both name_zh and name_en are required")
+    row.updated_at = clock.now()
+    await row.save()
+    return category_info(row)

@@ -1,0 +1,135 @@
+"""Organisation and geography tables.
+
+Piccolo has no composite unique constraints, so pairs that must be unique (a grid and an
+inspector, a category and a priority, a dispatch rule's category and area) carry one derived
+``slot`` column with a unique index: the database, not a read-then-write, keeps them unique.
+Parent links use NO ACTION, checked at the end of each statement, so a unit or grid still
+referenced cannot be deleted by accident while a whole table can still be emptied at once.
+"""
+
+from piccolo.columns import (
+    Boolean,
+    Date,
+    DoublePrecision,
+    ForeignKey,
+    Integer,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.base import OnDelete
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class OrgUnit(Table, tablename="org_unit"):
+    """City > district > street > community, plus departments, work units and centres."""
+
+    parent = ForeignKey(references="self", null=True, default=None, on_delete=OnDelete.no_action)
+    kind = Varchar(length=16, index=True)
+    code = Varchar(length=32, unique=True)
+    name_zh = Varchar(length=100)
+    name_en = Varchar(length=150, default="")
+    phone = Varchar(length=32, default="")
+    active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Grid(Table, tablename="grid"):
+    """A unit grid (单元网格) or one of its parents. The polygon is a GeoJSON geometry in
+    WGS-84, [lon, lat] order; the bbox columns let a map ask for grids in view cheaply."""
+
+    code = Varchar(length=32, unique=True)
+    name = Varchar(length=100)
+    parent = ForeignKey(references="self", null=True, default=None, on_delete=OnDelete.no_action)
+    level = Integer(default=1)
+    polygon = Text()
+    min_lat = DoublePrecision()
+    min_lon = DoublePrecision()
+    max_lat = DoublePrecision()
+    max_lon = DoublePrecision()
+    # The administrative area (community or street) the grid lies in: dispatch rules for a
+    # street or district find the grid through it.
+    area = ForeignKey(references=OrgUnit, null=True, default=None, on_delete=OnDelete.no_action)
+    # The unit answerable for the grid; cases with no matching dispatch rule go there.
+    unit = ForeignKey(references=OrgUnit, null=True, default=None, on_delete=OnDelete.no_action)
+    active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class GridInspector(Table, tablename="grid_inspector"):
+    grid = ForeignKey(references=Grid, on_delete=OnDelete.cascade)
+    # Staff live in accounts; a package touches its own tables only, so this is a plain id.
+    staff_id = Integer(index=True)
+    slot = Varchar(length=40, unique=True)  # "{grid_id}:{staff_id}"
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Category(Table, tablename="category"):
+    """A node of the 部件/事件 code tree. ``code`` is type-prefixed because the national
+    component and event lists reuse the same numbers: C0101 is the component 上水井盖, E0101
+    the event 私搭乱建. Major classes (大类) are rows too: C01, E05 (minor = "").
+
+    Priority: 1 urgent (特急), 2 high (紧急), 3 normal (一般), 4 low (较缓).
+    SLA unit: "hours" (clock time, for emergencies), "working_hours" or "working_days".
+    """
+
+    code = Varchar(length=8, unique=True)
+    kind = Varchar(length=16, index=True)
+    major = Varchar(length=2)
+    minor = Varchar(length=2, default="")
+    name_zh = Varchar(length=64)
+    name_en = Varchar(length=128)
+    parent = ForeignKey(references="self", null=True, default=None, on_delete=OnDelete.no_action)
+    default_priority = Integer(default=3)
+    needs_onsite_verification = Boolean(default=True)
+    sla_value = Integer(default=0)
+    sla_unit = Varchar(length=16, default="working_hours")
+    urgent = Boolean(default=False)
+    points_on_accept = Integer(default=0)
+    points_on_close = Integer(default=0)
+    sort_order = Integer(default=0)
+    active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class SlaPolicy(Table, tablename="sla_policy"):
+    """A time limit for (category, priority); a row without category applies to every
+    category at that priority (see org.service.sla_limit for the order of precedence)."""
+
+    category = ForeignKey(references=Category, null=True, default=None,
+                          on_delete=OnDelete.cascade)
+    priority = Integer()
+    limit_value = Integer()
+    limit_unit = Varchar(length=16)
+    slot = Varchar(length=40, unique=True)  # "{category_id or *}:{priority}"
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class CalendarDay(Table, tablename="calendar_day"):
+    """An admin's override of the national working calendar for one day."""
+
+    day = Date(unique=True)
+    is_workday = Boolean()
+    note = Varchar(length=200, default="")
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class DispatchRule(Table, tablename="dispatch_rule"):
+    """(category or major class or any, area) -> unit. ``category_code`` is a full code
+    ("E0403"), a major class ("E04") or "" for any category; ``area_kind`` is grid, street,
+    district or any (area_id null)."""
+
+    category_code = Varchar(length=8, default="", index=True)
+    area_kind = Varchar(length=16, default="any")
+    area_id = Integer(null=True, default=None)
+    unit = ForeignKey(references=OrgUnit, on_delete=OnDelete.no_action)
+    # Overrides the case's priority when set (e.g. 1 for point-to-point emergencies).
+    priority = Integer(null=True, default=None)
+    active = Boolean(default=True)
+    slot = Varchar(length=64, unique=True)  # "{category_code}|{area_kind}|{area_id}"
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
