@@ -8,7 +8,11 @@ from pathlib import Path
 from piccolo.apps.user.tables import BaseUser
 
 from accounts.service import create_staff
-from accounts.tables import Citizen
+from accounts.tables import Citizen, Staff
+from cases.demo import load_cases_demo
+from core.actors import Actor
+from org import units
+from org.demo import load_org_demo
 from core import clock
 from core.db import transaction
 from core.ids import public_id
@@ -20,6 +24,8 @@ DEMO_STAFF = [
     ("inspector", "inspector", "网格员张伟"),
     ("handler", "handler", "市政处置员李娜"),
 ]
+# Inside the demo grids of 市南区 (WGS-84).
+DEMO_POINTS = [(36.0572, 120.3738), (36.0605, 120.3810), (36.0640, 120.3885), (36.0665, 120.3935)]
 DEMO_CITIZENS = [("+8613800000001", "市民小王"), ("+8613800000002", "市民小李")]
 
 
@@ -51,12 +57,33 @@ async def _demo_citizens() -> int:
     return created
 
 
+async def _demo_city() -> tuple[str, int]:
+    """The org demo (grids, units, rules), staff placed in it, and cases in every state."""
+    staff = {s.role: s for s in await Staff.objects().where(
+        Staff.user.username.is_in([username for username, _, _ in DEMO_STAFF]))}
+    summary = await load_org_demo(inspector_staff_ids=[staff["inspector"].id])
+    sanitation = await units.get_unit_by_code(code="370202-HW")
+    await Staff.update({Staff.org_unit_id: sanitation.id}).where(Staff.id == staff["handler"].id)
+    citizens = [Actor(kind="citizen", id=c.id, role="citizen")
+                for c in await Citizen.objects().where(
+                    Citizen.phone.is_in([phone for phone, _ in DEMO_CITIZENS]))]
+    cases = await load_cases_demo(
+        citizens=citizens,
+        operator=Actor(kind="staff", id=staff["operator"].id, role="operator"),
+        inspector=Actor(kind="staff", id=staff["inspector"].id, role="inspector"),
+        points=DEMO_POINTS,
+    )
+    return summary, cases
+
+
 async def load_demo() -> str:
     BaseUser._pbkdf2_iteration_count = get_settings().password_iterations
     async with transaction():
         staff_lines = await _demo_staff()
         citizens = await _demo_citizens()
-    report = [f"demo data loaded: {len(staff_lines)} staff, {citizens} citizens created"]
+        org_summary, cases = await _demo_city()
+    report = [f"demo data loaded: {len(staff_lines)} staff, {citizens} citizens created",
+              org_summary, f"{cases} demo cases filed"]
     if staff_lines:
         path = Path(get_settings().var_dir) / "demo-credentials.txt"
         path.parent.mkdir(parents=True, exist_ok=True)

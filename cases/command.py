@@ -112,7 +112,13 @@ async def suspend(*, actor: Actor, case_id: str, reason: str | None) -> Case:
 
 
 async def request_change(
-    *, actor: Actor, case: Case, kind: str, reason: str | None, hours: int | None = None
+    *,
+    actor: Actor,
+    case: Case,
+    kind: str,
+    reason: str | None,
+    hours: int | None = None,
+    occurred_at=None,
 ) -> CaseRequest:
     """A handler asks for more time or to hand the case back; an operator decides."""
     if case.state != DISPATCHED:
@@ -134,6 +140,7 @@ async def request_change(
         actor=actor,
         note=request.reason,
         data={"hours": hours} if hours else {},
+        occurred_at=occurred_at,
     )
     return request
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 
 from cases.access import case_for_citizen, is_reporter, load_case
 from cases.errors import (
@@ -19,6 +20,15 @@ from core.actors import Actor
 from core.db import raw
 
 REOPEN_WINDOW = dt.timedelta(days=7)
+
+# Rating is not a move, so on_transition does not see it; points for rating register here.
+_rated: list[Callable[[Case, Actor], Awaitable[None]]] = []
+
+
+def on_rated(listener: Callable[[Case, Actor], Awaitable[None]]):
+    """Call ``listener(case, actor)`` after a rating, in the rater's transaction."""
+    _rated.append(listener)
+    return listener
 
 
 async def follow(*, actor: Actor, case_id: str) -> Case:
@@ -66,6 +76,8 @@ async def rate(*, actor: Actor, case_id: str, score: int, comment: str = "") -> 
         note=comment,
         data={"score": score},
     )
+    for listener in _rated:
+        await listener(case, actor)
     return case
 
 

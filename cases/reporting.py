@@ -78,6 +78,8 @@ async def _insert_case(
         updated_at=now,
     )
     await case.save()
+    case._follower_ids = []  # see notify_reporter_and_followers
+    case._grid = grid
     return case
 
 

@@ -81,7 +81,10 @@ async def dispatch_to(
 
 
 async def auto_dispatch(case: Case, *, category: CategoryInfo) -> Case:
-    grid = await grids.locate(lat=case.lat, lon=case.lon) if case.grid_id else None
+    # The grid found when the case was filed, when it was filed in this transaction.
+    grid = getattr(case, "_grid", None)
+    if grid is None and case.grid_id is not None:
+        grid = await grids.locate(lat=case.lat, lon=case.lon)
     target = await resolve_unit(category=category, grid=grid, priority=case.priority)
     if target is None:
         return case  # stays accepted: the command centre's queue

@@ -14,7 +14,7 @@ from core import clock
 from core.actors import SYSTEM
 from notify.service import enqueue
 from org import sla as org_sla
-from org.calendar import add_working_time
+from org.calendar import add_working_times
 from org.categories import CategoryInfo
 
 log = logging.getLogger(__name__)
@@ -26,13 +26,12 @@ async def schedule(
 ) -> tuple[dt.datetime, dt.datetime]:
     """(deadline, moment the light turns yellow) for a case dispatched at ``start``."""
     limit = await org_sla.sla_limit(category=category, priority=priority)
-    deadline = await org_sla.deadline_for(limit=limit, start=start)
-    hours = limit.amount / dt.timedelta(hours=1) * YELLOW_SHARE
     if limit.counts_working_time:
-        yellow_at = await add_working_time(start, hours=hours)
-    else:
-        yellow_at = clock.as_utc(start) + dt.timedelta(hours=hours)
-    return deadline, yellow_at
+        deadline, yellow_at = await add_working_times(
+            start, [limit.amount, limit.amount * YELLOW_SHARE])
+        return deadline, yellow_at
+    start = clock.as_utc(start)
+    return start + limit.amount, start + limit.amount * YELLOW_SHARE
 
 
 def light(case: Case, at: dt.datetime | None = None) -> str | None:

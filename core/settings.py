@@ -37,6 +37,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Run periodic tasks (SLA checks, housekeeping) inside the API process; turn off when
     # `cityops worker` processes do it.
     worker_in_process: bool = True
+    # How stale a process-local cache of rarely changed data (grids, categories) may be
+    # before it asks the database's version stamp again; 0 checks on every use.
+    cache_check_seconds: float = 1.0
 
     jwt_algorithm: Literal["HS256", "ES256"] = "HS256"
     jwt_secret: str = ""

@@ -146,15 +146,22 @@ async def add_working_time(
     start_utc: dt.datetime, *, hours: float | None = None, days: float | None = None
 ) -> dt.datetime:
     """The deadline ``hours`` working hours or ``days`` working days after ``start_utc``."""
-    amount = working_amount(hours=hours, days=days)
+    return (await add_working_times(start_utc, [working_amount(hours=hours, days=days)]))[0]
+
+
+async def add_working_times(
+    start_utc: dt.datetime, amounts: list[dt.timedelta]
+) -> list[dt.datetime]:
+    """Several deadlines from one start (an SLA's 80 % mark and its end) on one calendar
+    load, so dispatching a case costs one query here, not one per mark."""
     first = as_utc(start_utc).astimezone(city_zone()).date() - dt.timedelta(days=1)
     # Twice the calendar days the amount needs on a plain week, plus three weeks for holidays;
     # widened (rarely) if a long run of days off was added by hand.
-    span = dt.timedelta(days=int(amount / WORKING_DAY * 2) + 21)
+    span = dt.timedelta(days=int(max(amounts) / WORKING_DAY * 2) + 21)
     while True:
         calendar = await load_calendar(first, first + span)
         try:
-            return calendar.add(start_utc, amount)
+            return [calendar.add(start_utc, amount) for amount in amounts]
         except CalendarRangeExceeded:
             if span > MAX_SPAN:
                 raise ValueError("no working time found in the calendar") from None

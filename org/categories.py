@@ -8,12 +8,14 @@ component 上水井盖, "E0101" the event 私搭乱建. Major classes (大类) a
 from __future__ import annotations
 
 import re
+import time
 
 import msgspec
 
 from core import clock
 from core.db import is_unique_violation
 from core.i18n import Msg
+from core.settings import get_settings
 from org.errors import CategoryCodeTaken, InvalidCategory, InvalidPriority, UnknownCategory
 from org.tables import Category
 
@@ -113,9 +115,30 @@ def category_info(row: Category | dict) -> CategoryInfo:
     )
 
 
+# Every report reads its category; categories change a few times a year. Rows are kept per
+# process for CITYOPS_CACHE_CHECK_SECONDS, so an admin's edit reaches every process within it.
+_rows: dict[str, tuple[float, dict | None]] = {}
+
+
+async def _category_row(code: str) -> dict | None:
+    now = time.monotonic()
+    cached = _rows.get(code)
+    if cached is not None and now - cached[0] < get_settings().cache_check_seconds:
+        return cached[1]
+    row = await Category.select().where(Category.code == code).first()
+    if len(_rows) > 10_000:
+        _rows.clear()
+    _rows[code] = (now, row)
+    return row
+
+
+def forget_cached_categories() -> None:
+    _rows.clear()
+
+
 async def get_category(*, code: str, leaf_only: bool = True) -> CategoryInfo:
     """An active category a case may use; ``category.unknown`` otherwise."""
-    row = await Category.select().where(Category.code == code).first()
+    row = await _category_row(code)
     if row is None or not row["active"] or (leaf_only and row["minor"] == ""):
         raise UnknownCategory(code=code)
     return category_info(row)
@@ -198,6 +221,7 @@ async def create_category(
         if is_unique_violation(exc):
             raise CategoryCodeTaken(code=code) from None
         raise
+    forget_cached_categories()
     return category_info(row)
 
 
@@ -235,4 +259,5 @@ async def update_category(
         raise InvalidCategory(reason="both name_zh and name_en are required")
     row.updated_at = clock.now()
     await row.save()
+    forget_cached_categories()
     return category_info(row)

@@ -12,6 +12,7 @@ import json
 import math
 import re
 import secrets
+import time
 from typing import Any
 
 import msgspec
@@ -21,6 +22,7 @@ from shapely.strtree import STRtree
 from shapely.validation import explain_validity
 
 from core import clock
+from core.settings import get_settings
 from core.db import is_unique_violation, raw
 from org import geo
 from org.errors import GridCodeTaken, InvalidGrid, InvalidPolygon, UnknownGrid
@@ -109,11 +111,13 @@ async def bump_grids_version() -> None:
     """Call in the transaction that changed grids. A new stamp starts at a random number,
     not 1: after the table is emptied (tests, a restore) a process must not mistake a fresh
     stamp for the one its cache was built at."""
+    global _index
     await raw(
         "INSERT INTO version_stamp (name, version) VALUES ({}, {}) ON CONFLICT (name) "
         "DO UPDATE SET version = version_stamp.version + 1",
         STAMP, secrets.randbelow(2**30) + 1,
     )
+    _index = None  # this process sees its own change at once
 
 
 class GridIndex:
@@ -150,13 +154,22 @@ async def _build_index(version: int | None) -> GridIndex:
     return GridIndex(version, grids, shapes)
 
 
+_checked_at = 0.0
+
+
 async def grid_index() -> GridIndex:
-    """The current index, rebuilt when the stamp moved. Two requests may rebuild at once
-    after a change; both build the same index, so no lock is worth holding."""
-    global _index
+    """The current index, rebuilt when the stamp moved. The stamp is read at most every
+    CITYOPS_CACHE_CHECK_SECONDS (an edit reaches other processes within that), so a burst
+    of reports does not pay a query each. Two requests may rebuild at once after a change;
+    both build the same index, so no lock is worth holding."""
+    global _index, _checked_at
+    now = time.monotonic()
+    if _index is not None and now - _checked_at < get_settings().cache_check_seconds:
+        return _index
     version = await grids_version()  # read before the rows: rows are at least this new
     if _index is None or _index.version != version:
         _index = await _build_index(version)
+    _checked_at = now
     return _index
 
 

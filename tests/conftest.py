@@ -26,6 +26,8 @@ os.environ.update(
         "CITYOPS_WECHAT_SECRET": WECHAT_SECRET,
         "CITYOPS_WECHAT_BASE_URL": _wechat.url,
         "CITYOPS_WECHAT_TIMEOUT_SECONDS": "1",
+        # Tests empty the tables between tests: caches must look at the stamps every time.
+        "CITYOPS_CACHE_CHECK_SECONDS": "0",
         "CITYOPS_LOG_LEVEL": "WARNING",
     }
 )
