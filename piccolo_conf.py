@@ -15,5 +15,12 @@ APP_REGISTRY = AppRegistry(
         "cases.piccolo_app",
         "org.piccolo_app",
         "media.piccolo_app",
+        "points.piccolo_app",
+        "rewards.piccolo_app",
+        "patrols.piccolo_app",
+        "places.piccolo_app",
+        "qr.piccolo_app",
+        "audit.piccolo_app",
+        "piccolo_api.session_auth.piccolo_app",
     ]
 )

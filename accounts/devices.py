@@ -57,3 +57,41 @@ async def devices_of(*, actor: Actor) -> list[Device]:
         .where((Device.owner_kind == actor.kind) & (Device.owner_id == actor.id))
         .order_by(Device.id)
     )
+
+
+async def remove_device_token(*, platform: Platform, token: str) -> int:
+    """The push provider says this token is gone (app uninstalled, token rotated): forget it
+    whoever owns it. Returns how many devices were removed (0 or 1)."""
+    deleted = (
+        await Device.delete()
+        .where(Device.platform_token == f"{platform}:{token}")
+        .returning(Device.id)
+    )
+    return len(deleted)
+
+
+async def devices_of_owners(*, owners: list[tuple[str, int]]) -> list[Device]:
+    """Every device of these (owner_kind, owner_id) pairs, for the notification fan-out."""
+    if not owners:
+        return []
+    by_kind: dict[str, list[int]] = {}
+    for kind, owner_id in owners:
+        by_kind.setdefault(kind, []).append(owner_id)
+    where = None
+    for kind, ids in by_kind.items():
+        clause = (Device.owner_kind == kind) & Device.owner_id.is_in(ids)
+        where = clause if where is None else where | clause
+    return await Device.objects().where(where).order_by(Device.id)
+
+
+async def wechat_openids(*, citizen_ids: list[int]) -> dict[int, str]:
+    """Mini-program openids (subscribe messages are addressed to them, not to a device)."""
+    from accounts.tables import Citizen
+
+    if not citizen_ids:
+        return {}
+    rows = await Citizen.select(Citizen.id, Citizen.wechat_openid).where(
+        Citizen.id.is_in(citizen_ids) & Citizen.wechat_openid.is_not_null()
+        & (Citizen.disabled == False)  # noqa: E712 - a Piccolo expression
+    )
+    return {row["id"]: row["wechat_openid"] for row in rows}

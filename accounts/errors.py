@@ -195,3 +195,38 @@ class DeviceNotFound(DomainError):
     code = "device.not_found"
     status = 404
     title = Msg(zh="设备不存在", en="Device not found")
+
+
+class UnknownStaff(DomainError):
+    code = "staff.unknown"
+    status = 404
+    title = Msg(zh="员工不存在", en="Unknown staff member")
+    message = Msg(zh="员工 {staff_id} 不存在", en="Staff member {staff_id} does not exist")
+
+
+class UsernameTaken(DomainError):
+    code = "staff.username_taken"
+    status = 409
+    title = Msg(zh="用户名已存在", en="Username already taken")
+    message = Msg(zh="用户名 {username} 已被使用", en="The username {username} is taken")
+
+
+class InvalidStaff(DomainError):
+    code = "staff.invalid"
+    status = 422
+    title = Msg(zh="员工信息无效", en="Invalid staff member")
+    message = Msg(zh="员工信息无效：{reason}", en="Invalid staff member: {reason}")
+
+
+class UnknownApiClient(DomainError):
+    code = "api_client.unknown"
+    status = 404
+    title = Msg(zh="接入方不存在", en="Unknown API client")
+    message = Msg(zh="接入方 {client_id} 不存在", en="API client {client_id} does not exist")
+
+
+class ApiClientNameTaken(DomainError):
+    code = "api_client.name_taken"
+    status = 409
+    title = Msg(zh="接入方名称已存在", en="API client name taken")
+    message = Msg(zh="名称 {name} 已被使用", en="The name {name} is taken")

@@ -14,14 +14,17 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from piccolo.apps.user.tables import BaseUser
 
 from api.admin.router import admin_router
+from api.admin_ui import ADMIN_UI
 from api.citizen.router import citizen_router
 from api.errors import EXCEPTION_HANDLERS
 from api.health import HealthController
 from api.inspector.router import inspector_router
 from api.intake.router import intake_router
 from api.observability import RequestIdMiddleware
+from api.open311.router import open311_router
 from api.problems import problem_responses
 from api.session import SessionController
+from api.web.signposts import SignpostPageController
 from core import db, periodic
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
@@ -62,6 +65,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             inspector_router,
             admin_router,
             intake_router,
+            open311_router,
+            *ADMIN_UI,
+            SignpostPageController,
         ],
         lifespan=[lifespan],
         middleware=[prometheus.middleware],

@@ -3,7 +3,7 @@ Object-level checks happen in the services, which receive the actor."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
@@ -13,7 +13,7 @@ from accounts.tokens import Audience, decode_access_token
 from core.actors import Actor
 from core.i18n import negotiate_locale
 
-Guard = Callable[[ASGIConnection, BaseRouteHandler], None]
+Guard = Callable[[ASGIConnection, BaseRouteHandler], Awaitable[None]]
 
 
 def bearer_token(connection: ASGIConnection) -> str | None:
@@ -45,7 +45,9 @@ def audience_guard(audience: Audience, roles: tuple[str, ...]) -> Guard:
     """Every route of a router needs a token of ``audience`` with one of ``roles``, except
     routes marked ``opt={"public": True}``, which still read a token if one is sent."""
 
-    def guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    # async although it awaits nothing: Litestar runs a sync guard in a worker thread, a
+    # hop that cost every request of the app a measurable share of its throughput.
+    async def guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
         public = handler.opt.get("public", False)
         if public and bearer_token(connection) is None:
             connection.state.actor = None

@@ -9,9 +9,10 @@ import msgspec
 
 from accounts import service as accounts
 from api.geo import CoordSys, Location, location_out
-from cases import queries, sla
+from cases import evidence, queries, sla
 from cases.queries import Page
 from cases.tables import Case
+from media import service as media
 
 
 class EventOut(msgspec.Struct, frozen=True, rename="camel"):
@@ -23,6 +24,7 @@ class EventOut(msgspec.Struct, frozen=True, rename="camel"):
     actor_id: int
     note: str
     occurred_at: dt.datetime | None
+    media_ids: list[str] = []
 
 
 class CaseStaffOut(msgspec.Struct, frozen=True, rename="camel"):
@@ -53,9 +55,29 @@ class CaseStaffOut(msgspec.Struct, frozen=True, rename="camel"):
     merged_into: int | None
 
 
+class PhotoOut(msgspec.Struct, frozen=True, rename="camel"):
+    """An evidence photo with what makes it evidence: who uploaded it and when, and where
+    and when the camera says it was taken; ``flags`` names what looks wrong."""
+
+    id: str
+    role: str
+    uploader_kind: str
+    uploader_id: int
+    uploaded_at: dt.datetime
+    taken_at: dt.datetime | None
+    taken_lat: float | None
+    taken_lon: float | None
+    flags: list[str]
+    url: str
+    thumb_url: str
+
+
 class CaseStaffDetail(msgspec.Struct, frozen=True, rename="camel"):
     case: CaseStaffOut
     events: list[EventOut]
+    # Filled by the inspector app: the photos, and what the caller may do now.
+    photos: list[PhotoOut] = []
+    actions: list[str] = []
 
 
 class CaseStaffPage(msgspec.Struct, frozen=True, rename="camel"):
@@ -99,7 +121,32 @@ async def case_staff_out(case: Case, coord_sys: CoordSys = "wgs84") -> CaseStaff
     )
 
 
-async def case_staff_detail(case: Case, coord_sys: CoordSys = "wgs84") -> CaseStaffDetail:
+async def case_photos(case: Case, media_base: str) -> list[PhotoOut]:
+    links = await queries.photos(case)
+    rows = {m.public_id: m for m in await media.get_media(media_ids=[c.media_id for c in links])}
+    out = []
+    for link in links:
+        photo = rows.get(link.media_id)
+        if photo is None:
+            continue
+        out.append(PhotoOut(
+            id=photo.public_id, role=link.role, uploader_kind=photo.owner_kind,
+            uploader_id=photo.owner_id, uploaded_at=photo.uploaded_at,
+            taken_at=photo.exif_taken_at, taken_lat=photo.exif_lat, taken_lon=photo.exif_lon,
+            flags=evidence.photo_flags(case, photo),
+            url=f"{media_base}/{photo.public_id}/display",
+            thumb_url=f"{media_base}/{photo.public_id}/thumb",
+        ))
+    return out
+
+
+async def case_staff_detail(
+    case: Case,
+    coord_sys: CoordSys = "wgs84",
+    *,
+    media_base: str | None = None,
+    actions: list[str] | None = None,
+) -> CaseStaffDetail:
     events = [
         EventOut(
             at=e.created_at,
@@ -110,10 +157,16 @@ async def case_staff_detail(case: Case, coord_sys: CoordSys = "wgs84") -> CaseSt
             actor_id=e.actor_id,
             note=e.note,
             occurred_at=e.occurred_at,
+            media_ids=msgspec.json.decode(e.media_ids or "[]"),
         )
         for e in await queries.timeline(case)
     ]
-    return CaseStaffDetail(case=await case_staff_out(case, coord_sys), events=events)
+    return CaseStaffDetail(
+        case=await case_staff_out(case, coord_sys),
+        events=events,
+        photos=await case_photos(case, media_base) if media_base else [],
+        actions=actions or [],
+    )
 
 
 async def case_staff_page(page: Page, coord_sys: CoordSys = "wgs84") -> CaseStaffPage:

@@ -18,7 +18,12 @@ def _serve(args: argparse.Namespace) -> None:
     fake = None
     if args.with_fakes:
         # The demo talks to the fakes unless the operator pointed somewhere else.
-        os.environ.setdefault("CITYOPS_WECHAT_BASE_URL", f"http://127.0.0.1:{args.fakes_port}")
+        fakes = f"http://127.0.0.1:{args.fakes_port}"
+        os.environ.setdefault("CITYOPS_WECHAT_BASE_URL", fakes)
+        os.environ.setdefault("CITYOPS_APNS_BASE_URL", f"http://127.0.0.1:{args.fakes_port + 1}")
+        os.environ.setdefault("CITYOPS_FCM_BASE_URL", f"http://127.0.0.1:{args.fakes_port + 2}")
+        os.environ.setdefault("CITYOPS_FCM_TOKEN_URL",
+                              f"http://127.0.0.1:{args.fakes_port + 2}/token")
     settings = get_settings()
     if args.with_fakes:
         fake = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments

@@ -10,13 +10,14 @@ from piccolo.apps.user.tables import BaseUser
 from accounts.service import create_staff
 from accounts.tables import Citizen, Staff
 from cases.demo import load_cases_demo
-from core.actors import Actor
-from org import units
-from org.demo import load_org_demo
 from core import clock
+from core.actors import Actor
 from core.db import transaction
 from core.ids import public_id
 from core.settings import get_settings
+from org import units
+from org.demo import load_org_demo
+from places.demo import load_places_demo
 
 DEMO_STAFF = [
     ("admin", "admin", "演示管理员"),
@@ -90,4 +91,5 @@ async def load_demo() -> str:
         with path.open("a") as handle:
             handle.write("\n".join(staff_lines) + "\n")
         report += ["staff accounts (also in var/demo-credentials.txt):", *staff_lines]
+    report.append(await load_places_demo())
     return "\n".join(report)

@@ -41,8 +41,14 @@ def make_photo() -> bytes:
 
     size = (4000, 3000)
     gradient = Image.linear_gradient("L").rotate(90).resize(size)
-    base = Image.merge("RGB", (gradient, gradient.transpose(Image.Transpose.FLIP_LEFT_RIGHT),
-                               Image.linear_gradient("L").resize(size)))
+    base = Image.merge(
+        "RGB",
+        (
+            gradient,
+            gradient.transpose(Image.Transpose.FLIP_LEFT_RIGHT),
+            Image.linear_gradient("L").resize(size),
+        ),
+    )
     photo = Image.blend(base, Image.effect_noise(size, 40).convert("RGB"), 0.22)
     exif = Image.Exif()
     exif[0x010F], exif[0x0110], exif[0x0112] = "Bench", "Phone 12MP", 6
@@ -112,8 +118,9 @@ def _citizen_token(env: dict[str, str]) -> str:
 
     async def create() -> int:
         await db.open_pool(settings)
-        citizen = Citizen(public_id=public_id("c"), created_at=clock.now(),
-                          last_seen_at=clock.now())
+        citizen = Citizen(
+            public_id=public_id("c"), created_at=clock.now(), last_seen_at=clock.now()
+        )
         await citizen.save()
         await db.close_pool()
         return citizen.id
@@ -125,8 +132,10 @@ def _citizen_token(env: dict[str, str]) -> str:
 
 def _multipart(data: bytes) -> tuple[bytes, str]:
     boundary = "benchboundary7MA4YWxkTrZu0gW"
-    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-            f"filename=\"IMG_0001.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n").encode()
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+        f'filename="IMG_0001.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'
+    ).encode()
     return head + data + f"\r\n--{boundary}--\r\n".encode(), boundary
 
 
@@ -138,19 +147,38 @@ def photo_intake(runs: int) -> dict[str, float]:
     photo = make_photo()
     workdir = Path(tempfile.mkdtemp(prefix="cityops-bench-"))
     env = _environment(workdir)
-    subprocess.run([sys.executable, "-c", "from api.cli import main; main(['migrate'])"],  # noqa: S603
-                   env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-c", "from api.cli import main; main(['migrate'])"],  # noqa: S603
+        env=env,
+        check=True,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
     token = _citizen_token(env)
     port = _free_port()
     server = subprocess.Popen(  # noqa: S603 - our own app, fixed arguments
-        [sys.executable, "-m", "uvicorn", "api.asgi:app", "--host", "127.0.0.1", "--port",
-         str(port), "--log-level", "warning", "--no-access-log"],
-        env=env, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "api.asgi:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+        cwd=ROOT,
     )
     base = f"http://127.0.0.1:{port}"
     body, boundary = _multipart(photo)
-    headers = {"Authorization": f"Bearer {token}",
-               "Content-Type": f"multipart/form-data; boundary={boundary}"}
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Content-Type": f"multipart/form-data; boundary={boundary}",
+    }
     try:
         with httpx.Client(base_url=base, timeout=60) as client:
             for _ in range(100):
@@ -173,12 +201,13 @@ def photo_intake(runs: int) -> dict[str, float]:
                 bare_pipeline(photo, draft=False)
                 images.process(photo)
 
-            timings: dict[str, list[float]] = {"server": [], "bare": [], "naive": [],
-                                               "service": []}
-            steps = (("server", upload),
-                     ("bare", lambda: bare_pipeline(photo, draft=True)),
-                     ("naive", lambda: bare_pipeline(photo, draft=False)),
-                     ("service", lambda: images.process(photo)))
+            timings: dict[str, list[float]] = {"server": [], "bare": [], "naive": [], "service": []}
+            steps = (
+                ("server", upload),
+                ("bare", lambda: bare_pipeline(photo, draft=True)),
+                ("naive", lambda: bare_pipeline(photo, draft=False)),
+                ("service", lambda: images.process(photo)),
+            )
             for _ in range(runs):
                 for name, step in steps:
                     started = time.perf_counter()
@@ -209,19 +238,28 @@ def _prepare_pg(pg_url: str) -> str:
         "    await migrate()\n"
         "    async with db.transaction():\n"
         "        await load_org_demo()\n"
-        "        issued = await create_api_client(name='bench-camera', kind='camera', trusted=True)\n"
+        "        issued = await create_api_client(\n"
+        "            name='bench-camera', kind='camera', trusted=True)\n"
         "    await db.close_pool()\n"
         "    print(issued.key)\n"
         "asyncio.run(main())\n"
     )
-    env = {**os.environ, "CITYOPS_DATABASE_URL": pg_url, "CITYOPS_JWT_SECRET": JWT_SECRET,
-           "CITYOPS_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                         check=True, cwd=ROOT)
+    env = {
+        **os.environ,
+        "CITYOPS_DATABASE_URL": pg_url,
+        "CITYOPS_JWT_SECRET": JWT_SECRET,
+        "CITYOPS_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=ROOT
+    )
     return out.stdout.strip().splitlines()[-1]
 
 
-async def _load(url: str, make_request, seconds: float, concurrency: int) -> tuple[int, list[float], int]:
+async def _load(
+    url: str, make_request, seconds: float, concurrency: int
+) -> tuple[int, list[float], int]:
     import asyncio
 
     import httpx
@@ -259,13 +297,33 @@ def report_throughput(pg_url: str, seconds: float, concurrency: int) -> None:
 
     key = _prepare_pg(pg_url)
     port = _free_port()
-    env = {**os.environ, "CITYOPS_DATABASE_URL": pg_url, "CITYOPS_JWT_SECRET": JWT_SECRET,
-           "CITYOPS_LOG_LEVEL": "WARNING", "CITYOPS_WORKER_IN_PROCESS": "false",
-           "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "CITYOPS_DATABASE_URL": pg_url,
+        "CITYOPS_JWT_SECRET": JWT_SECRET,
+        "CITYOPS_LOG_LEVEL": "WARNING",
+        "CITYOPS_WORKER_IN_PROCESS": "false",
+        "PYTHONPATH": str(ROOT),
+    }
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.asgi:app", "--host", "127.0.0.1", "--port",
-         str(port), "--workers", "2", "--log-level", "warning", "--no-access-log"],
-        env=env, cwd=ROOT)
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "api.asgi:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         import httpx
@@ -281,9 +339,14 @@ def report_throughput(pg_url: str, seconds: float, concurrency: int) -> None:
         run_id = int(time.time())
 
         def report(i: int):
-            body = {"externalId": f"bench-{run_id}-{i}", "kind": "camera", "category": "E0504",
-                    "location": {"lat": lat0 + (i % 50) * 0.0002, "lon": lon0 + (i % 70) * 0.0003},
-                    "level": 3, "description": "bench"}
+            body = {
+                "externalId": f"bench-{run_id}-{i}",
+                "kind": "camera",
+                "category": "E0504",
+                "location": {"lat": lat0 + (i % 50) * 0.0002, "lon": lon0 + (i % 70) * 0.0003},
+                "level": 3,
+                "description": "bench",
+            }
             return "POST", "/api/intake/events", {"json": body, "headers": {"X-Api-Key": key}}, 201
 
         def ready(_: int):
@@ -295,17 +358,25 @@ def report_throughput(pg_url: str, seconds: float, concurrency: int) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
-    print(f"report throughput on PostgreSQL: 2 uvicorn workers, {concurrency} concurrent "
-          f"clients on loopback, {seconds:.0f} s each")
-    print(f"  anchor  GET /readyz (SELECT 1)            {anchor_n / seconds:8.1f} req/s  "
-          f"p50 {_percentile(anchor_lat, .5):6.1f} ms  p99 {_percentile(anchor_lat, .99):6.1f} ms"
-          f"  errors {anchor_err}")
-    print(f"  reports POST /api/intake/events (dispatch) {n / seconds:8.1f} req/s  "
-          f"p50 {_percentile(lat, .5):6.1f} ms  p99 {_percentile(lat, .99):6.1f} ms  errors {err}")
-    print(f"  reports/s target >= 200: {'PASS' if n / seconds >= 200 else 'FAIL'};  "
-          f"report-to-dispatched p99 target <= 50 ms: "
-          f"{'PASS' if _percentile(lat, .99) <= 50 else 'FAIL'};  "
-          f"ratio to anchor {n / max(anchor_n, 1):.2f}")
+    print(
+        f"report throughput on PostgreSQL: 2 uvicorn workers, {concurrency} concurrent "
+        f"clients on loopback, {seconds:.0f} s each"
+    )
+    print(
+        f"  anchor  GET /readyz (SELECT 1)            {anchor_n / seconds:8.1f} req/s  "
+        f"p50 {_percentile(anchor_lat, 0.5):6.1f} ms  p99 {_percentile(anchor_lat, 0.99):6.1f} ms"
+        f"  errors {anchor_err}"
+    )
+    print(
+        f"  reports POST /api/intake/events (dispatch) {n / seconds:8.1f} req/s  "
+        f"p50 {_percentile(lat, 0.5):6.1f} ms  p99 {_percentile(lat, 0.99):6.1f} ms  errors {err}"
+    )
+    print(
+        f"  reports/s target >= 200: {'PASS' if n / seconds >= 200 else 'FAIL'};  "
+        f"report-to-dispatched p99 target <= 50 ms: "
+        f"{'PASS' if _percentile(lat, 0.99) <= 50 else 'FAIL'};  "
+        f"ratio to anchor {n / max(anchor_n, 1):.2f}"
+    )
 
 
 def main() -> None:
@@ -313,8 +384,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--pg", default=os.environ.get(
-        "CITYOPS_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/cityops_bench"))
+    parser.add_argument(
+        "--pg",
+        default=os.environ.get(
+            "CITYOPS_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/cityops_bench"
+        ),
+    )
     parser.add_argument("--no-pg", action="store_true")
     parser.add_argument("--no-photo", action="store_true")
     args = parser.parse_args()
@@ -325,16 +400,20 @@ def main() -> None:
 
     figures = photo_intake(args.runs)
     ratio = figures["server"] / figures["bare"]
-    print(f"photo intake: 4000x3000 JPEG, {figures['photo_bytes'] / 1e6:.2f} MB, "
-          f"EXIF orientation 6 + GPS; median of {args.runs} runs each, interleaved")
-    print(f"  server  POST /api/citizen/media (loopback, client-side)  "
-          f"{figures['server']:8.1f} ms")
+    print(
+        f"photo intake: 4000x3000 JPEG, {figures['photo_bytes'] / 1e6:.2f} MB, "
+        f"EXIF orientation 6 + GPS; median of {args.runs} runs each, interleaved"
+    )
+    print(f"  server  POST /api/citizen/media (loopback, client-side)  {figures['server']:8.1f} ms")
     print(f"  bare    Pillow pipeline in-process (draft decode)        {figures['bare']:8.1f} ms")
     print(f"  naive   Pillow pipeline in-process (full decode)         {figures['naive']:8.1f} ms")
-    print(f"  service media.images.process in-process (+hash, hints)   "
-          f"{figures['service']:8.1f} ms")
-    print(f"  ratio server / bare  = {ratio:.2f}  (target <= 1.3: "
-          f"{'PASS' if ratio <= 1.3 else 'FAIL'})")
+    print(
+        f"  service media.images.process in-process (+hash, hints)   {figures['service']:8.1f} ms"
+    )
+    print(
+        f"  ratio server / bare  = {ratio:.2f}  (target <= 1.3: "
+        f"{'PASS' if ratio <= 1.3 else 'FAIL'})"
+    )
     print(f"  ratio server / naive = {figures['server'] / figures['naive']:.2f}")
 
 

@@ -1,6 +1,11 @@
-"""Handling and checking: the unit says it is fixed (处置), someone checks (核查)."""
+"""Handling and checking: the unit says it is fixed (处置), someone checks (核查).
+
+Who may do it is decided by the callers (the command centre in api/admin, the field rules
+in cases.field); these functions make the move and keep the photos with it."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from cases.reporting import attach_photos
 from cases.tables import Case
@@ -14,7 +19,7 @@ async def resolve(
     case: Case,
     note: str = "",
     media_ids: list[str] | None = None,
-    occurred_at=None,
+    occurred_at: dt.datetime | None = None,
 ) -> Case:
     photo_ids = await attach_photos(case, actor, media_ids, "after") if media_ids else []
     return await transition(
@@ -29,12 +34,26 @@ async def resolve(
 
 
 async def check(
-    *, actor: Actor, case: Case, passed: bool, note: str = "", occurred_at=None
+    *,
+    actor: Actor,
+    case: Case,
+    passed: bool,
+    note: str = "",
+    media_ids: list[str] | None = None,
+    occurred_at: dt.datetime | None = None,
 ) -> Case:
-    """Pass closes the case; fail sends it back to the same unit (返工), counted."""
+    """Pass closes the case; fail sends it back to the same unit (返工), counted. Photos
+    the checker took are kept as "check" photos."""
+    photo_ids = await attach_photos(case, actor, media_ids, "check") if media_ids else []
     if passed:
         return await transition(
-            case, CLOSED, actor=actor, action="close", note=note, occurred_at=occurred_at
+            case,
+            CLOSED,
+            actor=actor,
+            action="close",
+            note=note,
+            media_ids=photo_ids,
+            occurred_at=occurred_at,
         )
     return await transition(
         case,
@@ -42,6 +61,7 @@ async def check(
         actor=actor,
         action="rework",
         note=note,
+        media_ids=photo_ids,
         changes={"rework_count": case.rework_count + 1},
         occurred_at=occurred_at,
     )

@@ -19,8 +19,8 @@ def check_photo_count(media_ids: list[str], *, low: int, high: int) -> None:
         raise PhotoCountInvalid(low=low, high=high)
 
 
-async def notify_unit(case: Case, template: str, *, unit_id: int) -> None:
-    for staff_id in await accounts.staff_ids_of_unit(unit_id=unit_id):
+async def notify_staff(case: Case, template: str, staff_ids: list[int]) -> None:
+    for staff_id in staff_ids:
         await enqueue(
             recipient_kind="staff",
             recipient_id=staff_id,
@@ -29,20 +29,15 @@ async def notify_unit(case: Case, template: str, *, unit_id: int) -> None:
             case_id=case.id,
             urgent=case.priority == 1,
         )
+
+
+async def notify_unit(case: Case, template: str, *, unit_id: int) -> None:
+    await notify_staff(case, template, await accounts.staff_ids_of_unit(unit_id=unit_id))
 
 
 async def notify_grid_inspectors(case: Case, template: str) -> None:
-    if case.grid_id is None:
-        return
-    for staff_id in await grids.grid_inspector_ids(grid_id=case.grid_id):
-        await enqueue(
-            recipient_kind="staff",
-            recipient_id=staff_id,
-            template=template,
-            params={"caseId": case.public_id, "number": case.number},
-            case_id=case.id,
-            urgent=case.priority == 1,
-        )
+    if case.grid_id is not None:
+        await notify_staff(case, template, await grids.grid_inspector_ids(grid_id=case.grid_id))
 
 
 async def dispatch_to(

@@ -147,10 +147,14 @@ async def notify_reporter_and_followers(case: Case, action: str, params: dict[st
     recipients: list[int] = []
     if case.reporter_kind == "citizen" and case.reporter_id is not None:
         recipients.append(case.reporter_id)
-    followers = await CaseFollower.select(CaseFollower.citizen_id).where(
-        CaseFollower.case == case.id
-    )
-    recipients += [row["citizen_id"] for row in followers if row["citizen_id"] not in recipients]
+    # A case filed in this very transaction has no followers yet; skip the query for it.
+    followers = getattr(case, "_follower_ids", None)
+    if followers is None:
+        rows = await CaseFollower.select(CaseFollower.citizen_id).where(
+            CaseFollower.case == case.id
+        )
+        followers = [row["citizen_id"] for row in rows]
+    recipients += [citizen_id for citizen_id in followers if citizen_id not in recipients]
     for citizen_id in recipients:
         await enqueue(
             recipient_kind="citizen",

@@ -38,6 +38,8 @@ async def stop(running: list[asyncio.Task]) -> None:
 def default_tasks() -> list[Task]:
     from cases.tasks import sla_tick
     from core import idempotency, ratelimit
+    from core.settings import get_settings
+    from notify.worker import deliver_tick
 
     async def housekeeping() -> None:
         from core.db import transaction
@@ -46,4 +48,9 @@ def default_tasks() -> list[Task]:
             await idempotency.purge_expired()
             await ratelimit.purge_expired()
 
-    return [("sla", 60.0, sla_tick), ("housekeeping", 3600.0, housekeeping)]
+    import points.hooks  # noqa: F401 - a worker process must award points on its moves too
+    from points.expiry import expire_points
+
+    return [("sla", 60.0, sla_tick), ("housekeeping", 3600.0, housekeeping),
+            ("points-expiry", 3600.0, expire_points),
+            ("notify", get_settings().notify_interval_seconds, deliver_tick)]

@@ -66,6 +66,21 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     sms_daily_cap_per_ip: int = 50
 
     qr_secret: str = ""
+    # Signposts and places (issue 5).
+    # Noto Sans CJK (Debian fonts-noto-cjk); face 2 of the collection is Simplified Chinese.
+    qr_font_path: str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+    qr_font_index: int = 2
+    qr_font_family: str = "Noto Sans CJK SC, Source Han Sans SC, sans-serif"
+    # The app's deep link for "report a problem here"; {code} {lat} {lon} {grid} are filled in.
+    report_app_link: str = "cityops://report?signpost={code}&lat={lat}&lon={lon}&grid={grid}"
+    report_app_name: str = "城市运行服务"
+    map_referer: str = "cityops"
+    places_nearby_rate_limit: int = 120  # per client IP and minute, shared by all processes
+    signpost_rate_limit: int = 60
+    # How often a process asks the database whether places changed elsewhere; edits made in
+    # the process itself are visible at once.
+    places_index_check_seconds: float = 2.0
+    places_import_max_rows: int = 100_000
 
     # Photos. media_dir defaults to {var_dir}/media (var/media), so one CITYOPS_VAR_DIR moves
     # everything the installation writes.
@@ -81,6 +96,50 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     s3_region: str = "us-east-1"
     # "virtual" (bucket.host) for AWS, Aliyun OSS and Tencent COS; "path" for MinIO and moto.
     s3_addressing_style: Literal["path", "virtual"] = "path"
+
+    # Notifications: the outbox worker.
+    notify_channels: str = "apns,fcm,wechat"  # push providers in use (the inbox is always on)
+    notify_interval_seconds: float = 1.0
+    notify_batch_size: int = 100
+    # A claimed delivery that is neither sent nor failed after this long (its worker died) is
+    # claimed again; one crash can therefore send one duplicate, never lose a notification.
+    notify_lease_seconds: int = 60
+    notify_max_attempts: int = 8
+    notify_retry_base_seconds: float = 10.0
+    notify_retry_max_seconds: float = 3600.0
+    notify_send_timeout_seconds: float = 10.0
+    notify_app_link: str = "cityops://cases/{caseId}"
+    notify_staff_link: str = "cityops-staff://cases/{caseId}"
+    wechat_case_page: str = "pages/case/detail?id={caseId}"
+    # The subscribe message template (案件进度通知) configured in the mini-program's console.
+    wechat_case_template_id: str = "case-progress-demo"
+    wechat_miniprogram_state: Literal["formal", "trial", "developer"] = "formal"
+    apns_base_url: str = "https://api.push.apple.com"
+    apns_topic: str = "cn.gov.cityops"
+    apns_team_id: str = "TEAM000000"
+    apns_key_id: str = "KEY0000000"
+    # The .p8 signing key; outside production one is generated under {var_dir}/secrets.
+    apns_key_file: str = ""
+    apns_token_ttl_seconds: int = 45 * 60
+    fcm_base_url: str = "https://fcm.googleapis.com"
+    # A service-account JSON; outside production a fake one is generated under {var_dir}.
+    fcm_credentials_file: str = ""
+    fcm_project_id: str = ""
+    # Overrides the service account's token_uri (the loopback fake of Google OAuth).
+    fcm_token_url: str = ""
+
+    # Reward points (有奖举报). Per-category points for accept and close are columns of the
+    # category; rating earns the same everywhere, so it is a setting.
+    points_on_rating: int = 2
+    points_daily_cap: int = 100  # per citizen per city day, all earning kinds together
+    # Points expire at the end of the N-th year after the year they were earned (city time).
+    points_expire: bool = True
+    points_expiry_years: int = 1
+    points_expiring_soon_days: int = 60
+    # A photo this close (dHash bits) to a photo of another case within the window earns
+    # nothing and flags the case.
+    points_duplicate_window_days: int = 30
+    points_duplicate_max_distance: int = 6
 
     def __repr__(self) -> str:
         shown = {

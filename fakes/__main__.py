@@ -1,13 +1,36 @@
-"""`python -m fakes --port 8010`: serve the loopback fakes for the demo."""
+"""`python -m fakes --port 8010`: serve the loopback fakes for the demo and the benchmarks:
+WeChat on --port, APNs (HTTP/2 cleartext) on --port + 1, FCM v1 and Google OAuth on
+--port + 2. ``--serve apns`` (or fcm, wechat) serves only that one, so that benchmarks can
+give each fake its own process."""
 
 import argparse
+import threading
 
 import uvicorn
 
+from fakes.apns import create_apns_fake
+from fakes.fcm import FcmState, create_fcm_fake
+from fakes.h2server import BackgroundH2Server
+from fakes.server import BackgroundServer
 from fakes.wechat import create_wechat_fake
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--host", default="127.0.0.1")
 parser.add_argument("--port", type=int, default=8010)
+parser.add_argument("--wechat-secret", default="")
+parser.add_argument("--fcm-project", default="cityops-demo")
+parser.add_argument("--serve", default="wechat,apns,fcm")
 args = parser.parse_args()
-uvicorn.run(create_wechat_fake(), host=args.host, port=args.port, log_level="warning")
+serve = set(args.serve.split(","))
+if "apns" in serve:
+    BackgroundH2Server(create_apns_fake(), host=args.host, port=args.port + 1).start()
+if "fcm" in serve:
+    BackgroundServer(create_fcm_fake(FcmState(project_id=args.fcm_project)), host=args.host,
+                     port=args.port + 2).start()
+print(f"fakes: wechat :{args.port}, apns (h2c) :{args.port + 1}, fcm :{args.port + 2}",
+      flush=True)
+if "wechat" in serve:
+    uvicorn.run(create_wechat_fake(secret=args.wechat_secret), host=args.host, port=args.port,
+                log_level="warning")
+else:
+    threading.Event().wait()

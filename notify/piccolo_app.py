@@ -2,10 +2,24 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from notify.tables import NotificationJob
+from notify.tables import (
+    InboxMessage,
+    NotificationDelivery,
+    NotificationJob,
+    NotificationPreference,
+    ProviderToken,
+    WeChatSubscription,
+)
 
 APP_CONFIG = AppConfig(
     app_name="notify",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
-    table_classes=[NotificationJob],
+    table_classes=[
+        NotificationJob,
+        NotificationDelivery,
+        InboxMessage,
+        NotificationPreference,
+        WeChatSubscription,
+        ProviderToken,
+    ],
 )

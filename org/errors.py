@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from core.errors import DomainError
 from core.i18n import Msg
 
@@ -132,3 +134,14 @@ class DispatchRuleExists(DomainError):
     message = Msg(
         zh="相同类别和区域的派遣规则已存在", en="A rule for this category and area already exists"
     )
+
+
+class GridImportInvalid(DomainError):
+    code = "grid.import_invalid"
+    status = 422
+    title = Msg(zh="网格导入数据无效", en="Invalid grid import")
+    message = Msg(zh="{count} 个要素有误，未导入任何网格", en="{count} feature(s) are invalid; "
+                  "nothing was imported")
+
+    def extra(self) -> dict[str, Any]:
+        return {"errors": self.params.get("errors", [])}

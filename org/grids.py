@@ -22,8 +22,8 @@ from shapely.strtree import STRtree
 from shapely.validation import explain_validity
 
 from core import clock
-from core.settings import get_settings
 from core.db import is_unique_violation, raw
+from core.settings import get_settings
 from org import geo
 from org.errors import GridCodeTaken, InvalidGrid, InvalidPolygon, UnknownGrid
 from org.tables import Grid, GridInspector
@@ -53,13 +53,16 @@ def _ring(ring: Any, coord_sys: str) -> list[list[float]]:
         raise InvalidPolygon(reason="a ring needs at least 4 positions")
     points = []
     for position in ring:
-        if (not isinstance(position, list) or len(position) not in (2, 3)
-                or not all(isinstance(v, int | float) and not isinstance(v, bool)
-                           for v in position)):
+        if (
+            not isinstance(position, list)
+            or len(position) not in (2, 3)
+            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in position)
+        ):
             raise InvalidPolygon(reason="a position is [longitude, latitude]")
         lon, lat = float(position[0]), float(position[1])
-        if not (math.isfinite(lat) and math.isfinite(lon)
-                and -90 <= lat <= 90 and -180 <= lon <= 180):
+        if not (
+            math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180
+        ):
             raise InvalidPolygon(reason="positions are [longitude, latitude] within range")
         lat, lon = geo.to_wgs84(lat, lon, coord_sys)
         points.append([lon, lat])
@@ -115,7 +118,8 @@ async def bump_grids_version() -> None:
     await raw(
         "INSERT INTO version_stamp (name, version) VALUES ({}, {}) ON CONFLICT (name) "
         "DO UPDATE SET version = version_stamp.version + 1",
-        STAMP, secrets.randbelow(2**30) + 1,
+        STAMP,
+        secrets.randbelow(2**30) + 1,
     )
     _index = None  # this process sees its own change at once
 
@@ -143,7 +147,13 @@ _index: GridIndex | None = None
 
 async def _build_index(version: int | None) -> GridIndex:
     rows = await Grid.select(
-        Grid.id, Grid.code, Grid.name, Grid.level, Grid.parent, Grid.unit, Grid.area,
+        Grid.id,
+        Grid.code,
+        Grid.name,
+        Grid.level,
+        Grid.parent,
+        Grid.unit,
+        Grid.area,
         Grid.polygon,
     ).where(Grid.active.eq(True))
     units = await unit_kinds_and_parents()
@@ -185,8 +195,13 @@ async def locate(*, lat: float, lon: float) -> GridInfo | None:
 def grid_info(row: dict, units: dict[int, tuple[str, int | None]]) -> GridInfo:
     area = row["area"]
     return GridInfo(
-        id=row["id"], code=row["code"], name=row["name"], level=row["level"],
-        parent_id=row["parent"], unit_id=row["unit"], area_id=area,
+        id=row["id"],
+        code=row["code"],
+        name=row["name"],
+        level=row["level"],
+        parent_id=row["parent"],
+        unit_id=row["unit"],
+        area_id=area,
         street_id=enclosing(units, area, "street"),
         district_id=enclosing(units, area, "district"),
     )
@@ -241,9 +256,18 @@ async def create_grid(
     await _check_area(area_id)
     if await Grid.exists().where(Grid.code == code):
         raise GridCodeTaken(code=code)
-    row = Grid(code=code, name=name.strip(), parent=parent_id, level=level, polygon=geojson,
-               unit=unit_id, area=area_id, created_at=clock.now(), updated_at=clock.now(),
-               **_bbox(shaped))
+    row = Grid(
+        code=code,
+        name=name.strip(),
+        parent=parent_id,
+        level=level,
+        polygon=geojson,
+        unit=unit_id,
+        area=area_id,
+        created_at=clock.now(),
+        updated_at=clock.now(),
+        **_bbox(shaped),
+    )
     try:
         await row.save()
     except Exception as exc:
@@ -301,7 +325,10 @@ async def assign_inspector(*, grid_code: str, staff_id: int) -> None:
     await raw(
         "INSERT INTO grid_inspector (grid, staff_id, slot, created_at) VALUES ({}, {}, {}, {}) "
         "ON CONFLICT (slot) DO NOTHING",
-        grid_id, staff_id, f"{grid_id}:{staff_id}", clock.now(),
+        grid_id,
+        staff_id,
+        f"{grid_id}:{staff_id}",
+        clock.now(),
     )
 
 
@@ -312,24 +339,37 @@ async def unassign_inspector(*, grid_code: str, staff_id: int) -> None:
 
 async def inspector_grid_ids(*, staff_id: int) -> list[int]:
     """The grids an inspector patrols (their cases are the ones they may see)."""
-    rows = await GridInspector.select(GridInspector.grid).where(
-        GridInspector.staff_id == staff_id).order_by(GridInspector.grid)
+    rows = (
+        await GridInspector.select(GridInspector.grid)
+        .where(GridInspector.staff_id == staff_id)
+        .order_by(GridInspector.grid)
+    )
     return [row["grid"] for row in rows]
 
 
 async def grid_inspector_ids(*, grid_id: int) -> list[int]:
-    rows = await GridInspector.select(GridInspector.staff_id).where(
-        GridInspector.grid == grid_id).order_by(GridInspector.staff_id)
+    rows = (
+        await GridInspector.select(GridInspector.staff_id)
+        .where(GridInspector.grid == grid_id)
+        .order_by(GridInspector.staff_id)
+    )
     return [row["staff_id"] for row in rows]
 
 
-async def grids_in_view(*, min_lat: float, min_lon: float, max_lat: float, max_lon: float
-                        ) -> list[GridInfo]:
+async def grids_in_view(
+    *, min_lat: float, min_lon: float, max_lat: float, max_lon: float
+) -> list[GridInfo]:
     """Active grids whose bounding box meets the view (a map asking what to draw)."""
-    rows = await Grid.select().where(
-        Grid.active.eq(True) & (Grid.max_lat >= min_lat) & (Grid.min_lat <= max_lat)
-        & (Grid.max_lon >= min_lon) & (Grid.min_lon <= max_lon)
-    ).order_by(Grid.code)
+    rows = (
+        await Grid.select()
+        .where(
+            Grid.active.eq(True)
+            & (Grid.max_lat >= min_lat)
+            & (Grid.min_lat <= max_lat)
+            & (Grid.max_lon >= min_lon)
+            & (Grid.min_lon <= max_lon)
+        )
+        .order_by(Grid.code)
+    )
     units = await unit_kinds_and_parents()
     return [grid_info(row, units) for row in rows]
-

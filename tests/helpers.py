@@ -140,3 +140,18 @@ async def refreshed(client, session: Session) -> Session:
     body = response.json()
     return Session(body["accessToken"], body["refreshToken"], bearer(body["accessToken"]),
                    subject_id=session.subject_id)
+
+
+def require_system(name: str, available: bool, reason: str) -> None:
+    """A test that needs a system program (chromium, a font): skipped where it is missing,
+    but a failure under CITYOPS_TEST_STRICT=1 (CI), where .ci/run must have installed it."""
+    import os
+
+    import pytest
+
+    if available:
+        return
+    message = f"{name} is not installed: {reason}"
+    if os.environ.get("CITYOPS_TEST_STRICT") == "1":
+        pytest.fail(message)
+    pytest.skip(message)

@@ -5,7 +5,12 @@ from api.auth import audience_guard, provide_actor
 from api.citizen.auth import CitizenAuthController
 from api.citizen.categories import CategoryController
 from api.citizen.me import CitizenMeController
+from api.citizen.notifications import NotificationController, WeChatSubscriptionController
+from api.citizen.places import CitizenPlaceController
+from api.citizen.points import CitizenPointsController
 from api.citizen.reports import CitizenReportController
+from api.citizen.rewards import CitizenRedemptionController, CitizenRewardController
+from api.citizen.signposts import CitizenSignpostController
 from api.devices import DeviceController
 from api.media import MediaController
 
@@ -14,12 +19,15 @@ citizen_router = Router(
     guards=[audience_guard("citizen", ("citizen",))],
     dependencies={"actor": Provide(provide_actor)},
     route_handlers=[
+        NotificationController, WeChatSubscriptionController,
         CitizenAuthController,
         CitizenMeController,
         DeviceController,
         CitizenReportController,
         MediaController,
         CategoryController,
+        CitizenPlaceController, CitizenSignpostController,
+        CitizenPointsController, CitizenRewardController, CitizenRedemptionController,
     ],
     security=[{"BearerAuth": []}],
 )

@@ -4,7 +4,14 @@ from litestar.di import Provide
 from api.auth import audience_guard, provide_actor
 from api.devices import DeviceController
 from api.inspector.auth import StaffAuthController
+from api.inspector.cases import InspectorCaseController
+from api.inspector.grids import GridsController
 from api.inspector.me import StaffMeController
+from api.inspector.notifications import NotificationController
+from api.inspector.patrols import PatrolController
+from api.inspector.stats import StatsController
+from api.inspector.tasks import TaskController
+from api.inspector.vouchers import VoucherController
 from api.media import MediaController
 from core.actors import STAFF_ROLES
 
@@ -12,7 +19,11 @@ inspector_router = Router(
     path="/api/inspector",
     guards=[audience_guard("staff", STAFF_ROLES)],
     dependencies={"actor": Provide(provide_actor)},
-    route_handlers=[StaffAuthController, StaffMeController, DeviceController,
-                    MediaController],
+    route_handlers=[
+        NotificationController,
+        GridsController, TaskController, InspectorCaseController, PatrolController,
+        StatsController,
+        StaffAuthController, StaffMeController, DeviceController,
+                    MediaController, VoucherController],
     security=[{"BearerAuth": []}],
 )

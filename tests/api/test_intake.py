@@ -23,9 +23,15 @@ async def _client(name="ai-camera-1", kind="camera", trusted=True):
 
 
 def _event(**extra):
-    return {"externalId": "det-001", "kind": "camera", "category": "E0504",
-            "location": {"lat": IN_GRID[0], "lon": IN_GRID[1]}, "level": 3,
-            "description": "AI 摄像头识别：店外经营", **extra}
+    return {
+        "externalId": "det-001",
+        "kind": "camera",
+        "category": "E0504",
+        "location": {"lat": IN_GRID[0], "lon": IN_GRID[1]},
+        "level": 3,
+        "description": "AI 摄像头识别：店外经营",
+        **extra,
+    }
 
 
 async def test_camera_detection_becomes_a_dispatched_case(api, city):
@@ -49,9 +55,12 @@ async def test_repeated_event_returns_the_same_case(api, city):
 
 async def test_parallel_repeats_create_one_case(api, city):
     key = (await _client()).key
-    responses = await asyncio.gather(*[
-        api.post(EVENTS, json=_event(externalId="burst"), headers={"X-Api-Key": key})
-        for _ in range(8)])
+    responses = await asyncio.gather(
+        *[
+            api.post(EVENTS, json=_event(externalId="burst"), headers={"X-Api-Key": key})
+            for _ in range(8)
+        ]
+    )
     assert sorted(r.status_code for r in responses) == [200] * 7 + [201]
     assert len({r.json()["id"] for r in responses}) == 1
 
@@ -65,8 +74,11 @@ async def test_same_external_id_from_another_source_is_another_case(api, city):
 
 async def test_alarm_level_one_gas_leak_is_urgent(api, city):
     key = (await _client("gas-sensors", "sensor")).key
-    response = await api.post(EVENTS, json=_event(kind="sensor", category="E0403", level=1,
-                                                  externalId="gas-77"), headers={"X-Api-Key": key})
+    response = await api.post(
+        EVENTS,
+        json=_event(kind="sensor", category="E0403", level=1, externalId="gas-77"),
+        headers={"X-Api-Key": key},
+    )
     body = response.json()
     assert body["priority"] == 1 and body["state"] == "dispatched"
     assert body["unitId"] == city.unit_ids["370200-GAS"]
@@ -75,8 +87,11 @@ async def test_alarm_level_one_gas_leak_is_urgent(api, city):
 @pytest.mark.parametrize("level", [1, 2, 3])
 async def test_levels_map_to_priorities(api, city, level):
     key = (await _client()).key
-    body = (await api.post(EVENTS, json=_event(externalId=f"l{level}", level=level),
-                           headers={"X-Api-Key": key})).json()
+    body = (
+        await api.post(
+            EVENTS, json=_event(externalId=f"l{level}", level=level), headers={"X-Api-Key": key}
+        )
+    ).json()
     assert body["priority"] == level
 
 
@@ -88,7 +103,9 @@ async def test_untrusted_source_waits_for_verification(api, city):
 
 @pytest.mark.parametrize("headers", [{}, {"X-Api-Key": "co_unknown-key-value"}, {"X-Api-Key": "x"}])
 async def test_unknown_key(api, city, headers):
-    assert_problem(await api.post(EVENTS, json=_event(), headers=headers), 401, "intake.key_invalid")
+    assert_problem(
+        await api.post(EVENTS, json=_event(), headers=headers), 401, "intake.key_invalid"
+    )
 
 
 async def test_bad_events(api, city):
@@ -99,15 +116,19 @@ async def test_bad_events(api, city):
         ({"externalId": ""}, 400, "request.invalid"),
         ({"location": {"lat": 200, "lon": 0}}, 400, "request.invalid"),
     ):
-        assert_problem(await api.post(EVENTS, json=_event(**change), headers={"X-Api-Key": key}),
-                       status, code)
+        assert_problem(
+            await api.post(EVENTS, json=_event(**change), headers={"X-Api-Key": key}), status, code
+        )
 
 
 async def test_parallel_events_get_distinct_numbers(api, city):
     key = (await _client()).key
-    responses = await asyncio.gather(*[
-        api.post(EVENTS, json=_event(externalId=f"many-{i}"), headers={"X-Api-Key": key})
-        for i in range(20)])
+    responses = await asyncio.gather(
+        *[
+            api.post(EVENTS, json=_event(externalId=f"many-{i}"), headers={"X-Api-Key": key})
+            for i in range(20)
+        ]
+    )
     assert {r.status_code for r in responses} == {201}
     numbers = sorted(r.json()["number"] for r in responses)
     assert len(set(numbers)) == 20

@@ -299,12 +299,20 @@ async def test_another_citizens_photo_cannot_be_used(api, city):
 async def test_anonymous_report_hides_the_reporter_from_staff(api, city):
     citizen = await api.citizen_by_phone("13800138222")
     media = await upload_photo(api.client, citizen)
-    body = {"category": AUTO_CATEGORY, "location": {"lat": IN_GRID[0], "lon": IN_GRID[1]},
-            "mediaIds": [media], "anonymous": True}
+    body = {
+        "category": AUTO_CATEGORY,
+        "location": {"lat": IN_GRID[0], "lon": IN_GRID[1]},
+        "mediaIds": [media],
+        "anonymous": True,
+    }
     case = (await api.post(REPORTS, json=body, headers=citizen.headers)).json()
     staff_view = (await _state(api, city, case["id"]))["case"]
     assert staff_view["anonymous"] is True and staff_view["reporterPhone"] is None
-    named = {**body, "anonymous": False, "mediaIds": [await upload_photo(api.client, citizen, seed=3)]}
+    named = {
+        **body,
+        "anonymous": False,
+        "mediaIds": [await upload_photo(api.client, citizen, seed=3)],
+    }
     other = (await api.post(REPORTS, json=named, headers=citizen.headers)).json()
     assert (await _state(api, city, other["id"]))["case"]["reporterPhone"] == "138****8222"
     # The citizen still gets feedback on the anonymous report.
@@ -318,10 +326,17 @@ async def test_report_rate_limit(api, city, monkeypatch):
     monkeypatch.setattr(reports_api, "REPORTS_PER_HOUR", 2)
     citizen = await api.citizen()
     for seed in range(2):
-        assert (await _report(api, citizen, category="C0301", photos=1, key=f"r{seed}")).status_code == 201
-    limited = await api.post(REPORTS, json={"category": "C0301",
-                                            "location": {"lat": IN_GRID[0], "lon": IN_GRID[1]},
-                                            "mediaIds": [await upload_photo(api.client, citizen, seed=9)]},
-                             headers=citizen.headers)
+        assert (
+            await _report(api, citizen, category="C0301", photos=1, key=f"r{seed}")
+        ).status_code == 201
+    limited = await api.post(
+        REPORTS,
+        json={
+            "category": "C0301",
+            "location": {"lat": IN_GRID[0], "lon": IN_GRID[1]},
+            "mediaIds": [await upload_photo(api.client, citizen, seed=9)],
+        },
+        headers=citizen.headers,
+    )
     body = assert_problem(limited, 429, "rate_limited")
     assert body["retryAfter"] > 0 and limited.headers["retry-after"]

@@ -1,33 +1,74 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import Text
 from piccolo.columns.column_types import Timestamptz
 from piccolo.columns.column_types import Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 
-ID = "2026-11-28T16:41:21:108096"
+ID = "2026-11-28T16:47:05:010425"
 VERSION = "1.38.0"
 DESCRIPTION = ""
 
 
 async def forwards():
     manager = MigrationManager(
-        migration_id=ID, app_name="notify", description=DESCRIPTION
+        migration_id=ID, app_name="points", description=DESCRIPTION
     )
 
     manager.add_table(
-        class_name="NotificationJob",
-        tablename="notification_job",
+        class_name="PointsEntry",
+        tablename="points_entry",
         schema=None,
         columns=None,
     )
 
     manager.add_column(
-        table_class_name="NotificationJob",
-        tablename="notification_job",
-        column_name="recipient_kind",
-        db_column_name="recipient_kind",
+        table_class_name="PointsEntry",
+        tablename="points_entry",
+        column_name="account_id",
+        db_column_name="account_id",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="PointsEntry",
+        tablename="points_entry",
+        column_name="amount",
+        db_column_name="amount",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="PointsEntry",
+        tablename="points_entry",
+        column_name="kind",
+        db_column_name="kind",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
@@ -46,35 +87,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="NotificationJob",
-        tablename="notification_job",
-        column_name="recipient_id",
-        db_column_name="recipient_id",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="NotificationJob",
-        tablename="notification_job",
-        column_name="template",
-        db_column_name="template",
+        table_class_name="PointsEntry",
+        tablename="points_entry",
+        column_name="reference",
+        db_column_name="reference",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 40,
+            "length": 120,
             "default": "",
             "null": False,
             "primary_key": False,
@@ -89,79 +109,16 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="NotificationJob",
-        tablename="notification_job",
-        column_name="params",
-        db_column_name="params",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": "{}",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="NotificationJob",
-        tablename="notification_job",
-        column_name="case_id",
-        db_column_name="case_id",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="NotificationJob",
-        tablename="notification_job",
-        column_name="urgent",
-        db_column_name="urgent",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="NotificationJob",
-        tablename="notification_job",
-        column_name="dedupe_key",
-        db_column_name="dedupe_key",
+        table_class_name="PointsEntry",
+        tablename="points_entry",
+        column_name="slot",
+        db_column_name="slot",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 120,
-            "default": None,
-            "null": True,
+            "length": 130,
+            "default": "",
+            "null": False,
             "primary_key": False,
             "unique": True,
             "index": False,
@@ -174,15 +131,15 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="NotificationJob",
-        tablename="notification_job",
-        column_name="status",
-        db_column_name="status",
+        table_class_name="PointsEntry",
+        tablename="points_entry",
+        column_name="subject",
+        db_column_name="subject",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 12,
-            "default": "pending",
+            "length": 60,
+            "default": "",
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -196,10 +153,75 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="NotificationJob",
-        tablename="notification_job",
-        column_name="attempts",
-        db_column_name="attempts",
+        table_class_name="PointsEntry",
+        tablename="points_entry",
+        column_name="reason",
+        db_column_name="reason",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 500,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="PointsEntry",
+        tablename="points_entry",
+        column_name="expires_at",
+        db_column_name="expires_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="PointsEntry",
+        tablename="points_entry",
+        column_name="actor_kind",
+        db_column_name="actor_kind",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 8,
+            "default": "system",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="PointsEntry",
+        tablename="points_entry",
+        column_name="actor_id",
+        db_column_name="actor_id",
         column_class_name="Integer",
         column_class=Integer,
         params={
@@ -217,29 +239,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="NotificationJob",
-        tablename="notification_job",
-        column_name="available_at",
-        db_column_name="available_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="NotificationJob",
-        tablename="notification_job",
+        table_class_name="PointsEntry",
+        tablename="points_entry",
         column_name="created_at",
         db_column_name="created_at",
         column_class_name="Timestamptz",
@@ -249,7 +250,7 @@ async def forwards():
             "null": False,
             "primary_key": False,
             "unique": False,
-            "index": False,
+            "index": True,
             "index_method": IndexMethod.btree,
             "choices": None,
             "db_column_name": None,

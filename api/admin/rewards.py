@@ -1,0 +1,238 @@
+"""Admin: the rewards catalogue, redemptions (list and CSV export), points adjustments."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Annotated, Literal
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from api.citizen.rewards import RewardId, RewardOut
+from api.idempotent import run_idempotent
+from core import clock
+from core.actors import Actor
+from core.db import transaction
+from points import service as points
+from rewards import service as rewards
+from rewards.tables import Redemption, Reward
+
+ADMIN_ONLY = {"roles": ("admin",)}
+Fulfilment = Literal["voucher", "pickup", "coupon"]
+Status = Literal["issued", "fulfilled", "cancelled"]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+Text = Annotated[str, msgspec.Meta(max_length=2000)]
+Url = Annotated[str, msgspec.Meta(max_length=500)]
+Place = Annotated[str, msgspec.Meta(max_length=200)]
+Cost = Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]
+Count = Annotated[int, msgspec.Meta(ge=0, le=10_000_000)]
+
+
+class RewardIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
+    name: Name
+    cost: Cost
+    stock: Count
+    fulfilment: Fulfilment
+    description: Text = ""
+    image_url: Url = ""
+    per_citizen_limit: Count = 0
+    valid_from: dt.datetime | None = None
+    valid_until: dt.datetime | None = None
+    pickup_place: Place = ""
+    partner: Annotated[str, msgspec.Meta(max_length=100)] = ""
+
+
+class RewardPatch(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
+    name: Name | None = None
+    cost: Cost | None = None
+    stock: Count | None = None
+    fulfilment: Fulfilment | None = None
+    description: Text | None = None
+    image_url: Url | None = None
+    per_citizen_limit: Count | None = None
+    valid_from: dt.datetime | None = None
+    valid_until: dt.datetime | None = None
+    pickup_place: Place | None = None
+    partner: Annotated[str, msgspec.Meta(max_length=100)] | None = None
+    active: bool | None = None
+
+
+class AdminRewardOut(msgspec.Struct, frozen=True, rename="camel"):
+    reward: RewardOut
+    active: bool
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @classmethod
+    def of(cls, reward: Reward) -> AdminRewardOut:
+        return cls(reward=RewardOut.of(reward), active=reward.active,
+                   created_at=reward.created_at, updated_at=reward.updated_at)
+
+
+class AdminRewardController(Controller):
+    path = "/rewards"
+    tags = ["rewards admin"]
+
+    @get("/", summary="The catalogue, withdrawn rewards included")
+    async def list_rewards(self) -> list[AdminRewardOut]:
+        return [AdminRewardOut.of(r) for r in await rewards.list_rewards(include_inactive=True)]
+
+    @post("/", summary="Add a reward", opt=ADMIN_ONLY)
+    async def create(self, actor: NamedDependency[Actor],
+                     data: JSONBody[RewardIn]) -> AdminRewardOut:
+        async with transaction():
+            reward = await rewards.create_reward(actor=actor, values=msgspec.structs.asdict(data))
+        return AdminRewardOut.of(reward)
+
+    @get("/{reward_id:str}", summary="One reward")
+    async def one(self, reward_id: FromPath[RewardId]) -> AdminRewardOut:
+        return AdminRewardOut.of(await rewards.get_reward(reward_id=reward_id,
+                                                          include_inactive=True))
+
+    @patch("/{reward_id:str}", summary="Change a reward (stock is set, not added)",
+           opt=ADMIN_ONLY)
+    async def change(self, actor: NamedDependency[Actor], reward_id: FromPath[RewardId],
+                     data: JSONBody[RewardPatch]) -> AdminRewardOut:
+        changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
+        async with transaction():
+            reward = await rewards.update_reward(actor=actor, reward_id=reward_id,
+                                                 changes=changes)
+        return AdminRewardOut.of(reward)
+
+    @delete("/{reward_id:str}", summary="Withdraw a reward (its redemptions stay)",
+            opt=ADMIN_ONLY)
+    async def retire(self, actor: NamedDependency[Actor], reward_id: FromPath[RewardId]) -> None:
+        async with transaction():
+            await rewards.retire_reward(actor=actor, reward_id=reward_id)
+
+
+class AdminRedemptionOut(msgspec.Struct, frozen=True, rename="camel"):
+    id: str
+    reward_id: str
+    reward_name: str
+    citizen_id: int
+    cost: int
+    status: str
+    voucher_tail: str  # the full code would let anyone with the list use the voucher
+    created_at: dt.datetime
+    fulfilled_at: dt.datetime | None
+    fulfilled_place: str
+    cancelled_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, row: Redemption, reward: Reward) -> AdminRedemptionOut:
+        return cls(
+            id=row.public_id, reward_id=reward.public_id, reward_name=reward.name,
+            citizen_id=row.citizen_id, cost=row.cost, status=row.status,
+            voucher_tail=row.voucher_code[-4:], created_at=row.created_at,
+            fulfilled_at=row.fulfilled_at, fulfilled_place=row.fulfilled_place,
+            cancelled_at=row.cancelled_at,
+        )
+
+
+class AdminRedemptionPage(msgspec.Struct, frozen=True, rename="camel"):
+    items: list[AdminRedemptionOut]
+    next_cursor: str | None
+
+
+CSV_COLUMNS = ["id", "reward_id", "reward_name", "citizen_id", "cost", "status",
+               "voucher_tail", "created_at", "fulfilled_at", "fulfilled_place", "cancelled_at"]
+
+
+def _csv_value(value: object) -> str:
+    if isinstance(value, dt.datetime):
+        return clock.as_utc(value).isoformat()
+    text = "" if value is None else str(value)
+    # A cell starting with = + - @ is a formula to spreadsheet programs (CSV injection).
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+class AdminRedemptionController(Controller):
+    path = "/redemptions"
+    tags = ["rewards admin"]
+
+    @get("/", summary="Redemptions, newest first, keyset pages")
+    async def list_redemptions(
+        self,
+        status: FromQuery[Status | None] = None,
+        reward_id: Annotated[RewardId | None, QueryParameter(name="rewardId")] = None,
+        citizen_id: Annotated[int | None, QueryParameter(name="citizenId")] = None,
+        cursor: FromQuery[str | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
+    ) -> AdminRedemptionPage:
+        page = await rewards.list_redemptions(status=status, reward_id=reward_id,
+                                              citizen_id=citizen_id, cursor=cursor, limit=limit)
+        return AdminRedemptionPage(items=[AdminRedemptionOut.of(r, w) for r, w in page.items],
+                                   next_cursor=page.next_cursor)
+
+    @get("/export.csv", summary="Redemptions as CSV (UTF-8 with BOM, for Excel)",
+         media_type="text/csv")
+    async def export(
+        self,
+        status: FromQuery[Status | None] = None,
+        reward_id: Annotated[RewardId | None, QueryParameter(name="rewardId")] = None,
+        created_from: Annotated[dt.datetime | None, QueryParameter(name="from")] = None,
+        created_to: Annotated[dt.datetime | None, QueryParameter(name="to")] = None,
+    ) -> Response[bytes]:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(CSV_COLUMNS)
+        async for row, reward in rewards.iter_redemptions(
+            status=status, reward_id=reward_id, created_from=created_from, created_to=created_to
+        ):
+            view = msgspec.structs.asdict(AdminRedemptionOut.of(row, reward))
+            writer.writerow([_csv_value(view[c]) for c in CSV_COLUMNS])
+        return Response(
+            content=("\ufeff" + out.getvalue()).encode(),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="redemptions.csv"'},
+        )
+
+
+class AdjustIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
+    citizen_id: Annotated[int, msgspec.Meta(ge=1)]
+    amount: Annotated[int, msgspec.Meta(ge=-1_000_000, le=1_000_000)]
+    reason: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+
+
+class AdjustmentOut(msgspec.Struct, frozen=True, rename="camel"):
+    id: int
+    citizen_id: int
+    amount: int
+    reason: str
+    at: dt.datetime
+    balance: int
+
+
+class AccountOut(msgspec.Struct, frozen=True, rename="camel"):
+    citizen_id: int
+    balance: int
+    expiring_soon: int
+
+
+class AdminPointsController(Controller):
+    path = "/points"
+    tags = ["rewards admin"]
+
+    @post("/adjust", summary="Correct a balance by hand; reason required, audited",
+          opt=ADMIN_ONLY)
+    async def adjust(self, request: Request, actor: NamedDependency[Actor],
+                     data: JSONBody[AdjustIn]) -> Response[AdjustmentOut]:
+        async def action() -> AdjustmentOut:
+            entry = await points.adjust(actor=actor, citizen_id=data.citizen_id,
+                                        amount=data.amount, reason=data.reason)
+            return AdjustmentOut(id=entry.id, citizen_id=data.citizen_id, amount=entry.amount,
+                                 reason=entry.reason, at=entry.created_at,
+                                 balance=await points.balance(account_id=data.citizen_id))
+
+        return await run_idempotent(request, actor, action)
+
+    @get("/accounts/{citizen_id:int}", summary="A citizen's balance")
+    async def account(self, citizen_id: FromPath[int]) -> AccountOut:
+        summary = await points.summary(account_id=citizen_id)
+        return AccountOut(citizen_id=citizen_id, balance=summary.balance,
+                          expiring_soon=summary.expiring_points)

@@ -1,0 +1,124 @@
+"""Statistics for the command centre (综合评价): JSON or CSV for export."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Annotated, Literal
+
+import msgspec
+from litestar import Controller, Response, get
+from litestar.params import FromQuery, QueryParameter
+
+from api.admin.calendar import InvalidRange
+from cases import stats
+from core import clock
+from org import admin_queries, grid_admin, units
+
+GroupBy = Literal["unit", "grid", "category", "source", "day", "inspector"]
+MAX_DAYS = 400
+
+
+class StatsOut(msgspec.Struct, frozen=True, rename="camel"):
+    key: str | None
+    label: str
+    reported: int
+    accepted: int
+    dispatched: int
+    resolved: int
+    closed: int
+    overdue: int
+    on_time: int
+    due: int
+    reworked: int
+    rated: int
+    satisfied: int
+    citizen_reports: int
+    citizen_accepted: int
+    inspector_reports: int
+    closure_rate: float | None
+    on_time_rate: float | None
+    rework_rate: float | None
+    satisfaction_rate: float | None
+    missed_report_rate: float | None
+    avg_rating: float | None
+    seconds_to_accept: float | None
+    seconds_to_dispatch: float | None
+    seconds_to_resolve: float | None
+    seconds_to_close: float | None
+    verifications: int | None
+    checks: int | None
+
+
+class StatsPage(msgspec.Struct, frozen=True, rename="camel"):
+    since: dt.datetime = msgspec.field(name="from")
+    until: dt.datetime = msgspec.field(name="to")
+    group_by: str = ""
+    rows: list[StatsOut] = []
+    totals: StatsOut | None = None
+
+
+async def _labels(group_by: str, locale: str) -> dict[str, str]:
+    if group_by == "unit":
+        return {str(u.id): u.name(locale) for u in await units.list_units(active_only=False)}
+    if group_by == "grid":
+        return {str(g.id): f"{g.code} {g.name}"
+                for g in await grid_admin.list_grids(include_inactive=True)}
+    if group_by == "category":
+        return {c.code: c.name(locale)
+                for c in await admin_queries.list_categories(include_inactive=True)}
+    return {}
+
+
+def _out(row: stats.StatsRow, label: str) -> StatsOut:
+    values = msgspec.structs.asdict(row)
+    del values["timed"]
+    return StatsOut(label=label, closure_rate=row.closure_rate, on_time_rate=row.on_time_rate,
+                    rework_rate=row.rework_rate, satisfaction_rate=row.satisfaction_rate,
+                    missed_report_rate=row.missed_report_rate, **values)
+
+
+def _csv(page: StatsPage) -> bytes:
+    columns = [f.encode_name for f in msgspec.structs.fields(StatsOut)]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for row in [*page.rows, *([page.totals] if page.totals else [])]:
+        writer.writerow(["" if v is None else v for v in msgspec.to_builtins(row).values()])
+    # The BOM makes Excel read the Chinese labels as UTF-8.
+    return ("\ufeff" + out.getvalue()).encode()
+
+
+class AdminStatsController(Controller):
+    path = "/stats"
+    tags = ["command centre"]
+
+    @get("/", summary="Measures of the cases reported in [from, to), grouped; format=csv "
+                      "for export")
+    async def case_stats(
+        self,
+        since: Annotated[dt.datetime, QueryParameter(name="from")],
+        until: Annotated[dt.datetime, QueryParameter(name="to")],
+        group_by: Annotated[GroupBy, QueryParameter(name="groupBy")] = "unit",
+        format: FromQuery[Literal["json", "csv"]] = "json",  # noqa: A002 - the query name
+        lang: FromQuery[Literal["zh-CN", "en"]] = "zh-CN",
+    ) -> Response:
+        since, until = clock.as_utc(since), clock.as_utc(until)
+        if until <= since or until - since > dt.timedelta(days=MAX_DAYS):
+            raise InvalidRange(days=MAX_DAYS)
+        rows = await stats.case_stats(since=since, until=until, group_by=group_by)
+        # Inspector rows cover only inspectors' own reports: the totals are the city's.
+        totals = stats.totals(rows if group_by != "inspector" else await stats.case_stats(
+            since=since, until=until, group_by="source"))
+        labels = await _labels(group_by, lang)
+        page = StatsPage(
+            since=since, until=until, group_by=group_by,
+            rows=[_out(row, labels.get(row.key or "", row.key or "")) for row in rows],
+            totals=_out(totals, "total") if totals else None,
+        )
+        if format == "csv":
+            name = f"stats-{group_by}-{since.date()}-{until.date()}.csv"
+            return Response(_csv(page), media_type="text/csv; charset=utf-8",
+                            headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return Response(page)

@@ -1,0 +1,91 @@
+"""Public: what a scanned signpost tells (where you are, what is near, a report prefill),
+and reporting a damaged sign."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, JSONBody
+
+from api.auth import client_ip
+from api.citizen.place_views import NearbyPlaceOut, nearby_item
+from api.geo import CoordSys, CoordSysQuery, Location, location_out
+from core import ratelimit
+from core.db import transaction
+from core.settings import get_settings
+from qr import service as signposts
+
+SignpostCode = Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+
+
+class ReportPrefillOut(msgspec.Struct, frozen=True, rename="camel"):
+    location: Location
+    address: str
+    grid_id: int | None
+    grid_code: str | None
+    signpost_code: str
+
+
+class SignpostScanOut(msgspec.Struct, frozen=True, rename="camel"):
+    code: str
+    name: str
+    kind: str
+    status: str
+    location: Location
+    grid_code: str | None
+    nearby: dict[str, list[NearbyPlaceOut]]
+    report_prefill: ReportPrefillOut
+
+
+class DamageIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
+    note: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
+class AcceptedOut(msgspec.Struct, frozen=True, rename="camel"):
+    accepted: bool = True
+
+
+def scan_out(view: signposts.ScanView, coord_sys: CoordSys) -> SignpostScanOut:
+    sign = view.signpost
+    location = location_out(sign.lat, sign.lon, coord_sys)
+    return SignpostScanOut(
+        code=sign.code, name=sign.name, kind=sign.kind, status=sign.status, location=location,
+        grid_code=sign.grid_code or None,
+        nearby={kind: [nearby_item(hit, coord_sys) for hit in hits]
+                for kind, hits in view.nearby.items()},
+        report_prefill=ReportPrefillOut(location=location, address=sign.name,
+                                        grid_id=sign.grid_id, grid_code=sign.grid_code or None,
+                                        signpost_code=sign.code),
+    )
+
+
+async def limit_scans(request: Request) -> None:
+    await ratelimit.hit(f"signpost:{client_ip(request)}",
+                        limit=get_settings().signpost_rate_limit,
+                        window=dt.timedelta(minutes=1))
+
+
+class CitizenSignpostController(Controller):
+    path = "/signposts"
+    tags = ["signposts"]
+    opt = {"public": True}
+
+    @get("/{code:str}", summary="A scanned signpost, the nearest toilets, parking and parks")
+    async def scan(self, request: Request, code: FromPath[SignpostCode],
+                   coord_sys: CoordSysQuery = "wgs84") -> SignpostScanOut:
+        await limit_scans(request)
+        # No transaction around it: the nearby lookup may have to rebuild the in-process
+        # index, which must not hold SQLite's write lock; the scan is one atomic INSERT.
+        view = await signposts.scan(code=code, channel="app")
+        return scan_out(view, coord_sys)
+
+    @post("/{code:str}/damage", status_code=202, summary="Report the sign as damaged")
+    async def damage(self, request: Request, code: FromPath[SignpostCode],
+                     data: JSONBody[DamageIn]) -> AcceptedOut:
+        await limit_scans(request)
+        async with transaction():
+            await signposts.report_damage(code=code, note=data.note, channel="app")
+        return AcceptedOut()

@@ -1,0 +1,43 @@
+"""Parking systems report their free spaces live."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, put
+from litestar.params import FromPath, JSONBody
+
+from api.intake.events import api_key_guard
+from core.db import transaction
+from places import service as places
+
+Spaces = Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
+
+
+class AvailabilityIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
+    free_spaces: Spaces
+    total_spaces: Spaces | None = None
+
+
+class AvailabilityOut(msgspec.Struct, frozen=True, rename="camel"):
+    id: int
+    free_spaces: int
+    total_spaces: int | None
+
+
+class IntakePlaceController(Controller):
+    path = "/places"
+    tags = ["intake"]
+    guards = [api_key_guard]
+
+    @put("/{place_id:int}/availability", summary="Free parking spaces, now",
+         security=[{"ApiKey": []}])
+    async def availability(self, place_id: FromPath[int], data: JSONBody[AvailabilityIn]
+                           ) -> AvailabilityOut:
+        async with transaction():
+            place = await places.set_availability(place_id=place_id,
+                                                  free_spaces=data.free_spaces,
+                                                  total_spaces=data.total_spaces)
+        return AvailabilityOut(id=place.id, free_spaces=place.attributes["free_spaces"],
+                               total_spaces=place.attributes.get("total_spaces"))

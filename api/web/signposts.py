@@ -1,0 +1,115 @@
+"""``/q/{code}``: the page a phone camera opens on scanning a signpost. Server-rendered
+HTML, no script at all, small (a few KB), readable at 360 px; zh-CN, or en by
+Accept-Language. Errors are pages too, never JSON: a person with a phone reads them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath
+
+from api.auth import client_ip
+from api.citizen.place_views import nearby_item
+from core import ratelimit
+from core.db import transaction
+from core.errors import DomainError, RateLimited
+from core.i18n import negotiate_locale
+from core.settings import get_settings
+from qr import service as signposts
+from qr.errors import CounterfeitCode, MalformedCode, SignpostNotFound
+
+_env = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+KIND_NAMES = {
+    "toilet": ("最近的公厕", "Nearest toilet"),
+    "parking": ("最近的停车场", "Nearest parking"),
+    "park": ("最近的公园", "Nearest park"),
+}
+HTML = "text/html; charset=utf-8"
+
+
+def _page(template: str, locale: str, status: int = 200, **context) -> Response[str]:
+    html = _env.get_template(template).render(en=locale == "en", lang=locale, **context)
+    return Response(html, status_code=status, media_type=HTML,
+                    headers={"Content-Language": locale, "Cache-Control": "no-store"})
+
+
+def _error_page(exc: DomainError, locale: str, code: str) -> Response[str]:
+    if isinstance(exc, CounterfeitCode):
+        return _page("counterfeit.html", locale, 400, code=code)
+    if isinstance(exc, SignpostNotFound | MalformedCode):
+        return _page("not_found.html", locale, 404, code=code)
+    if isinstance(exc, RateLimited):
+        return _page("message.html", locale, 429, title=exc.title.render(locale),
+                     text=exc.detail(locale))
+    return _page("message.html", locale, exc.status, title=exc.title.render(locale),
+                 text=exc.detail(locale))
+
+
+def _report_link(sign: signposts.SignpostInfo) -> str:
+    return get_settings().report_app_link.format(
+        code=quote(sign.code), lat=f"{sign.lat:.6f}", lon=f"{sign.lon:.6f}",
+        grid=quote(sign.grid_code))
+
+
+async def _limit(request: Request) -> None:
+    await ratelimit.hit(f"signpost:{client_ip(request)}",
+                        limit=get_settings().signpost_rate_limit,
+                        window=dt.timedelta(minutes=1))
+
+
+class SignpostPageController(Controller):
+    path = "/q"
+    include_in_schema = False
+
+    @get("/{code:str}")
+    async def page(self, request: Request, code: FromPath[str]) -> Response[str]:
+        locale = negotiate_locale(request.headers.get("accept-language"),
+                                  get_settings().default_locale)
+        try:
+            await _limit(request)
+            view = await signposts.scan(code=code[:32], channel="web")
+        except DomainError as exc:
+            return _error_page(exc, locale, code[:32])
+        sign = view.signpost
+        nearest = []
+        for kind, hits in view.nearby.items():
+            zh, en = KIND_NAMES.get(kind, (kind, kind))
+            nearest.append({"kind": kind, "title": en if locale == "en" else zh,
+                            "place": nearby_item(hits[0], "gcj02") if hits else None})
+        return _page("signpost.html", locale, sign=sign, nearest=nearest,
+                     report_link=_report_link(sign),
+                     app_name=get_settings().report_app_name)
+
+    @get("/{code:str}/damaged")
+    async def damaged_form(self, request: Request, code: FromPath[str]) -> Response[str]:
+        locale = negotiate_locale(request.headers.get("accept-language"),
+                                  get_settings().default_locale)
+        try:
+            sign = await signposts.get_signpost(code=code[:32])
+        except DomainError as exc:
+            return _error_page(exc, locale, code[:32])
+        return _page("damaged.html", locale, sign=sign, done=False)
+
+    @post("/{code:str}/damaged", status_code=200)
+    async def damaged(self, request: Request, code: FromPath[str]) -> Response[str]:
+        locale = negotiate_locale(request.headers.get("accept-language"),
+                                  get_settings().default_locale)
+        form = await request.form()
+        note = str(form.get("note") or "")[:500]
+        try:
+            await _limit(request)
+            async with transaction():
+                await signposts.report_damage(code=code[:32], note=note, channel="web")
+            sign = await signposts.get_signpost(code=code[:32])
+        except DomainError as exc:
+            return _error_page(exc, locale, code[:32])
+        return _page("damaged.html", locale, sign=sign, done=True)

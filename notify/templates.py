@@ -1,0 +1,170 @@
+"""What each notification says, in zh-CN and en, and where it leads (a deep link into the app
+and the mini-program page). Params come from the enqueuing package (caseId, number, note...)."""
+
+from __future__ import annotations
+
+import string
+import unicodedata
+from typing import Any
+
+import msgspec
+
+from core.i18n import Msg
+from core.settings import Settings
+
+
+class Template(msgspec.Struct, frozen=True):
+    title: Msg
+    body: Msg
+    link: str = "case"  # case, points, rewards
+
+
+def _t(zh_title: str, en_title: str, zh_body: str, en_body: str, link: str = "case") -> Template:
+    return Template(Msg(zh_title, en_title), Msg(zh_body, en_body), link)
+
+
+TEMPLATES: dict[str, Template] = {
+    # Citizens: every step of their case (件件有回音).
+    "case.received": _t("上报已收到", "Report received", "您的上报 {number} 已收到，我们会尽快处理",
+                        "Your report {number} was received"),
+    "case.accepted": _t("已受理立案", "Report accepted",
+                        "您的上报 {number} 已受理立案", "Your report {number} was accepted"),
+    "case.dispatched": _t("已派遣处理", "Being handled", "{number} 已派遣至责任单位处理",
+                          "{number} was sent to the unit responsible"),
+    "case.resolved": _t("已处理完成", "Fixed",
+                        "{number} 已处理完成，正在核查", "{number} was fixed and is being checked"),
+    "case.closed": _t("已结案，请评价", "Closed: please rate",
+                      "{number} 已核查结案，欢迎评价处理结果",
+                      "{number} was checked and closed. Please rate the handling"),
+    "case.reopened": _t("已重新处理", "Reopened", "{number} 已根据您的反馈重新处理",
+                        "{number} was reopened after your feedback"),
+    "case.rejected": _t("未予受理", "Not accepted",
+                        "{number} 未予受理：{note}", "{number} was not accepted: {note}"),
+    "case.merged": _t("已合并处理", "Merged", "{number} 与已有上报合并处理",
+                      "{number} was merged with an earlier report"),
+    "case.cancelled": _t("已撤销", "Cancelled",
+                         "{number} 已撤销：{note}", "{number} was cancelled: {note}"),
+    "case.rework": _t("正在返工", "Sent back for rework", "{number} 核查未通过，已要求返工",
+                      "{number} failed the check and is being redone"),
+    "case.returned": _t("等待重新派遣", "Being reassigned",
+                        "{number} 正在重新派遣", "{number} is being reassigned"),
+    "case.suspended": _t("挂账跟踪", "On hold", "{number} 需长期处理，已挂账跟踪",
+                         "{number} needs long-term work; it is on hold and tracked"),
+    "points.earned": _t("获得积分", "Points earned",
+                        "您获得 {points} 积分", "You earned {points} points", link="points"),
+    "redemption.ready": _t("兑换可领取", "Reward ready", "您兑换的{reward}已可领取",
+                           "Your {reward} is ready to collect", link="rewards"),
+    # Staff.
+    "task.new": _t("新任务", "New task", "新案件 {number} 待处理", "New case {number} to handle"),
+    "task.verify": _t("待核查", "Check needed",
+                      "案件 {number} 待核查", "Case {number} needs checking"),
+    "sla.yellow": _t("即将超时", "Deadline near", "案件 {number} 即将超过处置时限",
+                     "Case {number} is close to its deadline"),
+    "sla.red": _t("已超时", "Overdue", "案件 {number} 已超过处置时限，已升级督办",
+                  "Case {number} is overdue and was escalated"),
+}
+FALLBACK = _t("案件进展", "Case update", "{number} 有新进展", "{number} has an update")
+# Short status words for WeChat's ``phrase`` keyword (at most 5 characters).
+PHRASES: dict[str, str] = {
+    "case.received": "已收到", "case.accepted": "已受理", "case.dispatched": "处理中",
+    "case.resolved": "已处理", "case.closed": "已结案", "case.reopened": "重新处理",
+    "case.rejected": "未受理", "case.merged": "已合并", "case.cancelled": "已撤销",
+    "case.rework": "返工中", "case.returned": "待派遣", "case.suspended": "挂账中",
+}
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _format(text: str, params: dict[str, Any]) -> str:
+    try:
+        return string.Formatter().vformat(text, (), _Blank(params)).strip().rstrip("：:")
+    except (IndexError, ValueError):
+        return text
+
+
+class Rendered(msgspec.Struct, frozen=True):
+    title: str
+    body: str
+    link: str
+
+
+def render(template: str, params: dict[str, Any], locale: str, *, audience: str,
+           settings: Settings) -> Rendered:
+    spec = TEMPLATES.get(template, FALLBACK)
+    return Rendered(
+        title=_format(spec.title.render(locale), params),
+        body=_format(spec.body.en if locale == "en" else spec.body.zh, params),
+        link=deep_link(spec, params, audience=audience, settings=settings),
+    )
+
+
+def deep_link(spec: Template, params: dict[str, Any], *, audience: str, settings: Settings) -> str:
+    if spec.link == "points":
+        return "cityops://points"
+    if spec.link == "rewards":
+        return "cityops://rewards"
+    pattern = settings.notify_staff_link if audience == "staff" else settings.notify_app_link
+    return _format(pattern, params)
+
+
+def wechat_page(params: dict[str, Any], settings: Settings) -> str:
+    return _format(settings.wechat_case_page, params)
+
+
+_JOINERS = {"\u200d"}
+
+
+def _extends_cluster(char: str) -> bool:
+    """True for code points that belong to the character before them: combining marks,
+    variation selectors, emoji skin tones, ZWJ, tag characters (flags of regions)."""
+    code = ord(char)
+    return (
+        unicodedata.combining(char) != 0
+        or unicodedata.category(char) in ("Mn", "Me")
+        or 0xFE00 <= code <= 0xFE0F
+        or 0x1F3FB <= code <= 0x1F3FF
+        or 0xE0020 <= code <= 0xE007F
+        or char in _JOINERS
+    )
+
+
+def _clusters(text: str) -> list[str]:
+    """Split into user-perceived characters (close enough to UAX #29 for titles): a base
+    with its marks, emoji ZWJ sequences, and regional-indicator pairs (flags)."""
+    clusters: list[str] = []
+    for char in text:
+        if clusters and (
+            _extends_cluster(char)
+            or clusters[-1].endswith("\u200d")
+            or (_is_regional(char) and len(clusters[-1]) == 1 and _is_regional(clusters[-1]))
+        ):
+            clusters[-1] += char
+        else:
+            clusters.append(char)
+    return clusters
+
+
+def _is_regional(char: str) -> bool:
+    return 0x1F1E6 <= ord(char) <= 0x1F1FF
+
+
+def cut_thing(text: str, limit: int = 20) -> str:
+    """A WeChat ``thing`` value: at most ``limit`` code points (what WeChat counts), cut
+    between whole characters so an emoji or a flag is never split, with an ellipsis when
+    something was cut. Lone surrogates (from broken JSON) and control characters are dropped."""
+    cleaned = "".join(
+        c for c in " ".join(text.split())
+        if not 0xD800 <= ord(c) <= 0xDFFF and unicodedata.category(c) not in ("Cc", "Cf")
+        or c in _JOINERS
+    )
+    if len(cleaned) <= limit:
+        return cleaned
+    out = ""
+    for cluster in _clusters(cleaned):
+        if len(out) + len(cluster) > limit - 1:
+            break
+        out += cluster
+    return out.rstrip() + "…"

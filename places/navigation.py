@@ -1,0 +1,80 @@
+"""Navigation links into the map apps Chinese phones have, each in the coordinate system
+that app expects: AMap (高德) and Tencent Maps take GCJ-02, Baidu Maps BD-09, Apple Maps
+GCJ-02 inside China (its map data there is AutoNavi's) and WGS-84 elsewhere, which is what
+the GCJ-02 transform returns outside China anyway. None of the links names a start point:
+each app then routes from where the phone is."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from urllib.parse import quote
+
+import msgspec
+import numpy as np
+
+from core.settings import get_settings
+from org import geo
+
+
+class NavLinks(msgspec.Struct, frozen=True, rename="camel"):
+    amap: str
+    baidu: str
+    tencent: str
+    apple: str
+
+
+@lru_cache(maxsize=65_536)
+def _quoted(text: str) -> str:
+    # urllib's quote costs microseconds; the same nearby places come up again and again.
+    return quote(text, safe="")
+
+
+def links(*, gcj_lat: float, gcj_lon: float, name: str) -> NavLinks:
+    """From the GCJ-02 position (Baidu's BD-09 is derived from it)."""
+    bd_lat, bd_lon = geo.gcj02_to_bd09(gcj_lat, gcj_lon)
+    q = _quoted(name)
+    src = _quoted(get_settings().map_referer)
+    g = f"{gcj_lat:.6f},{gcj_lon:.6f}"
+    return NavLinks(
+        amap=(f"https://uri.amap.com/navigation?to={gcj_lon:.6f},{gcj_lat:.6f},{q}"
+              f"&mode=walk&coordinate=gaode&callnative=1&src={src}"),
+        baidu=(f"https://api.map.baidu.com/direction?destination=latlng:{bd_lat:.6f},"
+               f"{bd_lon:.6f}|name:{q}&mode=walking&coord_type=bd09ll&output=html&src={src}"),
+        tencent=(f"https://apis.map.qq.com/uri/v1/routeplan?type=walk&to={q}&tocoord={g}"
+                 f"&referer={src}"),
+        apple=f"https://maps.apple.com/?daddr={g}&dirflg=w&q={q}",
+    )
+
+
+def links_wgs84(*, lat: float, lon: float, name: str) -> NavLinks:
+    gcj_lat, gcj_lon = geo.wgs84_to_gcj02(lat, lon)
+    return links(gcj_lat=gcj_lat, gcj_lon=gcj_lon, name=name)
+
+
+# --- GCJ-02 for many points at once (the nearby index precomputes the offsets) -------------
+
+_A = 6378245.0
+_EE = 0.00669342162296594323
+
+
+def gcj_offsets(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """org.geo._gcj_offset for arrays (degrees); zero outside China, as org.geo does."""
+    x, y = lon - 105.0, lat - 35.0
+    pi = np.pi
+    d_lat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x))
+    d_lat += (20.0 * np.sin(6.0 * x * pi) + 20.0 * np.sin(2.0 * x * pi)) * 2 / 3
+    d_lat += (20.0 * np.sin(y * pi) + 40.0 * np.sin(y / 3.0 * pi)) * 2 / 3
+    d_lat += (160.0 * np.sin(y / 12.0 * pi) + 320.0 * np.sin(y * pi / 30.0)) * 2 / 3
+    d_lon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x))
+    d_lon += (20.0 * np.sin(6.0 * x * pi) + 20.0 * np.sin(2.0 * x * pi)) * 2 / 3
+    d_lon += (20.0 * np.sin(x * pi) + 40.0 * np.sin(x / 3.0 * pi)) * 2 / 3
+    d_lon += (150.0 * np.sin(x / 12.0 * pi) + 300.0 * np.sin(x / 30.0 * pi)) * 2 / 3
+    rad = lat / 180.0 * pi
+    magic = 1 - _EE * np.sin(rad) ** 2
+    sqrt_magic = np.sqrt(magic)
+    d_lat = (d_lat * 180.0) / ((_A * (1 - _EE)) / (magic * sqrt_magic) * pi)
+    d_lon = (d_lon * 180.0) / (_A / sqrt_magic * np.cos(rad) * pi)
+    outside = ~((lon >= 72.004) & (lon <= 137.8347) & (lat >= 0.8293) & (lat <= 55.8271))
+    d_lat[outside] = 0.0
+    d_lon[outside] = 0.0
+    return d_lat, d_lon

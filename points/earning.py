@@ -1,0 +1,142 @@
+"""Earning rules (有奖举报): points when a citizen's report is accepted (立案), more when it is
+closed, a few for rating it; per-category amounts come from the category.
+
+- Only the first reporter earns: the citizen who filed the case, not followers ("me too"),
+  and never staff or machines.
+- Rejected, merged and duplicate reports earn nothing; a photo matching a photo of another
+  report of the last N days makes the report a duplicate and flags it.
+- A daily cap per citizen (city day) bounds what rules can pay out.
+- If an accepted case is later rejected or merged, its awards are reversed by an adjusting
+  entry (the earn entries stay: the ledger is append-only).
+Every award's reference is "case:{id}:{stage}", so an award cannot be paid twice, even when a
+case is closed again after a reopen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import msgspec
+
+from cases.flags import add_flag
+from cases.tables import Case
+from core import clock
+from core.actors import SYSTEM, Actor
+from core.db import raw
+from core.errors import DomainError
+from core.settings import get_settings
+from media import service as media
+from org.categories import get_category
+from points import service as ledger
+
+log = logging.getLogger("cityops.points")
+
+DUPLICATE_FLAG = "duplicate_photo"
+
+
+def _reporter(case: Case) -> int | None:
+    if case.reporter_kind == "citizen" and case.reporter_id is not None:
+        return case.reporter_id
+    return None
+
+
+async def duplicate_photo(case: Case) -> bool:
+    """True if one of the reporter's photos of this case matches an earlier photo of another
+    case of the last N days. Found once, it is remembered as a flag on the case."""
+    if DUPLICATE_FLAG in (case.flags or ""):
+        return True
+    settings = get_settings()
+    since = clock.now() - dt.timedelta(days=settings.points_duplicate_window_days)
+    own_ref = f"case:{case.id}"
+    for photo in await media.media_of(owner_ref=own_ref):
+        if photo.owner_kind != "citizen" or photo.owner_id != case.reporter_id:
+            continue  # a handler's after-photo says nothing about the report
+        matches = await media.find_similar(
+            phash=photo.phash, since=since,
+            max_distance=settings.points_duplicate_max_distance, limit=50,
+        )
+        for other, _distance in matches:
+            attached = other.attached_to or ""
+            # Earlier photos of other cases only: the first report is the original.
+            if attached.startswith("case:") and attached != own_ref and other.id < photo.id:
+                flags = await add_flag(case_id=case.id, flag=DUPLICATE_FLAG)
+                case.flags = msgspec.json.encode(flags).decode()
+                log.info("case %s: photo %s duplicates %s", case.id, photo.public_id,
+                         other.public_id)
+                return True
+    return False
+
+
+async def _earned_today(account_id: int) -> int:
+    rows = await raw(
+        "SELECT COALESCE(SUM(amount), 0) AS total FROM points_entry "
+        "WHERE account_id = {} AND kind = 'earn' AND created_at >= {}",
+        account_id, clock.start_of_city_day(),
+    )
+    return int(rows[0]["total"])
+
+
+async def _award(*, account_id: int, case: Case, stage: str, points: int, always: bool) -> None:
+    """Write the award, cut to what is left of today's cap. ``always`` records a zero award
+    too (an accepted report counts on the leaderboard even when the cap is reached)."""
+    if points <= 0 and not always:
+        return
+    await ledger.lock_account(account_id)
+    left = max(get_settings().points_daily_cap - await _earned_today(account_id), 0)
+    amount = min(max(points, 0), left)
+    reason = stage if amount == points else f"{stage} (daily cap reached)"
+    await ledger.post(
+        account_id=account_id, amount=amount, kind="earn", reference=f"case:{case.id}:{stage}",
+        subject=f"case:{case.id}", reason=reason,
+        expires_at=ledger.expiry_for(clock.now()) if amount > 0 else None,
+    )
+
+
+async def award_case(*, case: Case, stage: str) -> None:
+    """Points for an accepted ("accept") or closed ("close") report."""
+    account_id = _reporter(case)
+    if account_id is None or case.merged_into_id is not None:
+        return
+    try:
+        category = await get_category(code=case.category_code)
+    except DomainError:
+        return  # the category was retired since: no rule to pay by
+    if await duplicate_photo(case):
+        return
+    points = category.points_on_accept if stage == "accept" else category.points_on_close
+    await _award(account_id=account_id, case=case, stage=stage, points=points,
+                 always=stage == "accept")
+
+
+async def award_rating(*, case: Case, actor: Actor) -> None:
+    account_id = _reporter(case)
+    if account_id is None or actor.kind != "citizen" or actor.id != account_id:
+        return
+    if await duplicate_photo(case):
+        return
+    await _award(account_id=account_id, case=case, stage="rate",
+                 points=get_settings().points_on_rating, always=False)
+
+
+async def reverse_case(*, case: Case, actor: Actor = SYSTEM) -> int:
+    """Take back what a case earned, once, by one adjusting entry; what was already spent
+    cannot be taken below zero, so the reversal is capped at the balance."""
+    account_id = _reporter(case)
+    if account_id is None:
+        return 0
+    earned = [e for e in await ledger.entries_of(subject=f"case:{case.id}") if e.kind == "earn"]
+    if not earned:
+        return 0
+    await ledger.lock_account(account_id)
+    total = sum(e.amount for e in earned)
+    amount = min(total, await ledger.balance(account_id=account_id))
+    reason = "reversal: the case was found invalid"
+    if amount < total:
+        reason += f" ({total - amount} already spent, not recovered)"
+    await ledger.post(
+        account_id=account_id, amount=-amount, kind="adjust",
+        reference=f"case:{case.id}:reversal", subject=f"case:{case.id}", reason=reason,
+        actor=actor,
+    )
+    return amount

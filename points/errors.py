@@ -1,0 +1,38 @@
+from typing import Any
+
+from core.errors import DomainError
+from core.i18n import Msg
+
+
+class InsufficientPoints(DomainError):
+    code = "points.insufficient"
+    status = 409
+    title = Msg(zh="积分不足", en="Not enough points")
+    message = Msg(
+        zh="需要 {needed} 积分，当前余额 {balance}",
+        en="{needed} points needed; the balance is {balance}",
+    )
+
+    def extra(self) -> dict[str, Any]:
+        return {"balance": self.params.get("balance"), "needed": self.params.get("needed")}
+
+
+class InvalidAmount(DomainError):
+    code = "points.invalid_amount"
+    status = 422
+    title = Msg(zh="积分数量无效", en="Invalid amount")
+    message = Msg(zh="调整数量不能为 0", en="The adjustment must not be zero")
+
+
+class ReasonRequired(DomainError):
+    code = "points.reason_required"
+    status = 422
+    title = Msg(zh="需要说明原因", en="Reason required")
+    message = Msg(zh="积分调整必须填写原因", en="A points adjustment needs a reason")
+
+
+class AccountUnknown(DomainError):
+    code = "points.account_unknown"
+    status = 404
+    title = Msg(zh="账户不存在", en="Unknown account")
+    message = Msg(zh="市民 {citizen_id} 不存在", en="There is no citizen {citizen_id}")

@@ -1,0 +1,28 @@
+"""Points react to cases: awards on accept and close, reversal when an accepted case turns
+out invalid, a few points for rating. Importing this module registers the listeners; the
+app and the worker import it (cases never imports points)."""
+
+from __future__ import annotations
+
+from cases.feedback import on_rated
+from cases.tables import Case
+from cases.workflow import on_transition
+from core.actors import Actor
+from points import earning
+
+# Moves that make an earlier award invalid (a rejected case was never a valid report; a
+# merged one duplicates another report).
+REVERSING = frozenset({"reject", "merge"})
+
+
+@on_transition
+async def on_case_moved(case: Case, action: str, actor: Actor) -> None:
+    if action in ("accept", "close"):
+        await earning.award_case(case=case, stage=action)
+    elif action in REVERSING:
+        await earning.reverse_case(case=case, actor=actor)
+
+
+@on_rated
+async def on_case_rated(case: Case, actor: Actor) -> None:
+    await earning.award_rating(case=case, actor=actor)

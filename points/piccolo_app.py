@@ -1,0 +1,12 @@
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from points.tables import PointsEntry
+
+APP_CONFIG = AppConfig(
+    app_name="points",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
+    table_classes=[PointsEntry],
+    migration_dependencies=["core.piccolo_app"],
+)

@@ -1,0 +1,266 @@
+"""The rewards shop: the catalogue, redeeming points for rewards, cancelling, and vouchers.
+
+Redeeming is one transaction: lock the citizen's points account, check the per-citizen limit,
+debit the points (balance checked under the lock), write the redemption, and last take one
+from stock by a conditional UPDATE (``stock > 0``). Any refusal raises, so the transaction
+rolls back and nothing is half done. The account lock is always taken before the reward
+row, in redeem and cancel alike, so the two cannot deadlock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from typing import Any
+
+import msgspec
+
+from core import clock
+from core.actors import Actor
+from core.db import raw
+from core.ids import public_id
+from core.pagination import decode_cursor, encode_cursor
+from points import service as points
+from rewards import errors, vouchers
+from rewards.tables import Redemption, Reward
+
+FULFILMENTS = ("voucher", "pickup", "coupon")
+ISSUED, FULFILLED, CANCELLED = "issued", "fulfilled", "cancelled"
+
+
+class RedemptionPage(msgspec.Struct, kw_only=True):
+    items: list[tuple[Redemption, Reward]]
+    next_cursor: str | None
+
+
+def _city_time(moment: dt.datetime) -> str:
+    return clock.as_utc(moment).astimezone(clock.city_zone()).strftime("%Y-%m-%d %H:%M")
+
+
+# --- catalogue -------------------------------------------------------------------------------
+
+
+def _check(values: dict[str, Any]) -> None:
+    if values.get("fulfilment") not in FULFILMENTS:
+        raise errors.InvalidReward(reason=f"fulfilment must be one of {', '.join(FULFILMENTS)}")
+    start, end = values.get("valid_from"), values.get("valid_until")
+    if start is not None and end is not None and clock.as_utc(start) >= clock.as_utc(end):
+        raise errors.InvalidReward(reason="validFrom must be before validUntil")
+    if values["fulfilment"] == "pickup" and not (values.get("pickup_place") or "").strip():
+        raise errors.InvalidReward(reason="a pickup reward needs pickupPlace")
+    if values["fulfilment"] == "coupon" and not (values.get("partner") or "").strip():
+        raise errors.InvalidReward(reason="a partner coupon needs partner")
+    if not (values.get("name") or "").strip():
+        raise errors.InvalidReward(reason="name must not be blank")
+
+
+async def create_reward(*, actor: Actor, values: dict[str, Any]) -> Reward:
+    """``values``: the Reward columns (name, cost, stock, fulfilment, ...)."""
+    _check(values)
+    now = clock.now()
+    reward = Reward(public_id=public_id("rw"), created_at=now, updated_at=now, **values)
+    await reward.save()
+    return reward
+
+
+async def update_reward(*, actor: Actor, reward_id: str, changes: dict[str, Any]) -> Reward:
+    reward = await get_reward(reward_id=reward_id, include_inactive=True)
+    merged = {**reward.to_dict(), **changes}
+    _check(merged)
+    changes = {**changes, "updated_at": clock.now()}
+    await Reward.update({getattr(Reward, k): v for k, v in changes.items()}).where(
+        Reward.id == reward.id)
+    return await get_reward(reward_id=reward_id, include_inactive=True)
+
+
+async def retire_reward(*, actor: Actor, reward_id: str) -> None:
+    """Withdraw from the shop. Rows stay: redemptions and vouchers refer to them."""
+    reward = await get_reward(reward_id=reward_id, include_inactive=True)
+    await Reward.update({Reward.active: False, Reward.updated_at: clock.now()}).where(
+        Reward.id == reward.id)
+
+
+async def get_reward(*, reward_id: str, include_inactive: bool = False) -> Reward:
+    reward = await Reward.objects().where(Reward.public_id == reward_id).first()
+    if reward is None or (not reward.active and not include_inactive):
+        raise errors.RewardNotFound()
+    return reward
+
+
+async def list_rewards(*, include_inactive: bool = False) -> list[Reward]:
+    query = Reward.objects()
+    if not include_inactive:
+        query = query.where(Reward.active.eq(True))
+    return await query.order_by(Reward.cost).order_by(Reward.id).limit(500)
+
+
+def available(reward: Reward, now: dt.datetime | None = None) -> bool:
+    return _window_error(reward, now or clock.now()) is None and reward.stock > 0
+
+
+def _window_error(reward: Reward, now: dt.datetime) -> errors.OutsideWindow | None:
+    start = clock.as_utc(reward.valid_from) if reward.valid_from else None
+    end = clock.as_utc(reward.valid_until) if reward.valid_until else None
+    if (start and now < start) or (end and now >= end):
+        window = f"{_city_time(start) if start else '…'} – {_city_time(end) if end else '…'}"
+        return errors.OutsideWindow(window=window)
+    return None
+
+
+# --- redeeming -------------------------------------------------------------------------------
+
+
+async def redeem(
+    *, actor: Actor, reward_id: str, voucher_code: str | None = None
+) -> tuple[Redemption, Reward]:
+    """``voucher_code`` lets the caller draw the code (and render its QR) before the
+    transaction, so no CPU work happens while the item's stock row is locked."""
+    reward = await get_reward(reward_id=reward_id)
+    now = clock.now()
+    if (problem := _window_error(reward, now)) is not None:
+        raise problem
+    await points.lock_account(actor.id)
+    if reward.per_citizen_limit:
+        taken = await Redemption.count().where(
+            (Redemption.reward == reward.id) & (Redemption.citizen_id == actor.id)
+            & (Redemption.status != CANCELLED))
+        if taken >= reward.per_citizen_limit:
+            raise errors.LimitReached(limit=reward.per_citizen_limit)
+    redemption = Redemption(
+        public_id=public_id("rd"), reward=reward.id, citizen_id=actor.id, cost=reward.cost,
+        status=ISSUED, voucher_code=voucher_code or vouchers.new_code(), created_at=now,
+        expires_at=reward.valid_until,
+    )
+    await points.debit(
+        account_id=actor.id, amount=reward.cost, kind="redeem",
+        reference=f"redemption:{redemption.public_id}",
+        subject=f"redemption:{redemption.public_id}", reason=reward.name, actor=actor,
+    )
+    await redemption.save()
+    # Last: from here to the commit every other redeem of this item waits on its row.
+    left = await raw(
+        "UPDATE reward SET stock = stock - 1, updated_at = {} WHERE id = {} AND stock > 0 "
+        "RETURNING stock", now, reward.id,
+    )
+    if not left:
+        raise errors.OutOfStock()  # rolls back the debit and the redemption above
+    reward.stock = left[0]["stock"]
+    return redemption, reward
+
+
+async def _own(actor: Actor, redemption_id: str) -> Redemption:
+    row = await Redemption.objects().where(Redemption.public_id == redemption_id).first()
+    if row is None or row.citizen_id != actor.id:
+        raise errors.RedemptionNotFound()
+    return row
+
+
+async def my_redemption(*, actor: Actor, redemption_id: str) -> tuple[Redemption, Reward]:
+    row = await _own(actor, redemption_id)
+    return row, await Reward.objects().where(Reward.id == row.reward).first()
+
+
+async def cancel(*, actor: Actor, redemption_id: str) -> tuple[Redemption, Reward]:
+    """Before the voucher is used: the points and the stock go back."""
+    row = await _own(actor, redemption_id)
+    await points.lock_account(actor.id)
+    now = clock.now()
+    updated = await Redemption.update(
+        {Redemption.status: CANCELLED, Redemption.cancelled_at: now}
+    ).where((Redemption.id == row.id) & (Redemption.status == ISSUED)).returning(Redemption.id)
+    if not updated:
+        row = await _own(actor, redemption_id)
+        if row.status == FULFILLED:
+            raise errors.AlreadyFulfilled(at=_city_time(row.fulfilled_at))
+        raise errors.AlreadyCancelled()
+    await raw("UPDATE reward SET stock = stock + 1, updated_at = {} WHERE id = {}", now, row.reward)
+    await points.post(
+        account_id=actor.id, amount=row.cost, kind="refund",
+        reference=f"redemption:{row.public_id}", subject=f"redemption:{row.public_id}",
+        reason="cancelled before use", actor=actor,
+    )
+    return await my_redemption(actor=actor, redemption_id=redemption_id)
+
+
+# --- vouchers --------------------------------------------------------------------------------
+
+
+async def verify_voucher(*, actor: Actor, code: str, place: str) -> tuple[Redemption, Reward]:
+    """Staff or a partner scans a voucher: it is consumed once. Scanning it again says when
+    and where it was used."""
+    normalized = vouchers.normalize(code)
+    row = (
+        await Redemption.objects().where(Redemption.voucher_code == normalized).first()
+        if normalized else None
+    )
+    if row is None:
+        raise errors.VoucherUnknown()
+    now = clock.now()
+    if row.status == ISSUED and row.expires_at is not None and now >= clock.as_utc(row.expires_at):
+        raise errors.VoucherExpired(at=_city_time(row.expires_at))
+    updated = await Redemption.update(
+        {Redemption.status: FULFILLED, Redemption.fulfilled_at: now,
+         Redemption.fulfilled_by: actor.id, Redemption.fulfilled_place: place.strip()}
+    ).where((Redemption.id == row.id) & (Redemption.status == ISSUED)).returning(Redemption.id)
+    if not updated:
+        row = await Redemption.objects().where(Redemption.id == row.id).first()
+        if row.status == CANCELLED:
+            raise errors.VoucherCancelled()
+        raise errors.VoucherUsed(at=_city_time(row.fulfilled_at), place=row.fulfilled_place,
+                                 used_at=clock.as_utc(row.fulfilled_at).isoformat())
+    row = await Redemption.objects().where(Redemption.id == row.id).first()
+    return row, await Reward.objects().where(Reward.id == row.reward).first()
+
+
+# --- lists -----------------------------------------------------------------------------------
+
+
+async def list_redemptions(
+    *,
+    citizen_id: int | None = None,
+    status: str | None = None,
+    reward_id: str | None = None,
+    created_from: dt.datetime | None = None,
+    created_to: dt.datetime | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> RedemptionPage:
+    """Newest first, keyset pages on (created_at, id)."""
+    query = Redemption.objects()
+    if citizen_id is not None:
+        query = query.where(Redemption.citizen_id == citizen_id)
+    if status is not None:
+        query = query.where(Redemption.status == status)
+    if reward_id is not None:
+        reward = await get_reward(reward_id=reward_id, include_inactive=True)
+        query = query.where(Redemption.reward == reward.id)
+    if created_from is not None:
+        query = query.where(Redemption.created_at >= created_from)
+    if created_to is not None:
+        query = query.where(Redemption.created_at < created_to)
+    if (after := decode_cursor(cursor)) is not None:
+        query = query.where(
+            (Redemption.created_at < after.at)
+            | ((Redemption.created_at == after.at) & (Redemption.id < after.id)))
+    rows = await query.order_by(Redemption.created_at, ascending=False).order_by(
+        Redemption.id, ascending=False).limit(limit + 1)
+    page = rows[:limit]
+    ids = list({row.reward for row in page})
+    rewards = {r.id: r for r in await Reward.objects().where(Reward.id.is_in(ids))} if ids else {}
+    next_cursor = (
+        encode_cursor(clock.as_utc(page[-1].created_at), page[-1].id) if len(rows) > limit else None
+    )
+    return RedemptionPage(items=[(row, rewards[row.reward]) for row in page],
+                          next_cursor=next_cursor)
+
+
+async def iter_redemptions(**filters: Any) -> AsyncIterator[tuple[Redemption, Reward]]:
+    """Every matching redemption, page by page (the CSV export)."""
+    cursor = None
+    while True:
+        page = await list_redemptions(cursor=cursor, limit=500, **filters)
+        for item in page.items:
+            yield item
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor

@@ -1,0 +1,80 @@
+"""piccolo-admin at /admin and /admin/dashboard over HTTP (the browser test drives the same
+pages in Chromium): admin staff only, edits audited and seen by the API."""
+
+import pytest
+
+from core.actors import SYSTEM
+from core.db import transaction
+from places import service as places
+from tests.helpers import assert_problem
+
+PASSWORD = "correct-horse-battery"
+
+
+async def _login(api, username):
+    api.client.cookies.clear()
+    await api.get("/admin/")  # sets the CSRF cookie
+    csrf = api.client.cookies.get("csrftoken")
+    return await api.post("/admin/public/login/", headers={"X-CSRFToken": csrf},
+                          json={"username": username, "password": PASSWORD})
+
+
+@pytest.fixture
+async def admin(api):
+    session = await api.staff("admin", username="chief", password=PASSWORD)
+    yield session
+    api.client.cookies.clear()
+
+
+async def test_admin_signs_in_with_the_staff_account_and_edits_a_place(api, admin):
+    async with transaction():
+        place = await places.create_place(actor=SYSTEM, kind="toilet", name="栈桥公厕",
+                                          lat=36.0611, lon=120.385)
+    assert (await _login(api, "chief")).status_code == 200
+    tables = (await api.get("/admin/api/tables/")).json()
+    assert {"place", "signpost", "category", "reward", "org_unit", "staff"} <= set(tables)
+    assert "piccolo_user" not in tables
+    csrf = api.client.cookies.get("csrftoken")
+    patched = await api.patch(f"/admin/api/tables/place/{place.id}/",
+                              json={"name": "栈桥公厕（新）"}, headers={"X-CSRFToken": csrf})
+    assert patched.status_code == 200, patched.text
+    seen = await api.get(f"/api/admin/places/{place.id}", headers=admin.headers)
+    assert seen.json()["name"] == "栈桥公厕（新）"
+    entry = (await api.get("/api/admin/audit", params={"targetKind": "place"},
+                           headers=admin.headers)).json()["items"][0]
+    assert entry["action"] == "admin_ui.place.update" and entry["actorId"] == admin.subject_id
+    assert entry["before"]["name"] == "栈桥公厕" and entry["after"]["name"] == "栈桥公厕（新）"
+    assert entry["after"]["revision"] > entry["before"]["revision"]  # the index will see it
+
+
+async def test_only_admins_get_in(api, admin):
+    await api.staff("operator", username="op1", password=PASSWORD)
+    assert (await _login(api, "op1")).status_code == 200  # a session, but no admin flag
+    assert (await api.get("/admin/api/tables/")).status_code in (401, 403)
+    assert_problem(await api.get("/admin/dashboard"), 401, "auth.required")
+    api.client.cookies.clear()
+    assert (await api.get("/admin/api/tables/")).status_code in (401, 403)
+    assert_problem(await api.get("/admin/dashboard"), 401, "auth.required")
+    wrong = await api.post("/admin/public/login/", json={"username": "chief", "password": "x"},
+                           headers={"X-CSRFToken": api.client.cookies.get("csrftoken") or ""})
+    assert wrong.status_code in (401, 403)
+    # A Bearer token does not open the web UI: it is cookie-based.
+    assert_problem(await api.get("/admin/dashboard", headers=admin.headers), 401,
+                   "auth.required")
+
+
+async def test_dashboard_shows_todays_numbers_and_open_cases(api, admin):
+    from tests.api.admin.test_stats import _report
+    from tests.cases_city import AUTO_CATEGORY, build_city
+
+    await build_city(api)
+    citizen = await api.citizen()
+    await _report(api, citizen, AUTO_CATEGORY, 1)
+    await _report(api, citizen, "E0102", 2)
+    assert (await _login(api, "chief")).status_code == 200
+    page = await api.get("/admin/dashboard")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    html = page.text
+    assert '<div class="tile" id="reported"><div class="n">2</div>' in html
+    assert '<div class="tile" id="open"><div class="n">2</div>' in html
+    assert html.count('class="case green"') == 1 and html.count('class="case none"') == 1

@@ -1,0 +1,142 @@
+"""WeChat subscribe messages: grants reported by the mini-program, the stable_token cached in
+the database for every process, 43101, thing values cut to 20 characters."""
+
+import datetime as dt
+
+import httpx
+
+from core import clock
+from core.settings import get_settings
+from notify.providers.wechat import TOKEN_NAME
+from notify.tables import NotificationDelivery, ProviderToken, WeChatSubscription
+from tests.notify.conftest import build_outbox, citizen_id, notify, notify_settings
+
+SUBSCRIPTIONS = "/api/citizen/notifications/subscriptions"
+TEMPLATE = get_settings().wechat_case_template_id
+
+
+def _fake(api, path, method="post", **body):
+    return getattr(httpx, method)(f"{api.wechat_url}/__fake__/{path}",
+                                  **({"json": body} if method == "post" else {})).json()
+
+
+async def _subscribed_citizen(api, openid="openid-wx", grants=1, report=None):
+    session = await api.citizen(openid)
+    _fake(api, "subscribe", openid=openid, templateId=TEMPLATE, count=grants)
+    response = await api.post(SUBSCRIPTIONS, headers=session.headers,
+                              json={"accepted": [TEMPLATE] * (report or grants)})
+    assert response.status_code == 201, response.text
+    return session, await citizen_id(openid)
+
+
+async def test_granted_subscription_is_reported_and_spent_on_one_message(api, outbox):
+    session, cid = await _subscribed_citizen(api)
+    body = (await api.get(SUBSCRIPTIONS, headers=session.headers)).json()
+    assert body == {"templateIds": [TEMPLATE],
+                    "subscriptions": [{"templateId": TEMPLATE, "remaining": 1}]}
+    note = "这里描述的问题不属于城市管理范围，已转交12345热线😀处理"
+    await notify(cid, "case.rejected", note=note)
+    await notify(cid, "case.closed")  # no grant left: inbox only
+    await outbox.drain()
+    [sent] = _fake(api, "sent", method="get")
+    assert sent["touser"] == "openid-wx" and sent["template_id"] == TEMPLATE
+    assert sent["page"] == "pages/case/detail?id=c_test"
+    thing = sent["data"]["thing3"]["value"]
+    assert len(thing) == 20 and thing.endswith("…")
+    assert sent["data"]["character_string1"]["value"] == "20261128-0001"
+    assert sent["data"]["phrase2"]["value"] == "未受理"
+    assert await NotificationDelivery.count() == 1
+    body = (await api.get(SUBSCRIPTIONS, headers=session.headers)).json()
+    assert body["subscriptions"][0]["remaining"] == 0
+
+
+async def test_43101_marks_the_subscription_spent(api, outbox):
+    # The citizen reports more grants than WeChat recorded (or revoked them in settings).
+    _, cid = await _subscribed_citizen(api, grants=1, report=3)
+    await notify(cid)
+    await notify(cid, "case.dispatched")
+    await outbox.drain()
+    statuses = sorted(d.status for d in await NotificationDelivery.objects())
+    assert statuses == ["refused", "sent"]
+    row = await WeChatSubscription.objects().first()
+    assert row.remaining == 0
+    await notify(cid, "case.closed")
+    await outbox.drain()
+    assert await NotificationDelivery.count() == 2
+
+
+async def test_unknown_template_is_refused(api):
+    session = await api.citizen()
+    response = await api.post(SUBSCRIPTIONS, headers=session.headers,
+                              json={"accepted": ["someone-elses-template"]})
+    assert response.status_code == 422 and response.json()["code"] == "notify.unknown_template"
+
+
+async def test_access_token_is_cached_in_the_database_and_shared(api, outbox):
+    _, cid = await _subscribed_citizen(api, grants=3)
+    await notify(cid)
+    await outbox.drain()
+    # Another process: its own provider instance, the same database.
+    other = build_outbox(notify_settings())
+    try:
+        await notify(cid, "case.dispatched")
+        await other.drain()
+    finally:
+        await other.aclose()
+    calls = _fake(api, "token-calls", method="get")
+    assert calls["calls"] == 1
+    stored = await ProviderToken.objects().where(ProviderToken.name == TOKEN_NAME).first()
+    assert stored.token == calls["current"]
+    # Ten minutes before it expires, the next send refreshes it.
+    clock.travel(dt.timedelta(seconds=7200 - 500))
+    await notify(cid, "case.closed")
+    await outbox.drain()
+    assert _fake(api, "token-calls", method="get")["calls"] == 2
+    assert len(_fake(api, "sent", method="get")) == 3
+
+
+async def test_revoked_token_is_refreshed_once_and_the_message_sent(api, outbox):
+    _, cid = await _subscribed_citizen(api)
+    await notify(cid)
+    await outbox.fan_out()
+    await outbox.providers["wechat"].access_token()
+    _fake(api, "expire-tokens")
+    await outbox.drain()
+    assert len(_fake(api, "sent", method="get")) == 1
+    assert _fake(api, "token-calls", method="get")["calls"] == 2
+
+
+async def test_busy_5xx_and_timeouts_are_retried(api, outbox):
+    _, cid = await _subscribed_citizen(api)
+    _fake(api, "send-fail", errcode=-1)
+    _fake(api, "send-fail", errcode=502)
+    await notify(cid)
+    await outbox.drain()
+    delivery = await NotificationDelivery.objects().first()
+    assert delivery.status == "pending" and "-1" in delivery.last_error
+    clock.travel(dt.timedelta(minutes=1))
+    await outbox.drain()
+    assert "502" in (await NotificationDelivery.objects().first()).last_error
+    _fake(api, "send-delay", seconds=2.5)
+    clock.travel(dt.timedelta(minutes=1))
+    await outbox.drain()
+    assert (await NotificationDelivery.objects().first()).last_error == "timeout"
+    _fake(api, "send-delay", seconds=0)
+    clock.travel(dt.timedelta(minutes=2))
+    await outbox.drain()
+    delivery = await NotificationDelivery.objects().first()
+    assert delivery.status == "sent"
+    # The timed-out call was answered late by the fake: WeChat itself may deliver such a
+    # message twice; our side sent it at most twice.
+    assert 1 <= len(_fake(api, "sent", method="get")) <= 2
+
+
+async def test_muted_wechat_keeps_the_grant(api, outbox):
+    session, cid = await _subscribed_citizen(api)
+    response = await api.put("/api/citizen/notifications/preferences", headers=session.headers,
+                             json={"muted": ["wechat"]})
+    assert response.status_code == 200, response.text
+    await notify(cid)
+    await outbox.drain()
+    assert await NotificationDelivery.count() == 0
+    assert (await WeChatSubscription.objects().first()).remaining == 1

@@ -1,0 +1,65 @@
+"""Real app processes for tests that need a browser or several servers: uvicorn on a free
+loopback port, waited for generously (a loaded 2-core CI machine imports slowly)."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+START_TIMEOUT = 90.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_healthy(process: subprocess.Popen, url: str) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        if process.poll() is not None:
+            output = process.stderr.read().decode()[-2000:] if process.stderr else ""
+            raise RuntimeError(f"server at {url} exited: {output}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"server at {url} did not start")
+        time.sleep(0.2)
+
+
+@contextlib.contextmanager
+def running_apps(env: dict[str, str], count: int = 1, port: int | None = None,
+                 extra_args: tuple[str, ...] = ()) -> Iterator[list[str]]:
+    """Start ``count`` uvicorn processes of the app with ``env``; yield their base URLs."""
+    started = []
+    try:
+        for index in range(count):
+            bound = port if port is not None and index == 0 else free_port()
+            process = subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", "api.asgi:app", "--host", "127.0.0.1",
+                 "--port", str(bound), "--no-access-log", "--log-level", "warning", *extra_args],
+                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            started.append((process, f"http://127.0.0.1:{bound}"))
+        for process, url in started:
+            _wait_until_healthy(process, url)
+        yield [url for _, url in started]
+    finally:
+        for process, _ in started:
+            process.terminate()
+        for process, _ in started:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
