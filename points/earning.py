@@ -27,6 +27,7 @@ from core.db import raw
 from core.errors import DomainError
 from core.settings import get_settings
 from media import service as media
+from notify.service import enqueue
 from org.categories import get_category
 from points import service as ledger
 
@@ -53,8 +54,10 @@ async def duplicate_photo(case: Case) -> bool:
         if photo.owner_kind != "citizen" or photo.owner_id != case.reporter_id:
             continue  # a handler's after-photo says nothing about the report
         matches = await media.find_similar(
-            phash=photo.phash, since=since,
-            max_distance=settings.points_duplicate_max_distance, limit=50,
+            phash=photo.phash,
+            since=since,
+            max_distance=settings.points_duplicate_max_distance,
+            limit=50,
         )
         for other, _distance in matches:
             attached = other.attached_to or ""
@@ -62,8 +65,9 @@ async def duplicate_photo(case: Case) -> bool:
             if attached.startswith("case:") and attached != own_ref and other.id < photo.id:
                 flags = await add_flag(case_id=case.id, flag=DUPLICATE_FLAG)
                 case.flags = msgspec.json.encode(flags).decode()
-                log.info("case %s: photo %s duplicates %s", case.id, photo.public_id,
-                         other.public_id)
+                log.info(
+                    "case %s: photo %s duplicates %s", case.id, photo.public_id, other.public_id
+                )
                 return True
     return False
 
@@ -72,7 +76,8 @@ async def _earned_today(account_id: int) -> int:
     rows = await raw(
         "SELECT COALESCE(SUM(amount), 0) AS total FROM points_entry "
         "WHERE account_id = {} AND kind = 'earn' AND created_at >= {}",
-        account_id, clock.start_of_city_day(),
+        account_id,
+        clock.start_of_city_day(),
     )
     return int(rows[0]["total"])
 
@@ -86,11 +91,23 @@ async def _award(*, account_id: int, case: Case, stage: str, points: int, always
     left = max(get_settings().points_daily_cap - await _earned_today(account_id), 0)
     amount = min(max(points, 0), left)
     reason = stage if amount == points else f"{stage} (daily cap reached)"
-    await ledger.post(
-        account_id=account_id, amount=amount, kind="earn", reference=f"case:{case.id}:{stage}",
-        subject=f"case:{case.id}", reason=reason,
+    entry = await ledger.post(
+        account_id=account_id,
+        amount=amount,
+        kind="earn",
+        reference=f"case:{case.id}:{stage}",
+        subject=f"case:{case.id}",
+        reason=reason,
         expires_at=ledger.expiry_for(clock.now()) if amount > 0 else None,
     )
+    if entry is not None and amount > 0:
+        await enqueue(
+            recipient_kind="citizen",
+            recipient_id=account_id,
+            template="points.earned",
+            params={"points": amount, "caseId": case.public_id, "number": case.number},
+            case_id=case.id,
+        )
 
 
 async def award_case(*, case: Case, stage: str) -> None:
@@ -105,8 +122,9 @@ async def award_case(*, case: Case, stage: str) -> None:
     if await duplicate_photo(case):
         return
     points = category.points_on_accept if stage == "accept" else category.points_on_close
-    await _award(account_id=account_id, case=case, stage=stage, points=points,
-                 always=stage == "accept")
+    await _award(
+        account_id=account_id, case=case, stage=stage, points=points, always=stage == "accept"
+    )
 
 
 async def award_rating(*, case: Case, actor: Actor) -> None:
@@ -115,8 +133,13 @@ async def award_rating(*, case: Case, actor: Actor) -> None:
         return
     if await duplicate_photo(case):
         return
-    await _award(account_id=account_id, case=case, stage="rate",
-                 points=get_settings().points_on_rating, always=False)
+    await _award(
+        account_id=account_id,
+        case=case,
+        stage="rate",
+        points=get_settings().points_on_rating,
+        always=False,
+    )
 
 
 async def reverse_case(*, case: Case, actor: Actor = SYSTEM) -> int:
@@ -135,8 +158,12 @@ async def reverse_case(*, case: Case, actor: Actor = SYSTEM) -> int:
     if amount < total:
         reason += f" ({total - amount} already spent, not recovered)"
     await ledger.post(
-        account_id=account_id, amount=-amount, kind="adjust",
-        reference=f"case:{case.id}:reversal", subject=f"case:{case.id}", reason=reason,
+        account_id=account_id,
+        amount=-amount,
+        kind="adjust",
+        reference=f"case:{case.id}:reversal",
+        subject=f"case:{case.id}",
+        reason=reason,
         actor=actor,
     )
     return amount

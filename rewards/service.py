@@ -20,6 +20,7 @@ from core.actors import Actor
 from core.db import raw
 from core.ids import public_id
 from core.pagination import decode_cursor, encode_cursor
+from notify.service import enqueue
 from points import service as points
 from rewards import errors, vouchers
 from rewards.tables import Redemption, Reward
@@ -69,7 +70,8 @@ async def update_reward(*, actor: Actor, reward_id: str, changes: dict[str, Any]
     _check(merged)
     changes = {**changes, "updated_at": clock.now()}
     await Reward.update({getattr(Reward, k): v for k, v in changes.items()}).where(
-        Reward.id == reward.id)
+        Reward.id == reward.id
+    )
     return await get_reward(reward_id=reward_id, include_inactive=True)
 
 
@@ -77,7 +79,8 @@ async def retire_reward(*, actor: Actor, reward_id: str) -> None:
     """Withdraw from the shop. Rows stay: redemptions and vouchers refer to them."""
     reward = await get_reward(reward_id=reward_id, include_inactive=True)
     await Reward.update({Reward.active: False, Reward.updated_at: clock.now()}).where(
-        Reward.id == reward.id)
+        Reward.id == reward.id
+    )
 
 
 async def get_reward(*, reward_id: str, include_inactive: bool = False) -> Reward:
@@ -122,29 +125,48 @@ async def redeem(
     await points.lock_account(actor.id)
     if reward.per_citizen_limit:
         taken = await Redemption.count().where(
-            (Redemption.reward == reward.id) & (Redemption.citizen_id == actor.id)
-            & (Redemption.status != CANCELLED))
+            (Redemption.reward == reward.id)
+            & (Redemption.citizen_id == actor.id)
+            & (Redemption.status != CANCELLED)
+        )
         if taken >= reward.per_citizen_limit:
             raise errors.LimitReached(limit=reward.per_citizen_limit)
     redemption = Redemption(
-        public_id=public_id("rd"), reward=reward.id, citizen_id=actor.id, cost=reward.cost,
-        status=ISSUED, voucher_code=voucher_code or vouchers.new_code(), created_at=now,
+        public_id=public_id("rd"),
+        reward=reward.id,
+        citizen_id=actor.id,
+        cost=reward.cost,
+        status=ISSUED,
+        voucher_code=voucher_code or vouchers.new_code(),
+        created_at=now,
         expires_at=reward.valid_until,
     )
     await points.debit(
-        account_id=actor.id, amount=reward.cost, kind="redeem",
+        account_id=actor.id,
+        amount=reward.cost,
+        kind="redeem",
         reference=f"redemption:{redemption.public_id}",
-        subject=f"redemption:{redemption.public_id}", reason=reward.name, actor=actor,
+        subject=f"redemption:{redemption.public_id}",
+        reason=reward.name,
+        actor=actor,
     )
     await redemption.save()
     # Last: from here to the commit every other redeem of this item waits on its row.
     left = await raw(
         "UPDATE reward SET stock = stock - 1, updated_at = {} WHERE id = {} AND stock > 0 "
-        "RETURNING stock", now, reward.id,
+        "RETURNING stock",
+        now,
+        reward.id,
     )
     if not left:
         raise errors.OutOfStock()  # rolls back the debit and the redemption above
     reward.stock = left[0]["stock"]
+    await enqueue(
+        recipient_kind="citizen",
+        recipient_id=actor.id,
+        template="redemption.ready",
+        params={"reward": reward.name, "redemptionId": redemption.public_id},
+    )
     return redemption, reward
 
 
@@ -165,9 +187,11 @@ async def cancel(*, actor: Actor, redemption_id: str) -> tuple[Redemption, Rewar
     row = await _own(actor, redemption_id)
     await points.lock_account(actor.id)
     now = clock.now()
-    updated = await Redemption.update(
-        {Redemption.status: CANCELLED, Redemption.cancelled_at: now}
-    ).where((Redemption.id == row.id) & (Redemption.status == ISSUED)).returning(Redemption.id)
+    updated = (
+        await Redemption.update({Redemption.status: CANCELLED, Redemption.cancelled_at: now})
+        .where((Redemption.id == row.id) & (Redemption.status == ISSUED))
+        .returning(Redemption.id)
+    )
     if not updated:
         row = await _own(actor, redemption_id)
         if row.status == FULFILLED:
@@ -175,9 +199,13 @@ async def cancel(*, actor: Actor, redemption_id: str) -> tuple[Redemption, Rewar
         raise errors.AlreadyCancelled()
     await raw("UPDATE reward SET stock = stock + 1, updated_at = {} WHERE id = {}", now, row.reward)
     await points.post(
-        account_id=actor.id, amount=row.cost, kind="refund",
-        reference=f"redemption:{row.public_id}", subject=f"redemption:{row.public_id}",
-        reason="cancelled before use", actor=actor,
+        account_id=actor.id,
+        amount=row.cost,
+        kind="refund",
+        reference=f"redemption:{row.public_id}",
+        subject=f"redemption:{row.public_id}",
+        reason="cancelled before use",
+        actor=actor,
     )
     return await my_redemption(actor=actor, redemption_id=redemption_id)
 
@@ -191,23 +219,35 @@ async def verify_voucher(*, actor: Actor, code: str, place: str) -> tuple[Redemp
     normalized = vouchers.normalize(code)
     row = (
         await Redemption.objects().where(Redemption.voucher_code == normalized).first()
-        if normalized else None
+        if normalized
+        else None
     )
     if row is None:
         raise errors.VoucherUnknown()
     now = clock.now()
     if row.status == ISSUED and row.expires_at is not None and now >= clock.as_utc(row.expires_at):
         raise errors.VoucherExpired(at=_city_time(row.expires_at))
-    updated = await Redemption.update(
-        {Redemption.status: FULFILLED, Redemption.fulfilled_at: now,
-         Redemption.fulfilled_by: actor.id, Redemption.fulfilled_place: place.strip()}
-    ).where((Redemption.id == row.id) & (Redemption.status == ISSUED)).returning(Redemption.id)
+    updated = (
+        await Redemption.update(
+            {
+                Redemption.status: FULFILLED,
+                Redemption.fulfilled_at: now,
+                Redemption.fulfilled_by: actor.id,
+                Redemption.fulfilled_place: place.strip(),
+            }
+        )
+        .where((Redemption.id == row.id) & (Redemption.status == ISSUED))
+        .returning(Redemption.id)
+    )
     if not updated:
         row = await Redemption.objects().where(Redemption.id == row.id).first()
         if row.status == CANCELLED:
             raise errors.VoucherCancelled()
-        raise errors.VoucherUsed(at=_city_time(row.fulfilled_at), place=row.fulfilled_place,
-                                 used_at=clock.as_utc(row.fulfilled_at).isoformat())
+        raise errors.VoucherUsed(
+            at=_city_time(row.fulfilled_at),
+            place=row.fulfilled_place,
+            used_at=clock.as_utc(row.fulfilled_at).isoformat(),
+        )
     row = await Redemption.objects().where(Redemption.id == row.id).first()
     return row, await Reward.objects().where(Reward.id == row.reward).first()
 
@@ -241,17 +281,22 @@ async def list_redemptions(
     if (after := decode_cursor(cursor)) is not None:
         query = query.where(
             (Redemption.created_at < after.at)
-            | ((Redemption.created_at == after.at) & (Redemption.id < after.id)))
-    rows = await query.order_by(Redemption.created_at, ascending=False).order_by(
-        Redemption.id, ascending=False).limit(limit + 1)
+            | ((Redemption.created_at == after.at) & (Redemption.id < after.id))
+        )
+    rows = (
+        await query.order_by(Redemption.created_at, ascending=False)
+        .order_by(Redemption.id, ascending=False)
+        .limit(limit + 1)
+    )
     page = rows[:limit]
     ids = list({row.reward for row in page})
     rewards = {r.id: r for r in await Reward.objects().where(Reward.id.is_in(ids))} if ids else {}
     next_cursor = (
         encode_cursor(clock.as_utc(page[-1].created_at), page[-1].id) if len(rows) > limit else None
     )
-    return RedemptionPage(items=[(row, rewards[row.reward]) for row in page],
-                          next_cursor=next_cursor)
+    return RedemptionPage(
+        items=[(row, rewards[row.reward]) for row in page], next_cursor=next_cursor
+    )
 
 
 async def iter_redemptions(**filters: Any) -> AsyncIterator[tuple[Redemption, Reward]]:

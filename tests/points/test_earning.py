@@ -1,6 +1,7 @@
 """Earning rules through the real workflow: reports filed and moved over HTTP."""
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -212,3 +213,15 @@ async def test_same_photo_after_the_window_earns_again(api, city):
     city.operator = await api.staff("operator")
     await _act(api, city, await _report(api, second, seed=5151), "accept")
     assert await balance(api, second) == 5
+
+
+async def test_each_award_queues_one_points_earned_notification(api, city):
+    from notify.tables import NotificationJob
+
+    citizen = await api.citizen()
+    case_id = await _report(api, citizen)
+    await _act(api, city, case_id, "accept")
+    await _close(api, city, case_id)
+    jobs = await NotificationJob.objects().where(NotificationJob.template == "points.earned")
+    assert sorted(json.loads(j.params)["points"] for j in jobs) == [5, 10]
+    assert {j.recipient_id for j in jobs} == {citizen_id(citizen)}

@@ -160,3 +160,15 @@ async def test_redemption_history_pages(api, admin):
         if not cursor:
             break
     assert seen == list(reversed(ids))
+
+
+async def test_redemption_and_earning_reach_the_inbox_queue(api, admin):
+    from notify.tables import NotificationJob
+
+    citizen = await api.citizen()
+    await seed_points(citizen_id(citizen), 120)
+    reward = await new_reward(api, admin, name="公交卡", cost=100, stock=1)
+    assert (await _redeem(api, citizen, reward["id"])).status_code == 201
+    jobs = await NotificationJob.objects().where(NotificationJob.template == "redemption.ready")
+    assert [(j.recipient_kind, j.recipient_id) for j in jobs] == [("citizen", citizen_id(citizen))]
+    assert "公交卡" in jobs[0].params
