@@ -230,3 +230,10 @@ class ApiClientNameTaken(DomainError):
     status = 409
     title = Msg(zh="接入方名称已存在", en="API client name taken")
     message = Msg(zh="名称 {name} 已被使用", en="The name {name} is taken")
+
+
+class RoleChanged(DomainError):
+    code = "auth.role_changed"
+    status = 401
+    title = Msg(zh="账号权限已变更", en="Your role changed")
+    message = Msg(zh="账号权限已变更，请重新登录", en="Your role changed; sign in again")

@@ -15,6 +15,7 @@ from piccolo.apps.user.tables import BaseUser
 from accounts.errors import InvalidPhone, InvalidStaff, UnknownStaff, UsernameTaken
 from accounts.phone import normalize_phone
 from accounts.service import create_staff
+from accounts.standing import forget_standing
 from accounts.tables import RefreshToken, Staff
 from core import clock
 from core.actors import STAFF_ROLES
@@ -107,6 +108,8 @@ async def revoke_sessions(*, staff_id: int) -> None:
     await RefreshToken.update({RefreshToken.revoked_at: clock.now()}).where(
         (RefreshToken.audience == "staff") & (RefreshToken.subject_id == staff_id)
         & RefreshToken.revoked_at.is_null())
+    # Access tokens still in hand are refused from the next request on (accounts.standing).
+    forget_standing()
 
 
 async def update_staff(

@@ -206,28 +206,6 @@ def msgspec_payload(kind):
     return msgspec.json.decode(Path(os.environ["BENCH_PAYLOAD"]).read_bytes(), type=kind)
 
 
-def create_api_app_async_guards():
-    """The real app, except that api.auth's router guard runs as a coroutine. Litestar runs a
-    plain-function guard in a worker thread (sync_to_thread), a thread hop on every request;
-    this variant shows what declaring the guard ``async def`` (it does no I/O) would give."""
-    import api.auth as auth
-
-    sync_factory = auth.audience_guard
-
-    def audience_guard(audience, roles):
-        guard = sync_factory(audience, roles)
-
-        async def async_guard(connection, handler) -> None:
-            guard(connection, handler)
-
-        return async_guard
-
-    auth.audience_guard = audience_guard
-    from api.app import create_asgi_app
-
-    return create_asgi_app()
-
-
 UVICORN = ["--host", "127.0.0.1", "--workers", "1", "--loop", "uvloop", "--http", "httptools",
            "--no-access-log", "--log-level", "warning"]
 
@@ -365,7 +343,7 @@ def http_figures(api: subprocess.Popen, api_port: int, env: dict[str, str], tmp:
     payload = tmp / "payload.json"
     payload.write_bytes(first.content)
     extra = {**env, "BENCH_PAYLOAD": str(payload), "PYTHONPATH": str(ROOT)}
-    names = ("api", "in_app_bare", "bare", "api_async_guard")
+    names = ("api", "in_app_bare", "bare")
     ports = {name: free_port() for name in names} | {"api": api_port}
     others = {"bare": start(["--factory", "bench.nearby:create_bare_app"], extra, ports["bare"])}
     results: dict[str, list[dict]] = {name: [] for name in names}
@@ -375,11 +353,6 @@ def http_figures(api: subprocess.Popen, api_port: int, env: dict[str, str], tmp:
     try:
         others["in_app_bare"] = start(["--factory", "bench.nearby:create_api_app_with_bare"],
                                       extra, ports["in_app_bare"])
-        others["api_async_guard"] = start(
-            ["--factory", "bench.nearby:create_api_app_async_guards"], extra,
-            ports["api_async_guard"])
-        httpx.get(f"http://127.0.0.1:{ports['api_async_guard']}/api/citizen/places/nearby?"
-                  f"kinds=toilet&lat={CENTER[0]}&lon={CENTER[1]}", timeout=600)
         for name in results:
             wrk(ports[name], 3, script, files[name])  # warm-up
         for _ in range(args.rounds):
@@ -455,9 +428,6 @@ def main() -> None:
           f"(p50 {figures['bare_p50_ms']:.2f} ms, p99 {figures['bare_p99_ms']:.2f} ms)")
     print(f"  ratio vs the bare endpoint in the same app: {api_rps / in_app:.2f}; "
           f"vs the bare app: {api_rps / bare_rps:.2f} (target >= 0.5)")
-    guarded = figures["api_async_guard_rps"]
-    print(f"  the same app with api.auth's router guard declared async (no thread hop): "
-          f"{guarded:,.0f} req/s, ratio {guarded / bare_rps:.2f}")
     print(f"peak RSS of the API process holding the index: {figures['rss']:.0f} MB "
           f"(target <= 400); bare app: {figures['bare_rss']:.0f} MB")
     if not args.no_pg:

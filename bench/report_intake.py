@@ -355,6 +355,8 @@ def report_throughput(pg_url: str, seconds: float, concurrency: int) -> None:
         asyncio.run(_load(url, report, 2, concurrency))  # warm-up
         anchor_n, anchor_lat, anchor_err = asyncio.run(_load(url, ready, seconds, concurrency))
         n, lat, err = asyncio.run(_load(url, report, seconds, concurrency))
+        # Below saturation: two clients, about one per worker.
+        light_n, light_lat, light_err = asyncio.run(_load(url, report, seconds, 2))
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -372,10 +374,16 @@ def report_throughput(pg_url: str, seconds: float, concurrency: int) -> None:
         f"p50 {_percentile(lat, 0.5):6.1f} ms  p99 {_percentile(lat, 0.99):6.1f} ms  errors {err}"
     )
     print(
+        f"  reports, 2 clients (below saturation)      {light_n / seconds:8.1f} req/s  "
+        f"p50 {_percentile(light_lat, 0.5):6.1f} ms  p99 {_percentile(light_lat, 0.99):6.1f} ms"
+        f"  errors {light_err}"
+    )
+    print(
         f"  reports/s target >= 200: {'PASS' if n / seconds >= 200 else 'FAIL'};  "
-        f"report-to-dispatched p99 target <= 50 ms: "
-        f"{'PASS' if _percentile(lat, 0.99) <= 50 else 'FAIL'};  "
-        f"ratio to anchor {n / max(anchor_n, 1):.2f}"
+        f"report-to-dispatched p99 target <= 50 ms: at saturation "
+        f"{'PASS' if _percentile(lat, 0.99) <= 50 else 'FAIL'}, below it "
+        f"{'PASS' if _percentile(light_lat, 0.99) <= 50 else 'FAIL'};  "
+        f"throughput ratio to anchor {n / max(anchor_n, 1):.2f}"
     )
 
 

@@ -14,7 +14,7 @@ from cases.tables import Case, CaseMedia
 from cases.workflow import REPORTED, notify_reporter_and_followers, record_event
 from core import clock
 from core.actors import Actor
-from core.db import lock, raw
+from core.db import lock, raw_autocommit
 from core.ids import public_id
 from media import service as media
 from org import grids
@@ -38,7 +38,7 @@ class NewCase(msgspec.Struct, frozen=True, kw_only=True):
 
 async def next_number(now: dt.datetime) -> str:
     day = now.astimezone(clock.city_zone()).strftime("%Y%m%d")
-    rows = await raw(
+    rows = await raw_autocommit(
         "INSERT INTO case_day_counter (day, last) VALUES ({}, 1) "
         "ON CONFLICT (day) DO UPDATE SET last = case_day_counter.last + 1 RETURNING last",
         day,

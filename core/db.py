@@ -95,6 +95,31 @@ async def raw(sql: str, *args: Any) -> list[dict[str, Any]]:
     return await db.run_querystring(QueryString(sql, *args)) or []
 
 
+async def raw_autocommit(sql: str, *args: Any) -> list[dict[str, Any]]:
+    """Run SQL in its own short transaction even inside a request's transaction, so a hot
+    row (a day's case counter) is locked for one statement, not for the whole request. A
+    rollback of the request then leaves a gap, as a database sequence would. SQLite already
+    serialises writers, so there it simply joins the current transaction."""
+    db = engine()
+    if not isinstance(db, PostgresEngine):
+        return await raw(sql, *args)
+    from piccolo.querystring import QueryString
+
+    query, query_args = QueryString(sql, *args).compile_string(engine_type="postgres")
+    if db.pool is None:
+        return await raw(sql, *args)
+    try:
+        # Every request already holds one pooled connection: never wait long for a second,
+        # or a full pool would deadlock; join the request's transaction instead.
+        connection = await db.pool.acquire(timeout=0.2)
+    except TimeoutError:
+        return await raw(sql, *args)
+    try:
+        return [dict(row) for row in await connection.fetch(query, *query_args)]
+    finally:
+        await db.pool.release(connection)
+
+
 async def open_pool(settings: Settings) -> None:
     db = engine()
     if isinstance(db, PostgresEngine):

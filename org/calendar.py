@@ -22,6 +22,7 @@ import chinese_calendar
 from core import clock
 from core.clock import as_utc, city_zone
 from core.db import raw
+from core.ttlcache import TtlCache
 from org.tables import CalendarDay
 
 WORKING_PERIODS: tuple[tuple[dt.time, dt.time], ...] = (
@@ -118,11 +119,22 @@ class WorkCalendar:
         return total
 
 
+# Every dispatch reads the overrides of the weeks ahead; admins change a few days a year.
+_overrides: TtlCache[dict[dt.date, bool]] = TtlCache(max_entries=1_000)
+
+
 async def load_overrides(first: dt.date, last: dt.date) -> dict[dt.date, bool]:
-    rows = await CalendarDay.select(CalendarDay.day, CalendarDay.is_workday).where(
-        (CalendarDay.day >= first) & (CalendarDay.day <= last)
-    )
-    return {_as_date(row["day"]): bool(row["is_workday"]) for row in rows}
+    async def load() -> dict[dt.date, bool]:
+        rows = await CalendarDay.select(CalendarDay.day, CalendarDay.is_workday).where(
+            (CalendarDay.day >= first) & (CalendarDay.day <= last)
+        )
+        return {_as_date(row["day"]): bool(row["is_workday"]) for row in rows}
+
+    return dict(await _overrides.get((first, last), load))
+
+
+def forget_cached_overrides() -> None:
+    _overrides.clear()
 
 
 def _as_date(value: dt.date | str) -> dt.date:
@@ -195,8 +207,10 @@ async def set_calendar_day(*, day: dt.date, is_workday: bool, note: str = "") ->
         "note = EXCLUDED.note, updated_at = EXCLUDED.updated_at",
         day, is_workday, note[:200], clock.now(),
     )
+    forget_cached_overrides()
 
 
 async def clear_calendar_day(*, day: dt.date) -> None:
     """Drop an override: the national calendar applies again."""
     await CalendarDay.delete().where(CalendarDay.day == day)
+    forget_cached_overrides()

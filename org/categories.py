@@ -8,14 +8,13 @@ component 上水井盖, "E0101" the event 私搭乱建. Major classes (大类) a
 from __future__ import annotations
 
 import re
-import time
 
 import msgspec
 
 from core import clock
 from core.db import is_unique_violation
 from core.i18n import Msg
-from core.settings import get_settings
+from core.ttlcache import TtlCache
 from org.errors import CategoryCodeTaken, InvalidCategory, InvalidPriority, UnknownCategory
 from org.tables import Category
 
@@ -115,21 +114,12 @@ def category_info(row: Category | dict) -> CategoryInfo:
     )
 
 
-# Every report reads its category; categories change a few times a year. Rows are kept per
-# process for CITYOPS_CACHE_CHECK_SECONDS, so an admin's edit reaches every process within it.
-_rows: dict[str, tuple[float, dict | None]] = {}
+# Every report reads its category; categories change a few times a year.
+_rows: TtlCache[dict | None] = TtlCache()
 
 
 async def _category_row(code: str) -> dict | None:
-    now = time.monotonic()
-    cached = _rows.get(code)
-    if cached is not None and now - cached[0] < get_settings().cache_check_seconds:
-        return cached[1]
-    row = await Category.select().where(Category.code == code).first()
-    if len(_rows) > 10_000:
-        _rows.clear()
-    _rows[code] = (now, row)
-    return row
+    return await _rows.get(code, lambda: Category.select().where(Category.code == code).first())
 
 
 def forget_cached_categories() -> None:
