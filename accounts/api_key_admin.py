@@ -27,8 +27,12 @@ class ApiClientInfo(msgspec.Struct, frozen=True, kw_only=True):
 
 def _info(row: dict) -> ApiClientInfo:
     return ApiClientInfo(
-        id=row["id"], name=row["name"], kind=row["kind"], key_hint=row["key_hint"],
-        trusted=bool(row["trusted"]), active=bool(row["active"]),
+        id=row["id"],
+        name=row["name"],
+        kind=row["kind"],
+        key_hint=row["key_hint"],
+        trusted=bool(row["trusted"]),
+        active=bool(row["active"]),
         created_at=clock.as_utc(row["created_at"]),
         last_used_at=clock.as_utc(row["last_used_at"]) if row["last_used_at"] else None,
     )
@@ -64,8 +68,9 @@ async def rotate_key(*, client_id: int) -> IssuedKey:
     return await rotate_api_key(client_id=client_id)
 
 
-async def set_api_client(*, client_id: int, active: bool | None = None,
-                         trusted: bool | None = None) -> ApiClientInfo:
+async def set_api_client(
+    *, client_id: int, active: bool | None = None, trusted: bool | None = None
+) -> ApiClientInfo:
     await api_client_info(client_id=client_id)
     changes: dict = {}
     if active is not None:

@@ -31,25 +31,36 @@ def _new_key() -> str:
 
 async def create_api_client(*, name: str, kind: str, trusted: bool = False) -> IssuedKey:
     key = _new_key()
-    client = ApiClient(name=name, kind=kind, key_hash=sha256_hex(key), key_hint=key[:7],
-                       trusted=trusted, created_at=clock.now())
+    client = ApiClient(
+        name=name,
+        kind=kind,
+        key_hash=sha256_hex(key),
+        key_hint=key[:7],
+        trusted=trusted,
+        created_at=clock.now(),
+    )
     await client.save()
     return IssuedKey(client_id=client.id, name=name, key=key)
 
 
 async def rotate_api_key(*, client_id: int) -> IssuedKey:
     key = _new_key()
-    rows = await ApiClient.update({ApiClient.key_hash: sha256_hex(key), ApiClient.key_hint: key[:7]}
-                                  ).where(ApiClient.id == client_id).returning(ApiClient.name)
+    rows = (
+        await ApiClient.update({ApiClient.key_hash: sha256_hex(key), ApiClient.key_hint: key[:7]})
+        .where(ApiClient.id == client_id)
+        .returning(ApiClient.name)
+    )
     if not rows:
         raise LookupError(client_id)
     return IssuedKey(client_id=client_id, name=rows[0]["name"], key=key)
 
 
 async def authenticate_api_key(key: str) -> MachineClient | None:
-    row = await ApiClient.objects().where(
-        (ApiClient.key_hash == sha256_hex(key)) & ApiClient.active.eq(True)
-    ).first()
+    row = (
+        await ApiClient.objects()
+        .where((ApiClient.key_hash == sha256_hex(key)) & ApiClient.active.eq(True))
+        .first()
+    )
     if row is None:
         return None
     return MachineClient(id=row.id, name=row.name, kind=row.kind, trusted=row.trusted)

@@ -91,7 +91,8 @@ async def wechat_openids(*, citizen_ids: list[int]) -> dict[int, str]:
     if not citizen_ids:
         return {}
     rows = await Citizen.select(Citizen.id, Citizen.wechat_openid).where(
-        Citizen.id.is_in(citizen_ids) & Citizen.wechat_openid.is_not_null()
+        Citizen.id.is_in(citizen_ids)
+        & Citizen.wechat_openid.is_not_null()
         & (Citizen.disabled == False)  # noqa: E712 - a Piccolo expression
     )
     return {row["id"]: row["wechat_openid"] for row in rows}

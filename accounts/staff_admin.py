@@ -37,15 +37,28 @@ class StaffInfo(msgspec.Struct, frozen=True, kw_only=True):
 
 def _info(row: dict) -> StaffInfo:
     return StaffInfo(
-        id=row["id"], username=row["user.username"], role=row["role"],
-        display_name=row["display_name"], org_unit_id=row["org_unit_id"], phone=row["phone"],
-        active=bool(row["user.active"]), created_at=clock.as_utc(row["created_at"]),
+        id=row["id"],
+        username=row["user.username"],
+        role=row["role"],
+        display_name=row["display_name"],
+        org_unit_id=row["org_unit_id"],
+        phone=row["phone"],
+        active=bool(row["user.active"]),
+        created_at=clock.as_utc(row["created_at"]),
     )
 
 
 def _columns():
-    return (Staff.id, Staff.user.username, Staff.user.active, Staff.role, Staff.display_name,
-            Staff.org_unit_id, Staff.phone, Staff.created_at)
+    return (
+        Staff.id,
+        Staff.user.username,
+        Staff.user.active,
+        Staff.role,
+        Staff.display_name,
+        Staff.org_unit_id,
+        Staff.phone,
+        Staff.created_at,
+    )
 
 
 async def staff_info(*, staff_id: int) -> StaffInfo:
@@ -56,8 +69,12 @@ async def staff_info(*, staff_id: int) -> StaffInfo:
 
 
 async def list_staff(
-    *, role: str | None = None, unit_id: int | None = None, active: bool | None = None,
-    after_id: int | None = None, limit: int = 100,
+    *,
+    role: str | None = None,
+    unit_id: int | None = None,
+    active: bool | None = None,
+    after_id: int | None = None,
+    limit: int = 100,
 ) -> list[StaffInfo]:
     """In id order; ``after_id`` is the keyset (the last id of the previous page)."""
     query = Staff.select(*_columns()).order_by(Staff.id).limit(limit)
@@ -82,8 +99,13 @@ def _phone(phone: str | None) -> str | None:
 
 
 async def create_staff_account(
-    *, username: str, password: str, role: str, display_name: str = "",
-    org_unit_id: int | None = None, phone: str | None = None,
+    *,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str = "",
+    org_unit_id: int | None = None,
+    phone: str | None = None,
 ) -> StaffInfo:
     if not _USERNAME.match(username):
         raise InvalidStaff(reason="username is 3-64 letters, digits or ._@-")
@@ -94,9 +116,14 @@ async def create_staff_account(
     if await BaseUser.exists().where(BaseUser.username == username):
         raise UsernameTaken(username=username)
     try:
-        staff = await create_staff(username=username, password=password, role=role,
-                                   display_name=display_name, org_unit_id=org_unit_id,
-                                   phone=_phone(phone))
+        staff = await create_staff(
+            username=username,
+            password=password,
+            role=role,
+            display_name=display_name,
+            org_unit_id=org_unit_id,
+            phone=_phone(phone),
+        )
     except Exception as exc:
         if is_unique_violation(exc):
             raise UsernameTaken(username=username) from None
@@ -106,15 +133,22 @@ async def create_staff_account(
 
 async def revoke_sessions(*, staff_id: int) -> None:
     await RefreshToken.update({RefreshToken.revoked_at: clock.now()}).where(
-        (RefreshToken.audience == "staff") & (RefreshToken.subject_id == staff_id)
-        & RefreshToken.revoked_at.is_null())
+        (RefreshToken.audience == "staff")
+        & (RefreshToken.subject_id == staff_id)
+        & RefreshToken.revoked_at.is_null()
+    )
     # Access tokens still in hand are refused from the next request on (accounts.standing).
     forget_standing()
 
 
 async def update_staff(
-    *, staff_id: int, role: str | None = None, display_name: str | None = None,
-    org_unit_id: int | None = None, clear_unit: bool = False, phone: str | None = None,
+    *,
+    staff_id: int,
+    role: str | None = None,
+    display_name: str | None = None,
+    org_unit_id: int | None = None,
+    clear_unit: bool = False,
+    phone: str | None = None,
     active: bool | None = None,
 ) -> StaffInfo:
     before = await staff_info(staff_id=staff_id)

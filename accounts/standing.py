@@ -31,4 +31,3 @@ async def check_standing(actor: Actor) -> None:
 def forget_standing() -> None:
     """Call after disabling an account or changing a role, so this process refuses at once."""
     _standing.clear()
-

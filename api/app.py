@@ -85,8 +85,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             components=Components(
                 security_schemes={
                     "BearerAuth": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
-                    "ApiKey": SecurityScheme(type="apiKey", name="X-Api-Key",
-                                             security_scheme_in="header"),
+                    "ApiKey": SecurityScheme(
+                        type="apiKey", name="X-Api-Key", security_scheme_in="header"
+                    ),
                 },
                 schemas={},
             ),

@@ -129,14 +129,21 @@ async def case_photos(case: Case, media_base: str) -> list[PhotoOut]:
         photo = rows.get(link.media_id)
         if photo is None:
             continue
-        out.append(PhotoOut(
-            id=photo.public_id, role=link.role, uploader_kind=photo.owner_kind,
-            uploader_id=photo.owner_id, uploaded_at=photo.uploaded_at,
-            taken_at=photo.exif_taken_at, taken_lat=photo.exif_lat, taken_lon=photo.exif_lon,
-            flags=evidence.photo_flags(case, photo),
-            url=f"{media_base}/{photo.public_id}/display",
-            thumb_url=f"{media_base}/{photo.public_id}/thumb",
-        ))
+        out.append(
+            PhotoOut(
+                id=photo.public_id,
+                role=link.role,
+                uploader_kind=photo.owner_kind,
+                uploader_id=photo.owner_id,
+                uploaded_at=photo.uploaded_at,
+                taken_at=photo.exif_taken_at,
+                taken_lat=photo.exif_lat,
+                taken_lon=photo.exif_lon,
+                flags=evidence.photo_flags(case, photo),
+                url=f"{media_base}/{photo.public_id}/display",
+                thumb_url=f"{media_base}/{photo.public_id}/thumb",
+            )
+        )
     return out
 
 

@@ -22,8 +22,9 @@ def _serve(args: argparse.Namespace) -> None:
         os.environ.setdefault("CITYOPS_WECHAT_BASE_URL", fakes)
         os.environ.setdefault("CITYOPS_APNS_BASE_URL", f"http://127.0.0.1:{args.fakes_port + 1}")
         os.environ.setdefault("CITYOPS_FCM_BASE_URL", f"http://127.0.0.1:{args.fakes_port + 2}")
-        os.environ.setdefault("CITYOPS_FCM_TOKEN_URL",
-                              f"http://127.0.0.1:{args.fakes_port + 2}/token")
+        os.environ.setdefault(
+            "CITYOPS_FCM_TOKEN_URL", f"http://127.0.0.1:{args.fakes_port + 2}/token"
+        )
     settings = get_settings()
     if args.with_fakes:
         fake = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
@@ -133,7 +134,8 @@ def main(argv: list[str] | None = None) -> None:
 
     commands.add_parser("demo", help="load demo data (idempotent)").set_defaults(func=_demo)
     commands.add_parser("worker", help="run periodic tasks (SLA checks...)").set_defaults(
-        func=_worker)
+        func=_worker
+    )
 
     args = parser.parse_args(argv)
     args.func(args)

@@ -60,14 +60,21 @@ async def _demo_citizens() -> int:
 
 async def _demo_city() -> tuple[str, int]:
     """The org demo (grids, units, rules), staff placed in it, and cases in every state."""
-    staff = {s.role: s for s in await Staff.objects().where(
-        Staff.user.username.is_in([username for username, _, _ in DEMO_STAFF]))}
+    staff = {
+        s.role: s
+        for s in await Staff.objects().where(
+            Staff.user.username.is_in([username for username, _, _ in DEMO_STAFF])
+        )
+    }
     summary = await load_org_demo(inspector_staff_ids=[staff["inspector"].id])
     sanitation = await units.get_unit_by_code(code="370202-HW")
     await Staff.update({Staff.org_unit_id: sanitation.id}).where(Staff.id == staff["handler"].id)
-    citizens = [Actor(kind="citizen", id=c.id, role="citizen")
-                for c in await Citizen.objects().where(
-                    Citizen.phone.is_in([phone for phone, _ in DEMO_CITIZENS]))]
+    citizens = [
+        Actor(kind="citizen", id=c.id, role="citizen")
+        for c in await Citizen.objects().where(
+            Citizen.phone.is_in([phone for phone, _ in DEMO_CITIZENS])
+        )
+    ]
     cases = await load_cases_demo(
         citizens=citizens,
         operator=Actor(kind="staff", id=staff["operator"].id, role="operator"),
@@ -83,8 +90,11 @@ async def load_demo() -> str:
         staff_lines = await _demo_staff()
         citizens = await _demo_citizens()
         org_summary, cases = await _demo_city()
-    report = [f"demo data loaded: {len(staff_lines)} staff, {citizens} citizens created",
-              org_summary, f"{cases} demo cases filed"]
+    report = [
+        f"demo data loaded: {len(staff_lines)} staff, {citizens} citizens created",
+        org_summary,
+        f"{cases} demo cases filed",
+    ]
     if staff_lines:
         path = Path(get_settings().var_dir) / "demo-credentials.txt"
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -68,23 +68,28 @@ class MediaOut(msgspec.Struct, frozen=True, rename="camel"):
     def of(cls, upload: media.MediaUpload, base: str) -> MediaOut:
         signed = None
         if upload.display_url and upload.thumb_url and upload.urls_expire_at:
-            signed = SignedUrlsOut(display=upload.display_url, thumb=upload.thumb_url,
-                                   expires_at=upload.urls_expire_at)
+            signed = SignedUrlsOut(
+                display=upload.display_url, thumb=upload.thumb_url, expires_at=upload.urls_expire_at
+            )
         return cls(
-            id=upload.id, width=upload.width, height=upload.height, format=upload.format,
+            id=upload.id,
+            width=upload.width,
+            height=upload.height,
+            format=upload.format,
             size_bytes=upload.size_bytes,
-            hints=HintsOut(taken_at=upload.hints.taken_at, lat=upload.hints.lat,
-                           lon=upload.hints.lon),
-            urls=UrlsOut(display=f"{base}/{upload.id}/display",
-                         thumb=f"{base}/{upload.id}/thumb"),
+            hints=HintsOut(
+                taken_at=upload.hints.taken_at, lat=upload.hints.lat, lon=upload.hints.lon
+            ),
+            urls=UrlsOut(display=f"{base}/{upload.id}/display", thumb=f"{base}/{upload.id}/thumb"),
             signed_urls=signed,
         )
 
 
 def _too_large(request: Request, _: Exception) -> Response:
     """Litestar refuses an oversized body before the handler runs; answer with our code."""
-    return domain_error_handler(request, MediaTooLarge(max_mb=_MAX_BYTES // (1024 * 1024),
-                                                       max_bytes=_MAX_BYTES))
+    return domain_error_handler(
+        request, MediaTooLarge(max_mb=_MAX_BYTES // (1024 * 1024), max_bytes=_MAX_BYTES)
+    )
 
 
 class MediaController(Controller):
@@ -113,26 +118,35 @@ class MediaController(Controller):
         # Decoding happens before the transaction opens (see prepare_upload); only the
         # insert runs inside it, once per Idempotency-Key.
         prepared = await media.prepare_upload(
-            actor=actor, filename=upload.filename, content_type=upload.content_type,
+            actor=actor,
+            filename=upload.filename,
+            content_type=upload.content_type,
             data=content,
         )
         base = request.url.path.rstrip("/")
 
         async def action() -> StoredResponse:
             result = await media.record_upload(actor=actor, prepared=prepared)
-            return StoredResponse(status_code=201,
-                                  body=msgspec.json.encode(MediaOut.of(result, base)))
+            return StoredResponse(
+                status_code=201, body=msgspec.json.encode(MediaOut.of(result, base))
+            )
 
         stored = await run_once(
-            key=request.headers.get(IDEMPOTENCY_HEADER.lower()), scope=actor.scope,
+            key=request.headers.get(IDEMPOTENCY_HEADER.lower()),
+            scope=actor.scope,
             route=f"POST {base}",
             # The multipart body was streamed into the form, so it is fingerprinted by the
             # photo's hash: the same key with another photo is a reused key.
-            body=prepared.image.sha256.encode(), action=action,
+            body=prepared.image.sha256.encode(),
+            action=action,
         )
         headers = {"Idempotent-Replayed": "true"} if stored.replayed else {}
-        return Response(content=stored.body, status_code=stored.status_code,
-                        media_type="application/json", headers=headers)
+        return Response(
+            content=stored.body,
+            status_code=stored.status_code,
+            media_type="application/json",
+            headers=headers,
+        )
 
     @get(
         "/{media_id:str}/{variant:str}",
@@ -141,13 +155,15 @@ class MediaController(Controller):
         opt={"skip_compression": True},  # JPEG does not shrink under gzip
     )
     async def content(
-        self, actor: NamedDependency[Actor], media_id: FromPath[str],
+        self,
+        actor: NamedDependency[Actor],
+        media_id: FromPath[str],
         variant: FromPath[Literal["display", "thumb"]],
     ) -> Response[bytes]:
-        body, content_type = await media.open_media(actor=actor, media_id=media_id,
-                                                    variant=variant)
+        body, content_type = await media.open_media(actor=actor, media_id=media_id, variant=variant)
         return Response(
-            content=body, media_type=content_type,
+            content=body,
+            media_type=content_type,
             headers={
                 # Content-addressed, so it never changes; private, as only some may see it.
                 "Cache-Control": "private, max-age=86400",

@@ -20,8 +20,9 @@ from core.logging import request_id_var
 from core.pagination import decode_cursor, encode_cursor
 
 # Never copied into the trail, whatever object they appear in.
-SECRET_KEYS = frozenset({"password", "key", "key_hash", "secret", "token", "api_key",
-                         "access_token", "refresh_token"})
+SECRET_KEYS = frozenset(
+    {"password", "key", "key_hash", "secret", "token", "api_key", "access_token", "refresh_token"}
+)
 # Snapshots past this size keep a marker instead (a bulk import's response, a photo list).
 MAX_SNAPSHOT_CHARS = 200_000
 # The actions recorded during the current request, so a catch-all recorder for admin
@@ -103,11 +104,20 @@ async def record(
     recorded = _recorded.get()
     if recorded is not None:
         recorded.append(action)
-    await AuditEntry.insert(AuditEntry(
-        actor_kind=actor.kind, actor_id=actor.id, actor_role=actor.role, action=action,
-        target_kind=target_kind, target_id=str(target_id), before=snapshot(before),
-        after=snapshot(after), request_id=request_id_var.get()[:64], created_at=clock.now(),
-    ))
+    await AuditEntry.insert(
+        AuditEntry(
+            actor_kind=actor.kind,
+            actor_id=actor.id,
+            actor_role=actor.role,
+            action=action,
+            target_kind=target_kind,
+            target_id=str(target_id),
+            before=snapshot(before),
+            after=snapshot(after),
+            request_id=request_id_var.get()[:64],
+            created_at=clock.now(),
+        )
+    )
 
 
 def _changed(before: Any, after: Any) -> list[str]:
@@ -120,10 +130,18 @@ def _record_of(row: dict) -> AuditRecord:
     before = json.loads(row["before"]) if row["before"] else None
     after = json.loads(row["after"]) if row["after"] else None
     return AuditRecord(
-        id=row["id"], at=clock.as_utc(row["created_at"]), actor_kind=row["actor_kind"],
-        actor_id=row["actor_id"], actor_role=row["actor_role"], action=row["action"],
-        target_kind=row["target_kind"], target_id=row["target_id"], before=before, after=after,
-        changed=_changed(before, after), request_id=row["request_id"],
+        id=row["id"],
+        at=clock.as_utc(row["created_at"]),
+        actor_kind=row["actor_kind"],
+        actor_id=row["actor_id"],
+        actor_role=row["actor_role"],
+        action=row["action"],
+        target_kind=row["target_kind"],
+        target_id=row["target_id"],
+        before=before,
+        after=after,
+        changed=_changed(before, after),
+        request_id=row["request_id"],
     )
 
 
@@ -147,10 +165,15 @@ async def list_entries(*, filters: AuditFilter, cursor: str | None, limit: int) 
         query = query.where(AuditEntry.created_at < filters.until)
     after = decode_cursor(cursor)
     if after is not None:
-        query = query.where((AuditEntry.created_at < after.at) | (
-            (AuditEntry.created_at == after.at) & (AuditEntry.id < after.id)))
-    rows = await query.order_by(AuditEntry.created_at, ascending=False).order_by(
-        AuditEntry.id, ascending=False).limit(limit + 1)
+        query = query.where(
+            (AuditEntry.created_at < after.at)
+            | ((AuditEntry.created_at == after.at) & (AuditEntry.id < after.id))
+        )
+    rows = (
+        await query.order_by(AuditEntry.created_at, ascending=False)
+        .order_by(AuditEntry.id, ascending=False)
+        .limit(limit + 1)
+    )
     items = [_record_of(row) for row in rows[:limit]]
     more = len(rows) > limit
     next_cursor = encode_cursor(items[-1].at, items[-1].id) if more and items else None

@@ -64,15 +64,16 @@ def anchor_app():
     async def close(data: CloseIn) -> dict[str, int]:
         return {"photos": len(data.media_ids)}
 
-    return Litestar(route_handlers=[track, close], signature_namespace={
-        "TrackIn": TrackIn, "TrackOut": TrackOut, "CloseIn": CloseIn})
+    return Litestar(
+        route_handlers=[track, close],
+        signature_namespace={"TrackIn": TrackIn, "TrackOut": TrackOut, "CloseIn": CloseIn},
+    )
 
 
 def _serve_anchor(port: int) -> None:
     import uvicorn
 
-    uvicorn.run(anchor_app(), host="127.0.0.1", port=port, log_level="warning",
-                access_log=False)
+    uvicorn.run(anchor_app(), host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
 # --- setup ------------------------------------------------------------------------------------
@@ -128,12 +129,17 @@ async def _setup(clients: int, closes: int) -> dict:
     await migrate()
     now = clock.now()
     async with db.transaction():
-        inspectors = [await create_staff(username=f"inspector{i}", password="bench-password-1",
-                                         role="inspector") for i in range(clients)]
+        inspectors = [
+            await create_staff(
+                username=f"inspector{i}", password="bench-password-1", role="inspector"
+            )
+            for i in range(clients)
+        ]
         await load_org_demo(inspector_staff_ids=[inspectors[0].id])
         hw = await units.get_unit_by_code(code="370202-HW")
-        handler = await create_staff(username="handler", password="bench-password-1",
-                                     role="handler")
+        handler = await create_staff(
+            username="handler", password="bench-password-1", role="handler"
+        )
         await Staff.update({Staff.org_unit_id: hw.id}).where(Staff.id == handler.id)
         grid = await grids.get_grid(code=SW_GRID)
         for other in inspectors[1:]:
@@ -150,23 +156,47 @@ async def _setup(clients: int, closes: int) -> dict:
                 "updated_at) VALUES ({}, {}, 'E0102', '', {}, {}, '', {}, {}, 'resolved', 3, "
                 "'inspector', 'staff', {}, false, '[]', 0, 0, 0, false, '', {}, {}, {}, {}, {}) "
                 "RETURNING id",
-                case_pid, f"B{index:08d}", LAT, LON, grid.id, hw.id, inspector.id,
-                now, now, now, now, now)
+                case_pid,
+                f"B{index:08d}",
+                LAT,
+                LON,
+                grid.id,
+                hw.id,
+                inspector.id,
+                now,
+                now,
+                now,
+                now,
+                now,
+            )
             await db.raw(
-                "INSERT INTO case_event (\"case\", action, from_state, to_state, actor_kind, "
+                'INSERT INTO case_event ("case", action, from_state, to_state, actor_kind, '
                 "actor_id, note, media_ids, data, created_at) VALUES ({}, 'resolve', "
                 "'dispatched', 'resolved', 'staff', {}, '', '[]', {}, {})",
-                rows[0]["id"], handler.id, "{}", now)
+                rows[0]["id"],
+                handler.id,
+                "{}",
+                now,
+            )
             await db.raw(
                 "INSERT INTO media (public_id, owner_kind, owner_id, sha256, phash, format, width, "
                 "height, size_bytes, display_key, thumb_key, exif_taken_at, exif_lat, exif_lon, "
                 "uploaded_at) VALUES ({}, 'staff', {}, {}, '0000000000000000', 'JPEG', 1600, "
                 "1200, 250000, 'x/display.jpg', 'x/thumb.jpg', {}, {}, {}, {})",
-                media_pid, inspector.id, f"{index:064x}", now, LAT, LON, now)
+                media_pid,
+                inspector.id,
+                f"{index:064x}",
+                now,
+                LAT,
+                LON,
+                now,
+            )
             cases.append(case_pid)
             photos.append(media_pid)
-    tokens = [issue_access_token(subject_id=s.id, role="inspector", audience="staff")[0]
-              for s in inspectors]
+    tokens = [
+        issue_access_token(subject_id=s.id, role="inspector", audience="staff")[0]
+        for s in inspectors
+    ]
     await db.close_pool()
     return {"tokens": tokens, "cases": cases, "photos": photos}
 
@@ -174,8 +204,12 @@ async def _setup(clients: int, closes: int) -> dict:
 def _start(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
     import httpx
 
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env},  # noqa: S603
-                               stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env={**os.environ, **env},  # noqa: S603
+        stdout=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -201,27 +235,35 @@ def _batch(start: dt.datetime, index: int) -> bytes:
         k = index * BATCH + i
         angle = k * 1.2 / 300
         noise_lat, noise_lon = math.sin(k * 12.9898) * 3, math.cos(k * 78.233) * 3
-        fixes.append({"at": (start + dt.timedelta(seconds=k)).isoformat(),
-                      "lat": LAT + (300 * math.sin(angle) + noise_lat) / 111_320,
-                      "lon": LON + (300 * math.cos(angle) + noise_lon) / 90_000,
-                      "accuracy": 6.5})
+        fixes.append(
+            {
+                "at": (start + dt.timedelta(seconds=k)).isoformat(),
+                "lat": LAT + (300 * math.sin(angle) + noise_lat) / 111_320,
+                "lon": LON + (300 * math.cos(angle) + noise_lon) / 90_000,
+                "accuracy": 6.5,
+            }
+        )
     return json.dumps({"fixes": fixes}).encode()
 
 
-async def _track_phase(app: str, anchor: str, tokens: list[str], batches: int,
-                       budget: float) -> dict[str, float]:
+async def _track_phase(
+    app: str, anchor: str, tokens: list[str], batches: int, budget: float
+) -> dict[str, float]:
     """Interleaved rounds: every client sends one batch to the app, then the same batches
     go to the anchor. fixes/s = fixes / wall time of the rounds, per side."""
     import httpx
 
     start = dt.datetime.now(dt.UTC) - dt.timedelta(days=5)
     clients = len(tokens)
-    async with httpx.AsyncClient(base_url=app, timeout=60) as api, \
-            httpx.AsyncClient(base_url=anchor, timeout=60) as bare:
+    async with (
+        httpx.AsyncClient(base_url=app, timeout=60) as api,
+        httpx.AsyncClient(base_url=anchor, timeout=60) as bare,
+    ):
         patrols = []
         for token in tokens:
-            response = await api.post("/api/inspector/patrols", json={},
-                                      headers={"Authorization": f"Bearer {token}"})
+            response = await api.post(
+                "/api/inspector/patrols", json={}, headers={"Authorization": f"Bearer {token}"}
+            )
             assert response.status_code == 201, response.text
             patrols.append(response.json()["id"])
         bodies = [[_batch(start, c * batches + b) for b in range(batches)] for c in range(clients)]
@@ -229,13 +271,20 @@ async def _track_phase(app: str, anchor: str, tokens: list[str], batches: int,
         sent = 0
         finish = time.monotonic() + budget
         for b in range(batches):
+
             async def to_app(c: int, b: int = b) -> None:
                 response = await api.post(
-                    f"/api/inspector/patrols/{patrols[c]}/track", content=bodies[c][b],
-                    headers={"Authorization": f"Bearer {tokens[c]}", **JSON,
-                             "Idempotency-Key": f"track-{c}-{b}"})
-                assert response.status_code == 200 and response.json()["accepted"] == BATCH, \
+                    f"/api/inspector/patrols/{patrols[c]}/track",
+                    content=bodies[c][b],
+                    headers={
+                        "Authorization": f"Bearer {tokens[c]}",
+                        **JSON,
+                        "Idempotency-Key": f"track-{c}-{b}",
+                    },
+                )
+                assert response.status_code == 200 and response.json()["accepted"] == BATCH, (
                     response.text
+                )
 
             async def to_anchor(c: int, b: int = b) -> None:
                 response = await bare.post("/track", content=bodies[c][b], headers=JSON)
@@ -250,15 +299,26 @@ async def _track_phase(app: str, anchor: str, tokens: list[str], batches: int,
                 break
         # Ending computes the summary over every fix (jump filter, 30 m buffer, coverage).
         began = time.perf_counter()
-        response = await api.post(f"/api/inspector/patrols/{patrols[0]}/end", json={},
-                                  headers={"Authorization": f"Bearer {tokens[0]}"})
+        response = await api.post(
+            f"/api/inspector/patrols/{patrols[0]}/end",
+            json={},
+            headers={"Authorization": f"Bearer {tokens[0]}"},
+        )
         end_s = time.perf_counter() - began
         assert response.status_code == 200, response.text
         for c in range(1, clients):
-            await api.post(f"/api/inspector/patrols/{patrols[c]}/end", json={},
-                           headers={"Authorization": f"Bearer {tokens[c]}"})
-    return {"fixes": sent, "app": sent / spent["app"], "anchor": sent / spent["anchor"],
-            "end_ms": end_s * 1000, "per_patrol": sent // clients}
+            await api.post(
+                f"/api/inspector/patrols/{patrols[c]}/end",
+                json={},
+                headers={"Authorization": f"Bearer {tokens[c]}"},
+            )
+    return {
+        "fixes": sent,
+        "app": sent / spent["app"],
+        "anchor": sent / spent["anchor"],
+        "end_ms": end_s * 1000,
+        "per_patrol": sent // clients,
+    }
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -266,23 +326,29 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-async def _close_phase(app: str, anchor: str, token: str, cases: list[str], photos: list[str],
-                       budget: float) -> dict[str, list[float]]:
+async def _close_phase(
+    app: str, anchor: str, token: str, cases: list[str], photos: list[str], budget: float
+) -> dict[str, list[float]]:
     import httpx
 
     headers = {"Authorization": f"Bearer {token}"}
     timings: dict[str, list[float]] = {"close": [], "bare": [], "me": []}
     finish = time.monotonic() + budget
-    async with httpx.AsyncClient(base_url=app, timeout=60) as api, \
-            httpx.AsyncClient(base_url=anchor, timeout=60) as bare:
+    async with (
+        httpx.AsyncClient(base_url=app, timeout=60) as api,
+        httpx.AsyncClient(base_url=anchor, timeout=60) as bare,
+    ):
         for _ in range(5):  # warm both sides
             await bare.post("/close", json={"mediaIds": [photos[0]], "note": "ok"})
             await api.get("/api/inspector/me", headers=headers)
         for index, (case_id, photo) in enumerate(zip(cases, photos, strict=True)):
             body = {"mediaIds": [photo], "note": "已核查，处置到位"}
             began = time.perf_counter()
-            response = await api.post(f"/api/inspector/cases/{case_id}/close", json=body,
-                                      headers={**headers, "Idempotency-Key": f"close-{index}"})
+            response = await api.post(
+                f"/api/inspector/cases/{case_id}/close",
+                json=body,
+                headers={**headers, "Idempotency-Key": f"close-{index}"},
+            )
             timings["close"].append(time.perf_counter() - began)
             assert response.status_code == 200, response.text
             assert response.json()["case"]["state"] == "closed"
@@ -303,11 +369,16 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--closes", type=int, default=300)
     parser.add_argument("--seconds", type=float, default=60, help="time budget per phase")
-    parser.add_argument("--pg", default=os.environ.get(
-        "CITYOPS_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
-        help="a PostgreSQL server URL; a scratch database is created there and dropped")
-    parser.add_argument("--database-url", default=None,
-                        help="use (and wipe) this database instead of a scratch one")
+    parser.add_argument(
+        "--pg",
+        default=os.environ.get(
+            "CITYOPS_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+        help="a PostgreSQL server URL; a scratch database is created there and dropped",
+    )
+    parser.add_argument(
+        "--database-url", default=None, help="use (and wipe) this database instead of a scratch one"
+    )
     parser.add_argument("--serve-anchor", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_anchor:
@@ -326,38 +397,73 @@ def main() -> None:
     try:
         seeded = asyncio.run(_setup(max(args.clients, 1), args.closes))
         app_port, anchor_port = _free_port(), _free_port()
-        processes.append(_start(
-            [sys.executable, "-m", "uvicorn", "api.asgi:app", "--host", "127.0.0.1", "--port",
-             str(app_port), "--no-access-log", "--log-level", "warning"], env, app_port))
-        processes.append(_start([sys.executable, str(Path(__file__).resolve()),
-                                 "--serve-anchor", str(anchor_port)], env, anchor_port))
+        processes.append(
+            _start(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "api.asgi:app",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(app_port),
+                    "--no-access-log",
+                    "--log-level",
+                    "warning",
+                ],
+                env,
+                app_port,
+            )
+        )
+        processes.append(
+            _start(
+                [sys.executable, str(Path(__file__).resolve()), "--serve-anchor", str(anchor_port)],
+                env,
+                anchor_port,
+            )
+        )
         app, anchor = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{anchor_port}"
 
         where = "given database" if args.database_url else "scratch database"
-        print(f"inspector app on PostgreSQL ({where}), uvicorn 1 worker, loopback; "
-              "anchor: bare Litestar app, same Structs, no database")
+        print(
+            f"inspector app on PostgreSQL ({where}), uvicorn 1 worker, loopback; "
+            "anchor: bare Litestar app, same Structs, no database"
+        )
         asyncio.run(_track_phase(app, anchor, seeded["tokens"][:1], 2, 10))  # warm-up
         for clients in sorted({1, args.clients}):
-            track = asyncio.run(_track_phase(app, anchor, seeded["tokens"][:clients],
-                                             args.batches, args.seconds))
-            print(f"track upload, {clients} client(s), {BATCH}-fix batches, "
-                  f"{track['fixes']:,} fixes each side")
+            track = asyncio.run(
+                _track_phase(app, anchor, seeded["tokens"][:clients], args.batches, args.seconds)
+            )
+            print(
+                f"track upload, {clients} client(s), {BATCH}-fix batches, "
+                f"{track['fixes']:,} fixes each side"
+            )
             print(f"  app     POST /patrols/{{id}}/track    {track['app']:>10,.0f} fixes/s")
             print(f"  anchor  bare Litestar, same JSON      {track['anchor']:>10,.0f} fixes/s")
             ratio = track["app"] / track["anchor"]
             print(f"  ratio   app / anchor                  {ratio:>10.2f}")
-            print(f"  end of a {track['per_patrol']:,}-fix patrol (summary)    "
-                  f"{track['end_ms']:>10.0f} ms")
-        timings = asyncio.run(_close_phase(app, anchor, seeded["tokens"][0],
-                                           seeded["cases"], seeded["photos"], args.seconds))
+            print(
+                f"  end of a {track['per_patrol']:,}-fix patrol (summary)    "
+                f"{track['end_ms']:>10.0f} ms"
+            )
+        timings = asyncio.run(
+            _close_phase(
+                app, anchor, seeded["tokens"][0], seeded["cases"], seeded["photos"], args.seconds
+            )
+        )
         n = len(timings["close"])
         print(f"one-tap closure, {n} resolved cases, one request at a time (ms)")
-        for name, label in (("close", "app     POST /cases/{id}/close      "),
-                            ("me", "anchor  GET /me (1-row read, auth)  "),
-                            ("bare", "anchor  bare Litestar, same JSON    ")):
+        for name, label in (
+            ("close", "app     POST /cases/{id}/close      "),
+            ("me", "anchor  GET /me (1-row read, auth)  "),
+            ("bare", "anchor  bare Litestar, same JSON    "),
+        ):
             values = [v * 1000 for v in timings[name]]
-            print(f"  {label} p50 {statistics.median(values):7.2f}   "
-                  f"p99 {_percentile(values, 0.99):7.2f}")
+            print(
+                f"  {label} p50 {statistics.median(values):7.2f}   "
+                f"p99 {_percentile(values, 0.99):7.2f}"
+            )
         ratio = statistics.median(timings["close"]) / statistics.median(timings["me"])
         print(f"  ratio   close p50 / GET /me p50     {ratio:7.2f}")
     finally:

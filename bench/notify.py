@@ -80,22 +80,35 @@ async def _prepare(owners: int) -> None:
     async with db.transaction():
         for owner in range(1, owners + 1):
             actor = Actor(kind="staff", id=owner, role="handler")
-            await register_device(actor=actor, platform="ios", token=f"ios{owner:061d}",
-                                  app_version="1", locale="zh-CN")
-            await register_device(actor=actor, platform="android", token=f"and{owner:077d}",
-                                  app_version="1", locale="en")
+            await register_device(
+                actor=actor,
+                platform="ios",
+                token=f"ios{owner:061d}",
+                app_version="1",
+                locale="zh-CN",
+            )
+            await register_device(
+                actor=actor,
+                platform="android",
+                token=f"and{owner:077d}",
+                app_version="1",
+                locale="en",
+            )
 
 
 async def _one_run(env: dict[str, str], workers: int, notifications: int, owners: int) -> dict:
     from core import db
     from notify.service import enqueue
 
-    await db.raw("TRUNCATE notification_job, notification_delivery, inbox_message "
-                 "RESTART IDENTITY")
+    await db.raw("TRUNCATE notification_job, notification_delivery, inbox_message RESTART IDENTITY")
     procs = [
         subprocess.Popen(  # noqa: S603, ASYNC220 - started once, before the measure
-            [sys.executable, "-m", "api.cli", "worker"], cwd=ROOT, env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [sys.executable, "-m", "api.cli", "worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for _ in range(workers)
     ]
     try:
@@ -103,33 +116,47 @@ async def _one_run(env: dict[str, str], workers: int, notifications: int, owners
         async with db.transaction():
             for n in range(notifications):
                 owner = n % owners + 1
-                await enqueue(recipient_kind="staff", recipient_id=owner, template="task.new",
-                              params={"caseId": f"c_{n}", "number": f"N{n:06d}"})
+                await enqueue(
+                    recipient_kind="staff",
+                    recipient_id=owner,
+                    template="task.new",
+                    params={"caseId": f"c_{n}", "number": f"N{n:06d}"},
+                )
         started = time.perf_counter()
         expected = 2 * notifications
         errors: set[str] = set()
         while True:
-            rows = await db.raw("SELECT DISTINCT last_error FROM notification_delivery "
-                                "WHERE last_error <> '' LIMIT 5")
+            rows = await db.raw(
+                "SELECT DISTINCT last_error FROM notification_delivery "
+                "WHERE last_error <> '' LIMIT 5"
+            )
             errors |= {r["last_error"] for r in rows}
-            rows = await db.raw("SELECT COUNT(*) AS n FROM notification_delivery "
-                                "WHERE status = 'sent'")
+            rows = await db.raw(
+                "SELECT COUNT(*) AS n FROM notification_delivery WHERE status = 'sent'"
+            )
             if rows[0]["n"] >= expected:
                 break
             if time.perf_counter() - started > 600:
                 raise SystemExit("timed out")
             await asyncio.sleep(0.02)
         elapsed = time.perf_counter() - started
-        other = await db.raw("SELECT status, COUNT(*) AS n FROM notification_delivery "
-                             "WHERE status <> 'sent' GROUP BY status")
+        other = await db.raw(
+            "SELECT status, COUNT(*) AS n FROM notification_delivery "
+            "WHERE status <> 'sent' GROUP BY status"
+        )
         dupes = await db.raw("SELECT COUNT(*) AS n FROM notification_delivery WHERE attempts > 1")
     finally:
         for proc in procs:
             proc.kill()
             proc.wait()
-    return {"seconds": elapsed, "per_second": notifications / elapsed,
-            "pushes_per_second": expected / elapsed, "not_sent": other,
-            "retried": dupes[0]["n"], "errors": sorted(errors)}
+    return {
+        "seconds": elapsed,
+        "per_second": notifications / elapsed,
+        "pushes_per_second": expected / elapsed,
+        "not_sent": other,
+        "retried": dupes[0]["n"],
+        "errors": sorted(errors),
+    }
 
 
 async def main_async(args) -> None:
@@ -140,28 +167,39 @@ async def main_async(args) -> None:
     for _ in range(args.runs):
         for workers in (1, 2):  # interleaved, so machine noise hits both alike
             results[workers].append(
-                await _one_run(args.worker_env, workers, args.notifications, OWNERS))
+                await _one_run(args.worker_env, workers, args.notifications, OWNERS)
+            )
     await db.close_pool()
-    print(f"\nnotify outbox -> fakes (APNs h2c + FCM v1), PostgreSQL, "
-          f"{args.notifications} notifications x 2 pushes, batch {args.batch}, best of "
-          f"{args.runs}")
+    print(
+        f"\nnotify outbox -> fakes (APNs h2c + FCM v1), PostgreSQL, "
+        f"{args.notifications} notifications x 2 pushes, batch {args.batch}, best of "
+        f"{args.runs}"
+    )
     print(f"{'workers':>8} {'notifications/s':>16} {'pushes/s':>10} {'seconds':>8}")
     best = {}
     for workers in (1, 2):
         run = max(results[workers], key=lambda r: r["per_second"])
         best[workers] = run
-        print(f"{workers:>8} {run['per_second']:>16.0f} {run['pushes_per_second']:>10.0f} "
-              f"{run['seconds']:>8.2f}")
+        print(
+            f"{workers:>8} {run['per_second']:>16.0f} {run['pushes_per_second']:>10.0f} "
+            f"{run['seconds']:>8.2f}"
+        )
         if run["not_sent"] or run["retried"]:
-            print(f"         unexpected: {run['not_sent']} retried={run['retried']} "
-                  f"errors={run['errors']}")
+            print(
+                f"         unexpected: {run['not_sent']} retried={run['retried']} "
+                f"errors={run['errors']}"
+            )
     print(f"2 workers / 1 worker: {best[2]['per_second'] / best[1]['per_second']:.2f}x")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--database-url", default=os.environ.get(
-        "CITYOPS_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/cityops_h4"))
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "CITYOPS_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/cityops_h4"
+        ),
+    )
     parser.add_argument("--notifications", type=int, default=3000)
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--batch", type=int, default=200)
@@ -172,9 +210,22 @@ def main() -> None:
     # One process per fake, so that the fakes are not what is measured.
     fakes = [
         subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "fakes", "--port", str(port), "--serve", name,
-             "--wechat-secret", WECHAT_SECRET, "--fcm-project", "cityops-bench"],
-            cwd=ROOT, stdout=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-m",
+                "fakes",
+                "--port",
+                str(port),
+                "--serve",
+                name,
+                "--wechat-secret",
+                WECHAT_SECRET,
+                "--fcm-project",
+                "cityops-bench",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
         for name in ("wechat", "apns", "fcm")
     ]
     env = {

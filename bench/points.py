@@ -74,27 +74,48 @@ async def _setup(cases: int) -> dict:
     now = clock.now()
     async with db.transaction():
         for _ in range(CITIZENS):
-            await db.raw("INSERT INTO citizen (public_id, nickname, locale, disabled, created_at, "
-                          "last_seen_at) VALUES ({}, '', 'zh-CN', false, {}, {})",
-                          public_id("c"), now, now)
+            await db.raw(
+                "INSERT INTO citizen (public_id, nickname, locale, disabled, created_at, "
+                "last_seen_at) VALUES ({}, '', 'zh-CN', false, {}, {})",
+                public_id("c"),
+                now,
+                now,
+            )
         ids = [r["id"] for r in await db.raw("SELECT id FROM citizen ORDER BY id")]
         for cid in ids:
             # "adjust", not "earn": seeded points must not count towards the daily cap.
-            await db.raw("INSERT INTO points_entry (account_id, amount, kind, reference, slot, "
-                          "subject, reason, actor_kind, actor_id, created_at) VALUES "
-                          "({}, 1000000, 'adjust', {}, {}, '', 'bench', 'system', 0, {})",
-                          cid, f"seed:{cid}", f"adjust|seed:{cid}", now)
+            await db.raw(
+                "INSERT INTO points_entry (account_id, amount, kind, reference, slot, "
+                "subject, reason, actor_kind, actor_id, created_at) VALUES "
+                "({}, 1000000, 'adjust', {}, {}, '', 'bench', 'system', 0, {})",
+                cid,
+                f"seed:{cid}",
+                f"adjust|seed:{cid}",
+                now,
+            )
         items = []
         for index in range(MANY_ITEMS + 1):
             rid = public_id("rw")
-            await db.raw("INSERT INTO reward (public_id, name, description, image_url, cost, "
-                          "stock, per_citizen_limit, fulfilment, pickup_place, partner, active, "
-                          "created_at, updated_at) VALUES ({}, {}, '', '', 1, 10000000, 0, "
-                          "'voucher', '', '', true, {}, {})", rid, f"item {index}", now, now)
+            await db.raw(
+                "INSERT INTO reward (public_id, name, description, image_url, cost, "
+                "stock, per_citizen_limit, fulfilment, pickup_place, partner, active, "
+                "created_at, updated_at) VALUES ({}, {}, '', '', 1, 10000000, 0, "
+                "'voucher', '', '', true, {}, {})",
+                rid,
+                f"item {index}",
+                now,
+                now,
+            )
             items.append(rid)
         await create_category(code="E99", name_zh="测试", name_en="Bench")
-        await create_category(code="E9901", name_zh="测试小类", name_en="Bench leaf",
-                              sla_value=4, points_on_accept=5, points_on_close=10)
+        await create_category(
+            code="E9901",
+            name_zh="测试小类",
+            name_en="Bench leaf",
+            sla_value=4,
+            points_on_accept=5,
+            points_on_close=10,
+        )
         for index in range(cases):
             await db.raw(
                 "INSERT INTO case_file (public_id, number, category_code, description, lat, lon, "
@@ -102,9 +123,15 @@ async def _setup(cases: int) -> dict:
                 "rework_count, reopen_count, sla_level, overdue, rating_comment, reported_at, "
                 "updated_at) VALUES ({}, {}, 'E9901', '', 36.06, 120.37, '', 'resolved', 3, "
                 "'citizen', 'citizen', {}, false, '[]', 0, 0, 0, false, '', {}, {})",
-                public_id("k"), f"B{index:08d}", ids[index % len(ids)], now, now)
-    tokens = [issue_access_token(subject_id=cid, role="citizen", audience="citizen")[0]
-              for cid in ids]
+                public_id("k"),
+                f"B{index:08d}",
+                ids[index % len(ids)],
+                now,
+                now,
+            )
+    tokens = [
+        issue_access_token(subject_id=cid, role="citizen", audience="citizen")[0] for cid in ids
+    ]
     await db.close_pool()
     return {"tokens": tokens, "hot": items[0], "many": items[1:]}
 
@@ -116,10 +143,24 @@ def _start_servers(env: dict[str, str], count: int = 2) -> list[tuple[subprocess
     for _ in range(count):
         port = _free_port()
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "api.asgi:app", "--host", "127.0.0.1", "--port",
-             str(port), "--no-access-log", "--log-level", "warning",
-             "--timeout-keep-alive", "60"],
-            cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "api.asgi:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+                "--timeout-keep-alive",
+                "60",
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
         )
         started.append((process, f"http://127.0.0.1:{port}"))
     for process, url in started:
@@ -206,8 +247,12 @@ async def _close_cases(cases: int, concurrency: int = 16) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--database-url", default=os.environ.get(
-        "CITYOPS_BENCH_DATABASE_URL", os.environ.get("CITYOPS_TEST_DATABASE_URL", "")))
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "CITYOPS_BENCH_DATABASE_URL", os.environ.get("CITYOPS_TEST_DATABASE_URL", "")
+        ),
+    )
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--cases", type=int, default=2000)
@@ -228,9 +273,15 @@ def main() -> None:
     scenarios = {
         "anchor: GET /api/citizen/points": lambda i: ("GET", "/api/citizen/points", headers(i)),
         "redeem, one hot item": lambda i: (
-            "POST", f"/api/citizen/rewards/{hot}/redeem", headers(i)),
+            "POST",
+            f"/api/citizen/rewards/{hot}/redeem",
+            headers(i),
+        ),
         "redeem, 200 items": lambda i: (
-            "POST", f"/api/citizen/rewards/{many[i % len(many)]}/redeem", headers(i)),
+            "POST",
+            f"/api/citizen/rewards/{many[i % len(many)]}/redeem",
+            headers(i),
+        ),
     }
     results = {}
     try:
@@ -244,8 +295,10 @@ def main() -> None:
             process.wait(timeout=10)
     awards = asyncio.run(_close_cases(args.cases))
 
-    print(f"PostgreSQL, 2 API processes, {args.concurrency} concurrent clients, "
-          f"{args.requests} requests per scenario, {CITIZENS} citizens")
+    print(
+        f"PostgreSQL, 2 API processes, {args.concurrency} concurrent clients, "
+        f"{args.requests} requests per scenario, {CITIZENS} citizens"
+    )
     anchor = results["anchor: GET /api/citizen/points"][0]
     for name, (rate, statuses) in results.items():
         print(f"  {name:34s} {rate:8.0f} req/s  ({rate / anchor:.2f} x anchor)  {statuses}")

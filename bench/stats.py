@@ -33,8 +33,22 @@ UNITS = 443  # Qingdao's work units
 GRIDS = 5000
 MONTH = ("2026-06-01T00:00:00+08:00", "2026-07-01T00:00:00+08:00")
 
-CATEGORIES = ["E0101", "E0102", "E0103", "E0201", "E0301", "E0403", "E0502", "E0505",
-              "C0101", "C0102", "C0201", "C0301", "C0401", "C0501"]
+CATEGORIES = [
+    "E0101",
+    "E0102",
+    "E0103",
+    "E0201",
+    "E0301",
+    "E0403",
+    "E0502",
+    "E0505",
+    "C0101",
+    "C0102",
+    "C0201",
+    "C0301",
+    "C0401",
+    "C0501",
+]
 
 FILL = """
 INSERT INTO case_file (public_id, number, category_code, description, lat, lon, address,
@@ -103,16 +117,21 @@ async def _timed(repeat: int, work) -> list[float]:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default=os.environ.get("CITYOPS_BENCH_DATABASE_URL",
-                                                                 DEFAULT_URL))
+    parser.add_argument(
+        "--database-url", default=os.environ.get("CITYOPS_BENCH_DATABASE_URL", DEFAULT_URL)
+    )
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
-    os.environ.update({
-        "CITYOPS_DATABASE_URL": args.database_url, "CITYOPS_ENV": "test",
-        "CITYOPS_JWT_SECRET": "bench-jwt-secret-0123456789-0123456789-0123456789",
-        "CITYOPS_PASSWORD_ITERATIONS": "1000", "CITYOPS_LOG_LEVEL": "WARNING",
-    })
+    os.environ.update(
+        {
+            "CITYOPS_DATABASE_URL": args.database_url,
+            "CITYOPS_ENV": "test",
+            "CITYOPS_JWT_SECRET": "bench-jwt-secret-0123456789-0123456789-0123456789",
+            "CITYOPS_PASSWORD_ITERATIONS": "1000",
+            "CITYOPS_LOG_LEVEL": "WARNING",
+        }
+    )
     await _ensure_database(args.database_url)
 
     import datetime as dt
@@ -133,36 +152,51 @@ async def main() -> None:
     started = time.perf_counter()
     await db.raw(UNITS_SQL.format(units=UNITS))
     categories = ", ".join(f"'{code}'" for code in CATEGORIES)
-    await db.raw(FILL.format(n=args.cases, categories=categories, ncat=len(CATEGORIES),
-                             grids=GRIDS, units=UNITS))
+    await db.raw(
+        FILL.format(
+            n=args.cases, categories=categories, ncat=len(CATEGORIES), grids=GRIDS, units=UNITS
+        )
+    )
     await db.raw("ANALYZE")
     built = time.perf_counter() - started
     async with db.transaction():
         await create_staff(username="bench-admin", password="bench-password-1", role="admin")
 
     since, until = (dt.datetime.fromisoformat(v) for v in MONTH)
-    month_rows = (await db.raw("SELECT count(*) AS n FROM case_file WHERE reported_at >= {} "
-                               "AND reported_at < {}", since, until))[0]["n"]
+    month_rows = (
+        await db.raw(
+            "SELECT count(*) AS n FROM case_file WHERE reported_at >= {} AND reported_at < {}",
+            since,
+            until,
+        )
+    )[0]["n"]
 
     async def anchor():
-        await db.raw("SELECT count(*) FROM case_file WHERE reported_at >= {} AND "
-                     "reported_at < {}", since, until)
+        await db.raw(
+            "SELECT count(*) FROM case_file WHERE reported_at >= {} AND reported_at < {}",
+            since,
+            until,
+        )
 
     async def service():
         await stats.case_stats(since=since, until=until, group_by="unit")
 
     transport = httpx.ASGITransport(app=create_asgi_app())
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-        login = await client.post("/api/inspector/auth/login",
-                                  json={"username": "bench-admin",
-                                        "password": "bench-password-1"})
+        login = await client.post(
+            "/api/inspector/auth/login",
+            json={"username": "bench-admin", "password": "bench-password-1"},
+        )
         headers = {"Authorization": f"Bearer {login.json()['accessToken']}"}
         groups = 0
 
         async def endpoint():
             nonlocal groups
-            response = await client.get("/api/admin/stats", headers=headers, params={
-                "from": MONTH[0], "to": MONTH[1], "groupBy": "unit"})
+            response = await client.get(
+                "/api/admin/stats",
+                headers=headers,
+                params={"from": MONTH[0], "to": MONTH[1], "groupBy": "unit"},
+            )
             response.raise_for_status()
             groups = len(response.json()["rows"])
 
@@ -172,14 +206,20 @@ async def main() -> None:
     await db.close_pool()
 
     base = statistics.median(anchor_ms)
-    print(f"cases: {args.cases:,} built in {built:.1f} s; month {MONTH[0][:7]}: "
-          f"{month_rows:,} cases, {groups} units")
-    for name, times in (("anchor COUNT(*) of the month", anchor_ms),
-                        ("stats service, by unit", service_ms),
-                        ("GET /api/admin/stats?groupBy=unit", endpoint_ms)):
+    print(
+        f"cases: {args.cases:,} built in {built:.1f} s; month {MONTH[0][:7]}: "
+        f"{month_rows:,} cases, {groups} units"
+    )
+    for name, times in (
+        ("anchor COUNT(*) of the month", anchor_ms),
+        ("stats service, by unit", service_ms),
+        ("GET /api/admin/stats?groupBy=unit", endpoint_ms),
+    ):
         median = statistics.median(times)
-        print(f"{name:38s} median {median:8.1f} ms  min {min(times):8.1f} ms  "
-              f"x{median / base:6.1f} anchor")
+        print(
+            f"{name:38s} median {median:8.1f} ms  min {min(times):8.1f} ms  "
+            f"x{median / base:6.1f} anchor"
+        )
     target = statistics.median(endpoint_ms)
     print(f"target <= 500 ms: {'met' if target <= 500 else 'MISSED'} ({target:.0f} ms)")
 

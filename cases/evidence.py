@@ -60,6 +60,12 @@ async def check_photos(case: Case, *, media_ids: Sequence[str]) -> list[str]:
             raised += [flag for flag in found if flag not in raised]
     if raised:
         await add_flags(case, raised)
-        await record_event(case, action="evidence_flagged", from_state=case.state,
-                           to_state=case.state, actor=SYSTEM, data={"photos": details})
+        await record_event(
+            case,
+            action="evidence_flagged",
+            from_state=case.state,
+            to_state=case.state,
+            actor=SYSTEM,
+            data={"photos": details},
+        )
     return raised

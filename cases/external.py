@@ -26,22 +26,25 @@ class RequestFilter(msgspec.Struct, frozen=True, kw_only=True):
     bbox: tuple[float, float, float, float] | None = None  # west, south, east, north
 
 
-async def file_service_request(*, actor: Actor, trusted: bool, report: reporting.NewCase
-                               ) -> Case:
+async def file_service_request(*, actor: Actor, trusted: bool, report: reporting.NewCase) -> Case:
     """A request from another city system (a 12345 hotline platform, a partner app). It is
     filed as a hotline report: verified like a citizen's unless the client is trusted."""
-    return await reporting._file(report=report, source="hotline", actor=actor,
-                                 trusted=trusted)
+    return await reporting._file(report=report, source="hotline", actor=actor, trusted=trusted)
 
 
 async def list_requests(*, filters: RequestFilter, limit: int, offset: int) -> list[Case]:
     """Newest first (requested_datetime), offset pages as the GeoReport spec has them.
     Asking for ids overrides every other filter (the spec's service_request_id)."""
     if filters.ids:
-        return await Case.objects().where(Case.public_id.is_in(list(filters.ids))).order_by(
-            Case.reported_at, ascending=False).limit(limit)
+        return (
+            await Case.objects()
+            .where(Case.public_id.is_in(list(filters.ids)))
+            .order_by(Case.reported_at, ascending=False)
+            .limit(limit)
+        )
     query = Case.objects().where(
-        (Case.reported_at >= filters.since) & (Case.reported_at < filters.until))
+        (Case.reported_at >= filters.since) & (Case.reported_at < filters.until)
+    )
     if filters.statuses:
         states = [s for s, status in OPEN311_STATUS.items() if status in filters.statuses]
         query = query.where(Case.state.is_in(states))
@@ -49,10 +52,15 @@ async def list_requests(*, filters: RequestFilter, limit: int, offset: int) -> l
         query = query.where(Case.category_code.is_in(list(filters.service_codes)))
     if filters.bbox:
         west, south, east, north = filters.bbox
-        query = query.where((Case.lon >= west) & (Case.lon <= east) & (Case.lat >= south)
-                            & (Case.lat <= north))
-    return await query.order_by(Case.reported_at, ascending=False).order_by(
-        Case.id, ascending=False).limit(limit).offset(offset)
+        query = query.where(
+            (Case.lon >= west) & (Case.lon <= east) & (Case.lat >= south) & (Case.lat <= north)
+        )
+    return (
+        await query.order_by(Case.reported_at, ascending=False)
+        .order_by(Case.id, ascending=False)
+        .limit(limit)
+        .offset(offset)
+    )
 
 
 async def get_request(*, public_id: str) -> Case | None:

@@ -121,8 +121,14 @@ async def patrol_report(*, actor: Actor, report: NewCase) -> Case:
 
 
 async def verify(
-    *, actor: Actor, case_id: str, valid: bool, reason: str | None = None, note: str = "",
-    media_ids: Sequence[str] = (), occurred_at: dt.datetime | None = None,
+    *,
+    actor: Actor,
+    case_id: str,
+    valid: bool,
+    reason: str | None = None,
+    note: str = "",
+    media_ids: Sequence[str] = (),
+    occurred_at: dt.datetime | None = None,
 ) -> Case:
     """核实 on site: a valid report is accepted and dispatched, an invalid one rejected."""
     check_time(occurred_at)
@@ -132,19 +138,38 @@ async def verify(
     routing.check_photo_count(list(media_ids), low=0, high=MAX_PHOTOS)
     photos = await _attach(case, actor, media_ids, "evidence")
     if valid:
-        case = await transition(case, ACCEPTED, actor=actor, action="accept", note=note.strip(),
-                                media_ids=photos, occurred_at=occurred_at)
+        case = await transition(
+            case,
+            ACCEPTED,
+            actor=actor,
+            action="accept",
+            note=note.strip(),
+            media_ids=photos,
+            occurred_at=occurred_at,
+        )
         case = await routing.auto_dispatch(
-            case, category=await get_category(code=case.category_code))
+            case, category=await get_category(code=case.category_code)
+        )
     else:
-        case = await transition(case, REJECTED, actor=actor, action="reject",
-                                note=_reason(reason), media_ids=photos, occurred_at=occurred_at)
+        case = await transition(
+            case,
+            REJECTED,
+            actor=actor,
+            action="reject",
+            note=_reason(reason),
+            media_ids=photos,
+            occurred_at=occurred_at,
+        )
     await evidence.check_photos(case, media_ids=photos)
     return case
 
 
 async def resolve(
-    *, actor: Actor, case_id: str, note: str = "", media_ids: Sequence[str],
+    *,
+    actor: Actor,
+    case_id: str,
+    note: str = "",
+    media_ids: Sequence[str],
     occurred_at: dt.datetime | None = None,
 ) -> Case:
     """处置 done: the assigned unit reports it fixed, with after-photos."""
@@ -153,15 +178,25 @@ async def resolve(
     await _require_unit(actor, case, "resolve")
     _require_state(case, DISPATCHED, "resolve")
     routing.check_photo_count(list(media_ids), low=1, high=MAX_PHOTOS)
-    case = await handling.resolve(actor=actor, case=case, note=note.strip(),
-                                  media_ids=list(media_ids), occurred_at=occurred_at)
+    case = await handling.resolve(
+        actor=actor,
+        case=case,
+        note=note.strip(),
+        media_ids=list(media_ids),
+        occurred_at=occurred_at,
+    )
     await evidence.check_photos(case, media_ids=media_ids)
     return case
 
 
 async def request_change(
-    *, actor: Actor, case_id: str, kind: Literal["extension", "return"], reason: str | None,
-    hours: int | None = None, occurred_at: dt.datetime | None = None,
+    *,
+    actor: Actor,
+    case_id: str,
+    kind: Literal["extension", "return"],
+    reason: str | None,
+    hours: int | None = None,
+    occurred_at: dt.datetime | None = None,
 ) -> Case:
     """延期 or 回退: the unit asks; an operator decides (cases.command.decide_*)."""
     check_time(occurred_at)
@@ -169,20 +204,32 @@ async def request_change(
     await _require_unit(actor, case, f"request {kind}")
     _require_state(case, DISPATCHED, f"request {kind}")
     pending = await CaseRequest.exists().where(
-        (CaseRequest.case == case.id) & (CaseRequest.kind == kind)
+        (CaseRequest.case == case.id)
+        & (CaseRequest.kind == kind)
         & (CaseRequest.status == "pending")
     )
     if pending:
         raise RequestAlreadyPending()
-    await command.request_change(actor=actor, case=case, kind=kind, reason=reason,
-                                 hours=hours if kind == "extension" else None,
-                                 occurred_at=occurred_at)
+    await command.request_change(
+        actor=actor,
+        case=case,
+        kind=kind,
+        reason=reason,
+        hours=hours if kind == "extension" else None,
+        occurred_at=occurred_at,
+    )
     return case
 
 
 async def check(
-    *, actor: Actor, case_id: str, passed: bool, note: str = "", reason: str | None = None,
-    media_ids: Sequence[str] = (), occurred_at: dt.datetime | None = None,
+    *,
+    actor: Actor,
+    case_id: str,
+    passed: bool,
+    note: str = "",
+    reason: str | None = None,
+    media_ids: Sequence[str] = (),
+    occurred_at: dt.datetime | None = None,
     action: str = "check",
 ) -> Case:
     """核查: pass closes the case, fail sends it back for rework (counted). The one who
@@ -195,24 +242,45 @@ async def check(
         raise OwnWork()
     routing.check_photo_count(list(media_ids), low=0, high=MAX_PHOTOS)
     text = note.strip() if passed else _reason(reason or note)
-    case = await handling.check(actor=actor, case=case, passed=passed, note=text,
-                                media_ids=list(media_ids), occurred_at=occurred_at)
+    case = await handling.check(
+        actor=actor,
+        case=case,
+        passed=passed,
+        note=text,
+        media_ids=list(media_ids),
+        occurred_at=occurred_at,
+    )
     await evidence.check_photos(case, media_ids=media_ids)
     return case
 
 
 async def close(
-    *, actor: Actor, case_id: str, media_ids: Sequence[str], note: str = "",
+    *,
+    actor: Actor,
+    case_id: str,
+    media_ids: Sequence[str],
+    note: str = "",
     occurred_at: dt.datetime | None = None,
 ) -> Case:
     """一键结案: check and close in one call, with the inspector's after-photos."""
     routing.check_photo_count(list(media_ids), low=1, high=MAX_PHOTOS)
-    return await check(actor=actor, case_id=case_id, passed=True, note=note,
-                       media_ids=media_ids, occurred_at=occurred_at, action="close")
+    return await check(
+        actor=actor,
+        case_id=case_id,
+        passed=True,
+        note=note,
+        media_ids=media_ids,
+        occurred_at=occurred_at,
+        action="close",
+    )
 
 
 async def quick(
-    *, actor: Actor, report: NewCase, after_media_ids: Sequence[str], note: str = "",
+    *,
+    actor: Actor,
+    report: NewCase,
+    after_media_ids: Sequence[str],
+    note: str = "",
 ) -> Case:
     """自处理: found and fixed on the spot. Filed, accepted, taken on by the inspector,
     resolved and closed in one transaction, without bothering a unit. The inspector checks
@@ -229,20 +297,36 @@ async def quick(
     category = await get_category(code=report.category_code)
     at = report.occurred_at
     # Filed like any patrol report, but not routed: nobody else has anything to do.
-    case = await reporting._insert_case(report=report, category=category, source="inspector",
-                                        reporter=actor)
+    case = await reporting._insert_case(
+        report=report, category=category, source="inspector", reporter=actor
+    )
     before = await _attach(case, actor, report.media_ids, "before")
-    await record_event(case, action="report", from_state=None, to_state=REPORTED, actor=actor,
-                       media_ids=before, occurred_at=at)
+    await record_event(
+        case,
+        action="report",
+        from_state=None,
+        to_state=REPORTED,
+        actor=actor,
+        media_ids=before,
+        occurred_at=at,
+    )
     case = await transition(case, ACCEPTED, actor=SYSTEM, action="accept")
     target = await resolve_unit(category=category, grid=grid, priority=case.priority)
-    case = await transition(case, DISPATCHED, actor=actor, action="self_assign",
-                            changes={"unit_id": target.unit_id if target else None},
-                            occurred_at=at, check_role=False)
-    case = await handling.resolve(actor=actor, case=case, note=note.strip(),
-                                  media_ids=list(after_media_ids), occurred_at=at)
-    case = await transition(case, CLOSED, actor=actor, action="close", note=note.strip(),
-                            occurred_at=at)
+    case = await transition(
+        case,
+        DISPATCHED,
+        actor=actor,
+        action="self_assign",
+        changes={"unit_id": target.unit_id if target else None},
+        occurred_at=at,
+        check_role=False,
+    )
+    case = await handling.resolve(
+        actor=actor, case=case, note=note.strip(), media_ids=list(after_media_ids), occurred_at=at
+    )
+    case = await transition(
+        case, CLOSED, actor=actor, action="close", note=note.strip(), occurred_at=at
+    )
     await evidence.add_flags(case, [SELF_HANDLED])
     await evidence.check_photos(case, media_ids=[*before, *after_media_ids])
     return case
@@ -262,6 +346,7 @@ async def reporter_phone(*, actor: Actor, case_id: str) -> str | None:
         phone = (await accounts.citizen_profile(actor=reporter)).phone
     except AccountDisabled:  # nothing to reveal
         return None
-    await record_event(case, action="reveal_phone", from_state=case.state, to_state=case.state,
-                       actor=actor)
+    await record_event(
+        case, action="reveal_phone", from_state=case.state, to_state=case.state, actor=actor
+    )
     return phone

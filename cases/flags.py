@@ -18,9 +18,11 @@ async def add_flag(*, case_id: int, flag: str) -> list[str]:
         flags = msgspec.json.decode(row["flags"] or "[]", type=list[str])
         if flag in flags:
             return flags
-        updated = await Case.update(
-            {Case.flags: msgspec.json.encode([*flags, flag]).decode()}
-        ).where((Case.id == case_id) & (Case.flags == row["flags"])).returning(Case.id)
+        updated = (
+            await Case.update({Case.flags: msgspec.json.encode([*flags, flag]).decode()})
+            .where((Case.id == case_id) & (Case.flags == row["flags"]))
+            .returning(Case.id)
+        )
         if updated:
             return [*flags, flag]
     raise RuntimeError(f"could not flag case {case_id}: flags keep changing")

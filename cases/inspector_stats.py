@@ -24,13 +24,19 @@ class FieldStats(msgspec.Struct, frozen=True, kw_only=True):
     grid_reworks: int
 
 
-async def reported_between(*, staff_id: int, since: dt.datetime, until: dt.datetime
-                           ) -> list[str]:
+async def reported_between(*, staff_id: int, since: dt.datetime, until: dt.datetime) -> list[str]:
     """Public ids of the cases a staff member filed in a time window, oldest first."""
-    rows = await Case.select(Case.public_id).where(
-        (Case.reporter_kind == "staff") & (Case.reporter_id == staff_id)
-        & (Case.reported_at >= since) & (Case.reported_at < until)
-    ).order_by(Case.reported_at).order_by(Case.id)
+    rows = (
+        await Case.select(Case.public_id)
+        .where(
+            (Case.reporter_kind == "staff")
+            & (Case.reporter_id == staff_id)
+            & (Case.reported_at >= since)
+            & (Case.reported_at < until)
+        )
+        .order_by(Case.reported_at)
+        .order_by(Case.id)
+    )
     return [row["public_id"] for row in rows]
 
 
@@ -39,26 +45,40 @@ def _when(row: dict) -> dt.datetime:
     return clock.as_utc(row["occurred_at"] or row["created_at"])
 
 
-async def field_stats(*, staff_id: int, grid_ids: Sequence[int], since: dt.datetime,
-                      until: dt.datetime) -> FieldStats:
+async def field_stats(
+    *, staff_id: int, grid_ids: Sequence[int], since: dt.datetime, until: dt.datetime
+) -> FieldStats:
     mine = (CaseEvent.actor_kind == "staff") & (CaseEvent.actor_id == staff_id)
     window = (CaseEvent.created_at >= since) & (CaseEvent.created_at < until)
     verifies = await CaseEvent.select(
         CaseEvent.created_at, CaseEvent.occurred_at, CaseEvent.case.reported_at
-    ).where(mine & window & (CaseEvent.from_state == REPORTED)
-            & CaseEvent.action.is_in(["accept", "reject"]))
+    ).where(
+        mine
+        & window
+        & (CaseEvent.from_state == REPORTED)
+        & CaseEvent.action.is_in(["accept", "reject"])
+    )
     verified_on_time = sum(
-        1 for row in verifies
-        if _when(row) - clock.as_utc(row["case.reported_at"]) <= VERIFY_WITHIN
+        1 for row in verifies if _when(row) - clock.as_utc(row["case.reported_at"]) <= VERIFY_WITHIN
     )
     checks = await CaseEvent.select(
         CaseEvent.id, CaseEvent.case, CaseEvent.created_at, CaseEvent.occurred_at
-    ).where(mine & window & (CaseEvent.from_state == RESOLVED)
-            & CaseEvent.action.is_in(["close", "rework"]))
-    resolves = await CaseEvent.select(
-        CaseEvent.id, CaseEvent.case, CaseEvent.created_at, CaseEvent.occurred_at
-    ).where(CaseEvent.case.is_in(sorted({row["case"] for row in checks}) or [0])
-            & (CaseEvent.action == "resolve")).order_by(CaseEvent.id)
+    ).where(
+        mine
+        & window
+        & (CaseEvent.from_state == RESOLVED)
+        & CaseEvent.action.is_in(["close", "rework"])
+    )
+    resolves = (
+        await CaseEvent.select(
+            CaseEvent.id, CaseEvent.case, CaseEvent.created_at, CaseEvent.occurred_at
+        )
+        .where(
+            CaseEvent.case.is_in(sorted({row["case"] for row in checks}) or [0])
+            & (CaseEvent.action == "resolve")
+        )
+        .order_by(CaseEvent.id)
+    )
     checked_on_time = 0
     for row in checks:
         before = [r for r in resolves if r["case"] == row["case"] and r["id"] < row["id"]]
@@ -67,18 +87,25 @@ async def field_stats(*, staff_id: int, grid_ids: Sequence[int], since: dt.datet
     grid_checks = grid_reworks = 0
     if grid_ids:
         outcomes = await CaseEvent.select(CaseEvent.action).where(
-            window & (CaseEvent.from_state == RESOLVED)
+            window
+            & (CaseEvent.from_state == RESOLVED)
             & CaseEvent.action.is_in(["close", "rework"])
             & CaseEvent.case.grid_id.is_in(list(grid_ids))
         )
         grid_checks = len(outcomes)
         grid_reworks = sum(1 for row in outcomes if row["action"] == "rework")
     reports = await Case.count().where(
-        (Case.reporter_kind == "staff") & (Case.reporter_id == staff_id)
-        & (Case.reported_at >= since) & (Case.reported_at < until)
+        (Case.reporter_kind == "staff")
+        & (Case.reporter_id == staff_id)
+        & (Case.reported_at >= since)
+        & (Case.reported_at < until)
     )
     return FieldStats(
-        reports_filed=reports, verifications=len(verifies),
-        verifications_on_time=verified_on_time, checks=len(checks),
-        checks_on_time=checked_on_time, grid_checks=grid_checks, grid_reworks=grid_reworks,
+        reports_filed=reports,
+        verifications=len(verifies),
+        verifications_on_time=verified_on_time,
+        checks=len(checks),
+        checks_on_time=checked_on_time,
+        grid_checks=grid_checks,
+        grid_reworks=grid_reworks,
     )

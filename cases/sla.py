@@ -28,7 +28,8 @@ async def schedule(
     limit = await org_sla.sla_limit(category=category, priority=priority)
     if limit.counts_working_time:
         deadline, yellow_at = await add_working_times(
-            start, [limit.amount, limit.amount * YELLOW_SHARE])
+            start, [limit.amount, limit.amount * YELLOW_SHARE]
+        )
         return deadline, yellow_at
     start = clock.as_utc(start)
     return start + limit.amount, start + limit.amount * YELLOW_SHARE

@@ -39,8 +39,19 @@ _KEYS: dict[str, str] = {
     "inspector": "reporter_id",
 }
 _COUNTS = (
-    "reported", "accepted", "dispatched", "resolved", "closed", "overdue", "on_time", "due",
-    "reworked", "rated", "satisfied", "citizen_reports", "citizen_accepted",
+    "reported",
+    "accepted",
+    "dispatched",
+    "resolved",
+    "closed",
+    "overdue",
+    "on_time",
+    "due",
+    "reworked",
+    "rated",
+    "satisfied",
+    "citizen_reports",
+    "citizen_accepted",
     "inspector_reports",
 )
 _STAGES = ("accept", "dispatch", "resolve", "close")
@@ -116,8 +127,9 @@ def _day_key(since: dt.datetime) -> str:
 
 def _sql(group_by: str, since: dt.datetime) -> str:
     key = _day_key(since) if group_by == "day" else _KEYS[group_by]
-    inspector_only = " AND source = 'inspector' AND reporter_kind = 'staff'" if (
-        group_by == "inspector") else ""
+    inspector_only = (
+        " AND source = 'inspector' AND reporter_kind = 'staff'" if (group_by == "inspector") else ""
+    )
     return f"""
 SELECT {key} AS key,
   COUNT(*) AS reported,
@@ -138,14 +150,14 @@ SELECT {key} AS key,
     AS citizen_accepted,
   SUM(CASE WHEN source = 'inspector' THEN 1 ELSE 0 END) AS inspector_reports,
   AVG(rating) AS avg_rating,
-  AVG({_seconds('accepted_at', 'reported_at')}) AS seconds_to_accept,
-  AVG({_seconds('dispatched_at', 'accepted_at')}) AS seconds_to_dispatch,
-  AVG({_seconds('resolved_at', 'dispatched_at')}) AS seconds_to_resolve,
-  AVG({_seconds('closed_at', 'resolved_at')}) AS seconds_to_close,
-  COUNT({_seconds('accepted_at', 'reported_at')}) AS n_accept,
-  COUNT({_seconds('dispatched_at', 'accepted_at')}) AS n_dispatch,
-  COUNT({_seconds('resolved_at', 'dispatched_at')}) AS n_resolve,
-  COUNT({_seconds('closed_at', 'resolved_at')}) AS n_close
+  AVG({_seconds("accepted_at", "reported_at")}) AS seconds_to_accept,
+  AVG({_seconds("dispatched_at", "accepted_at")}) AS seconds_to_dispatch,
+  AVG({_seconds("resolved_at", "dispatched_at")}) AS seconds_to_resolve,
+  AVG({_seconds("closed_at", "resolved_at")}) AS seconds_to_close,
+  COUNT({_seconds("accepted_at", "reported_at")}) AS n_accept,
+  COUNT({_seconds("dispatched_at", "accepted_at")}) AS n_dispatch,
+  COUNT({_seconds("resolved_at", "dispatched_at")}) AS n_resolve,
+  COUNT({_seconds("closed_at", "resolved_at")}) AS n_close
 FROM {Case._meta.tablename}
 WHERE reported_at >= {{}} AND reported_at < {{}}{inspector_only}
 GROUP BY 1
@@ -165,41 +177,60 @@ async def _inspector_work(since: dt.datetime, until: dt.datetime) -> dict[int, t
         "WHERE actor_kind = 'staff' AND created_at >= {} AND created_at < {} AND ("
         "(from_state = 'reported' AND action IN ('accept', 'reject')) OR "
         "(from_state = 'resolved' AND action IN ('close', 'rework'))) GROUP BY actor_id",
-        since, until,
+        since,
+        until,
     )
     return {row["actor_id"]: (int(row["v"] or 0), int(row["c"] or 0)) for row in rows}
 
 
-async def case_stats(*, since: dt.datetime, until: dt.datetime, group_by: GroupBy
-                     ) -> list[StatsRow]:
+async def case_stats(
+    *, since: dt.datetime, until: dt.datetime, group_by: GroupBy
+) -> list[StatsRow]:
     """One row per group (key as text; None for cases without a unit or grid)."""
     since, until = clock.as_utc(since), clock.as_utc(until)
     rows = await raw(_sql(group_by, since), clock.now(), since, until)
     out = []
     for row in rows:
         counts = {name: int(row[name] or 0) for name in _COUNTS}
-        out.append(StatsRow(
-            key=None if row["key"] is None else str(row["key"]), **counts,
-            avg_rating=_float(row["avg_rating"]),
-            seconds_to_accept=_float(row["seconds_to_accept"]),
-            seconds_to_dispatch=_float(row["seconds_to_dispatch"]),
-            seconds_to_resolve=_float(row["seconds_to_resolve"]),
-            seconds_to_close=_float(row["seconds_to_close"]),
-            timed=tuple(int(row[f"n_{stage}"] or 0) for stage in _STAGES),
-        ))
+        out.append(
+            StatsRow(
+                key=None if row["key"] is None else str(row["key"]),
+                **counts,
+                avg_rating=_float(row["avg_rating"]),
+                seconds_to_accept=_float(row["seconds_to_accept"]),
+                seconds_to_dispatch=_float(row["seconds_to_dispatch"]),
+                seconds_to_resolve=_float(row["seconds_to_resolve"]),
+                seconds_to_close=_float(row["seconds_to_close"]),
+                timed=tuple(int(row[f"n_{stage}"] or 0) for stage in _STAGES),
+            )
+        )
     if group_by == "inspector":
         work = await _inspector_work(since, until)
         seen = {row.key for row in out}
-        out = [msgspec.structs.replace(row, verifications=work.get(int(row.key), (0, 0))[0],
-                                       checks=work.get(int(row.key), (0, 0))[1])
-               for row in out if row.key is not None]
+        out = [
+            msgspec.structs.replace(
+                row,
+                verifications=work.get(int(row.key), (0, 0))[0],
+                checks=work.get(int(row.key), (0, 0))[1],
+            )
+            for row in out
+            if row.key is not None
+        ]
         for staff_id, (verifications, checks) in sorted(work.items()):
             if str(staff_id) not in seen:  # checked others' cases but filed none
-                out.append(StatsRow(key=str(staff_id), **dict.fromkeys(_COUNTS, 0),
-                                    avg_rating=None, seconds_to_accept=None,
-                                    seconds_to_dispatch=None, seconds_to_resolve=None,
-                                    seconds_to_close=None, verifications=verifications,
-                                    checks=checks))
+                out.append(
+                    StatsRow(
+                        key=str(staff_id),
+                        **dict.fromkeys(_COUNTS, 0),
+                        avg_rating=None,
+                        seconds_to_accept=None,
+                        seconds_to_dispatch=None,
+                        seconds_to_resolve=None,
+                        seconds_to_close=None,
+                        verifications=verifications,
+                        checks=checks,
+                    )
+                )
     return out
 
 
@@ -218,12 +249,15 @@ def totals(rows: list[StatsRow]) -> StatsRow | None:
         return None
     counts = {name: sum(getattr(row, name) for row in rows) for name in _COUNTS}
     seconds = {
-        f"seconds_to_{stage}": _weighted([(getattr(row, f"seconds_to_{stage}"), row.timed[i])
-                                          for row in rows])
+        f"seconds_to_{stage}": _weighted(
+            [(getattr(row, f"seconds_to_{stage}"), row.timed[i]) for row in rows]
+        )
         for i, stage in enumerate(_STAGES)
     }
     return StatsRow(
-        key="all", **counts, **seconds,
+        key="all",
+        **counts,
+        **seconds,
         avg_rating=_weighted([(row.avg_rating, row.rated) for row in rows]),
         timed=tuple(sum(row.timed[i] for row in rows) for i in range(len(_STAGES))),
     )
@@ -241,9 +275,12 @@ async def open_case_points(*, limit: int = 5000) -> list[OpenPoint]:
     from cases.workflow import OPEN
 
     now = clock.now()
-    rows = await Case.select(Case.number, Case.lat, Case.lon, Case.deadline_at,
-                             Case.sla_yellow_at).where(Case.state.is_in(sorted(OPEN))
-                                                       ).order_by(Case.deadline_at).limit(limit)
+    rows = (
+        await Case.select(Case.number, Case.lat, Case.lon, Case.deadline_at, Case.sla_yellow_at)
+        .where(Case.state.is_in(sorted(OPEN)))
+        .order_by(Case.deadline_at)
+        .limit(limit)
+    )
     points = []
     for row in rows:
         deadline, yellow = row["deadline_at"], row["sla_yellow_at"]
@@ -255,6 +292,5 @@ async def open_case_points(*, limit: int = 5000) -> list[OpenPoint]:
             light = "yellow"
         else:
             light = "green"
-        points.append(OpenPoint(number=row["number"], lat=row["lat"], lon=row["lon"],
-                                light=light))
+        points.append(OpenPoint(number=row["number"], lat=row["lat"], lon=row["lon"], light=light))
     return points

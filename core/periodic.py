@@ -25,8 +25,10 @@ async def _loop(name: str, every: float, task: Callable[[], Awaitable[object]]) 
 
 
 def start(tasks: list[Task]) -> list[asyncio.Task]:
-    return [asyncio.create_task(_loop(name, every, task), name=f"periodic:{name}")
-            for name, every, task in tasks]
+    return [
+        asyncio.create_task(_loop(name, every, task), name=f"periodic:{name}")
+        for name, every, task in tasks
+    ]
 
 
 async def stop(running: list[asyncio.Task]) -> None:
@@ -51,6 +53,9 @@ def default_tasks() -> list[Task]:
     import points.hooks  # noqa: F401 - a worker process must award points on its moves too
     from points.expiry import expire_points
 
-    return [("sla", 60.0, sla_tick), ("housekeeping", 3600.0, housekeeping),
-            ("points-expiry", 3600.0, expire_points),
-            ("notify", get_settings().notify_interval_seconds, deliver_tick)]
+    return [
+        ("sla", 60.0, sla_tick),
+        ("housekeeping", 3600.0, housekeeping),
+        ("points-expiry", 3600.0, expire_points),
+        ("notify", get_settings().notify_interval_seconds, deliver_tick),
+    ]

@@ -25,12 +25,16 @@ serve = set(args.serve.split(","))
 if "apns" in serve:
     BackgroundH2Server(create_apns_fake(), host=args.host, port=args.port + 1).start()
 if "fcm" in serve:
-    BackgroundServer(create_fcm_fake(FcmState(project_id=args.fcm_project)), host=args.host,
-                     port=args.port + 2).start()
-print(f"fakes: wechat :{args.port}, apns (h2c) :{args.port + 1}, fcm :{args.port + 2}",
-      flush=True)
+    BackgroundServer(
+        create_fcm_fake(FcmState(project_id=args.fcm_project)), host=args.host, port=args.port + 2
+    ).start()
+print(f"fakes: wechat :{args.port}, apns (h2c) :{args.port + 1}, fcm :{args.port + 2}", flush=True)
 if "wechat" in serve:
-    uvicorn.run(create_wechat_fake(secret=args.wechat_secret), host=args.host, port=args.port,
-                log_level="warning")
+    uvicorn.run(
+        create_wechat_fake(secret=args.wechat_secret),
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+    )
 else:
     threading.Event().wait()

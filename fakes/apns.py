@@ -81,8 +81,9 @@ def create_apns_fake(state: ApnsState | None = None) -> Litestar:
             if head.get("alg") != "ES256" or (state.key_id and head.get("kid") != state.key_id):
                 return 403, "InvalidProviderToken"
             if state.public_key:
-                claims = jwt.decode(token, state.public_key, algorithms=["ES256"],
-                                    options={"verify_iat": False})
+                claims = jwt.decode(
+                    token, state.public_key, algorithms=["ES256"], options={"verify_iat": False}
+                )
             else:
                 claims = jwt.decode(token, options={"verify_signature": False})
         except jwt.PyJWTError:
@@ -129,8 +130,7 @@ def create_apns_fake(state: ApnsState | None = None) -> Litestar:
         apns_id = request.headers.get("apns-id") or str(uuid.uuid4())
         with state.lock:
             state.received.append(
-                Received(token, apns_id, topic, request.headers.get("apns-priority", "10"),
-                         payload)
+                Received(token, apns_id, topic, request.headers.get("apns-priority", "10"), payload)
             )
         return Response(content=b"", status_code=200, headers={"apns-id": apns_id})
 

@@ -77,8 +77,10 @@ def _error(error_code: str) -> Response:
             "message": f"fake {error_code}",
             "status": _STATUS.get(status, "INTERNAL"),
             "details": [
-                {"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError",
-                 "errorCode": error_code}
+                {
+                    "@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError",
+                    "errorCode": error_code,
+                }
             ],
         }
     }
@@ -118,8 +120,13 @@ def create_fcm_fake(state: FcmState | None = None) -> Litestar:
             valid = state.access_tokens.get(access, 0) > time.time()
         if scheme.lower() != "bearer" or not valid:
             return Response(
-                content={"error": {"code": 401, "message": "invalid credentials",
-                                   "status": "UNAUTHENTICATED"}},
+                content={
+                    "error": {
+                        "code": 401,
+                        "message": "invalid credentials",
+                        "status": "UNAUTHENTICATED",
+                    }
+                },
                 status_code=401,
             )
         if project != state.project_id:

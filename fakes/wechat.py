@@ -113,8 +113,15 @@ class SubscribeSendIn(msgspec.Struct):
 
 
 # Value rules of subscribe message keywords (by the keyword's type prefix).
-_LIMITS = {"thing": 20, "character_string": 32, "phrase": 5, "number": 32, "name": 10,
-           "time": 32, "date": 32}
+_LIMITS = {
+    "thing": 20,
+    "character_string": 32,
+    "phrase": 5,
+    "number": 32,
+    "name": 10,
+    "time": 32,
+    "date": 32,
+}
 
 
 def create_wechat_fake(secret: str = "") -> Litestar:
@@ -261,9 +268,22 @@ def create_wechat_fake(secret: str = "") -> Litestar:
         return Response(content={"errmsg": "fake server error"}, status_code=exc.status)
 
     app = Litestar(
-        route_handlers=[jscode2session, mint, fail, delay, reset, calls, stable_token,
-                        subscribe_send, subscribe, send_fail, send_delay, expire_tokens, sent,
-                        token_calls],
+        route_handlers=[
+            jscode2session,
+            mint,
+            fail,
+            delay,
+            reset,
+            calls,
+            stable_token,
+            subscribe_send,
+            subscribe,
+            send_fail,
+            send_delay,
+            expire_tokens,
+            sent,
+            token_calls,
+        ],
         exception_handlers={_HttpFailure: http_failure},
         openapi_config=None,
     )

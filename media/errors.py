@@ -55,8 +55,9 @@ class Truncated(DomainError):
     code = "media.truncated"
     status = 422
     title = Msg(zh="图片文件不完整", en="Truncated image")
-    message = Msg(zh="图片文件不完整，请重新上传",
-                  en="The image file is incomplete; upload it again")
+    message = Msg(
+        zh="图片文件不完整，请重新上传", en="The image file is incomplete; upload it again"
+    )
 
 
 class Corrupt(DomainError):
@@ -73,8 +74,9 @@ class MediaNotFound(DomainError):
     code = "media.not_found"
     status = 404
     title = Msg(zh="照片不存在", en="Photo not found")
-    message = Msg(zh="照片 {media_id} 不存在或无权使用",
-                  en="Photo {media_id} does not exist or is not yours")
+    message = Msg(
+        zh="照片 {media_id} 不存在或无权使用", en="Photo {media_id} does not exist or is not yours"
+    )
 
 
 class MediaAlreadyAttached(DomainError):

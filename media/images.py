@@ -42,10 +42,24 @@ THUMB_SIDE = 400
 JPEG_QUALITY = 85
 MAX_SIDE = 20_000  # a 50,000 px wide strip is not a photo of a pothole
 
-CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp",
-                 "HEIF": "image/heic"}
-_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs",
-                b"mif1", b"msf1"}
+CONTENT_TYPES = {
+    "JPEG": "image/jpeg",
+    "PNG": "image/png",
+    "WEBP": "image/webp",
+    "HEIF": "image/heic",
+}
+_HEIF_BRANDS = {
+    b"heic",
+    b"heix",
+    b"heim",
+    b"heis",
+    b"hevc",
+    b"hevx",
+    b"hevm",
+    b"hevs",
+    b"mif1",
+    b"msf1",
+}
 
 # EXIF tags
 _ORIENTATION = 0x0112
@@ -143,8 +157,9 @@ def _open(data: bytes, fmt: str, limits: Limits) -> ImageFile.ImageFile:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         # Pillow's own check (at MAX_IMAGE_PIXELS) fired while reading the header.
         declared = re.search(r"\((\d+) pixels\)", str(exc))
-        raise errors.DecompressionBomb(pixels=int(declared[1]) if declared else "?",
-                                       max_pixels=limits.max_pixels) from None
+        raise errors.DecompressionBomb(
+            pixels=int(declared[1]) if declared else "?", max_pixels=limits.max_pixels
+        ) from None
     except Image.UnidentifiedImageError:
         # The magic matched but the header does not parse.
         raise errors.Corrupt() from None
@@ -182,8 +197,7 @@ def _number(value: object) -> float:
 def _degrees(value: object, ref: object) -> float | None:
     """EXIF GPS is (degrees, minutes, seconds) rationals plus an N/S or E/W reference."""
     try:
-        parts = [_number(v) for v in value] if isinstance(value, tuple | list) else [
-            _number(value)]
+        parts = [_number(v) for v in value] if isinstance(value, tuple | list) else [_number(value)]
     except (TypeError, ValueError, ZeroDivisionError):
         return None
     if not 1 <= len(parts) <= 3 or any(p < 0 for p in parts):
@@ -272,8 +286,11 @@ def _resizable(image: Image.Image) -> Image.Image:
     if mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         # 16-bit greyscale PNG: scale to 8 bits rather than clip.
         scale = 1 / 256 if mode.startswith("I;16") or mode == "I" else 255
-        return image.convert("I").point(lambda v: v * scale).convert("L") if mode != "F" \
+        return (
+            image.convert("I").point(lambda v: v * scale).convert("L")
+            if mode != "F"
             else image.point(lambda v: v * scale).convert("L")
+        )
     if mode == "1":
         return image.convert("L")
     return image.convert("RGB")  # CMYK, YCbCr, LAB, HSV
@@ -350,8 +367,9 @@ def process(data: bytes, limits: Limits | None = None) -> ProcessedImage:
     try:
         image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise errors.DecompressionBomb(pixels=width * height, max_pixels=limits.max_pixels) \
-            from None
+        raise errors.DecompressionBomb(
+            pixels=width * height, max_pixels=limits.max_pixels
+        ) from None
     except (OSError, SyntaxError, ValueError, EOFError, struct_error) as exc:
         raise _decode_error(exc) from None
 
@@ -361,8 +379,11 @@ def process(data: bytes, limits: Limits | None = None) -> ProcessedImage:
     if orientation != 1:
         pixels = pixels.transpose(_TRANSPOSE[orientation])
     display = _to_srgb(_flatten(pixels), icc)
-    thumb = display.resize(_fit(*display.size, THUMB_SIDE), Image.Resampling.LANCZOS,
-                           reducing_gap=2.0) if max(display.size) > THUMB_SIDE else display
+    thumb = (
+        display.resize(_fit(*display.size, THUMB_SIDE), Image.Resampling.LANCZOS, reducing_gap=2.0)
+        if max(display.size) > THUMB_SIDE
+        else display
+    )
 
     if orientation in (5, 6, 7, 8):
         width, height = height, width

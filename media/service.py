@@ -70,7 +70,11 @@ def storage_keys(sha256: str) -> tuple[str, str]:
 
 
 async def prepare_upload(
-    *, actor: Actor, filename: str | None, content_type: str | None, data: bytes,
+    *,
+    actor: Actor,
+    filename: str | None,
+    content_type: str | None,
+    data: bytes,
     storage: MediaStorage | None = None,
 ) -> PreparedUpload:
     """Check, decode and resize off the event loop, then store the derivatives. Runs before
@@ -80,16 +84,24 @@ async def prepare_upload(
     not trusted: the bytes decide the format."""
     settings = get_settings()
     if len(data) > settings.media_max_bytes:
-        raise errors.MediaTooLarge(max_mb=settings.media_max_bytes // (1024 * 1024),
-                                   max_bytes=settings.media_max_bytes)
+        raise errors.MediaTooLarge(
+            max_mb=settings.media_max_bytes // (1024 * 1024), max_bytes=settings.media_max_bytes
+        )
     processed = await images.process_off_loop(data, _limits())
     storage = storage or get_storage()
     display_key, thumb_key = storage_keys(processed.sha256)
     await storage.put(display_key, processed.display.data, processed.display.content_type)
     await storage.put(thumb_key, processed.thumb.data, processed.thumb.content_type)
-    log.debug("media stored for %s: %s %dx%d %d bytes (client said %r, %r)", actor.scope,
-             processed.format, processed.width, processed.height, processed.size_bytes,
-             (filename or "")[:80], (content_type or "")[:80])
+    log.debug(
+        "media stored for %s: %s %dx%d %d bytes (client said %r, %r)",
+        actor.scope,
+        processed.format,
+        processed.width,
+        processed.height,
+        processed.size_bytes,
+        (filename or "")[:80],
+        (content_type or "")[:80],
+    )
     return PreparedUpload(image=processed, display_key=display_key, thumb_key=thumb_key)
 
 
@@ -97,12 +109,18 @@ def _upload_view(media: Media, storage: MediaStorage) -> MediaUpload:
     ttl = get_settings().media_url_ttl_seconds
     display_url = storage.url(media.display_key, ttl)
     return MediaUpload(
-        id=media.public_id, width=media.width, height=media.height, format=media.format,
+        id=media.public_id,
+        width=media.width,
+        height=media.height,
+        format=media.format,
         content_type=images.CONTENT_TYPES.get(media.format, "application/octet-stream"),
-        size_bytes=media.size_bytes, sha256=media.sha256, phash=media.phash,
+        size_bytes=media.size_bytes,
+        sha256=media.sha256,
+        phash=media.phash,
         hints=MediaHints(
             taken_at=clock.as_utc(media.exif_taken_at) if media.exif_taken_at else None,
-            lat=media.exif_lat, lon=media.exif_lon,
+            lat=media.exif_lat,
+            lon=media.exif_lon,
         ),
         display_url=display_url,
         thumb_url=storage.url(media.thumb_key, ttl),
@@ -137,12 +155,17 @@ async def record_upload(
 
 
 async def upload(
-    *, actor: Actor, filename: str | None, content_type: str | None, data: bytes,
+    *,
+    actor: Actor,
+    filename: str | None,
+    content_type: str | None,
+    data: bytes,
     storage: MediaStorage | None = None,
 ) -> MediaUpload:
     """Both steps at once, for callers that are not in a write transaction yet."""
-    prepared = await prepare_upload(actor=actor, filename=filename, content_type=content_type,
-                                    data=data, storage=storage)
+    prepared = await prepare_upload(
+        actor=actor, filename=filename, content_type=content_type, data=data, storage=storage
+    )
     return await record_upload(actor=actor, prepared=prepared, storage=storage)
 
 
@@ -176,7 +199,11 @@ async def may_view(actor: Actor, media: Media, extra: ViewPolicy | None = None) 
 
 
 async def open_media(
-    *, actor: Actor, media_id: str, variant: Variant, may_view_also: ViewPolicy | None = None,
+    *,
+    actor: Actor,
+    media_id: str,
+    variant: Variant,
+    may_view_also: ViewPolicy | None = None,
     storage: MediaStorage | None = None,
 ) -> tuple[bytes, str]:
     """The bytes and content type of a derivative, for those allowed to see it. Anyone else
@@ -194,8 +221,9 @@ async def open_media(
         raise errors.MediaNotFound(media_id=media_id) from None
 
 
-def signed_url(*, media: Media, variant: Variant, storage: MediaStorage | None = None,
-               ttl: int | None = None) -> str | None:
+def signed_url(
+    *, media: Media, variant: Variant, storage: MediaStorage | None = None, ttl: int | None = None
+) -> str | None:
     """A short-lived URL for a photo the caller has already authorised, or None on local
     storage (serve it through the API route instead)."""
     key = media.display_key if variant == "display" else media.thumb_key
@@ -237,9 +265,11 @@ async def attach(*, media_ids: Sequence[str], owner_ref: str) -> None:
     ids = _unique(media_ids)
     if not ids:
         return
-    updated = await Media.update(
-        {Media.attached_to: owner_ref, Media.attached_at: clock.now()}
-    ).where(Media.public_id.is_in(ids), Media.attached_to.is_null()).returning(Media.public_id)
+    updated = (
+        await Media.update({Media.attached_to: owner_ref, Media.attached_at: clock.now()})
+        .where(Media.public_id.is_in(ids), Media.attached_to.is_null())
+        .returning(Media.public_id)
+    )
     won = {row["public_id"] for row in updated}
     if lost := [media_id for media_id in ids if media_id not in won]:
         raise errors.MediaAlreadyAttached(media_id=lost[0])
@@ -262,8 +292,12 @@ phash_distance = images.phash_distance
 
 
 async def find_similar(
-    *, phash: str, among: Sequence[str] | None = None, max_distance: int = 10,
-    since: dt.datetime | None = None, limit: int = 20,
+    *,
+    phash: str,
+    among: Sequence[str] | None = None,
+    max_distance: int = 10,
+    since: dt.datetime | None = None,
+    limit: int = 20,
 ) -> list[tuple[Media, int]]:
     """Photos whose perceptual hash is within ``max_distance`` bits of ``phash``, nearest
     first. Narrow the search with ``among`` (e.g. the photos of open cases nearby) or

@@ -132,35 +132,64 @@ class SigV4:
             key = _hmac(key, part)
         return hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
 
-    def _sign(self, *, method: str, path: str, query: dict[str, str], headers: dict[str, str],
-              payload_hash: str, stamp: str) -> str:
+    def _sign(
+        self,
+        *,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        headers: dict[str, str],
+        payload_hash: str,
+        stamp: str,
+    ) -> str:
         canonical_query = "&".join(
             f"{_uri_encode(k)}={_uri_encode(v)}" for k, v in sorted(query.items())
         )
         names = sorted(headers)
         canonical_headers = "".join(f"{n}:{' '.join(headers[n].split())}\n" for n in names)
-        canonical = "\n".join([
-            # ``path`` is already percent-encoded once, as S3 expects (object_url does it).
-            method, path, canonical_query, canonical_headers,
-            ";".join(names), payload_hash,
-        ])
-        string_to_sign = "\n".join([
-            "AWS4-HMAC-SHA256", stamp, self._scope(stamp[:8]),
-            hashlib.sha256(canonical.encode()).hexdigest(),
-        ])
+        canonical = "\n".join(
+            [
+                # ``path`` is already percent-encoded once, as S3 expects (object_url does it).
+                method,
+                path,
+                canonical_query,
+                canonical_headers,
+                ";".join(names),
+                payload_hash,
+            ]
+        )
+        string_to_sign = "\n".join(
+            [
+                "AWS4-HMAC-SHA256",
+                stamp,
+                self._scope(stamp[:8]),
+                hashlib.sha256(canonical.encode()).hexdigest(),
+            ]
+        )
         return self._signature(stamp[:8], string_to_sign)
 
-    def sign_headers(self, *, method: str, url: str, headers: dict[str, str],
-                     payload_hash: str, now: dt.datetime) -> dict[str, str]:
+    def sign_headers(
+        self, *, method: str, url: str, headers: dict[str, str], payload_hash: str, now: dt.datetime
+    ) -> dict[str, str]:
         """Headers (with Authorization) for a request to ``url``. ``headers`` must be
         lower-case and include every header to sign besides host and x-amz-*."""
         parts = urlsplit(url)
         stamp = now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-        signed = {**headers, "host": parts.netloc, "x-amz-content-sha256": payload_hash,
-                  "x-amz-date": stamp}
+        signed = {
+            **headers,
+            "host": parts.netloc,
+            "x-amz-content-sha256": payload_hash,
+            "x-amz-date": stamp,
+        }
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        signature = self._sign(method=method, path=parts.path or "/", query=query,
-                               headers=signed, payload_hash=payload_hash, stamp=stamp)
+        signature = self._sign(
+            method=method,
+            path=parts.path or "/",
+            query=query,
+            headers=signed,
+            payload_hash=payload_hash,
+            stamp=stamp,
+        )
         credential = f"{self.access_key}/{self._scope(stamp[:8])}"
         signed["authorization"] = (
             f"AWS4-HMAC-SHA256 Credential={credential}, "
@@ -179,20 +208,35 @@ class SigV4:
             "X-Amz-Expires": str(ttl),
             "X-Amz-SignedHeaders": "host",
         }
-        signature = self._sign(method=method, path=parts.path or "/", query=query,
-                               headers={"host": parts.netloc}, payload_hash="UNSIGNED-PAYLOAD",
-                               stamp=stamp)
+        signature = self._sign(
+            method=method,
+            path=parts.path or "/",
+            query=query,
+            headers={"host": parts.netloc},
+            payload_hash="UNSIGNED-PAYLOAD",
+            stamp=stamp,
+        )
         encoded = "&".join(f"{_uri_encode(k)}={_uri_encode(v)}" for k, v in sorted(query.items()))
         return f"{parts.scheme}://{parts.netloc}{parts.path}?{encoded}&X-Amz-Signature={signature}"
 
 
 class S3MediaStorage(MediaStorage):
-    def __init__(self, *, endpoint_url: str, bucket: str, access_key: str, secret_key: str,
-                 region: str = "us-east-1", addressing_style: str = "path",
-                 timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        *,
+        endpoint_url: str,
+        bucket: str,
+        access_key: str,
+        secret_key: str,
+        region: str = "us-east-1",
+        addressing_style: str = "path",
+        timeout: float = 10.0,
+    ) -> None:
         if not endpoint_url or not bucket:
-            raise SystemExit("invalid configuration: CITYOPS_S3_ENDPOINT_URL and "
-                             "CITYOPS_S3_BUCKET are required for CITYOPS_MEDIA_STORAGE=s3")
+            raise SystemExit(
+                "invalid configuration: CITYOPS_S3_ENDPOINT_URL and "
+                "CITYOPS_S3_BUCKET are required for CITYOPS_MEDIA_STORAGE=s3"
+            )
         self.endpoint = urlsplit(endpoint_url.rstrip("/"))
         self.bucket = bucket
         self.addressing_style = addressing_style
@@ -215,21 +259,27 @@ class S3MediaStorage(MediaStorage):
             return f"{scheme}://{self.bucket}.{netloc}/{path}"
         return f"{scheme}://{netloc}/{self.bucket}/{path}".rstrip("/")
 
-    async def _request(self, method: str, url: str, *, data: bytes = b"",
-                       headers: dict[str, str] | None = None) -> httpx.Response:
+    async def _request(
+        self, method: str, url: str, *, data: bytes = b"", headers: dict[str, str] | None = None
+    ) -> httpx.Response:
         payload_hash = hashlib.sha256(data).hexdigest() if data else _EMPTY_SHA256
-        signed = self.signer.sign_headers(method=method, url=url, headers=headers or {},
-                                          payload_hash=payload_hash, now=clock.now())
+        signed = self.signer.sign_headers(
+            method=method,
+            url=url,
+            headers=headers or {},
+            payload_hash=payload_hash,
+            now=clock.now(),
+        )
         try:
-            response = await self.client.request(method, url, content=data or None,
-                                                 headers=signed)
+            response = await self.client.request(method, url, content=data or None, headers=signed)
         except httpx.HTTPError as exc:
             raise StorageUnavailable() from exc
         if response.status_code >= 500 or response.status_code in (401, 403):
             # Misconfigured credentials or an outage: either way the client should retry later
             # and an operator should look; the S3 error body goes to the log via the cause.
             raise StorageUnavailable() from RuntimeError(
-                f"S3 {method} {response.status_code}: {response.text[:300]}")
+                f"S3 {method} {response.status_code}: {response.text[:300]}"
+            )
         return response
 
     async def create_bucket(self) -> None:
@@ -240,8 +290,9 @@ class S3MediaStorage(MediaStorage):
 
     async def put(self, key: str, data: bytes, content_type: str) -> None:
         # A single PUT is atomic in S3: the object appears whole or not at all.
-        response = await self._request("PUT", self.object_url(key), data=data,
-                                       headers={"content-type": content_type})
+        response = await self._request(
+            "PUT", self.object_url(key), data=data, headers={"content-type": content_type}
+        )
         if response.status_code != 200:
             raise StorageUnavailable() from RuntimeError(response.text[:300])
 
@@ -263,8 +314,7 @@ class S3MediaStorage(MediaStorage):
             raise StorageUnavailable() from RuntimeError(response.text[:300])
 
     def url(self, key: str, ttl: int) -> str | None:
-        return self.signer.presign(method="GET", url=self.object_url(key), ttl=ttl,
-                                   now=clock.now())
+        return self.signer.presign(method="GET", url=self.object_url(key), ttl=ttl, now=clock.now())
 
     async def aclose(self) -> None:
         if self._client is not None:
@@ -275,9 +325,12 @@ class S3MediaStorage(MediaStorage):
 def storage_from_settings(settings: Settings) -> MediaStorage:
     if settings.media_storage == "s3":
         return S3MediaStorage(
-            endpoint_url=settings.s3_endpoint_url, bucket=settings.s3_bucket,
-            access_key=settings.s3_access_key, secret_key=settings.s3_secret_key,
-            region=settings.s3_region, addressing_style=settings.s3_addressing_style,
+            endpoint_url=settings.s3_endpoint_url,
+            bucket=settings.s3_bucket,
+            access_key=settings.s3_access_key,
+            secret_key=settings.s3_secret_key,
+            region=settings.s3_region,
+            addressing_style=settings.s3_addressing_style,
         )
     return LocalMediaStorage(settings.media_path)
 

@@ -53,15 +53,24 @@ async def dead_letters(*, cursor: str | None, limit: int, channel: str | None = 
     return DeadPage(
         items=[
             DeadLetter(
-                id=r.id, job_id=r.job_id, channel=r.channel, recipient_kind=r.recipient_kind,
-                recipient_id=r.recipient_id, template=r.template, attempts=r.attempts,
-                last_error=r.last_error, created_at=clock.as_utc(r.created_at),
+                id=r.id,
+                job_id=r.job_id,
+                channel=r.channel,
+                recipient_kind=r.recipient_kind,
+                recipient_id=r.recipient_id,
+                template=r.template,
+                attempts=r.attempts,
+                last_error=r.last_error,
+                created_at=clock.as_utc(r.created_at),
                 failed_at=clock.as_utc(r.available_at),
             )
             for r in items
         ],
-        next_cursor=(encode_cursor(clock.as_utc(items[-1].created_at), items[-1].id)
-                     if len(rows) > limit else None),
+        next_cursor=(
+            encode_cursor(clock.as_utc(items[-1].created_at), items[-1].id)
+            if len(rows) > limit
+            else None
+        ),
     )
 
 
@@ -70,7 +79,8 @@ async def retry_dead_letter(*, delivery_id: int) -> None:
     rows = await raw(
         "UPDATE notification_delivery SET status = 'pending', attempts = 0, available_at = {} "
         "WHERE id = {} AND status = 'dead' RETURNING id",
-        clock.now(), delivery_id,
+        clock.now(),
+        delivery_id,
     )
     if not rows:
         raise DeliveryNotFound(delivery_id=delivery_id)

@@ -10,21 +10,27 @@ class UnknownSubscriptionTemplate(DomainError):
     code = "notify.unknown_template"
     status = 422
     title = Msg(zh="未知的订阅消息模板", en="Unknown subscription template")
-    message = Msg(zh="模板 {template_id} 不是本小程序的订阅消息模板",
-                  en="Template {template_id} is not a subscribe message template of this app")
+    message = Msg(
+        zh="模板 {template_id} 不是本小程序的订阅消息模板",
+        en="Template {template_id} is not a subscribe message template of this app",
+    )
 
 
 class QuietHoursInvalid(DomainError):
     code = "notify.quiet_hours_invalid"
     status = 422
     title = Msg(zh="免打扰时段无效", en="Invalid quiet hours")
-    message = Msg(zh="请同时设置开始和结束时间（HH:MM），且二者不同",
-                  en="Set both start and end (HH:MM), and make them differ")
+    message = Msg(
+        zh="请同时设置开始和结束时间（HH:MM），且二者不同",
+        en="Set both start and end (HH:MM), and make them differ",
+    )
 
 
 class DeliveryNotFound(DomainError):
     code = "notify.delivery_not_found"
     status = 404
     title = Msg(zh="投递记录不存在", en="Delivery not found")
-    message = Msg(zh="投递记录 {delivery_id} 不存在或不是死信",
-                  en="Delivery {delivery_id} does not exist or is not dead-lettered")
+    message = Msg(
+        zh="投递记录 {delivery_id} 不存在或不是死信",
+        en="Delivery {delivery_id} does not exist or is not dead-lettered",
+    )

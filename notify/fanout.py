@@ -43,13 +43,19 @@ async def _claim_jobs(limit: int, now: dt.datetime) -> list[Job]:
         "SELECT id, recipient_kind, recipient_id, template, params, urgent, case_id, created_at "
         "FROM notification_job WHERE status = 'pending' AND available_at <= {} "
         "ORDER BY id LIMIT {}" + lock,
-        now, limit,
+        now,
+        limit,
     )
     return [
         Job(
-            id=r["id"], recipient_kind=r["recipient_kind"], recipient_id=r["recipient_id"],
-            template=r["template"], params=_params(r["params"]), urgent=bool(r["urgent"]),
-            case_id=r["case_id"], created_at=_as_datetime(r["created_at"]),
+            id=r["id"],
+            recipient_kind=r["recipient_kind"],
+            recipient_id=r["recipient_id"],
+            template=r["template"],
+            params=_params(r["params"]),
+            urgent=bool(r["urgent"]),
+            case_id=r["case_id"],
+            created_at=_as_datetime(r["created_at"]),
         )
         for r in rows
     ]
@@ -78,8 +84,9 @@ def _wechat_fields(job: Job, title: str, body: str, when: dt.datetime) -> dict[s
     }
 
 
-async def expand(jobs: list[Job], *, channels: set[str], settings: Settings,
-                 now: dt.datetime) -> int:
+async def expand(
+    jobs: list[Job], *, channels: set[str], settings: Settings, now: dt.datetime
+) -> int:
     """Plan inbox messages and deliveries for ``jobs`` (caller's transaction); returns the
     number of deliveries planned."""
     owners = sorted({(j.recipient_kind, j.recipient_id) for j in jobs})
@@ -97,32 +104,57 @@ async def expand(jobs: list[Job], *, channels: set[str], settings: Settings,
     for job in jobs:
         owner = (job.recipient_kind, job.recipient_id)
         pref = prefs.get(owner, preferences.Preferences())
-        inbox_rows.append((job.recipient_kind, job.recipient_id, job.id, job.template,
-                           msgspec.json.encode(job.params).decode(), job.case_id, job.created_at))
+        inbox_rows.append(
+            (
+                job.recipient_kind,
+                job.recipient_id,
+                job.id,
+                job.template,
+                msgspec.json.encode(job.params).decode(),
+                job.case_id,
+                job.created_at,
+            )
+        )
         # Quiet hours hold back non-urgent pushes; the inbox above gets everything at once.
         at = now if job.urgent else (pref.quiet_until(now) or now)
-        data = {"template": job.template, "notificationId": str(job.id),
-                "caseId": str(job.params.get("caseId", ""))}
+        data = {
+            "template": job.template,
+            "notificationId": str(job.id),
+            "caseId": str(job.params.get("caseId", "")),
+        }
         if not pref.mutes("push"):
             for device in devices.get(owner, []):
                 channel = PUSH_CHANNEL.get(device.platform)
                 if channel not in channels:
                     continue
-                text = render(job.template, job.params, device.locale,
-                              audience=job.recipient_kind, settings=settings)
-                payload = {"title": text.title, "body": text.body, "link": text.link,
-                           "data": data}
+                text = render(
+                    job.template,
+                    job.params,
+                    device.locale,
+                    audience=job.recipient_kind,
+                    settings=settings,
+                )
+                payload = {"title": text.title, "body": text.body, "link": text.link, "data": data}
                 delivery_rows.append((job, channel, device.token, device.id, payload, at))
         openid = openids.get(job.recipient_id) if job.recipient_kind == "citizen" else None
-        if (openid and not pref.mutes("wechat") and job.template.startswith("case.")
-                and await preferences.take_subscription(
-                    citizen_id=job.recipient_id, template_id=settings.wechat_case_template_id)):
-            text = render(job.template, job.params, "zh-CN", audience="citizen",
-                          settings=settings)
-            payload = {"title": text.title, "body": text.body, "link": text.link, "data": data,
-                       "templateId": settings.wechat_case_template_id,
-                       "page": wechat_page(job.params, settings),
-                       "fields": _wechat_fields(job, text.title, text.body, job.created_at)}
+        if (
+            openid
+            and not pref.mutes("wechat")
+            and job.template.startswith("case.")
+            and await preferences.take_subscription(
+                citizen_id=job.recipient_id, template_id=settings.wechat_case_template_id
+            )
+        ):
+            text = render(job.template, job.params, "zh-CN", audience="citizen", settings=settings)
+            payload = {
+                "title": text.title,
+                "body": text.body,
+                "link": text.link,
+                "data": data,
+                "templateId": settings.wechat_case_template_id,
+                "page": wechat_page(job.params, settings),
+                "fields": _wechat_fields(job, text.title, text.body, job.created_at),
+            }
             delivery_rows.append((job, "wechat", openid, None, payload, at))
     await _insert_inbox(inbox_rows)
     await _insert_deliveries(delivery_rows, now)
@@ -152,9 +184,19 @@ async def _insert_deliveries(rows: list[tuple], now: dt.datetime) -> None:
         )
         args: list[Any] = []
         for job, channel, target, device_id, payload, at in chunk:
-            args += [job.id, channel, target, device_id, job.recipient_kind, job.recipient_id,
-                     job.template, msgspec.json.encode(payload).decode(), 1 if job.urgent else 0,
-                     at, now]
+            args += [
+                job.id,
+                channel,
+                target,
+                device_id,
+                job.recipient_kind,
+                job.recipient_id,
+                job.template,
+                msgspec.json.encode(payload).decode(),
+                1 if job.urgent else 0,
+                at,
+                now,
+            ]
         await raw(
             "INSERT INTO notification_delivery (job_id, channel, target, device_id, "  # noqa: S608
             "recipient_kind, recipient_id, template, payload, urgent, status, attempts, "
@@ -165,7 +207,7 @@ async def _insert_deliveries(rows: list[tuple], now: dt.datetime) -> None:
 
 def _chunks(rows: list, size: int):
     for start in range(0, len(rows), size):
-        yield rows[start:start + size]
+        yield rows[start : start + size]
 
 
 async def fan_out(*, channels: set[str], settings: Settings, batch: int) -> int:
@@ -207,5 +249,8 @@ async def _set_aside_first_due(now: dt.datetime, settings: Settings, error: str)
             "UPDATE notification_job SET attempts = attempts + 1, last_error = {}, "
             "available_at = {}, status = CASE WHEN attempts + 1 >= {} THEN 'dead' "
             "ELSE 'pending' END WHERE id = {}",
-            error[:500], now + delay, settings.notify_max_attempts, jobs[0].id,
+            error[:500],
+            now + delay,
+            settings.notify_max_attempts,
+            jobs[0].id,
         )

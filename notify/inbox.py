@@ -41,9 +41,14 @@ def _entry(row: InboxMessage, actor: Actor) -> InboxEntry:
     text = render(row.template, params, actor.locale, audience=actor.kind, settings=settings)
     case_id = params.get("caseId")
     return InboxEntry(
-        id=row.id, template=row.template, title=text.title, body=text.body, link=text.link,
+        id=row.id,
+        template=row.template,
+        title=text.title,
+        body=text.body,
+        link=text.link,
         page=wechat_page(params, settings) if case_id and actor.is_citizen else "",
-        case_id=str(case_id) if case_id else None, params=params,
+        case_id=str(case_id) if case_id else None,
+        params=params,
         created_at=clock.as_utc(row.created_at),
         read_at=clock.as_utc(row.read_at) if row.read_at else None,
     )
@@ -53,8 +58,9 @@ def _mine(actor: Actor):
     return (InboxMessage.owner_kind == actor.kind) & (InboxMessage.owner_id == actor.id)
 
 
-async def inbox(*, actor: Actor, cursor: str | None, limit: int,
-                unread_only: bool = False) -> InboxPage:
+async def inbox(
+    *, actor: Actor, cursor: str | None, limit: int, unread_only: bool = False
+) -> InboxPage:
     limit = max(1, min(limit, MAX_LIMIT))
     query = InboxMessage.objects().where(_mine(actor))
     if unread_only:
@@ -73,10 +79,14 @@ async def inbox(*, actor: Actor, cursor: str | None, limit: int,
     items = rows[:limit]
     next_cursor = (
         encode_cursor(clock.as_utc(items[-1].created_at), items[-1].id)
-        if len(rows) > limit else None
+        if len(rows) > limit
+        else None
     )
-    return InboxPage(items=[_entry(r, actor) for r in items], next_cursor=next_cursor,
-                     unread=await unread_count(actor=actor))
+    return InboxPage(
+        items=[_entry(r, actor) for r in items],
+        next_cursor=next_cursor,
+        unread=await unread_count(actor=actor),
+    )
 
 
 async def unread_count(*, actor: Actor) -> int:
@@ -88,8 +98,10 @@ async def mark_read(*, actor: Actor, ids: list[int] | None = None, everything: b
     how many changed."""
     if not everything and not ids:
         return 0
-    sql = ("UPDATE inbox_message SET read_at = {} WHERE owner_kind = {} AND owner_id = {} "
-           "AND read_at IS NULL")
+    sql = (
+        "UPDATE inbox_message SET read_at = {} WHERE owner_kind = {} AND owner_id = {} "
+        "AND read_at IS NULL"
+    )
     args: list[Any] = [clock.now(), actor.kind, actor.id]
     if not everything:
         sql += f" AND id IN ({', '.join('{}' for _ in ids)})"

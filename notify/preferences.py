@@ -89,8 +89,13 @@ async def set_preferences(
         "quiet_end, updated_at) VALUES ({}, {}, {}, {}, {}, {}, {}) ON CONFLICT (owner) DO UPDATE "
         "SET muted = excluded.muted, quiet_start = excluded.quiet_start, "
         "quiet_end = excluded.quiet_end, updated_at = excluded.updated_at",
-        actor.kind, actor.id, owner_key(actor.kind, actor.id), muted_text, quiet_start,
-        quiet_end, clock.now(),
+        actor.kind,
+        actor.id,
+        owner_key(actor.kind, actor.id),
+        muted_text,
+        quiet_start,
+        quiet_end,
+        clock.now(),
     )
     return await get_preferences(actor=actor)
 
@@ -127,7 +132,10 @@ async def report_subscriptions(*, actor: Actor, accepted: list[str]) -> list[Sub
             "INSERT INTO wechat_subscription (citizen_id, template_id, key, remaining, "
             "updated_at) VALUES ({}, {}, {}, 1, {}) ON CONFLICT (key) DO UPDATE SET "
             "remaining = wechat_subscription.remaining + 1, updated_at = excluded.updated_at",
-            actor.id, template_id, f"{actor.id}:{template_id}", clock.now(),
+            actor.id,
+            template_id,
+            f"{actor.id}:{template_id}",
+            clock.now(),
         )
     return await subscriptions(actor=actor)
 
@@ -137,7 +145,8 @@ async def take_subscription(*, citizen_id: int, template_id: str) -> bool:
     rows = await raw(
         "UPDATE wechat_subscription SET remaining = remaining - 1, updated_at = {} "
         "WHERE key = {} AND remaining > 0 RETURNING id",
-        clock.now(), f"{citizen_id}:{template_id}",
+        clock.now(),
+        f"{citizen_id}:{template_id}",
     )
     return bool(rows)
 
@@ -146,5 +155,6 @@ async def spend_subscription(*, citizen_id: int, template_id: str) -> None:
     """WeChat answered 43101: whatever we counted, there is no grant left."""
     await raw(
         "UPDATE wechat_subscription SET remaining = 0, updated_at = {} WHERE key = {}",
-        clock.now(), f"{citizen_id}:{template_id}",
+        clock.now(),
+        f"{citizen_id}:{template_id}",
     )

@@ -25,51 +25,116 @@ def _t(zh_title: str, en_title: str, zh_body: str, en_body: str, link: str = "ca
 
 TEMPLATES: dict[str, Template] = {
     # Citizens: every step of their case (件件有回音).
-    "case.received": _t("上报已收到", "Report received", "您的上报 {number} 已收到，我们会尽快处理",
-                        "Your report {number} was received"),
-    "case.accepted": _t("已受理立案", "Report accepted",
-                        "您的上报 {number} 已受理立案", "Your report {number} was accepted"),
-    "case.dispatched": _t("已派遣处理", "Being handled", "{number} 已派遣至责任单位处理",
-                          "{number} was sent to the unit responsible"),
-    "case.resolved": _t("已处理完成", "Fixed",
-                        "{number} 已处理完成，正在核查", "{number} was fixed and is being checked"),
-    "case.closed": _t("已结案，请评价", "Closed: please rate",
-                      "{number} 已核查结案，欢迎评价处理结果",
-                      "{number} was checked and closed. Please rate the handling"),
-    "case.reopened": _t("已重新处理", "Reopened", "{number} 已根据您的反馈重新处理",
-                        "{number} was reopened after your feedback"),
-    "case.rejected": _t("未予受理", "Not accepted",
-                        "{number} 未予受理：{note}", "{number} was not accepted: {note}"),
-    "case.merged": _t("已合并处理", "Merged", "{number} 与已有上报合并处理",
-                      "{number} was merged with an earlier report"),
-    "case.cancelled": _t("已撤销", "Cancelled",
-                         "{number} 已撤销：{note}", "{number} was cancelled: {note}"),
-    "case.rework": _t("正在返工", "Sent back for rework", "{number} 核查未通过，已要求返工",
-                      "{number} failed the check and is being redone"),
-    "case.returned": _t("等待重新派遣", "Being reassigned",
-                        "{number} 正在重新派遣", "{number} is being reassigned"),
-    "case.suspended": _t("挂账跟踪", "On hold", "{number} 需长期处理，已挂账跟踪",
-                         "{number} needs long-term work; it is on hold and tracked"),
-    "points.earned": _t("获得积分", "Points earned",
-                        "您获得 {points} 积分", "You earned {points} points", link="points"),
-    "redemption.ready": _t("兑换可领取", "Reward ready", "您兑换的{reward}已可领取",
-                           "Your {reward} is ready to collect", link="rewards"),
+    "case.received": _t(
+        "上报已收到",
+        "Report received",
+        "您的上报 {number} 已收到，我们会尽快处理",
+        "Your report {number} was received",
+    ),
+    "case.accepted": _t(
+        "已受理立案",
+        "Report accepted",
+        "您的上报 {number} 已受理立案",
+        "Your report {number} was accepted",
+    ),
+    "case.dispatched": _t(
+        "已派遣处理",
+        "Being handled",
+        "{number} 已派遣至责任单位处理",
+        "{number} was sent to the unit responsible",
+    ),
+    "case.resolved": _t(
+        "已处理完成",
+        "Fixed",
+        "{number} 已处理完成，正在核查",
+        "{number} was fixed and is being checked",
+    ),
+    "case.closed": _t(
+        "已结案，请评价",
+        "Closed: please rate",
+        "{number} 已核查结案，欢迎评价处理结果",
+        "{number} was checked and closed. Please rate the handling",
+    ),
+    "case.reopened": _t(
+        "已重新处理",
+        "Reopened",
+        "{number} 已根据您的反馈重新处理",
+        "{number} was reopened after your feedback",
+    ),
+    "case.rejected": _t(
+        "未予受理", "Not accepted", "{number} 未予受理：{note}", "{number} was not accepted: {note}"
+    ),
+    "case.merged": _t(
+        "已合并处理",
+        "Merged",
+        "{number} 与已有上报合并处理",
+        "{number} was merged with an earlier report",
+    ),
+    "case.cancelled": _t(
+        "已撤销", "Cancelled", "{number} 已撤销：{note}", "{number} was cancelled: {note}"
+    ),
+    "case.rework": _t(
+        "正在返工",
+        "Sent back for rework",
+        "{number} 核查未通过，已要求返工",
+        "{number} failed the check and is being redone",
+    ),
+    "case.returned": _t(
+        "等待重新派遣", "Being reassigned", "{number} 正在重新派遣", "{number} is being reassigned"
+    ),
+    "case.suspended": _t(
+        "挂账跟踪",
+        "On hold",
+        "{number} 需长期处理，已挂账跟踪",
+        "{number} needs long-term work; it is on hold and tracked",
+    ),
+    "points.earned": _t(
+        "获得积分",
+        "Points earned",
+        "您获得 {points} 积分",
+        "You earned {points} points",
+        link="points",
+    ),
+    "redemption.ready": _t(
+        "兑换可领取",
+        "Reward ready",
+        "您兑换的{reward}已可领取",
+        "Your {reward} is ready to collect",
+        link="rewards",
+    ),
     # Staff.
     "task.new": _t("新任务", "New task", "新案件 {number} 待处理", "New case {number} to handle"),
-    "task.verify": _t("待核查", "Check needed",
-                      "案件 {number} 待核查", "Case {number} needs checking"),
-    "sla.yellow": _t("即将超时", "Deadline near", "案件 {number} 即将超过处置时限",
-                     "Case {number} is close to its deadline"),
-    "sla.red": _t("已超时", "Overdue", "案件 {number} 已超过处置时限，已升级督办",
-                  "Case {number} is overdue and was escalated"),
+    "task.verify": _t(
+        "待核查", "Check needed", "案件 {number} 待核查", "Case {number} needs checking"
+    ),
+    "sla.yellow": _t(
+        "即将超时",
+        "Deadline near",
+        "案件 {number} 即将超过处置时限",
+        "Case {number} is close to its deadline",
+    ),
+    "sla.red": _t(
+        "已超时",
+        "Overdue",
+        "案件 {number} 已超过处置时限，已升级督办",
+        "Case {number} is overdue and was escalated",
+    ),
 }
 FALLBACK = _t("案件进展", "Case update", "{number} 有新进展", "{number} has an update")
 # Short status words for WeChat's ``phrase`` keyword (at most 5 characters).
 PHRASES: dict[str, str] = {
-    "case.received": "已收到", "case.accepted": "已受理", "case.dispatched": "处理中",
-    "case.resolved": "已处理", "case.closed": "已结案", "case.reopened": "重新处理",
-    "case.rejected": "未受理", "case.merged": "已合并", "case.cancelled": "已撤销",
-    "case.rework": "返工中", "case.returned": "待派遣", "case.suspended": "挂账中",
+    "case.received": "已收到",
+    "case.accepted": "已受理",
+    "case.dispatched": "处理中",
+    "case.resolved": "已处理",
+    "case.closed": "已结案",
+    "case.reopened": "重新处理",
+    "case.rejected": "未受理",
+    "case.merged": "已合并",
+    "case.cancelled": "已撤销",
+    "case.rework": "返工中",
+    "case.returned": "待派遣",
+    "case.suspended": "挂账中",
 }
 
 
@@ -91,8 +156,9 @@ class Rendered(msgspec.Struct, frozen=True):
     link: str
 
 
-def render(template: str, params: dict[str, Any], locale: str, *, audience: str,
-           settings: Settings) -> Rendered:
+def render(
+    template: str, params: dict[str, Any], locale: str, *, audience: str, settings: Settings
+) -> Rendered:
     spec = TEMPLATES.get(template, FALLBACK)
     return Rendered(
         title=_format(spec.title.render(locale), params),
@@ -156,8 +222,10 @@ def cut_thing(text: str, limit: int = 20) -> str:
     between whole characters so an emoji or a flag is never split, with an ellipsis when
     something was cut. Lone surrogates (from broken JSON) and control characters are dropped."""
     cleaned = "".join(
-        c for c in " ".join(text.split())
-        if not 0xD800 <= ord(c) <= 0xDFFF and unicodedata.category(c) not in ("Cc", "Cf")
+        c
+        for c in " ".join(text.split())
+        if not 0xD800 <= ord(c) <= 0xDFFF
+        and unicodedata.category(c) not in ("Cc", "Cf")
         or c in _JOINERS
     )
     if len(cleaned) <= limit:

@@ -46,8 +46,10 @@ class Claimed(msgspec.Struct, frozen=True):
 def backoff(attempts: int, settings: Settings) -> float:
     """Exponential, capped, with jitter (half fixed, half random) so that deliveries failed
     by one provider outage do not all come back in the same second."""
-    delay = min(settings.notify_retry_max_seconds,
-                settings.notify_retry_base_seconds * 2 ** max(0, attempts - 1))
+    delay = min(
+        settings.notify_retry_max_seconds,
+        settings.notify_retry_base_seconds * 2 ** max(0, attempts - 1),
+    )
     return delay / 2 + random.uniform(0, delay / 2)
 
 
@@ -72,9 +74,15 @@ async def _claim(limit: int, now: dt.datetime, lease_end: dt.datetime) -> list[C
     async with transaction():
         rows = await raw(sql, *args)
     return [
-        Claimed(id=r["id"], channel=r["channel"], target=r["target"],
-                payload=msgspec.json.decode(r["payload"]), urgent=bool(r["urgent"]),
-                attempts=r["attempts"], recipient_id=r["recipient_id"])
+        Claimed(
+            id=r["id"],
+            channel=r["channel"],
+            target=r["target"],
+            payload=msgspec.json.decode(r["payload"]),
+            urgent=bool(r["urgent"]),
+            attempts=r["attempts"],
+            recipient_id=r["recipient_id"],
+        )
         for r in sorted(rows, key=lambda r: r["id"])
     ]
 
@@ -82,9 +90,16 @@ async def _claim(limit: int, now: dt.datetime, lease_end: dt.datetime) -> list[C
 def _message(row: Claimed) -> PushMessage:
     p = row.payload
     return PushMessage(
-        delivery_id=row.id, target=row.target, title=p.get("title", ""), body=p.get("body", ""),
-        link=p.get("link", ""), urgent=row.urgent, data=p.get("data", {}),
-        template_id=p.get("templateId", ""), page=p.get("page", ""), fields=p.get("fields", {}),
+        delivery_id=row.id,
+        target=row.target,
+        title=p.get("title", ""),
+        body=p.get("body", ""),
+        link=p.get("link", ""),
+        urgent=row.urgent,
+        data=p.get("data", {}),
+        template_id=p.get("templateId", ""),
+        page=p.get("page", ""),
+        fields=p.get("fields", {}),
     )
 
 
@@ -100,14 +115,20 @@ class Outbox:
         self.settings = settings or get_settings()
 
     async def fan_out(self) -> int:
-        return await fan_out(channels=set(self.providers), settings=self.settings,
-                             batch=self.settings.notify_batch_size)
+        return await fan_out(
+            channels=set(self.providers),
+            settings=self.settings,
+            batch=self.settings.notify_batch_size,
+        )
 
     async def deliver(self) -> int:
         """Claim, send and record one batch of due deliveries; returns how many."""
         now = clock.now()
-        rows = await _claim(self.settings.notify_batch_size, now,
-                            now + dt.timedelta(seconds=self.settings.notify_lease_seconds))
+        rows = await _claim(
+            self.settings.notify_batch_size,
+            now,
+            now + dt.timedelta(seconds=self.settings.notify_lease_seconds),
+        )
         if not rows:
             return 0
         by_channel: dict[str, list[Claimed]] = {}
@@ -137,7 +158,8 @@ class Outbox:
             await raw(
                 "UPDATE notification_delivery SET status = 'sent', sent_at = {}, "  # noqa: S608
                 f"last_error = '' WHERE id IN ({_in(sent)}) AND status <> 'sent'",
-                now, *sent,
+                now,
+                *sent,
             )
         for row, result in outcomes:
             outcome = result.outcome
@@ -149,16 +171,25 @@ class Outbox:
                     "UPDATE notification_delivery SET status = 'pending', available_at = {}, "
                     "last_error = {} WHERE id = {} AND status = 'sending' AND attempts = {}",
                     now + dt.timedelta(seconds=backoff(row.attempts, self.settings)),
-                    result.error, row.id, row.attempts,
+                    result.error,
+                    row.id,
+                    row.attempts,
                 )
                 continue
-            status = {"retry": "dead", "failed": "dead", "dead_token": "dead_token",
-                      "refused": "refused"}[outcome]
+            status = {
+                "retry": "dead",
+                "failed": "dead",
+                "dead_token": "dead_token",
+                "refused": "refused",
+            }[outcome]
             # available_at becomes the moment it failed for good (shown to admins).
             await raw(
                 "UPDATE notification_delivery SET status = {}, last_error = {}, available_at = {} "
                 "WHERE id = {} AND status = 'sending'",
-                status, result.error, now, row.id,
+                status,
+                result.error,
+                now,
+                row.id,
             )
             if outcome == "dead_token":
                 await self._drop_token(row, result.error)
@@ -177,7 +208,9 @@ class Outbox:
         await raw(
             "UPDATE notification_delivery SET status = 'dead_token', last_error = {} "
             "WHERE channel = {} AND target = {} AND status = 'pending'",
-            error, row.channel, row.target,
+            error,
+            row.channel,
+            row.target,
         )
 
     async def run_once(self) -> int:
@@ -204,8 +237,11 @@ def providers_from_settings(settings: Settings) -> dict[str, PushProvider]:
     from notify.providers.fcm import fcm_from_settings
     from notify.providers.wechat import wechat_from_settings
 
-    factories = {"apns": apns_from_settings, "fcm": fcm_from_settings,
-                 "wechat": wechat_from_settings}
+    factories = {
+        "apns": apns_from_settings,
+        "fcm": fcm_from_settings,
+        "wechat": wechat_from_settings,
+    }
     providers = {}
     for name in (c.strip() for c in settings.notify_channels.split(",")):
         if name not in factories:

@@ -43,11 +43,18 @@ async def category_by_code(*, code: str) -> CategoryInfo:
 
 
 async def list_sla_policies() -> list[PolicyInfo]:
-    rows = await SlaPolicy.select(SlaPolicy.category.code, SlaPolicy.priority,
-                                  SlaPolicy.limit_value, SlaPolicy.limit_unit
-                                  ).order_by(SlaPolicy.slot)
-    return [PolicyInfo(category_code=r["category.code"], priority=r["priority"],
-                       limit_value=r["limit_value"], limit_unit=r["limit_unit"]) for r in rows]
+    rows = await SlaPolicy.select(
+        SlaPolicy.category.code, SlaPolicy.priority, SlaPolicy.limit_value, SlaPolicy.limit_unit
+    ).order_by(SlaPolicy.slot)
+    return [
+        PolicyInfo(
+            category_code=r["category.code"],
+            priority=r["priority"],
+            limit_value=r["limit_value"],
+            limit_unit=r["limit_unit"],
+        )
+        for r in rows
+    ]
 
 
 async def dispatch_rule(*, rule_id: int) -> RuleInfo:
@@ -61,11 +68,19 @@ async def calendar_days(*, first: dt.date, last: dt.date) -> list[DayInfo]:
     """Every day of the range as it counts for SLA clocks, overrides marked."""
     calendar = await load_calendar(first, last)
     rows = await CalendarDay.select().where((CalendarDay.day >= first) & (CalendarDay.day <= last))
-    notes = {(r["day"] if isinstance(r["day"], dt.date) else dt.date.fromisoformat(r["day"])):
-             r["note"] for r in rows}
+    notes = {
+        (r["day"] if isinstance(r["day"], dt.date) else dt.date.fromisoformat(r["day"])): r["note"]
+        for r in rows
+    }
     days, day = [], first
     while day <= last:
-        days.append(DayInfo(day=day, is_workday=calendar.is_workday(day),
-                            overridden=day in notes, note=notes.get(day, "")))
+        days.append(
+            DayInfo(
+                day=day,
+                is_workday=calendar.is_workday(day),
+                overridden=day in notes,
+                note=notes.get(day, ""),
+            )
+        )
         day += dt.timedelta(days=1)
     return days

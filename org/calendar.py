@@ -30,8 +30,10 @@ WORKING_PERIODS: tuple[tuple[dt.time, dt.time], ...] = (
     (dt.time(13, 30), dt.time(17, 30)),
 )
 WORKING_DAY = sum(
-    (dt.datetime.combine(dt.date.min, end) - dt.datetime.combine(dt.date.min, begin)
-     for begin, end in WORKING_PERIODS),
+    (
+        dt.datetime.combine(dt.date.min, end) - dt.datetime.combine(dt.date.min, begin)
+        for begin, end in WORKING_PERIODS
+    ),
     dt.timedelta(),
 )
 # Longer than any run of holidays the calendar can hold; a guard against a range of
@@ -56,8 +58,14 @@ def national_is_workday(day: dt.date) -> bool:
 
 
 class WorkCalendar:
-    def __init__(self, *, overrides: Mapping[dt.date, bool], first: dt.date, last: dt.date,
-                 zone: ZoneInfo | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        overrides: Mapping[dt.date, bool],
+        first: dt.date,
+        last: dt.date,
+        zone: ZoneInfo | None = None,
+    ) -> None:
         self.overrides = dict(overrides)
         self.first = first
         self.last = last
@@ -205,7 +213,10 @@ async def set_calendar_day(*, day: dt.date, is_workday: bool, note: str = "") ->
         "INSERT INTO calendar_day (day, is_workday, note, updated_at) VALUES ({}, {}, {}, {}) "
         "ON CONFLICT (day) DO UPDATE SET is_workday = EXCLUDED.is_workday, "
         "note = EXCLUDED.note, updated_at = EXCLUDED.updated_at",
-        day, is_workday, note[:200], clock.now(),
+        day,
+        is_workday,
+        note[:200],
+        clock.now(),
     )
     forget_cached_overrides()
 

@@ -85,7 +85,7 @@ class CategoryKind(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def parse_code(code: str) -> tuple[str, str, str]:
-    """"E0505" -> ("event", "05", "05"); "C01" -> ("component", "01", "")."""
+    """ "E0505" -> ("event", "05", "05"); "C01" -> ("component", "01", "")."""
     match = _CODE.match(code)
     if match is None:
         raise InvalidCategory(reason="code must be C or E, two digits, and optionally two more")
@@ -103,13 +103,21 @@ def validate_priority(priority: int) -> int:
 def category_info(row: Category | dict) -> CategoryInfo:
     values = row if isinstance(row, dict) else row.to_dict()
     return CategoryInfo(
-        id=values["id"], code=values["code"], kind=values["kind"], major=values["major"],
-        minor=values["minor"], name_zh=values["name_zh"], name_en=values["name_en"],
+        id=values["id"],
+        code=values["code"],
+        kind=values["kind"],
+        major=values["major"],
+        minor=values["minor"],
+        name_zh=values["name_zh"],
+        name_en=values["name_en"],
         parent_id=values["parent"],
         default_priority=values["default_priority"],
         needs_onsite_verification=bool(values["needs_onsite_verification"]),
-        sla_value=values["sla_value"], sla_unit=values["sla_unit"], urgent=bool(values["urgent"]),
-        points_on_accept=values["points_on_accept"], points_on_close=values["points_on_close"],
+        sla_value=values["sla_value"],
+        sla_unit=values["sla_unit"],
+        urgent=bool(values["urgent"]),
+        points_on_accept=values["points_on_accept"],
+        points_on_close=values["points_on_close"],
         active=bool(values["active"]),
     )
 
@@ -136,28 +144,40 @@ async def get_category(*, code: str, leaf_only: bool = True) -> CategoryInfo:
 
 async def category_tree(*, locale: str) -> list[CategoryKind]:
     """Active categories as kind > major class > subcategory, names in ``locale``."""
-    rows = await Category.select().where(Category.active.eq(True)).order_by(
-        Category.kind).order_by(Category.major).order_by(Category.sort_order).order_by(
-        Category.minor)
+    rows = (
+        await Category.select()
+        .where(Category.active.eq(True))
+        .order_by(Category.kind)
+        .order_by(Category.major)
+        .order_by(Category.sort_order)
+        .order_by(Category.minor)
+    )
     infos = [category_info(row) for row in rows]
     leaves: dict[str, list[CategoryLeaf]] = {}
     for info in infos:
         if not info.is_major:
-            leaves.setdefault(info.major_code, []).append(CategoryLeaf(
-                code=info.code, name=info.name(locale), urgent=info.urgent,
-                default_priority=info.default_priority,
-                needs_onsite_verification=info.needs_onsite_verification,
-            ))
+            leaves.setdefault(info.major_code, []).append(
+                CategoryLeaf(
+                    code=info.code,
+                    name=info.name(locale),
+                    urgent=info.urgent,
+                    default_priority=info.default_priority,
+                    needs_onsite_verification=info.needs_onsite_verification,
+                )
+            )
     tree = []
     for kind in CATEGORY_KINDS:
         majors = [
-            CategoryMajor(code=info.code, name=info.name(locale),
-                          children=leaves.get(info.code, []))
-            for info in infos if info.kind == kind and info.is_major
+            CategoryMajor(
+                code=info.code, name=info.name(locale), children=leaves.get(info.code, [])
+            )
+            for info in infos
+            if info.kind == kind and info.is_major
         ]
         if majors:
-            tree.append(CategoryKind(kind=kind, name=KIND_NAMES[kind].render(locale),
-                                     children=majors))
+            tree.append(
+                CategoryKind(kind=kind, name=KIND_NAMES[kind].render(locale), children=majors)
+            )
     return tree
 
 
@@ -190,20 +210,34 @@ async def create_category(
         raise InvalidCategory(reason="both name_zh and name_en are required")
     parent_id = None
     if minor:
-        parent = await Category.select(Category.id).where(
-            Category.code == f"{KIND_PREFIX[kind]}{major}").first()
+        parent = (
+            await Category.select(Category.id)
+            .where(Category.code == f"{KIND_PREFIX[kind]}{major}")
+            .first()
+        )
         if parent is None:
             raise InvalidCategory(reason=f"major class {KIND_PREFIX[kind]}{major} does not exist")
         parent_id = parent["id"]
     if await Category.exists().where(Category.code == code):
         raise CategoryCodeTaken(code=code)
     row = Category(
-        code=code, kind=kind, major=major, minor=minor, name_zh=name_zh.strip(),
-        name_en=name_en.strip(), parent=parent_id, default_priority=default_priority,
-        needs_onsite_verification=needs_onsite_verification, sla_value=sla_value,
-        sla_unit=sla_unit, urgent=urgent, points_on_accept=points_on_accept,
-        points_on_close=points_on_close, sort_order=sort_order,
-        created_at=clock.now(), updated_at=clock.now(),
+        code=code,
+        kind=kind,
+        major=major,
+        minor=minor,
+        name_zh=name_zh.strip(),
+        name_en=name_en.strip(),
+        parent=parent_id,
+        default_priority=default_priority,
+        needs_onsite_verification=needs_onsite_verification,
+        sla_value=sla_value,
+        sla_unit=sla_unit,
+        urgent=urgent,
+        points_on_accept=points_on_accept,
+        points_on_close=points_on_close,
+        sort_order=sort_order,
+        created_at=clock.now(),
+        updated_at=clock.now(),
     )
     try:
         await row.save()
@@ -234,13 +268,22 @@ async def update_category(
         raise UnknownCategory(code=code)
     if default_priority is not None:
         validate_priority(default_priority)
-    _check_sla(sla_value if sla_value is not None else row.sla_value,
-               sla_unit if sla_unit is not None else row.sla_unit, major=row.minor == "")
+    _check_sla(
+        sla_value if sla_value is not None else row.sla_value,
+        sla_unit if sla_unit is not None else row.sla_unit,
+        major=row.minor == "",
+    )
     changes = {
-        "name_zh": name_zh, "name_en": name_en, "default_priority": default_priority,
-        "needs_onsite_verification": needs_onsite_verification, "sla_value": sla_value,
-        "sla_unit": sla_unit, "urgent": urgent, "points_on_accept": points_on_accept,
-        "points_on_close": points_on_close, "active": active,
+        "name_zh": name_zh,
+        "name_en": name_en,
+        "default_priority": default_priority,
+        "needs_onsite_verification": needs_onsite_verification,
+        "sla_value": sla_value,
+        "sla_unit": sla_unit,
+        "urgent": urgent,
+        "points_on_accept": points_on_accept,
+        "points_on_close": points_on_close,
+        "active": active,
     }
     for name, value in changes.items():
         if value is not None:

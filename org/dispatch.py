@@ -44,9 +44,19 @@ class DispatchTarget(msgspec.Struct, frozen=True, kw_only=True):
     urgent: bool
     rule_id: int | None  # None: the grid's responsible unit, no rule matched
     matched: Literal[
-        "category/grid", "category/street", "category/district", "category/any",
-        "major/grid", "major/street", "major/district", "major/any",
-        "any/grid", "any/street", "any/district", "any/any", "grid_unit",
+        "category/grid",
+        "category/street",
+        "category/district",
+        "category/any",
+        "major/grid",
+        "major/street",
+        "major/district",
+        "major/any",
+        "any/grid",
+        "any/street",
+        "any/district",
+        "any/any",
+        "grid_unit",
     ]
 
 
@@ -64,8 +74,7 @@ def rule_slot(category_code: str, area_kind: str, area_id: int | None) -> str:
     return f"{category_code}|{area_kind}|{'' if area_id is None else area_id}"
 
 
-def _candidate_slots(category: CategoryInfo, grid: GridInfo | None
-                     ) -> list[tuple[str, str, str]]:
+def _candidate_slots(category: CategoryInfo, grid: GridInfo | None) -> list[tuple[str, str, str]]:
     """(slot, category scope, area kind) in precedence order."""
     codes = {"category": category.code, "major": category.major_code, "any": ""}
     areas: dict[str, int | None] = {"any": None}
@@ -102,14 +111,24 @@ async def resolve_unit(
     for slot, scope, area in candidates:
         if (row := by_slot.get(slot)) is not None:
             return DispatchTarget(
-                unit_id=row["unit"], priority=_priority(category, row["priority"], priority),
-                urgent=category.urgent, rule_id=row["id"], matched=f"{scope}/{area}",
+                unit_id=row["unit"],
+                priority=_priority(category, row["priority"], priority),
+                urgent=category.urgent,
+                rule_id=row["id"],
+                matched=f"{scope}/{area}",
             )
-    if grid is not None and grid.unit_id is not None and await OrgUnit.exists().where(
-        (OrgUnit.id == grid.unit_id) & OrgUnit.active.eq(True)
+    if (
+        grid is not None
+        and grid.unit_id is not None
+        and await OrgUnit.exists().where((OrgUnit.id == grid.unit_id) & OrgUnit.active.eq(True))
     ):
-        return DispatchTarget(unit_id=grid.unit_id, priority=_priority(category, None, priority),
-                              urgent=category.urgent, rule_id=None, matched="grid_unit")
+        return DispatchTarget(
+            unit_id=grid.unit_id,
+            priority=_priority(category, None, priority),
+            urgent=category.urgent,
+            rule_id=None,
+            matched="grid_unit",
+        )
     return None
 
 
@@ -143,9 +162,15 @@ async def _check_area(area_kind: str, area_id: int | None) -> None:
 
 
 def rule_info(row: dict) -> RuleInfo:
-    return RuleInfo(id=row["id"], category_code=row["category_code"],
-                    area_kind=row["area_kind"], area_id=row["area_id"], unit_id=row["unit"],
-                    priority=row["priority"], active=bool(row["active"]))
+    return RuleInfo(
+        id=row["id"],
+        category_code=row["category_code"],
+        area_kind=row["area_kind"],
+        area_id=row["area_id"],
+        unit_id=row["unit"],
+        priority=row["priority"],
+        active=bool(row["active"]),
+    )
 
 
 async def create_dispatch_rule(
@@ -165,9 +190,16 @@ async def create_dispatch_rule(
     slot = rule_slot(category_code, area_kind, area_id)
     if await DispatchRule.exists().where(DispatchRule.slot == slot):
         raise DispatchRuleExists()
-    row = DispatchRule(category_code=category_code, area_kind=area_kind, area_id=area_id,
-                       unit=unit_id, priority=priority, slot=slot,
-                       created_at=clock.now(), updated_at=clock.now())
+    row = DispatchRule(
+        category_code=category_code,
+        area_kind=area_kind,
+        area_id=area_id,
+        unit=unit_id,
+        priority=priority,
+        slot=slot,
+        created_at=clock.now(),
+        updated_at=clock.now(),
+    )
     try:
         await row.save()
     except Exception as exc:
@@ -178,8 +210,12 @@ async def create_dispatch_rule(
 
 
 async def update_dispatch_rule(
-    *, rule_id: int, unit_id: int | None = None, priority: int | None = None,
-    clear_priority: bool = False, active: bool | None = None,
+    *,
+    rule_id: int,
+    unit_id: int | None = None,
+    priority: int | None = None,
+    clear_priority: bool = False,
+    active: bool | None = None,
 ) -> RuleInfo:
     row = await DispatchRule.objects().where(DispatchRule.id == rule_id).first()
     if row is None:
@@ -203,6 +239,10 @@ async def delete_dispatch_rule(*, rule_id: int) -> None:
 
 
 async def list_dispatch_rules() -> list[RuleInfo]:
-    rows = await DispatchRule.select().order_by(DispatchRule.category_code).order_by(
-        DispatchRule.area_kind).order_by(DispatchRule.id)
+    rows = (
+        await DispatchRule.select()
+        .order_by(DispatchRule.category_code)
+        .order_by(DispatchRule.area_kind)
+        .order_by(DispatchRule.id)
+    )
     return [rule_info(row) for row in rows]

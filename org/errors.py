@@ -22,9 +22,7 @@ class UnknownCoordSys(DomainError):
     code = "geo.unknown_coord_sys"
     status = 422
     title = Msg(zh="坐标系不支持", en="Unsupported coordinate system")
-    message = Msg(
-        zh="坐标系须为 wgs84、gcj02 或 bd09", en="coordSys must be wgs84, gcj02 or bd09"
-    )
+    message = Msg(zh="坐标系须为 wgs84、gcj02 或 bd09", en="coordSys must be wgs84, gcj02 or bd09")
 
 
 class UnknownCategory(DomainError):
@@ -140,8 +138,10 @@ class GridImportInvalid(DomainError):
     code = "grid.import_invalid"
     status = 422
     title = Msg(zh="网格导入数据无效", en="Invalid grid import")
-    message = Msg(zh="{count} 个要素有误，未导入任何网格", en="{count} feature(s) are invalid; "
-                  "nothing was imported")
+    message = Msg(
+        zh="{count} 个要素有误，未导入任何网格",
+        en="{count} feature(s) are invalid; nothing was imported",
+    )
 
     def extra(self) -> dict[str, Any]:
         return {"errors": self.params.get("errors", [])}

@@ -71,15 +71,26 @@ class ImportReport(msgspec.Struct, frozen=True, kw_only=True):
     dry_run: bool
 
 
-async def list_grids(*, include_inactive: bool = False, code: str | None = None
-                     ) -> list[GridRow]:
-    query = Grid.select(Grid.id, Grid.code, Grid.name, Grid.level, Grid.parent.code,
-                        Grid.unit, Grid.area, Grid.active, Grid.min_lat, Grid.min_lon,
-                        Grid.max_lat, Grid.max_lon).order_by(Grid.code)
+async def list_grids(*, include_inactive: bool = False, code: str | None = None) -> list[GridRow]:
+    query = Grid.select(
+        Grid.id,
+        Grid.code,
+        Grid.name,
+        Grid.level,
+        Grid.parent.code,
+        Grid.unit,
+        Grid.area,
+        Grid.active,
+        Grid.min_lat,
+        Grid.min_lon,
+        Grid.max_lat,
+        Grid.max_lon,
+    ).order_by(Grid.code)
     if not include_inactive:
         query = query.where(Grid.active.eq(True))
-    inspectors = GridInspector.select(GridInspector.grid, GridInspector.staff_id
-                                      ).order_by(GridInspector.staff_id)
+    inspectors = GridInspector.select(GridInspector.grid, GridInspector.staff_id).order_by(
+        GridInspector.staff_id
+    )
     if code is not None:
         query = query.where(Grid.code == code)
         inspectors = inspectors.where(GridInspector.grid.code == code)
@@ -87,17 +98,32 @@ async def list_grids(*, include_inactive: bool = False, code: str | None = None
     assigned: dict[int, list[int]] = {}
     for row in await inspectors:
         assigned.setdefault(row["grid"], []).append(row["staff_id"])
-    return [GridRow(
-        id=r["id"], code=r["code"], name=r["name"], level=r["level"],
-        parent_code=r["parent.code"], unit_id=r["unit"], area_id=r["area"],
-        active=bool(r["active"]), min_lat=r["min_lat"], min_lon=r["min_lon"],
-        max_lat=r["max_lat"], max_lon=r["max_lon"], inspector_ids=assigned.get(r["id"], []),
-    ) for r in rows]
+    return [
+        GridRow(
+            id=r["id"],
+            code=r["code"],
+            name=r["name"],
+            level=r["level"],
+            parent_code=r["parent.code"],
+            unit_id=r["unit"],
+            area_id=r["area"],
+            active=bool(r["active"]),
+            min_lat=r["min_lat"],
+            min_lon=r["min_lon"],
+            max_lat=r["max_lat"],
+            max_lon=r["max_lon"],
+            inspector_ids=assigned.get(r["id"], []),
+        )
+        for r in rows
+    ]
 
 
 async def grid_codes_of_inspector(*, staff_id: int) -> list[str]:
-    rows = await GridInspector.select(GridInspector.grid.code).where(
-        GridInspector.staff_id == staff_id).order_by(GridInspector.grid.code)
+    rows = (
+        await GridInspector.select(GridInspector.grid.code)
+        .where(GridInspector.staff_id == staff_id)
+        .order_by(GridInspector.grid.code)
+    )
     return [row["grid.code"] for row in rows]
 
 
@@ -143,8 +169,9 @@ async def _unit_id(code: Any, field: str, problems: list[str]) -> int | None:
     return unit.id
 
 
-async def _parse_feature(index: int, feature: Any, coord_sys: str
-                         ) -> tuple[_Feature | None, list[str]]:
+async def _parse_feature(
+    index: int, feature: Any, coord_sys: str
+) -> tuple[_Feature | None, list[str]]:
     problems: list[str] = []
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         return None, ["not a GeoJSON Feature"]
@@ -156,8 +183,12 @@ async def _parse_feature(index: int, feature: Any, coord_sys: str
         problems.append("properties.code is 2 to 24 digits")
     if not isinstance(name, str) or not name.strip() or len(name) > 100:
         problems.append("properties.name is required (at most 100 characters)")
-    if parent is not None and (not isinstance(parent, str) or not isinstance(code, str)
-                               or not code.startswith(parent) or code == parent):
+    if parent is not None and (
+        not isinstance(parent, str)
+        or not isinstance(code, str)
+        or not code.startswith(parent)
+        or code == parent
+    ):
         problems.append("properties.parent is a code that the grid's code extends")
     shaped, geojson = None, None
     try:
@@ -173,12 +204,21 @@ async def _parse_feature(index: int, feature: Any, coord_sys: str
             problems.append("areaCode must be a community, street or district")
     if problems:
         return None, problems
-    return _Feature(index=index, code=code, name=name.strip(), parent=parent, shape=shaped,
-                    geojson=geojson, unit_id=unit_id, area_id=area_id), []
+    return _Feature(
+        index=index,
+        code=code,
+        name=name.strip(),
+        parent=parent,
+        shape=shaped,
+        geojson=geojson,
+        unit_id=unit_id,
+        area_id=area_id,
+    ), []
 
 
-def _analyse(features: list[_Feature], parents: dict[str, Any]
-             ) -> tuple[list[Overlap], list[Gap], list[Outside]]:
+def _analyse(
+    features: list[_Feature], parents: dict[str, Any]
+) -> tuple[list[Overlap], list[Gap], list[Outside]]:
     overlaps: list[Overlap] = []
     gaps: list[Gap] = []
     outside: list[Outside] = []
@@ -194,8 +234,9 @@ def _analyse(features: list[_Feature], parents: dict[str, Any]
             common = shapes[i].intersection(shapes[j])
             area = _m2(common.area, common.centroid.y if not common.is_empty else 0)
             if area >= MIN_REPORTED_M2:
-                overlaps.append(Overlap(a=siblings[i].code, b=siblings[j].code,
-                                        area_m2=round(area, 1)))
+                overlaps.append(
+                    Overlap(a=siblings[i].code, b=siblings[j].code, area_m2=round(area, 1))
+                )
         parent_shape = parents.get(parent_code) if parent_code else None
         if parent_shape is None:
             continue
@@ -204,44 +245,70 @@ def _analyse(features: list[_Feature], parents: dict[str, Any]
         for part in getattr(uncovered, "geoms", [uncovered]):
             if not part.is_empty and _m2(part.area, lat) >= MIN_REPORTED_M2:
                 point = part.representative_point()
-                gaps.append(Gap(parent=parent_code, area_m2=round(_m2(part.area, lat), 1),
-                                at=[round(point.x, 7), round(point.y, 7)]))
+                gaps.append(
+                    Gap(
+                        parent=parent_code,
+                        area_m2=round(_m2(part.area, lat), 1),
+                        at=[round(point.x, 7), round(point.y, 7)],
+                    )
+                )
         for f in siblings:
             beyond = f.shape.difference(parent_shape)
             if _m2(beyond.area, lat) >= MIN_REPORTED_M2:
-                outside.append(Outside(code=f.code, parent=parent_code,
-                                       area_m2=round(_m2(beyond.area, lat), 1)))
+                outside.append(
+                    Outside(
+                        code=f.code, parent=parent_code, area_m2=round(_m2(beyond.area, lat), 1)
+                    )
+                )
     overlaps.sort(key=lambda o: (o.a, o.b))
     return overlaps, gaps, outside
 
 
-async def import_grids(*, collection: Any, coord_sys: str = "wgs84", dry_run: bool = False
-                       ) -> ImportReport:
+async def import_grids(
+    *, collection: Any, coord_sys: str = "wgs84", dry_run: bool = False
+) -> ImportReport:
     """Create or update grids from a GeoJSON FeatureCollection whose features carry
     ``properties``: code, name, parent (a code, in the file or already stored), unitCode,
     areaCode. Parents are written before their children whatever the file order."""
     if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
-        raise GridImportInvalid(count=1, errors=[{"index": None, "code": None,
-                                                  "problems": ["not a FeatureCollection"]}])
+        raise GridImportInvalid(
+            count=1, errors=[{"index": None, "code": None, "problems": ["not a FeatureCollection"]}]
+        )
     raw_features = collection.get("features")
     if not isinstance(raw_features, list) or not 1 <= len(raw_features) <= MAX_FEATURES:
-        raise GridImportInvalid(count=1, errors=[{"index": None, "code": None, "problems": [
-            f"features is a list of 1 to {MAX_FEATURES} features"]}])
+        raise GridImportInvalid(
+            count=1,
+            errors=[
+                {
+                    "index": None,
+                    "code": None,
+                    "problems": [f"features is a list of 1 to {MAX_FEATURES} features"],
+                }
+            ],
+        )
     errors: list[dict] = []
     features: list[_Feature] = []
     for index, raw_feature in enumerate(raw_features):
         feature, problems = await _parse_feature(index, raw_feature, coord_sys)
         if feature is None:
-            code = (raw_feature.get("properties") or {}).get("code") if isinstance(
-                raw_feature, dict) and isinstance(raw_feature.get("properties"), dict) else None
+            code = (
+                (raw_feature.get("properties") or {}).get("code")
+                if isinstance(raw_feature, dict) and isinstance(raw_feature.get("properties"), dict)
+                else None
+            )
             errors.append({"index": index, "code": code, "problems": problems})
         else:
             features.append(feature)
     seen: dict[str, int] = {}
     for f in features:
         if f.code in seen:
-            errors.append({"index": f.index, "code": f.code,
-                           "problems": [f"code repeats feature {seen[f.code]}"]})
+            errors.append(
+                {
+                    "index": f.index,
+                    "code": f.code,
+                    "problems": [f"code repeats feature {seen[f.code]}"],
+                }
+            )
         seen.setdefault(f.code, f.index)
     in_file = {f.code: f.shape for f in features}
     stored = {row["code"]: row for row in await Grid.select(Grid.code, Grid.polygon, Grid.parent)}
@@ -249,9 +316,13 @@ async def import_grids(*, collection: Any, coord_sys: str = "wgs84", dry_run: bo
     for f in features:
         if f.parent and f.parent not in in_file:
             if f.parent not in stored:
-                errors.append({"index": f.index, "code": f.code,
-                               "problems": [f"parent {f.parent} is neither in the file nor "
-                                            "stored"]})
+                errors.append(
+                    {
+                        "index": f.index,
+                        "code": f.code,
+                        "problems": [f"parent {f.parent} is neither in the file nor stored"],
+                    }
+                )
             else:
                 parents[f.parent] = shapely.from_geojson(stored[f.parent]["polygon"])
     if errors:
@@ -263,16 +334,32 @@ async def import_grids(*, collection: Any, coord_sys: str = "wgs84", dry_run: bo
         if f.code in stored:
             updated.append(f.code)
             if not dry_run:
-                await grids.update_grid(code=f.code, name=f.name, polygon=f.geojson,
-                                        unit_id=f.unit_id, area_id=f.area_id)
+                await grids.update_grid(
+                    code=f.code,
+                    name=f.name,
+                    polygon=f.geojson,
+                    unit_id=f.unit_id,
+                    area_id=f.area_id,
+                )
         else:
             created.append(f.code)
             if not dry_run:
-                await grids.create_grid(code=f.code, name=f.name, polygon=f.geojson,
-                                        parent_code=f.parent, unit_id=f.unit_id,
-                                        area_id=f.area_id)
-    return ImportReport(created=created, updated=updated, overlaps=overlaps, gaps=gaps,
-                        outside_parent=outside, dry_run=dry_run)
+                await grids.create_grid(
+                    code=f.code,
+                    name=f.name,
+                    polygon=f.geojson,
+                    parent_code=f.parent,
+                    unit_id=f.unit_id,
+                    area_id=f.area_id,
+                )
+    return ImportReport(
+        created=created,
+        updated=updated,
+        overlaps=overlaps,
+        gaps=gaps,
+        outside_parent=outside,
+        dry_run=dry_run,
+    )
 
 
 async def grid_polygon(*, code: str) -> dict:

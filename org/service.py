@@ -77,7 +77,11 @@ class Placement(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def place_report(
-    *, category_code: str, lat: float, lon: float, coord_sys: str = "wgs84",
+    *,
+    category_code: str,
+    lat: float,
+    lon: float,
+    coord_sys: str = "wgs84",
     priority: int | None = None,
 ) -> Placement:
     """Validate the category and the point (in ``coord_sys``), find the grid and the unit, and
@@ -86,36 +90,79 @@ async def place_report(
     wgs_lat, wgs_lon = geo.to_wgs84(lat, lon, coord_sys)
     grid = await locate(lat=wgs_lat, lon=wgs_lon)
     target = await resolve_unit(category=category, grid=grid, priority=priority)
-    effective = target.priority if target else (
-        1 if category.urgent else priority or category.default_priority)
+    effective = (
+        target.priority
+        if target
+        else (1 if category.urgent else priority or category.default_priority)
+    )
     limit = await sla_limit(category=category, priority=effective)
-    return Placement(lat=wgs_lat, lon=wgs_lon, grid=grid, target=target, limit=limit,
-                     priority=effective)
+    return Placement(
+        lat=wgs_lat, lon=wgs_lon, grid=grid, target=target, limit=limit, priority=effective
+    )
 
 
 async def dispatch_target(
     *, category_code: str, grid: GridInfo | None, priority: int | None = None
 ) -> DispatchTarget | None:
-    return await resolve_unit(category=await get_category(code=category_code), grid=grid,
-                              priority=priority)
+    return await resolve_unit(
+        category=await get_category(code=category_code), grid=grid, priority=priority
+    )
 
 
 async def deadline(
     *, category_code: str, priority: int | None = None, start: dt.datetime
 ) -> dt.datetime:
-    return await sla_deadline(category=await get_category(code=category_code),
-                              priority=priority, start=start)
+    return await sla_deadline(
+        category=await get_category(code=category_code), priority=priority, start=start
+    )
 
 
 __all__ = [
-    "CategoryInfo", "CategoryKind", "DispatchTarget", "GridInfo", "Light", "Placement",
-    "RuleInfo", "SlaLimit", "SlaStatus", "UnitInfo", "WorkCalendar",
-    "add_working_time", "assign_inspector", "category_tree", "clear_calendar_day",
-    "create_category", "create_dispatch_rule", "create_grid", "create_org_unit", "deadline",
-    "deadline_for", "delete_dispatch_rule", "dispatch_target", "get_category", "get_grid",
-    "get_unit", "grid_inspector_ids", "grids_in_view", "inspector_grid_ids", "list_dispatch_rules",
-    "list_units", "load_calendar", "locate", "place_report", "remove_sla_policy",
-    "set_calendar_day", "set_sla_policy", "sla_deadline", "sla_light", "sla_limit",
-    "sla_status", "unassign_inspector", "update_category", "update_dispatch_rule",
-    "update_grid", "update_org_unit", "working_time_between",
+    "CategoryInfo",
+    "CategoryKind",
+    "DispatchTarget",
+    "GridInfo",
+    "Light",
+    "Placement",
+    "RuleInfo",
+    "SlaLimit",
+    "SlaStatus",
+    "UnitInfo",
+    "WorkCalendar",
+    "add_working_time",
+    "assign_inspector",
+    "category_tree",
+    "clear_calendar_day",
+    "create_category",
+    "create_dispatch_rule",
+    "create_grid",
+    "create_org_unit",
+    "deadline",
+    "deadline_for",
+    "delete_dispatch_rule",
+    "dispatch_target",
+    "get_category",
+    "get_grid",
+    "get_unit",
+    "grid_inspector_ids",
+    "grids_in_view",
+    "inspector_grid_ids",
+    "list_dispatch_rules",
+    "list_units",
+    "load_calendar",
+    "locate",
+    "place_report",
+    "remove_sla_policy",
+    "set_calendar_day",
+    "set_sla_policy",
+    "sla_deadline",
+    "sla_light",
+    "sla_limit",
+    "sla_status",
+    "unassign_inspector",
+    "update_category",
+    "update_dispatch_rule",
+    "update_grid",
+    "update_org_unit",
+    "working_time_between",
 ]

@@ -59,12 +59,12 @@ def policy_slot(category_id: int | None, priority: int) -> str:
 async def sla_limit(*, category: CategoryInfo, priority: int | None = None) -> SlaLimit:
     priority = validate_priority(priority or category.default_priority)
     own = SlaLimit(value=category.sla_value, unit=category.sla_unit)
-    rows = await SlaPolicy.select(SlaPolicy.slot, SlaPolicy.limit_value, SlaPolicy.limit_unit
-                                  ).where(SlaPolicy.slot.is_in(
-                                      [policy_slot(category.id, priority),
-                                       policy_slot(None, priority)]))
-    policies = {row["slot"]: SlaLimit(value=row["limit_value"], unit=row["limit_unit"])
-                for row in rows}
+    rows = await SlaPolicy.select(
+        SlaPolicy.slot, SlaPolicy.limit_value, SlaPolicy.limit_unit
+    ).where(SlaPolicy.slot.is_in([policy_slot(category.id, priority), policy_slot(None, priority)]))
+    policies = {
+        row["slot"]: SlaLimit(value=row["limit_value"], unit=row["limit_unit"]) for row in rows
+    }
     if (specific := policies.get(policy_slot(category.id, priority))) is not None:
         return specific
     if priority == category.default_priority:
@@ -89,7 +89,11 @@ async def set_sla_policy(
         "VALUES ({}, {}, {}, {}, {}, {}) ON CONFLICT (slot) DO UPDATE SET "
         "limit_value = EXCLUDED.limit_value, limit_unit = EXCLUDED.limit_unit, "
         "updated_at = EXCLUDED.updated_at",
-        category_id, priority, limit.value, limit.unit, policy_slot(category_id, priority),
+        category_id,
+        priority,
+        limit.value,
+        limit.unit,
+        policy_slot(category_id, priority),
         clock.now(),
     )
     return limit
@@ -116,8 +120,9 @@ async def sla_deadline(
     *, category: CategoryInfo, priority: int | None = None, start: dt.datetime
 ) -> dt.datetime:
     """When a case of ``category`` at ``priority`` dispatched at ``start`` is due (UTC)."""
-    return await deadline_for(limit=await sla_limit(category=category, priority=priority),
-                              start=start)
+    return await deadline_for(
+        limit=await sla_limit(category=category, priority=priority), start=start
+    )
 
 
 async def sla_status(
@@ -131,5 +136,6 @@ async def sla_status(
         elapsed = at - clock.as_utc(start)
     elapsed = max(elapsed, dt.timedelta(0))
     light = calendar.sla_light(elapsed=elapsed, limit=limit.amount)
-    return SlaStatus(elapsed=elapsed, limit=limit.amount, light=light,
-                     overdue=elapsed > limit.amount)
+    return SlaStatus(
+        elapsed=elapsed, limit=limit.amount, light=light, overdue=elapsed > limit.amount
+    )

@@ -100,8 +100,7 @@ class SlaPolicy(Table, tablename="sla_policy"):
     """A time limit for (category, priority); a row without category applies to every
     category at that priority (see org.service.sla_limit for the order of precedence)."""
 
-    category = ForeignKey(references=Category, null=True, default=None,
-                          on_delete=OnDelete.cascade)
+    category = ForeignKey(references=Category, null=True, default=None, on_delete=OnDelete.cascade)
     priority = Integer()
     limit_value = Integer()
     limit_unit = Varchar(length=16)

@@ -13,7 +13,13 @@ from org.errors import InvalidOrgUnit, OrgUnitCodeTaken, UnknownOrgUnit
 from org.tables import OrgUnit
 
 UNIT_KINDS: tuple[str, ...] = (
-    "city", "district", "street", "community", "department", "work_unit", "centre",
+    "city",
+    "district",
+    "street",
+    "community",
+    "department",
+    "work_unit",
+    "centre",
 )
 # Which kind of unit may sit under which: the shape of Qingdao's organisation (1 centre,
 # 32 departments, 10 district centres, 141 street stations, 443 work units).
@@ -46,8 +52,13 @@ class UnitInfo(msgspec.Struct, frozen=True, kw_only=True):
 def unit_info(row: OrgUnit | dict) -> UnitInfo:
     values = row if isinstance(row, dict) else row.to_dict()
     return UnitInfo(
-        id=values["id"], kind=values["kind"], code=values["code"], name_zh=values["name_zh"],
-        name_en=values["name_en"], phone=values["phone"], active=bool(values["active"]),
+        id=values["id"],
+        kind=values["kind"],
+        code=values["code"],
+        name_zh=values["name_zh"],
+        name_en=values["name_en"],
+        phone=values["phone"],
+        active=bool(values["active"]),
         parent_id=values["parent"],
     )
 
@@ -93,8 +104,16 @@ async def create_org_unit(
     await _check_parent(kind, parent_id)
     if await OrgUnit.exists().where(OrgUnit.code == code):
         raise OrgUnitCodeTaken(code=code)
-    row = OrgUnit(kind=kind, code=code, name_zh=name_zh.strip(), name_en=name_en.strip(),
-                  parent=parent_id, phone=phone, created_at=clock.now(), updated_at=clock.now())
+    row = OrgUnit(
+        kind=kind,
+        code=code,
+        name_zh=name_zh.strip(),
+        name_en=name_en.strip(),
+        parent=parent_id,
+        phone=phone,
+        created_at=clock.now(),
+        updated_at=clock.now(),
+    )
     try:
         await row.save()
     except Exception as exc:
@@ -148,8 +167,9 @@ async def unit_kinds_and_parents() -> dict[int, tuple[str, int | None]]:
     return {row["id"]: (row["kind"], row["parent"]) for row in rows}
 
 
-def enclosing(units: dict[int, tuple[str, int | None]], unit_id: int | None, kind: str
-              ) -> int | None:
+def enclosing(
+    units: dict[int, tuple[str, int | None]], unit_id: int | None, kind: str
+) -> int | None:
     """The unit itself or its nearest ancestor of ``kind``."""
     seen: set[int] = set()
     while unit_id is not None and unit_id not in seen and unit_id in units:

@@ -20,8 +20,13 @@ def _invalid(reason: str, reason_zh: str) -> errors.InvalidDuty:
 
 
 async def create_duty(
-    *, actor: Actor, staff_id: int, grid_code: str, starts_at: dt.datetime,
-    ends_at: dt.datetime, note: str = "",
+    *,
+    actor: Actor,
+    staff_id: int,
+    grid_code: str,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    note: str = "",
 ) -> PatrolDuty:
     starts_at, ends_at = clock.as_utc(starts_at), clock.as_utc(ends_at)
     if ends_at <= starts_at:
@@ -35,16 +40,21 @@ async def create_duty(
     grid = await grids.get_grid(code=grid_code)
     if grid.id not in await grids.inspector_grid_ids(staff_id=staff_id):
         raise _invalid("the inspector is not assigned to this grid", "该网格员未分配到此网格")
-    duty = PatrolDuty(staff_id=staff_id, grid_id=grid.id, starts_at=starts_at,
-                      ends_at=ends_at, note=note.strip(), created_by=actor.id,
-                      created_at=clock.now())
+    duty = PatrolDuty(
+        staff_id=staff_id,
+        grid_id=grid.id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        note=note.strip(),
+        created_by=actor.id,
+        created_at=clock.now(),
+    )
     await duty.save()
     return duty
 
 
 async def delete_duty(*, actor: Actor, duty_id: int) -> None:
-    deleted = await PatrolDuty.delete().where(PatrolDuty.id == duty_id).returning(
-        PatrolDuty.id)
+    deleted = await PatrolDuty.delete().where(PatrolDuty.id == duty_id).returning(PatrolDuty.id)
     if not deleted:
         raise errors.DutyNotFound()
 
@@ -54,8 +64,11 @@ def _overlapping(since: dt.datetime, until: dt.datetime):
 
 
 async def list_duties(
-    *, staff_id: int | None = None, grid_code: str | None = None,
-    day: dt.date | None = None, limit: int = 200,
+    *,
+    staff_id: int | None = None,
+    grid_code: str | None = None,
+    day: dt.date | None = None,
+    limit: int = 200,
 ) -> list[PatrolDuty]:
     """Duties, soonest first; ``day`` is a day in the city's time zone."""
     query = PatrolDuty.objects()
@@ -66,19 +79,25 @@ async def list_duties(
     if day is not None:
         since = dt.datetime.combine(day, dt.time(), tzinfo=clock.city_zone()).astimezone(dt.UTC)
         query = query.where(_overlapping(since, since + dt.timedelta(days=1)))
-    return await query.order_by(PatrolDuty.starts_at).order_by(PatrolDuty.id).limit(
-        max(1, min(limit, 500)))
+    return (
+        await query.order_by(PatrolDuty.starts_at)
+        .order_by(PatrolDuty.id)
+        .limit(max(1, min(limit, 500)))
+    )
 
 
-async def duties_between(*, staff_id: int, since: dt.datetime, until: dt.datetime
-                         ) -> list[PatrolDuty]:
-    return await PatrolDuty.objects().where(
-        (PatrolDuty.staff_id == staff_id) & _overlapping(since, until)
-    ).order_by(PatrolDuty.starts_at).order_by(PatrolDuty.id)
+async def duties_between(
+    *, staff_id: int, since: dt.datetime, until: dt.datetime
+) -> list[PatrolDuty]:
+    return (
+        await PatrolDuty.objects()
+        .where((PatrolDuty.staff_id == staff_id) & _overlapping(since, until))
+        .order_by(PatrolDuty.starts_at)
+        .order_by(PatrolDuty.id)
+    )
 
 
-async def duty_grid_ids(*, staff_id: int, since: dt.datetime, until: dt.datetime
-                        ) -> list[int]:
+async def duty_grid_ids(*, staff_id: int, since: dt.datetime, until: dt.datetime) -> list[int]:
     rows = await duties_between(staff_id=staff_id, since=since, until=until)
     return sorted({row.grid_id for row in rows})
 
@@ -86,4 +105,3 @@ async def duty_grid_ids(*, staff_id: int, since: dt.datetime, until: dt.datetime
 def today() -> tuple[dt.datetime, dt.datetime]:
     start = clock.start_of_city_day()
     return start, clock.start_of_city_day(start + dt.timedelta(hours=36))
-

@@ -136,7 +136,10 @@ def _clean(fixes: Sequence[TrackFix], coord_sys: str) -> list[tuple[int, float, 
 
 
 async def start_patrol(
-    *, actor: Actor, lat: float | None = None, lon: float | None = None,
+    *,
+    actor: Actor,
+    lat: float | None = None,
+    lon: float | None = None,
     occurred_at: dt.datetime | None = None,
 ) -> Patrol:
     """Start a patrol at a WGS-84 position. One patrol runs at a time per inspector."""
@@ -145,15 +148,23 @@ async def start_patrol(
     if lat is not None and lon is not None:
         geo.validate(lat, lon)
     await lock(f"patrol-start:{actor.id}")
-    running = await Patrol.select(Patrol.public_id).where(
-        (Patrol.staff_id == actor.id) & (Patrol.state == ACTIVE)
-    ).first()
+    running = (
+        await Patrol.select(Patrol.public_id)
+        .where((Patrol.staff_id == actor.id) & (Patrol.state == ACTIVE))
+        .first()
+    )
     if running is not None:
         raise errors.PatrolAlreadyActive(patrol_id=running["public_id"])
     now = clock.now()
     patrol = Patrol(
-        public_id=public_id("p"), staff_id=actor.id, state=ACTIVE, started_at=now,
-        started_occurred_at=occurred_at, start_lat=lat, start_lon=lon, updated_at=now,
+        public_id=public_id("p"),
+        staff_id=actor.id,
+        state=ACTIVE,
+        started_at=now,
+        started_occurred_at=occurred_at,
+        start_lat=lat,
+        start_lon=lon,
+        updated_at=now,
     )
     await patrol.save()
     if lat is not None and lon is not None:
@@ -173,17 +184,18 @@ async def record_track(
     rows = _clean(fixes, coord_sys)
     patrol = await _mine(actor, patrol_id)
     await lock(f"patrol:{patrol.id}")  # an end racing this batch waits for it
-    state = await Patrol.select(Patrol.state, Patrol.ended_at).where(
-        Patrol.id == patrol.id).first()
+    state = await Patrol.select(Patrol.state, Patrol.ended_at).where(Patrol.id == patrol.id).first()
     if state["state"] == ENDED:
         raise errors.PatrolEnded(ended_at=clock.as_utc(state["ended_at"]).isoformat())
     added = await _insert_fixes(patrol.id, rows)
-    updated = await Patrol.update(
-        {Patrol.fix_count: Patrol.fix_count + added, Patrol.updated_at: clock.now()}
-    ).where(Patrol.id == patrol.id).returning(Patrol.fix_count)
-    return TrackResult(
-        accepted=added, duplicates=len(fixes) - added, total=updated[0]["fix_count"]
+    updated = (
+        await Patrol.update(
+            {Patrol.fix_count: Patrol.fix_count + added, Patrol.updated_at: clock.now()}
+        )
+        .where(Patrol.id == patrol.id)
+        .returning(Patrol.fix_count)
     )
+    return TrackResult(accepted=added, duplicates=len(fixes) - added, total=updated[0]["fix_count"])
 
 
 async def _fixes(patrol: Patrol) -> list[track.Fix]:
@@ -193,15 +205,17 @@ async def _fixes(patrol: Patrol) -> list[track.Fix]:
     return [track.Fix(row["t_ms"], row["lat"], row["lon"]) for row in rows]
 
 
-def _span(patrol: Patrol, ended_at: dt.datetime, ended_occurred_at: dt.datetime | None
-          ) -> tuple[dt.datetime, dt.datetime]:
+def _span(
+    patrol: Patrol, ended_at: dt.datetime, ended_occurred_at: dt.datetime | None
+) -> tuple[dt.datetime, dt.datetime]:
     if patrol.started_occurred_at is not None and ended_occurred_at is not None:
         return clock.as_utc(patrol.started_occurred_at), clock.as_utc(ended_occurred_at)
     return clock.as_utc(patrol.started_at), clock.as_utc(ended_at)
 
 
-async def assigned_grid_shapes(*, staff_id: int, since: dt.datetime, until: dt.datetime
-                               ) -> dict[int, tuple[grids.GridInfo, Any]]:
+async def assigned_grid_shapes(
+    *, staff_id: int, since: dt.datetime, until: dt.datetime
+) -> dict[int, tuple[grids.GridInfo, Any]]:
     """The grids a patrol answers for: those of duties in its window, else all the
     inspector's grids."""
     grid_ids = await duties.duty_grid_ids(staff_id=staff_id, since=since, until=until)
@@ -217,13 +231,12 @@ async def grid_shapes(grid_ids: Sequence[int]) -> dict[int, tuple[grids.GridInfo
         return {}
     wanted = set(grid_ids)
     shapes = index.tree.geometries
-    return {
-        info.id: (info, shapes[i]) for i, info in enumerate(index.grids) if info.id in wanted
-    }
+    return {info.id: (info, shapes[i]) for i, info in enumerate(index.grids) if info.id in wanted}
 
 
-async def _summarise(patrol: Patrol, ended_at: dt.datetime,
-                     ended_occurred_at: dt.datetime | None) -> tuple[PatrolSummary, str]:
+async def _summarise(
+    patrol: Patrol, ended_at: dt.datetime, ended_occurred_at: dt.datetime | None
+) -> tuple[PatrolSummary, str]:
     runs, dropped = track.segments(await _fixes(patrol))
     geometry = track.track_geometry(runs)
     start, end = _span(patrol, ended_at, ended_occurred_at)
@@ -250,7 +263,11 @@ async def _summarise(patrol: Patrol, ended_at: dt.datetime,
 
 
 async def end_patrol(
-    *, actor: Actor, patrol_id: str, lat: float | None = None, lon: float | None = None,
+    *,
+    actor: Actor,
+    patrol_id: str,
+    lat: float | None = None,
+    lon: float | None = None,
     occurred_at: dt.datetime | None = None,
 ) -> tuple[Patrol, PatrolSummary]:
     check_not_future(occurred_at, "occurredAt")
@@ -264,15 +281,22 @@ async def end_patrol(
     now = clock.now()
     if lat is not None and lon is not None:
         patrol.fix_count += await _insert_fixes(
-            patrol.id, [(_ms(occurred_at or now), lat, lon, None)])
+            patrol.id, [(_ms(occurred_at or now), lat, lon, None)]
+        )
     summary, geojson = await _summarise(patrol, now, occurred_at)
     values = {
-        "state": ENDED, "ended_at": now, "ended_occurred_at": occurred_at,
-        "summary": msgspec.json.encode(summary).decode(), "covered": geojson,
-        "distance_m": summary.distance_m, "fix_count": patrol.fix_count, "updated_at": now,
+        "state": ENDED,
+        "ended_at": now,
+        "ended_occurred_at": occurred_at,
+        "summary": msgspec.json.encode(summary).decode(),
+        "covered": geojson,
+        "distance_m": summary.distance_m,
+        "fix_count": patrol.fix_count,
+        "updated_at": now,
     }
     await Patrol.update({getattr(Patrol, k): v for k, v in values.items()}).where(
-        Patrol.id == patrol.id)
+        Patrol.id == patrol.id
+    )
     for key, value in values.items():
         setattr(patrol, key, value)
     return patrol, summary
@@ -288,14 +312,19 @@ async def get_patrol(*, actor: Actor, patrol_id: str) -> tuple[Patrol, PatrolSum
 
 
 async def my_patrols(*, actor: Actor, limit: int = 20) -> list[Patrol]:
-    return await Patrol.objects().where(Patrol.staff_id == actor.id).order_by(
-        Patrol.started_at, ascending=False).order_by(Patrol.id, ascending=False).limit(
-        max(1, min(limit, 100)))
+    return (
+        await Patrol.objects()
+        .where(Patrol.staff_id == actor.id)
+        .order_by(Patrol.started_at, ascending=False)
+        .order_by(Patrol.id, ascending=False)
+        .limit(max(1, min(limit, 100)))
+    )
 
 
-async def ended_patrols(*, staff_id: int, since: dt.datetime, until: dt.datetime
-                        ) -> list[Patrol]:
+async def ended_patrols(*, staff_id: int, since: dt.datetime, until: dt.datetime) -> list[Patrol]:
     return await Patrol.objects().where(
-        (Patrol.staff_id == staff_id) & (Patrol.state == ENDED)
-        & (Patrol.ended_at >= since) & (Patrol.ended_at < until)
+        (Patrol.staff_id == staff_id)
+        & (Patrol.state == ENDED)
+        & (Patrol.ended_at >= since)
+        & (Patrol.ended_at < until)
     )

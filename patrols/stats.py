@@ -38,8 +38,11 @@ class InspectorStats(msgspec.Struct, frozen=True, kw_only=True):
 
 def period_start(period: Period, now: dt.datetime) -> dt.datetime:
     local = now.astimezone(clock.city_zone())
-    day = local.date() - dt.timedelta(days=local.weekday()) if period == "week" else (
-        local.date().replace(day=1))
+    day = (
+        local.date() - dt.timedelta(days=local.weekday())
+        if period == "week"
+        else (local.date().replace(day=1))
+    )
     return dt.datetime.combine(day, dt.time(), tzinfo=clock.city_zone()).astimezone(dt.UTC)
 
 
@@ -47,24 +50,31 @@ async def inspector_stats_for(*, actor: Actor, period: Period) -> InspectorStats
     until = clock.now()
     since = period_start(period, until)
     grid_ids = await grids.inspector_grid_ids(staff_id=actor.id)
-    cases = await inspector_stats.field_stats(staff_id=actor.id, grid_ids=grid_ids,
-                                              since=since, until=until)
+    cases = await inspector_stats.field_stats(
+        staff_id=actor.id, grid_ids=grid_ids, since=since, until=until
+    )
     patrols = await service.ended_patrols(staff_id=actor.id, since=since, until=until)
     shapes = await service.grid_shapes(grid_ids)
     areas = [track.from_geojson(p.covered) for p in patrols if p.covered]
     shares = track.coverage(areas, {gid: shape for gid, (_, shape) in shapes.items()})
     # Area-weighted over all my grids, in the same metric plane per grid.
-    areas = {gid: track.Plane(s.centroid.y, s.centroid.x).forward(s).area
-             for gid, (_, s) in shapes.items()}
+    areas = {
+        gid: track.Plane(s.centroid.y, s.centroid.x).forward(s).area
+        for gid, (_, s) in shapes.items()
+    }
     total = sum(areas.values())
     coverage = round(sum(shares[g] * areas[g] for g in areas) / total, 4) if total else None
     return InspectorStats(
-        period=period, since=since, until=until, cases=cases,
-        rework_rate=round(cases.grid_reworks / cases.grid_checks, 4) if cases.grid_checks
-        else None,
+        period=period,
+        since=since,
+        until=until,
+        cases=cases,
+        rework_rate=round(cases.grid_reworks / cases.grid_checks, 4) if cases.grid_checks else None,
         patrols=len(patrols),
         patrol_km=round(sum(p.distance_m for p in patrols) / 1000, 3),
         coverage=coverage,
-        grids=[GridShare(grid_id=gid, code=info.code, name=info.name, share=shares[gid])
-               for gid, (info, _) in sorted(shapes.items(), key=lambda kv: kv[1][0].code)],
+        grids=[
+            GridShare(grid_id=gid, code=info.code, name=info.name, share=shares[gid])
+            for gid, (info, _) in sorted(shapes.items(), key=lambda kv: kv[1][0].code)
+        ],
     )

@@ -75,9 +75,7 @@ def _consistent(fixes: Sequence[Fix]) -> bool:
 
 
 def run_length_m(run: Sequence[Fix]) -> float:
-    return sum(
-        distance_m(a.lat, a.lon, b.lat, b.lon) for a, b in zip(run, run[1:], strict=False)
-    )
+    return sum(distance_m(a.lat, a.lon, b.lat, b.lon) for a, b in zip(run, run[1:], strict=False))
 
 
 class Plane:
@@ -167,10 +165,9 @@ def buffered(geometry: Any, piece: int = 8) -> Any:
         if part.geom_type != "LineString":
             pieces.append(part)
             continue
-        coords = np.asarray(
-            part.simplify(SIMPLIFY_M, preserve_topology=False).coords)
+        coords = np.asarray(part.simplify(SIMPLIFY_M, preserve_topology=False).coords)
         for start in range(0, max(len(coords) - 1, 1), piece):
-            chunk = coords[start:start + piece + 1]
+            chunk = coords[start : start + piece + 1]
             pieces.append(shapely.linestrings(chunk) if len(chunk) > 1 else Point(chunk[0]))
     if not pieces:
         return shapely.Polygon()

@@ -17,22 +17,70 @@ from places.tables import Place
 
 CENTER = (36.06, 120.385)
 SOURCE = "demo"
-ROADS = ["香港中路", "东海西路", "南京路", "山东路", "延安三路", "燕儿岛路", "福州南路", "漳州路",
-         "澳门路", "宁夏路", "太平路", "湛山路", "中山路", "正阳关路", "文登路", "莱阳路"]
+ROADS = [
+    "香港中路",
+    "东海西路",
+    "南京路",
+    "山东路",
+    "延安三路",
+    "燕儿岛路",
+    "福州南路",
+    "漳州路",
+    "澳门路",
+    "宁夏路",
+    "太平路",
+    "湛山路",
+    "中山路",
+    "正阳关路",
+    "文登路",
+    "莱阳路",
+]
 PLAN = [  # kind, count, names, hours, attributes
-    ("toilet", 1400, ["公厕", "环卫公厕", "移动公厕"], ["24/7", "06:00-22:00", "05:30-23:00"],
-     lambda r: {"accessible": r.random() < 0.6, "baby_care": r.random() < 0.3, "free": True}),
-    ("parking", 900, ["停车场", "路内停车", "地下停车库"], ["24/7", "07:00-22:00"],
-     lambda r: (lambda total: {"total_spaces": total, "free_spaces": r.randrange(total + 1),
-                               "fee": r.choice(["首小时5元", "3元/时", "免费"]),
-                               "accessible": r.random() < 0.5})(r.randrange(20, 400))),
-    ("park", 250, ["公园", "街心公园", "口袋公园"], ["05:00-22:00", "24/7"],
-     lambda r: {"facilities": r.sample(["健身器材", "儿童游乐", "公厕", "步道", "篮球场"], 2),
-                "free": True}),
-    ("police_kiosk", 200, ["治安岗亭", "警务工作站"], ["24/7"],
-     lambda r: {"accessible": r.random() < 0.3}),
-    ("car_wash", 250, ["洗车点", "自助洗车"], ["08:00-20:00", "Mo-Sa 08:00-19:00"],
-     lambda r: {"fee": r.choice(["25元/次", "自助 1元/分钟"])}),
+    (
+        "toilet",
+        1400,
+        ["公厕", "环卫公厕", "移动公厕"],
+        ["24/7", "06:00-22:00", "05:30-23:00"],
+        lambda r: {"accessible": r.random() < 0.6, "baby_care": r.random() < 0.3, "free": True},
+    ),
+    (
+        "parking",
+        900,
+        ["停车场", "路内停车", "地下停车库"],
+        ["24/7", "07:00-22:00"],
+        lambda r: (
+            lambda total: {
+                "total_spaces": total,
+                "free_spaces": r.randrange(total + 1),
+                "fee": r.choice(["首小时5元", "3元/时", "免费"]),
+                "accessible": r.random() < 0.5,
+            }
+        )(r.randrange(20, 400)),
+    ),
+    (
+        "park",
+        250,
+        ["公园", "街心公园", "口袋公园"],
+        ["05:00-22:00", "24/7"],
+        lambda r: {
+            "facilities": r.sample(["健身器材", "儿童游乐", "公厕", "步道", "篮球场"], 2),
+            "free": True,
+        },
+    ),
+    (
+        "police_kiosk",
+        200,
+        ["治安岗亭", "警务工作站"],
+        ["24/7"],
+        lambda r: {"accessible": r.random() < 0.3},
+    ),
+    (
+        "car_wash",
+        250,
+        ["洗车点", "自助洗车"],
+        ["08:00-20:00", "Mo-Sa 08:00-19:00"],
+        lambda r: {"fee": r.choice(["25元/次", "自助 1元/分钟"])},
+    ),
 ]
 SIGNPOSTS = 300
 
@@ -60,15 +108,33 @@ async def load_places_demo() -> str:
                 lat, lon = _point(rng)
                 road = rng.choice(ROADS)
                 name = f"{road}{rng.choice(names)}" + (f"{i % 7 + 1}号" if i % 3 else "")
-                rows.append((kind, name, f"市南区{road}{rng.randrange(1, 300)}号", lat, lon,
-                             f"0532-8{rng.randrange(1000000, 9999999)}", rng.choice(hours),
-                             json.dumps(attributes(rng), ensure_ascii=False), "open", "[]",
-                             SOURCE, revision, False, now, now))
+                rows.append(
+                    (
+                        kind,
+                        name,
+                        f"市南区{road}{rng.randrange(1, 300)}号",
+                        lat,
+                        lon,
+                        f"0532-8{rng.randrange(1000000, 9999999)}",
+                        rng.choice(hours),
+                        json.dumps(attributes(rng), ensure_ascii=False),
+                        "open",
+                        "[]",
+                        SOURCE,
+                        revision,
+                        False,
+                        now,
+                        now,
+                    )
+                )
         await insert_rows("place", _COLUMNS, rows)
         for i in range(SIGNPOSTS):
             lat, lon = _point(rng)
             road, cross = rng.sample(ROADS, 2)
             await signposts.create_signpost(
                 name=f"{road}与{cross}交叉口" if i % 5 else f"{road}公园{rng.choice('东南西北')}门",
-                lat=lat, lon=lon, kind="intersection" if i % 5 else "park_gate")
+                lat=lat,
+                lon=lon,
+                kind="intersection" if i % 5 else "park_gate",
+            )
     return f"demo places: {len(rows)} places, {SIGNPOSTS} signposts around 市南区"

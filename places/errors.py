@@ -63,8 +63,10 @@ class ImportRejected(DomainError):
     code = "import.rejected"
     status = 422
     title = Msg(zh="导入失败，未导入任何数据", en="Import rejected, nothing was imported")
-    message = Msg(zh="{count} 行有误，请修正后重新导入",
-                  en="{count} rows are invalid; fix them and import again")
+    message = Msg(
+        zh="{count} 行有误，请修正后重新导入",
+        en="{count} rows are invalid; fix them and import again",
+    )
 
     def __init__(self, rows: list[dict[str, Any]], total: int | None = None) -> None:
         super().__init__(count=total if total is not None else len(rows))

@@ -40,8 +40,9 @@ class Hours(msgspec.Struct, frozen=True):
         if any(start <= minute < end for start, end in self._spans(day)):
             return True
         # A span of yesterday that runs past midnight.
-        return any(end > 1440 and minute < end - 1440
-                   for _, end in self._spans(day - dt.timedelta(days=1)))
+        return any(
+            end > 1440 and minute < end - 1440 for _, end in self._spans(day - dt.timedelta(days=1))
+        )
 
     def _spans(self, day: dt.date) -> tuple[Span, ...]:
         spans = self.exceptions.get(day.isoformat())

@@ -20,8 +20,23 @@ from places.kinds import ATTRIBUTES, KindInfo, check_attributes, list_kinds
 from places.service import STATUSES
 from places.tabular import Format, boolean, number, read_rows
 
-_COLUMNS = ("kind", "name", "address", "lat", "lon", "phone", "hours", "attributes", "status",
-            "photos", "source", "revision", "deleted", "created_at", "updated_at")
+_COLUMNS = (
+    "kind",
+    "name",
+    "address",
+    "lat",
+    "lon",
+    "phone",
+    "hours",
+    "attributes",
+    "status",
+    "photos",
+    "source",
+    "revision",
+    "deleted",
+    "created_at",
+    "updated_at",
+)
 BATCH = 500
 
 
@@ -31,7 +46,7 @@ async def insert_rows(table: str, columns: tuple[str, ...], rows: list[tuple]) -
     head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "  # noqa: S608
     one = "(" + ", ".join(["{}"] * len(columns)) + ")"
     for start in range(0, len(rows), BATCH):
-        batch = rows[start:start + BATCH]
+        batch = rows[start : start + BATCH]
         values = [value for row in batch for value in row]
         await raw(head + ", ".join([one] * len(batch)), *values)
 
@@ -55,14 +70,16 @@ def _attributes(row: dict[str, Any], kind: KindInfo) -> dict[str, Any]:
                 except (TypeError, ValueError):
                     raise ValueError(f"{name} must be a whole number, got {value!r}") from None
             elif expected is list and isinstance(value, str):
-                value = [part.strip() for part in value.replace("、", "|").split("|")
-                         if part.strip()]
+                value = [
+                    part.strip() for part in value.replace("、", "|").split("|") if part.strip()
+                ]
             attributes[name] = value
     return check_attributes(kind, attributes)
 
 
-def _row(row: dict[str, Any], kinds: dict[str, KindInfo], coord_sys: str, now,
-         source: str) -> tuple:
+def _row(
+    row: dict[str, Any], kinds: dict[str, KindInfo], coord_sys: str, now, source: str
+) -> tuple:
     if "__error__" in row:
         raise ValueError(row["__error__"])
     name = str(row.get("name") or "").strip()
@@ -88,13 +105,26 @@ def _row(row: dict[str, Any], kinds: dict[str, KindInfo], coord_sys: str, now,
         raise ValueError("address (300) or phone (40) too long")
     hours = validate_hours(str(row.get("hours") or ""))
     attributes = _attributes(row, kinds[kind_code])
-    return (kind_code, name, address, lat, lon, phone, hours,
-            json.dumps(attributes, ensure_ascii=False), status, "[]",
-            str(row.get("source") or source)[:100], 0, False, now, now)
+    return (
+        kind_code,
+        name,
+        address,
+        lat,
+        lon,
+        phone,
+        hours,
+        json.dumps(attributes, ensure_ascii=False),
+        status,
+        "[]",
+        str(row.get("source") or source)[:100],
+        0,
+        False,
+        now,
+        now,
+    )
 
 
-async def import_places(*, actor: Actor, data: bytes, fmt: Format,
-                        coord_sys: str = "wgs84") -> int:
+async def import_places(*, actor: Actor, data: bytes, fmt: Format, coord_sys: str = "wgs84") -> int:
     """All rows or none; raises ImportRejected listing every bad row. Returns the count."""
     rows = read_rows(data, fmt, max_rows=get_settings().places_import_max_rows)
     kinds = {kind.code: kind for kind in await list_kinds()}

@@ -46,9 +46,12 @@ STAMP, EPOCH = "places", "places.epoch"
 FIRST_RADIUS_M = 250.0
 CHUNK = 20_000
 OVERLAY_MAX = 10_000
+
+
 class PlaceIndex:
-    def __init__(self, epoch: int | None, version: int | None, main: Segment,
-                 kind_codes: list[str]) -> None:
+    def __init__(
+        self, epoch: int | None, version: int | None, main: Segment, kind_codes: list[str]
+    ) -> None:
         self.epoch, self.version = epoch, version
         self.main = main
         self.kind_codes = kind_codes
@@ -71,9 +74,18 @@ class PlaceIndex:
         self.kind_codes = list(self.kind_ids)  # a kind created since the build
         self.version = version
 
-    def search(self, *, lat: float, lon: float, kinds: list[str], radius_m: float,
-               limit: int, accessible: bool = False, open_now: bool = False,
-               now: dt.datetime | None = None) -> list[Hit]:
+    def search(
+        self,
+        *,
+        lat: float,
+        lon: float,
+        kinds: list[str],
+        radius_m: float,
+        limit: int,
+        accessible: bool = False,
+        open_now: bool = False,
+        now: dt.datetime | None = None,
+    ) -> list[Hit]:
         """Places of ``kinds`` within ``radius_m`` of a WGS-84 point, nearest first (ties by
         id). ``now`` is the city's local time, for open-now."""
         kind_ids = list(dict.fromkeys(self.kind_ids[k] for k in kinds if k in self.kind_ids))
@@ -88,8 +100,17 @@ class PlaceIndex:
                 return hits
             r = min(radius_m, r * 4)
 
-    def _search(self, kind_ids: list[int], lat: float, lon: float, radius_m: float,
-                limit: int, accessible: bool, open_now: bool, now: dt.datetime) -> list[Hit]:
+    def _search(
+        self,
+        kind_ids: list[int],
+        lat: float,
+        lon: float,
+        radius_m: float,
+        limit: int,
+        accessible: bool,
+        open_now: bool,
+        now: dt.datetime,
+    ) -> list[Hit]:
         need = (ACCESSIBLE if accessible else 0) | (STATUS_OPEN if open_now else 0)
         found = []
         for segment in (self.main, self.overlay):
@@ -105,8 +126,9 @@ class PlaceIndex:
             positions, dists = found[0][1], found[0][2]
             ids = found[0][0].ids[positions]
         else:
-            segments = np.concatenate([np.full(len(p), i, np.int8) for i, (_, p, _) in
-                                       enumerate(found)])
+            segments = np.concatenate(
+                [np.full(len(p), i, np.int8) for i, (_, p, _) in enumerate(found)]
+            )
             positions = np.concatenate([p for _, p, _ in found])
             dists = np.concatenate([d for _, _, d in found])
             ids = np.concatenate([s.ids[p] for s, p, _ in found])
@@ -119,7 +141,7 @@ class PlaceIndex:
         # Build results a batch at a time: with openNow some candidates are dropped.
         step = limit if not open_now else max(limit * 2, 32)
         for start in range(0, len(order), step):
-            sel = order[start:start + step]
+            sel = order[start : start + step]
             for hit in self._hits(found, segments[sel], positions[sel], lat, lon, now, memo):
                 if open_now and hit.open_now is not True:
                     continue
@@ -128,8 +150,16 @@ class PlaceIndex:
                     return hits
         return hits
 
-    def _hits(self, found, seg_of: np.ndarray, pos_of: np.ndarray, lat: float, lon: float,
-              now: dt.datetime, memo: dict) -> list[Hit]:
+    def _hits(
+        self,
+        found,
+        seg_of: np.ndarray,
+        pos_of: np.ndarray,
+        lat: float,
+        lon: float,
+        now: dt.datetime,
+        memo: dict,
+    ) -> list[Hit]:
         """Hits for a batch of candidates, the arithmetic done on arrays at once."""
         names = ("lat", "lon", "d_lat", "d_lon", "ids", "kinds")
         if len(found) == 1:
@@ -146,23 +176,41 @@ class PlaceIndex:
                     where = pos_of[mask]
                     for name, column in cols.items():
                         column[mask] = getattr(segment, name)[where]
-                    for i, details in zip(np.flatnonzero(mask).tolist(),
-                                          segment.records_at(where), strict=True):
+                    for i, details in zip(
+                        np.flatnonzero(mask).tolist(), segment.records_at(where), strict=True
+                    ):
                         records[i] = details
         distance, bearing = great_circle(lat, lon, cols["lat"], cols["lon"])
         hits = []
         for p_lat, p_lon, d_lat, d_lon, place_id, kind, dist, bear, details in zip(
-                *(cols[c].tolist() for c in names),
-                distance.tolist(), bearing.tolist(), records, strict=True):
+            *(cols[c].tolist() for c in names),
+            distance.tolist(),
+            bearing.tolist(),
+            records,
+            strict=True,
+        ):
             key = (details.hours, details.status)
             if key not in memo:
                 hours = parse_hours(details.hours)
-                memo[key] = False if details.status != "open" else (
-                    None if hours is None else hours.is_open(now))
-            hits.append(Hit(
-                id=place_id, kind=self.kind_codes[kind], lat=p_lat, lon=p_lon,
-                gcj_lat=p_lat + d_lat, gcj_lon=p_lon + d_lon, distance_m=dist,
-                bearing_deg=bear, open_now=memo[key], details=details))
+                memo[key] = (
+                    False
+                    if details.status != "open"
+                    else (None if hours is None else hours.is_open(now))
+                )
+            hits.append(
+                Hit(
+                    id=place_id,
+                    kind=self.kind_codes[kind],
+                    lat=p_lat,
+                    lon=p_lon,
+                    gcj_lat=p_lat + d_lat,
+                    gcj_lon=p_lon + d_lon,
+                    distance_m=dist,
+                    bearing_deg=bear,
+                    open_now=memo[key],
+                    details=details,
+                )
+            )
         return hits
 
 
@@ -186,9 +234,16 @@ def _segment_of(rows: list[dict], kind_ids: dict[str, int], *, indexed: bool) ->
         record, flag = _record(row)
         records.append(record)
         flags.append(flag)
-    return Segment([r["id"] for r in rows], [_kind_id(kind_ids, r["kind"]) for r in rows],
-                   [r["lat"] for r in rows], [r["lon"] for r in rows], flags, records, None,
-                   indexed=indexed)
+    return Segment(
+        [r["id"] for r in rows],
+        [_kind_id(kind_ids, r["kind"]) for r in rows],
+        [r["lat"] for r in rows],
+        [r["lon"] for r in rows],
+        flags,
+        records,
+        None,
+        indexed=indexed,
+    )
 
 
 _COLUMNS = "id, kind, lat, lon, name, address, hours, status, attributes, deleted"
@@ -200,13 +255,18 @@ async def build_index(epoch: int | None, version: int | None) -> PlaceIndex:
     kind_ids: dict[str, int] = {}
     for row in kind_rows:
         _kind_id(kind_ids, row["code"])
-    columns: dict[str, list[np.ndarray]] = {k: [] for k in ("ids", "kinds", "lat", "lon",
-                                                            "flags", "bounds")}
+    columns: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("ids", "kinds", "lat", "lon", "flags", "bounds")
+    }
     blob = bytearray()
     last = 0
     while True:
-        rows = await raw(f"SELECT {_COLUMNS} FROM place WHERE NOT deleted AND id > {{}} "  # noqa: S608
-                         "ORDER BY id LIMIT {}", last, CHUNK)
+        rows = await raw(
+            f"SELECT {_COLUMNS} FROM place WHERE NOT deleted AND id > {{}} "  # noqa: S608
+            "ORDER BY id LIMIT {}",
+            last,
+            CHUNK,
+        )
         if not rows:
             break
         bounds, flags = [], []
@@ -216,23 +276,39 @@ async def build_index(epoch: int | None, version: int | None) -> PlaceIndex:
             blob += record
             flags.append(flag)
         columns["ids"].append(np.fromiter((r["id"] for r in rows), np.int64, len(rows)))
-        columns["kinds"].append(np.fromiter((_kind_id(kind_ids, r["kind"]) for r in rows),
-                                            np.int16, len(rows)))
+        columns["kinds"].append(
+            np.fromiter((_kind_id(kind_ids, r["kind"]) for r in rows), np.int16, len(rows))
+        )
         columns["lat"].append(np.fromiter((r["lat"] for r in rows), np.float64, len(rows)))
         columns["lon"].append(np.fromiter((r["lon"] for r in rows), np.float64, len(rows)))
         columns["flags"].append(np.asarray(flags, dtype=np.uint8))
-        columns["bounds"].append(np.asarray(bounds, dtype=np.uint32 if len(blob) < 2**32
-                                            else np.uint64))
+        columns["bounds"].append(
+            np.asarray(bounds, dtype=np.uint32 if len(blob) < 2**32 else np.uint64)
+        )
         last = rows[-1]["id"]
         del rows
     if columns["ids"]:
         arrays = {k: np.concatenate(v) for k, v in columns.items()}
     else:
-        arrays = {"ids": [], "kinds": [], "lat": [], "lon": [], "flags": [],
-                  "bounds": np.empty((0, 2), np.uint32)}
+        arrays = {
+            "ids": [],
+            "kinds": [],
+            "lat": [],
+            "lon": [],
+            "flags": [],
+            "bounds": np.empty((0, 2), np.uint32),
+        }
     columns.clear()
-    main = Segment(arrays["ids"], arrays["kinds"], arrays["lat"], arrays["lon"],
-                   arrays["flags"], blob, arrays["bounds"], indexed=True)
+    main = Segment(
+        arrays["ids"],
+        arrays["kinds"],
+        arrays["lat"],
+        arrays["lon"],
+        arrays["flags"],
+        blob,
+        arrays["bounds"],
+        indexed=True,
+    )
     return PlaceIndex(epoch, version, main, list(kind_ids))
 
 
@@ -242,18 +318,23 @@ async def build_index(epoch: int | None, version: int | None) -> PlaceIndex:
 async def bump() -> int:
     """The next revision, in the transaction that changes places. The row lock on the stamp
     orders writers, so a reader that sees revision N sees every row stamped up to N."""
-    await raw("INSERT INTO version_stamp (name, version) VALUES ({}, {}) "
-              "ON CONFLICT (name) DO NOTHING", EPOCH, secrets.randbelow(2**30) + 1)
-    rows = await raw("INSERT INTO version_stamp (name, version) VALUES ({}, 1) "
-                     "ON CONFLICT (name) DO UPDATE SET version = version_stamp.version + 1 "
-                     "RETURNING version", STAMP)
+    await raw(
+        "INSERT INTO version_stamp (name, version) VALUES ({}, {}) ON CONFLICT (name) DO NOTHING",
+        EPOCH,
+        secrets.randbelow(2**30) + 1,
+    )
+    rows = await raw(
+        "INSERT INTO version_stamp (name, version) VALUES ({}, 1) "
+        "ON CONFLICT (name) DO UPDATE SET version = version_stamp.version + 1 "
+        "RETURNING version",
+        STAMP,
+    )
     _state.dirty = True
     return rows[0]["version"]
 
 
 async def read_stamp() -> tuple[int | None, int | None]:
-    rows = await raw("SELECT name, version FROM version_stamp WHERE name IN ({}, {})",
-                     STAMP, EPOCH)
+    rows = await raw("SELECT name, version FROM version_stamp WHERE name IN ({}, {})", STAMP, EPOCH)
     found = {row["name"]: row["version"] for row in rows}
     return found.get(EPOCH), found.get(STAMP)
 
@@ -281,8 +362,12 @@ def reset() -> None:
 async def current_index() -> PlaceIndex:
     state = _state
     now = clock.now()
-    if (state.index is not None and not state.dirty and state.next_check is not None
-            and now < state.next_check):
+    if (
+        state.index is not None
+        and not state.dirty
+        and state.next_check is not None
+        and now < state.next_check
+    ):
         return state.index
     if state.lock is None:
         state.lock = asyncio.Lock()
@@ -292,18 +377,26 @@ async def current_index() -> PlaceIndex:
         state.dirty = False
         epoch, version = await read_stamp()
         index = state.index
-        if index is None or epoch != index.epoch or version is None or (
-                index.version is not None and version < index.version):
+        if (
+            index is None
+            or epoch != index.epoch
+            or version is None
+            or (index.version is not None and version < index.version)
+        ):
             state.index = index = await build_index(epoch, version)
         elif index.version is None or version > index.version:
             for row in await raw("SELECT code FROM place_kinds ORDER BY sort_order, code"):
                 _kind_id(index.kind_ids, row["code"])  # a kind added since the build
-            rows = await raw(f"SELECT {_COLUMNS} FROM place WHERE revision > {{}} "  # noqa: S608
-                             "ORDER BY revision, id", index.version or 0)
+            rows = await raw(
+                f"SELECT {_COLUMNS} FROM place WHERE revision > {{}} "  # noqa: S608
+                "ORDER BY revision, id",
+                index.version or 0,
+            )
             if len(index.overlay_rows) + len(rows) > OVERLAY_MAX:
                 state.index = await build_index(epoch, version)
             else:
                 index.apply(rows, version)
         state.next_check = clock.now() + dt.timedelta(
-            seconds=get_settings().places_index_check_seconds)
+            seconds=get_settings().places_index_check_seconds
+        )
         return state.index

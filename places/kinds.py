@@ -48,9 +48,14 @@ class KindInfo(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def _info(row: dict) -> KindInfo:
-    return KindInfo(code=row["code"], name_zh=row["name_zh"], name_en=row["name_en"],
-                    attributes=tuple(json.loads(row["attributes"])),
-                    sort_order=row["sort_order"], active=row["active"])
+    return KindInfo(
+        code=row["code"],
+        name_zh=row["name_zh"],
+        name_en=row["name_en"],
+        attributes=tuple(json.loads(row["attributes"])),
+        sort_order=row["sort_order"],
+        active=row["active"],
+    )
 
 
 async def seed_kinds() -> None:
@@ -59,7 +64,12 @@ async def seed_kinds() -> None:
             "INSERT INTO place_kinds (code, name_zh, name_en, attributes, sort_order, active, "
             "created_at) VALUES ({}, {}, {}, {}, {}, {}, CURRENT_TIMESTAMP) "
             "ON CONFLICT (code) DO NOTHING",
-            code, zh, en, json.dumps(attributes), (order + 1) * 10, True,
+            code,
+            zh,
+            en,
+            json.dumps(attributes),
+            (order + 1) * 10,
+            True,
         )
 
 
@@ -97,8 +107,14 @@ def _check_attribute_names(names: list[str]) -> None:
         raise InvalidPlace(reason=f"unknown attributes {unknown}; known: {sorted(ATTRIBUTES)}")
 
 
-async def create_kind(*, code: str, name_zh: str, name_en: str = "",
-                      attributes: list[str] | None = None, sort_order: int = 100) -> KindInfo:
+async def create_kind(
+    *,
+    code: str,
+    name_zh: str,
+    name_en: str = "",
+    attributes: list[str] | None = None,
+    sort_order: int = 100,
+) -> KindInfo:
     if not _CODE.match(code):
         raise InvalidPlace(reason="a kind code is 2-32 lower-case letters, digits, _")
     if not name_zh.strip():
@@ -106,10 +122,15 @@ async def create_kind(*, code: str, name_zh: str, name_en: str = "",
     attributes = list(dict.fromkeys(attributes or []))
     _check_attribute_names(attributes)
     try:
-        await PlaceKind.insert(PlaceKind(code=code, name_zh=name_zh.strip(),
-                                         name_en=name_en.strip(),
-                                         attributes=json.dumps(attributes),
-                                         sort_order=sort_order))
+        await PlaceKind.insert(
+            PlaceKind(
+                code=code,
+                name_zh=name_zh.strip(),
+                name_en=name_en.strip(),
+                attributes=json.dumps(attributes),
+                sort_order=sort_order,
+            )
+        )
     except Exception as exc:
         if is_unique_violation(exc):
             raise KindCodeTaken(kind=code) from None
@@ -118,9 +139,15 @@ async def create_kind(*, code: str, name_zh: str, name_en: str = "",
     return await get_kind(code)
 
 
-async def update_kind(*, code: str, name_zh: str | None = None, name_en: str | None = None,
-                      attributes: list[str] | None = None, sort_order: int | None = None,
-                      active: bool | None = None) -> KindInfo:
+async def update_kind(
+    *,
+    code: str,
+    name_zh: str | None = None,
+    name_en: str | None = None,
+    attributes: list[str] | None = None,
+    sort_order: int | None = None,
+    active: bool | None = None,
+) -> KindInfo:
     await get_kind(code)
     changes: dict[Any, Any] = {}
     if name_zh is not None:
@@ -147,8 +174,10 @@ def check_attributes(kind: KindInfo, attributes: dict[str, Any]) -> dict[str, An
         raise InvalidPlace(reason="attributes must be an object")
     for name, value in attributes.items():
         if name not in kind.attributes:
-            raise InvalidPlace(reason=f"a {kind.code} has no attribute {name!r} "
-                                      f"(allowed: {', '.join(kind.attributes) or 'none'})")
+            raise InvalidPlace(
+                reason=f"a {kind.code} has no attribute {name!r} "
+                f"(allowed: {', '.join(kind.attributes) or 'none'})"
+            )
         expected = ATTRIBUTES[name]
         if expected is int:
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:

@@ -36,12 +36,17 @@ def links(*, gcj_lat: float, gcj_lon: float, name: str) -> NavLinks:
     src = _quoted(get_settings().map_referer)
     g = f"{gcj_lat:.6f},{gcj_lon:.6f}"
     return NavLinks(
-        amap=(f"https://uri.amap.com/navigation?to={gcj_lon:.6f},{gcj_lat:.6f},{q}"
-              f"&mode=walk&coordinate=gaode&callnative=1&src={src}"),
-        baidu=(f"https://api.map.baidu.com/direction?destination=latlng:{bd_lat:.6f},"
-               f"{bd_lon:.6f}|name:{q}&mode=walking&coord_type=bd09ll&output=html&src={src}"),
-        tencent=(f"https://apis.map.qq.com/uri/v1/routeplan?type=walk&to={q}&tocoord={g}"
-                 f"&referer={src}"),
+        amap=(
+            f"https://uri.amap.com/navigation?to={gcj_lon:.6f},{gcj_lat:.6f},{q}"
+            f"&mode=walk&coordinate=gaode&callnative=1&src={src}"
+        ),
+        baidu=(
+            f"https://api.map.baidu.com/direction?destination=latlng:{bd_lat:.6f},"
+            f"{bd_lon:.6f}|name:{q}&mode=walking&coord_type=bd09ll&output=html&src={src}"
+        ),
+        tencent=(
+            f"https://apis.map.qq.com/uri/v1/routeplan?type=walk&to={q}&tocoord={g}&referer={src}"
+        ),
         apple=f"https://maps.apple.com/?daddr={g}&dirflg=w&q={q}",
     )
 

@@ -52,14 +52,25 @@ def cell_keys(kind: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
 
 def _flags(status: str, attributes: dict) -> int:
     return (ACCESSIBLE if attributes.get("accessible") is True else 0) | (
-        STATUS_OPEN if status == "open" else 0)
+        STATUS_OPEN if status == "open" else 0
+    )
 
 
 class Segment:
     """Columns of places; ``keys`` sorted when ``indexed`` (the main segment)."""
 
-    def __init__(self, ids, kinds, lat, lon, flags, records: list[bytes] | bytearray,
-                 bounds: np.ndarray | None, *, indexed: bool) -> None:
+    def __init__(
+        self,
+        ids,
+        kinds,
+        lat,
+        lon,
+        flags,
+        records: list[bytes] | bytearray,
+        bounds: np.ndarray | None,
+        *,
+        indexed: bool,
+    ) -> None:
         self.ids = np.asarray(ids, dtype=np.int64)
         self.kinds = np.asarray(kinds, dtype=np.int16)
         self.lat = np.asarray(lat, dtype=np.float64)
@@ -108,8 +119,9 @@ class Segment:
             return int(self.by_id[at])
         return None
 
-    def candidates(self, kinds: list[int], lat: float, lon: float, radius: float,
-                   need: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def candidates(
+        self, kinds: list[int], lat: float, lon: float, radius: float, need: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Positions (and their lat, lon) of places of ``kinds`` in the circle's bounding
         box whose flags include ``need``."""
         if not len(self.ids):
@@ -158,8 +170,9 @@ def approx_distance(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) 
     return np.sqrt(x * x + y * y)
 
 
-def great_circle(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def great_circle(
+    lat: float, lon: float, lats: np.ndarray, lons: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Haversine distance (m) and initial bearing (degrees) from one point to many, as
     org.geo.distance_m and bearing_deg compute them one at a time."""
     phi1, phi2 = math.radians(lat), np.radians(lats)

@@ -59,11 +59,20 @@ class PlacePage(msgspec.Struct, frozen=True, kw_only=True):
 
 def place_info(row: dict) -> PlaceInfo:
     return PlaceInfo(
-        id=row["id"], kind=row["kind"], name=row["name"], address=row["address"],
-        lat=row["lat"], lon=row["lon"], phone=row["phone"], hours=row["hours"],
-        attributes=msgspec.json.decode(row["attributes"]), status=row["status"],
-        photos=msgspec.json.decode(row["photos"]), source=row["source"],
-        created_at=clock.as_utc(row["created_at"]), updated_at=clock.as_utc(row["updated_at"]),
+        id=row["id"],
+        kind=row["kind"],
+        name=row["name"],
+        address=row["address"],
+        lat=row["lat"],
+        lon=row["lon"],
+        phone=row["phone"],
+        hours=row["hours"],
+        attributes=msgspec.json.decode(row["attributes"]),
+        status=row["status"],
+        photos=msgspec.json.decode(row["photos"]),
+        source=row["source"],
+        created_at=clock.as_utc(row["created_at"]),
+        updated_at=clock.as_utc(row["updated_at"]),
     )
 
 
@@ -90,21 +99,38 @@ async def get_place(*, place_id: int) -> PlaceInfo:
 
 
 async def create_place(
-    *, actor: Actor, kind: str, name: str, lat: float, lon: float, address: str = "",
-    phone: str = "", hours: str = "", attributes: dict[str, Any] | None = None,
-    status: str = "open", photos: Sequence[str] = (), source: str = "",
+    *,
+    actor: Actor,
+    kind: str,
+    name: str,
+    lat: float,
+    lon: float,
+    address: str = "",
+    phone: str = "",
+    hours: str = "",
+    attributes: dict[str, Any] | None = None,
+    status: str = "open",
+    photos: Sequence[str] = (),
+    source: str = "",
 ) -> PlaceInfo:
     """``lat``/``lon`` in WGS-84 (the controller converts)."""
     geo.validate(lat, lon)
     kind_info = await get_kind(kind)
     row = Place(
-        kind=kind, name=_text(name, "name", 200, required=True),
-        address=_text(address, "address", 300), lat=lat, lon=lon,
-        phone=_text(phone, "phone", 40), hours=validate_hours(hours),
+        kind=kind,
+        name=_text(name, "name", 200, required=True),
+        address=_text(address, "address", 300),
+        lat=lat,
+        lon=lon,
+        phone=_text(phone, "phone", 40),
+        hours=validate_hours(hours),
         attributes=msgspec.json.encode(check_attributes(kind_info, attributes or {})).decode(),
-        status=_status(status), photos=msgspec.json.encode(list(photos)).decode(),
+        status=_status(status),
+        photos=msgspec.json.encode(list(photos)).decode(),
         source=_text(source, "source", 100) or f"{actor.kind}:{actor.id}",
-        revision=await nearby_index.bump(), created_at=clock.now(), updated_at=clock.now(),
+        revision=await nearby_index.bump(),
+        created_at=clock.now(),
+        updated_at=clock.now(),
     )
     await row.save()
     if photos:
@@ -113,11 +139,20 @@ async def create_place(
 
 
 async def update_place(
-    *, actor: Actor, place_id: int, kind: str | None = None, name: str | None = None,
-    lat: float | None = None, lon: float | None = None, address: str | None = None,
-    phone: str | None = None, hours: str | None = None,
-    attributes: dict[str, Any] | None = None, status: str | None = None,
-    photos: Sequence[str] | None = None, source: str | None = None,
+    *,
+    actor: Actor,
+    place_id: int,
+    kind: str | None = None,
+    name: str | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+    address: str | None = None,
+    phone: str | None = None,
+    hours: str | None = None,
+    attributes: dict[str, Any] | None = None,
+    status: str | None = None,
+    photos: Sequence[str] | None = None,
+    source: str | None = None,
 ) -> PlaceInfo:
     """Change the given fields; ``attributes`` replaces the whole object."""
     current = await get_place(place_id=place_id)
@@ -139,8 +174,9 @@ async def update_place(
     if hours is not None:
         changes[Place.hours] = validate_hours(hours)
     if attributes is not None or kind is not None:
-        checked = check_attributes(kind_info, current.attributes if attributes is None
-                                   else attributes)
+        checked = check_attributes(
+            kind_info, current.attributes if attributes is None else attributes
+        )
         changes[Place.attributes] = msgspec.json.encode(checked).decode()
     if status is not None:
         changes[Place.status] = _status(status)
@@ -159,12 +195,18 @@ async def update_place(
 
 async def delete_place(*, place_id: int) -> None:
     await get_place(place_id=place_id)
-    await Place.update({Place.deleted: True, Place.updated_at: clock.now(),
-                        Place.revision: await nearby_index.bump()}).where(Place.id == place_id)
+    await Place.update(
+        {
+            Place.deleted: True,
+            Place.updated_at: clock.now(),
+            Place.revision: await nearby_index.bump(),
+        }
+    ).where(Place.id == place_id)
 
 
-async def set_availability(*, place_id: int, free_spaces: int,
-                           total_spaces: int | None = None) -> PlaceInfo:
+async def set_availability(
+    *, place_id: int, free_spaces: int, total_spaces: int | None = None
+) -> PlaceInfo:
     """Live free spaces from a parking system."""
     place = await get_place(place_id=place_id)
     kind = await get_kind(place.kind)
@@ -174,15 +216,19 @@ async def set_availability(*, place_id: int, free_spaces: int,
     if total_spaces is not None:
         attributes["total_spaces"] = total_spaces
     check_attributes(kind, attributes)
-    await Place.update({
-        Place.attributes: msgspec.json.encode(attributes).decode(),
-        Place.updated_at: clock.now(), Place.revision: await nearby_index.bump(),
-    }).where(Place.id == place_id)
+    await Place.update(
+        {
+            Place.attributes: msgspec.json.encode(attributes).decode(),
+            Place.updated_at: clock.now(),
+            Place.revision: await nearby_index.bump(),
+        }
+    ).where(Place.id == place_id)
     return await get_place(place_id=place_id)
 
 
-async def list_places(*, kind: str | None = None, cursor: str | None = None,
-                      limit: int = 50) -> PlacePage:
+async def list_places(
+    *, kind: str | None = None, cursor: str | None = None, limit: int = 50
+) -> PlacePage:
     """Oldest first, keyset pages."""
     after = decode_cursor(cursor)
     query = Place.select().where(Place.deleted.eq(False)).order_by(Place.id).limit(limit + 1)
@@ -192,14 +238,20 @@ async def list_places(*, kind: str | None = None, cursor: str | None = None,
         query = query.where(Place.id > after.id)
     rows = await query
     items = [place_info(row) for row in rows[:limit]]
-    next_cursor = (encode_cursor(items[-1].created_at, items[-1].id)
-                   if len(rows) > limit else None)
+    next_cursor = encode_cursor(items[-1].created_at, items[-1].id) if len(rows) > limit else None
     return PlacePage(items=items, next_cursor=next_cursor)
 
 
-async def nearby(*, lat: float, lon: float, kinds: Sequence[str], radius_m: float = 1000,
-                 limit: int = 20, accessible: bool = False,
-                 open_now: bool = False) -> list[nearby_index.Hit]:
+async def nearby(
+    *,
+    lat: float,
+    lon: float,
+    kinds: Sequence[str],
+    radius_m: float = 1000,
+    limit: int = 20,
+    accessible: bool = False,
+    open_now: bool = False,
+) -> list[nearby_index.Hit]:
     """The nearest places of ``kinds`` around a WGS-84 point, from the in-process index."""
     geo.validate(lat, lon)
     if not math.isfinite(radius_m) or radius_m <= 0 or radius_m > MAX_RADIUS_M:
@@ -210,5 +262,13 @@ async def nearby(*, lat: float, lon: float, kinds: Sequence[str], radius_m: floa
     for kind in kinds:
         if kind not in index.kind_ids:
             await get_kind(kind)  # raises for an unknown kind; a new one has no places yet
-    return index.search(lat=lat, lon=lon, kinds=list(kinds), radius_m=radius_m, limit=limit,
-                        accessible=accessible, open_now=open_now, now=clock.city_now())
+    return index.search(
+        lat=lat,
+        lon=lon,
+        kinds=list(kinds),
+        radius_m=radius_m,
+        limit=limit,
+        accessible=accessible,
+        open_now=open_now,
+        now=clock.city_now(),
+    )

@@ -68,8 +68,11 @@ def _csv_rows(text: str) -> list[tuple[int, dict[str, Any]]]:
             if len(values) != len(header):
                 row = {"__error__": f"{len(values)} fields, the header has {len(header)}"}
             else:
-                row = {name: value.strip() for name, value in zip(header, values, strict=True)
-                       if value.strip() != ""}
+                row = {
+                    name: value.strip()
+                    for name, value in zip(header, values, strict=True)
+                    if value.strip() != ""
+                }
             rows.append((line, row))
     except csv.Error as exc:
         raise ImportMalformed(reason=f"CSV line {reader.line_num}: {exc}") from None
@@ -87,7 +90,7 @@ def _feature_offsets(text: str) -> list[tuple[int, Any]]:
     over the top-level object, since json.loads keeps no positions."""
     decoder = json.JSONDecoder()
     at = _skip(text, 0)
-    if text[at:at + 1] != "{":
+    if text[at : at + 1] != "{":
         raise ImportMalformed(reason="GeoJSON: expected a FeatureCollection object")
     at = _skip(text, at + 1)
     found, kind = None, None
@@ -96,19 +99,19 @@ def _feature_offsets(text: str) -> list[tuple[int, Any]]:
             raise ImportMalformed(reason="GeoJSON: expected a member name")
         key, at = scanstring(text, at + 1)
         at = _skip(text, at)
-        if text[at:at + 1] != ":":
+        if text[at : at + 1] != ":":
             raise ImportMalformed(reason="GeoJSON: expected ':'")
         at = _skip(text, at + 1)
-        if key == "features" and text[at:at + 1] == "[":
+        if key == "features" and text[at : at + 1] == "[":
             found = []
             at = _skip(text, at + 1)
-            while text[at:at + 1] != "]":
+            while text[at : at + 1] != "]":
                 value, end = decoder.raw_decode(text, at)
                 found.append((at, value))
                 at = _skip(text, end)
-                if text[at:at + 1] == ",":
+                if text[at : at + 1] == ",":
                     at = _skip(text, at + 1)
-                elif text[at:at + 1] != "]":
+                elif text[at : at + 1] != "]":
                     raise ImportMalformed(reason="GeoJSON: expected ',' or ']' in features")
             at += 1
         else:
@@ -116,7 +119,7 @@ def _feature_offsets(text: str) -> list[tuple[int, Any]]:
             if key == "type":
                 kind = value
         at = _skip(text, at)
-        if text[at:at + 1] == ",":
+        if text[at : at + 1] == ",":
             at = _skip(text, at + 1)
     if kind != "FeatureCollection" or found is None:
         raise ImportMalformed(reason="GeoJSON: expected a FeatureCollection with features")
@@ -148,8 +151,11 @@ def _geojson_rows(text: str) -> list[tuple[int, dict[str, Any]]]:
             row["__error__"] = "the geometry must be a Point"
         else:
             position = geometry.get("coordinates")
-            if (isinstance(position, list) and len(position) in (2, 3) and all(
-                    isinstance(v, int | float) and not isinstance(v, bool) for v in position)):
+            if (
+                isinstance(position, list)
+                and len(position) in (2, 3)
+                and all(isinstance(v, int | float) and not isinstance(v, bool) for v in position)
+            ):
                 row["lon"], row["lat"] = position[0], position[1]
             else:
                 row["__error__"] = "Point coordinates must be [longitude, latitude]"

@@ -40,8 +40,9 @@ class BatchedLimiter:
         if entry[2] < 0 or entry[1] >= batch or entry[2] + entry[1] > limit:
             pending, entry[1] = entry[1], 0
             try:
-                entry[2] = await ratelimit.hit(f"{self.name}:{key}", limit=limit,
-                                               window=self.window, cost=pending)
+                entry[2] = await ratelimit.hit(
+                    f"{self.name}:{key}", limit=limit, window=self.window, cost=pending
+                )
             except RateLimited:
                 entry[2] = limit + 1
                 raise

@@ -29,7 +29,9 @@ async def due_accounts(limit: int = 1000) -> list[int]:
         "(SELECT DISTINCT account_id FROM points_entry WHERE expires_at <= {}) "
         "GROUP BY account_id) t WHERE t.due > t.used AND t.balance > 0 "
         "ORDER BY account_id LIMIT {}",
-        clock.now(), clock.now(), limit,
+        clock.now(),
+        clock.now(),
+        limit,
     )
     return [row["account_id"] for row in rows]
 
@@ -43,14 +45,17 @@ async def expire_account(*, account_id: int) -> int:
         "SELECT COALESCE(SUM(amount), 0) AS balance, "  # noqa: S608
         f"COALESCE(SUM(CASE WHEN {LOT_SQL} AND expires_at IS NOT NULL AND expires_at <= {{}} "
         "THEN amount ELSE 0 END), 0) AS due FROM points_entry WHERE account_id = {}",
-        now, account_id,
+        now,
+        account_id,
     )
     balance, due = int(rows[0]["balance"]), int(rows[0]["due"])
     amount = min(balance, due - await ledger.consumed(account_id=account_id))
     if amount <= 0:
         return 0
     await ledger.post(
-        account_id=account_id, amount=-amount, kind="expire",
+        account_id=account_id,
+        amount=-amount,
+        kind="expire",
         # Unique per write; repeated runs are prevented by the formula, not the reference.
         reference=f"account:{account_id}:{now.isoformat()}",
         reason="expired: points lapse at the end of the year after they were earned",

@@ -49,8 +49,12 @@ class Summary(msgspec.Struct, frozen=True, kw_only=True):
 
 def _entry(row: dict) -> Entry:
     return Entry(
-        id=row["id"], amount=row["amount"], kind=row["kind"], reference=row["reference"],
-        subject=row["subject"], reason=row["reason"],
+        id=row["id"],
+        amount=row["amount"],
+        kind=row["kind"],
+        reference=row["reference"],
+        subject=row["subject"],
+        reason=row["reason"],
         expires_at=clock.as_utc(row["expires_at"]) if row["expires_at"] else None,
         created_at=clock.as_utc(row["created_at"]),
     )
@@ -90,8 +94,17 @@ async def post(
         "expires_at, actor_kind, actor_id, created_at) "
         "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) "
         "ON CONFLICT (slot) DO NOTHING RETURNING id",
-        account_id, amount, kind, reference, f"{kind}|{reference}", subject, reason[:500],
-        expires_at, actor.kind, actor.id, now,
+        account_id,
+        amount,
+        kind,
+        reference,
+        f"{kind}|{reference}",
+        subject,
+        reason[:500],
+        expires_at,
+        actor.kind,
+        actor.id,
+        now,
     )
     return rows[0]["id"] if rows else None
 
@@ -120,14 +133,20 @@ async def debit(
     current = await balance(account_id=account_id)
     if current < amount:
         raise InsufficientPoints(balance=current, needed=amount)
-    await post(account_id=account_id, amount=-amount, kind=kind, reference=reference,
-               subject=subject, reason=reason, actor=actor)
+    await post(
+        account_id=account_id,
+        amount=-amount,
+        kind=kind,
+        reference=reference,
+        subject=subject,
+        reason=reason,
+        actor=actor,
+    )
     return current - amount
 
 
 async def entries_of(*, subject: str) -> list[Entry]:
-    rows = await PointsEntry.select().where(PointsEntry.subject == subject).order_by(
-        PointsEntry.id)
+    rows = await PointsEntry.select().where(PointsEntry.subject == subject).order_by(PointsEntry.id)
     return [_entry(row) for row in rows]
 
 
@@ -140,12 +159,13 @@ async def history(*, account_id: int, cursor: str | None, limit: int) -> EntryPa
             (PointsEntry.created_at < after.at)
             | ((PointsEntry.created_at == after.at) & (PointsEntry.id < after.id))
         )
-    rows = await query.order_by(PointsEntry.created_at, ascending=False).order_by(
-        PointsEntry.id, ascending=False).limit(limit + 1)
-    items = [_entry(row) for row in rows[:limit]]
-    next_cursor = (
-        encode_cursor(items[-1].created_at, items[-1].id) if len(rows) > limit else None
+    rows = (
+        await query.order_by(PointsEntry.created_at, ascending=False)
+        .order_by(PointsEntry.id, ascending=False)
+        .limit(limit + 1)
     )
+    items = [_entry(row) for row in rows[:limit]]
+    next_cursor = encode_cursor(items[-1].created_at, items[-1].id) if len(rows) > limit else None
     return EntryPage(items=items, next_cursor=next_cursor)
 
 
@@ -153,7 +173,8 @@ async def _lots_until(account_id: int, until: dt.datetime) -> list[tuple[int, dt
     rows = await raw(
         f"SELECT amount, expires_at FROM points_entry WHERE account_id = {{}} AND {LOT_SQL} "  # noqa: S608
         "AND expires_at IS NOT NULL AND expires_at <= {} ORDER BY expires_at, id",
-        account_id, until,
+        account_id,
+        until,
     )
     return [(row["amount"], clock.as_utc(row["expires_at"])) for row in rows]
 
@@ -199,12 +220,25 @@ async def adjust(*, actor: Actor, citizen_id: int, amount: int, reason: str | No
         raise AccountUnknown(citizen_id=citizen_id) from None
     reference = f"manual:{public_id('adj')}"
     if amount < 0:
-        await debit(account_id=citizen_id, amount=-amount, kind="adjust", reference=reference,
-                    reason=reason.strip(), actor=actor)
+        await debit(
+            account_id=citizen_id,
+            amount=-amount,
+            kind="adjust",
+            reference=reference,
+            reason=reason.strip(),
+            actor=actor,
+        )
     else:
         await lock_account(citizen_id)
-        await post(account_id=citizen_id, amount=amount, kind="adjust", reference=reference,
-                   reason=reason.strip(), expires_at=expiry_for(clock.now()), actor=actor)
+        await post(
+            account_id=citizen_id,
+            amount=amount,
+            kind="adjust",
+            reference=reference,
+            reason=reason.strip(),
+            expires_at=expiry_for(clock.now()),
+            actor=actor,
+        )
     row = await PointsEntry.select().where(PointsEntry.slot == f"adjust|{reference}").first()
     return _entry(row)
 
@@ -241,17 +275,23 @@ async def leaderboard(*, limit: int = 20) -> list[Leader]:
         "AND NOT EXISTS (SELECT 1 FROM points_entry r WHERE r.subject = e.subject "
         "AND r.kind = 'adjust' AND r.reference LIKE 'case:%:reversal') "
         "GROUP BY e.account_id ORDER BY reports DESC, first_id ASC LIMIT {}",
-        month_start(), limit,
+        month_start(),
+        limit,
     )
     leaders = []
     for rank, row in enumerate(rows, start=1):
         try:
             citizen = await accounts.citizen_profile(
-                actor=Actor(kind="citizen", id=row["account_id"], role="citizen"))
+                actor=Actor(kind="citizen", id=row["account_id"], role="citizen")
+            )
         except AccountDisabled:
             continue
-        name = mask_name(citizen.nickname) or await accounts.masked_citizen_phone(
-            citizen_id=citizen.id) or f"市民****{citizen.public_id[-4:]}"
-        leaders.append(Leader(rank=rank, account_id=row["account_id"], name=name,
-                              reports=int(row["reports"])))
+        name = (
+            mask_name(citizen.nickname)
+            or await accounts.masked_citizen_phone(citizen_id=citizen.id)
+            or f"市民****{citizen.public_id[-4:]}"
+        )
+        leaders.append(
+            Leader(rank=rank, account_id=row["account_id"], name=name, reports=int(row["reports"]))
+        )
     return leaders

@@ -17,16 +17,18 @@ class MalformedCode(DomainError):
     code = "signpost.malformed_code"
     status = 422
     title = Msg(zh="路牌编码格式无效", en="Malformed signpost code")
-    message = Msg(zh="路牌编码由 10 位字母和数字组成",
-                  en="A signpost code is 10 letters and digits")
+    message = Msg(
+        zh="路牌编码由 10 位字母和数字组成", en="A signpost code is 10 letters and digits"
+    )
 
 
 class CounterfeitCode(DomainError):
     code = "signpost.counterfeit"
     status = 422
     title = Msg(zh="路牌编码校验失败，可能是伪造的二维码", en="Counterfeit signpost code")
-    message = Msg(zh="编码 {code} 不是本平台签发的路牌编码",
-                  en="Code {code} was not issued by this platform")
+    message = Msg(
+        zh="编码 {code} 不是本平台签发的路牌编码", en="Code {code} was not issued by this platform"
+    )
 
 
 class InvalidSignpost(DomainError):

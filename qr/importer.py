@@ -18,8 +18,19 @@ from qr import codes
 from qr.service import STATUSES
 from qr.tables import Signpost
 
-_COLUMNS = ("code", "name", "kind", "lat", "lon", "grid_id", "grid_code", "status",
-            "installed_on", "created_at", "updated_at")
+_COLUMNS = (
+    "code",
+    "name",
+    "kind",
+    "lat",
+    "lon",
+    "grid_id",
+    "grid_code",
+    "status",
+    "installed_on",
+    "created_at",
+    "updated_at",
+)
 
 
 async def import_signposts(*, data: bytes, fmt: Format, coord_sys: str = "wgs84") -> int:
@@ -29,7 +40,8 @@ async def import_signposts(*, data: bytes, fmt: Format, coord_sys: str = "wgs84"
     taken = set()
     for start in range(0, len(wanted), 500):
         found = await Signpost.select(Signpost.code).where(
-            Signpost.code.is_in(wanted[start:start + 500]))
+            Signpost.code.is_in(wanted[start : start + 500])
+        )
         taken.update(row["code"] for row in found)
     index = await grid_index()
     seen: dict[str, int] = {}
@@ -70,8 +82,21 @@ async def import_signposts(*, data: bytes, fmt: Format, coord_sys: str = "wgs84"
                 grid = await org.get_grid(code=str(row["grid"]))
             else:
                 grid = index.lookup(lat, lon)
-            good.append((code, name, kind, lat, lon, grid.id if grid else None,
-                         grid.code if grid else "", status, installed, now, now))
+            good.append(
+                (
+                    code,
+                    name,
+                    kind,
+                    lat,
+                    lon,
+                    grid.id if grid else None,
+                    grid.code if grid else "",
+                    status,
+                    installed,
+                    now,
+                    now,
+                )
+            )
         except ValueError as exc:
             bad.append({"line": line, "reason": str(exc)})
         except DomainError as exc:

@@ -41,8 +41,7 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     try:
         return ImageFont.truetype(settings.qr_font_path, size, index=settings.qr_font_index)
     except OSError:
-        log.warning("QR label font %s not found; CJK labels will not render",
-                    settings.qr_font_path)
+        log.warning("QR label font %s not found; CJK labels will not render", settings.qr_font_path)
         return ImageFont.load_default(size)
 
 
@@ -55,8 +54,9 @@ def _fit_font(draw: ImageDraw.ImageDraw, text: str, width: int, size: int):
     return _font(size)
 
 
-def _draw_code(image: Image.Image, modules: list[list[bool]], left: int, top: int,
-               box: int) -> None:
+def _draw_code(
+    image: Image.Image, modules: list[list[bool]], left: int, top: int, box: int
+) -> None:
     draw = ImageDraw.Draw(image)
     for y, row in enumerate(modules):
         x = 0
@@ -65,8 +65,15 @@ def _draw_code(image: Image.Image, modules: list[list[bool]], left: int, top: in
                 start = x
                 while x < len(row) and row[x]:
                     x += 1
-                draw.rectangle([left + start * box, top + y * box,
-                                left + x * box - 1, top + (y + 1) * box - 1], fill=0)
+                draw.rectangle(
+                    [
+                        left + start * box,
+                        top + y * box,
+                        left + x * box - 1,
+                        top + (y + 1) * box - 1,
+                    ],
+                    fill=0,
+                )
             else:
                 x += 1
 
@@ -108,16 +115,19 @@ def svg(url: str, label: str | None = None, *, box: int = 10) -> bytes:
                 start = x
                 while x < len(row) and row[x]:
                     x += 1
-                parts.append(f"M{start * box} {y * box}h{(x - start) * box}v{box}"
-                             f"h-{(x - start) * box}z")
+                parts.append(
+                    f"M{start * box} {y * box}h{(x - start) * box}v{box}h-{(x - start) * box}z"
+                )
             else:
                 x += 1
     text = ""
     if label:
         family = escape(get_settings().qr_font_family, {'"': "&quot;"})
-        text = (f'<text x="{side // 2}" y="{side + box * 4}" text-anchor="middle" '
-                f'font-family="{family}" font-size="{box * 3}" fill="#000">'
-                f"{escape(label)}</text>")
+        text = (
+            f'<text x="{side // 2}" y="{side + box * 4}" text-anchor="middle" '
+            f'font-family="{family}" font-size="{box * 3}" fill="#000">'
+            f"{escape(label)}</text>"
+        )
     document = (
         f'<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{side}" height="{height}" '
@@ -138,7 +148,7 @@ def sheet_pdf(items: list[tuple[str, str]]) -> bytes:
     for start in range(0, len(items), per_page):
         page = Image.new("L", A4, 255)
         draw = ImageDraw.Draw(page)
-        for slot, (url, label) in enumerate(items[start:start + per_page]):
+        for slot, (url, label) in enumerate(items[start : start + per_page]):
             column, row = slot % SHEET_COLUMNS, slot // SHEET_COLUMNS
             left, top = margin + column * cell_w, margin + row * cell_h
             draw.rectangle([left, top, left + cell_w - 1, top + cell_h - 1], outline=190)
@@ -148,6 +158,13 @@ def sheet_pdf(items: list[tuple[str, str]]) -> bytes:
             page.paste(image, (left + (cell_w - image.width) // 2, top + 20))
         pages.append(page)
     out = io.BytesIO()
-    pages[0].save(out, "PDF", resolution=DPI, save_all=True, append_images=pages[1:],
-                  quality=95, title="cityops signposts")
+    pages[0].save(
+        out,
+        "PDF",
+        resolution=DPI,
+        save_all=True,
+        append_images=pages[1:],
+        quality=95,
+        title="cityops signposts",
+    )
     return out.getvalue()

@@ -64,15 +64,24 @@ class DamageReport(msgspec.Struct, frozen=True, kw_only=True):
 
 def _info(row: dict) -> SignpostInfo:
     return SignpostInfo(
-        id=row["id"], code=row["code"], name=row["name"], kind=row["kind"], lat=row["lat"],
-        lon=row["lon"], grid_id=row["grid_id"], grid_code=row["grid_code"],
-        status=row["status"], installed_on=row["installed_on"],
-        created_at=clock.as_utc(row["created_at"]), updated_at=clock.as_utc(row["updated_at"]),
+        id=row["id"],
+        code=row["code"],
+        name=row["name"],
+        kind=row["kind"],
+        lat=row["lat"],
+        lon=row["lon"],
+        grid_id=row["grid_id"],
+        grid_code=row["grid_code"],
+        status=row["status"],
+        installed_on=row["installed_on"],
+        created_at=clock.as_utc(row["created_at"]),
+        updated_at=clock.as_utc(row["updated_at"]),
     )
 
 
-def check_fields(*, name: str | None = None, kind: str | None = None,
-                 status: str | None = None) -> None:
+def check_fields(
+    *, name: str | None = None, kind: str | None = None, status: str | None = None
+) -> None:
     if name is not None and (not name.strip() or len(name.strip()) > 200):
         raise InvalidSignpost(reason="a name of 1 to 200 characters is required")
     if kind is not None and (not kind.strip() or len(kind) > 32):
@@ -102,8 +111,15 @@ async def get_signpost(*, code: str) -> SignpostInfo:
 
 
 async def create_signpost(
-    *, name: str, lat: float, lon: float, kind: str = "intersection", status: str = "active",
-    installed_on: dt.date | None = None, grid_code: str | None = None, code: str | None = None,
+    *,
+    name: str,
+    lat: float,
+    lon: float,
+    kind: str = "intersection",
+    status: str = "active",
+    installed_on: dt.date | None = None,
+    grid_code: str | None = None,
+    code: str | None = None,
 ) -> SignpostInfo:
     """A new signpost with a fresh code, or ``code`` when re-registering a printed one."""
     geo.validate(lat, lon)
@@ -111,10 +127,21 @@ async def create_signpost(
     code = codes.verify(code) if code else codes.new_code()
     grid_id, grid = await grid_of(lat, lon, grid_code)
     try:
-        await Signpost.insert(Signpost(
-            code=code, name=name.strip(), kind=kind.strip(), lat=lat, lon=lon, grid_id=grid_id,
-            grid_code=grid, status=status, installed_on=installed_on,
-            created_at=clock.now(), updated_at=clock.now()))
+        await Signpost.insert(
+            Signpost(
+                code=code,
+                name=name.strip(),
+                kind=kind.strip(),
+                lat=lat,
+                lon=lon,
+                grid_id=grid_id,
+                grid_code=grid,
+                status=status,
+                installed_on=installed_on,
+                created_at=clock.now(),
+                updated_at=clock.now(),
+            )
+        )
     except Exception as exc:
         if is_unique_violation(exc):
             raise SignpostCodeTaken(code=code) from None
@@ -123,8 +150,14 @@ async def create_signpost(
 
 
 async def update_signpost(
-    *, code: str, name: str | None = None, lat: float | None = None, lon: float | None = None,
-    kind: str | None = None, status: str | None = None, installed_on: dt.date | None = None,
+    *,
+    code: str,
+    name: str | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+    installed_on: dt.date | None = None,
     grid_code: str | None = None,
 ) -> SignpostInfo:
     current = await get_signpost(code=code)
@@ -137,10 +170,16 @@ async def update_signpost(
         changes[Signpost.lat], changes[Signpost.lon] = lat, lon
     if lat is not None or grid_code is not None:
         changes[Signpost.grid_id], changes[Signpost.grid_code] = await grid_of(
-            lat if lat is not None else current.lat, lon if lon is not None else current.lon,
-            grid_code)
-    for column, value in ((Signpost.name, name), (Signpost.kind, kind),
-                          (Signpost.status, status), (Signpost.installed_on, installed_on)):
+            lat if lat is not None else current.lat,
+            lon if lon is not None else current.lon,
+            grid_code,
+        )
+    for column, value in (
+        (Signpost.name, name),
+        (Signpost.kind, kind),
+        (Signpost.status, status),
+        (Signpost.installed_on, installed_on),
+    ):
         if value is not None:
             changes[column] = value.strip() if isinstance(value, str) else value
     await Signpost.update(changes).where(Signpost.id == current.id)
@@ -153,8 +192,9 @@ async def delete_signpost(*, code: str) -> None:
     await Signpost.delete().where(Signpost.id == current.id)
 
 
-async def list_signposts(*, status: str | None = None, cursor: str | None = None,
-                         limit: int = 50) -> tuple[list[SignpostInfo], str | None]:
+async def list_signposts(
+    *, status: str | None = None, cursor: str | None = None, limit: int = 50
+) -> tuple[list[SignpostInfo], str | None]:
     after = decode_cursor(cursor)
     query = Signpost.select().order_by(Signpost.id).limit(limit + 1)
     if status:
@@ -163,21 +203,26 @@ async def list_signposts(*, status: str | None = None, cursor: str | None = None
         query = query.where(Signpost.id > after.id)
     rows = await query
     items = [_info(row) for row in rows[:limit]]
-    next_cursor = (encode_cursor(items[-1].created_at, items[-1].id)
-                   if len(rows) > limit else None)
+    next_cursor = encode_cursor(items[-1].created_at, items[-1].id) if len(rows) > limit else None
     return items, next_cursor
 
 
 async def scan(*, code: str, channel: str) -> ScanView:
     """What a passer-by sees after scanning; the scan is counted (time, sign, channel)."""
     signpost = await get_signpost(code=code)
-    await SignpostScan.insert(SignpostScan(signpost=signpost.id, channel=channel,
-                                           scanned_at=clock.now()))
+    await SignpostScan.insert(
+        SignpostScan(signpost=signpost.id, channel=channel, scanned_at=clock.now())
+    )
     near = {}
     for kind in NEAR_KINDS:
         try:
-            near[kind] = await places.nearby(lat=signpost.lat, lon=signpost.lon, kinds=[kind],
-                                             radius_m=NEAR_RADIUS_M, limit=NEAR_PER_KIND)
+            near[kind] = await places.nearby(
+                lat=signpost.lat,
+                lon=signpost.lon,
+                kinds=[kind],
+                radius_m=NEAR_RADIUS_M,
+                limit=NEAR_PER_KIND,
+            )
         except UnknownPlaceKind:
             near[kind] = []  # an installation that deleted a seeded kind
     return ScanView(signpost=signpost, nearby=near)
@@ -189,33 +234,53 @@ async def scans_per_day(*, code: str, days: int = 30) -> list[ScanDay]:
     first = clock.city_now().date() - dt.timedelta(days=days - 1)
     since = clock.start_of_city_day(clock.now() - dt.timedelta(days=days - 1))
     rows = await SignpostScan.select(SignpostScan.channel, SignpostScan.scanned_at).where(
-        (SignpostScan.signpost == signpost.id) & (SignpostScan.scanned_at >= since))
+        (SignpostScan.signpost == signpost.id) & (SignpostScan.scanned_at >= since)
+    )
     counts: dict[dt.date, dict[str, int]] = defaultdict(lambda: {"app": 0, "web": 0})
     zone = clock.city_zone()
     for row in rows:
         day = clock.as_utc(row["scanned_at"]).astimezone(zone).date()
         counts[day][row["channel"]] += 1
-    return [ScanDay(day=first + dt.timedelta(days=i), **counts[first + dt.timedelta(days=i)])
-            for i in range(days)]
+    return [
+        ScanDay(day=first + dt.timedelta(days=i), **counts[first + dt.timedelta(days=i)])
+        for i in range(days)
+    ]
 
 
 async def report_damage(*, code: str, note: str, channel: str) -> None:
     signpost = await get_signpost(code=code)
     if len(note) > 500:
         raise InvalidSignpost(reason="the note is longer than 500 characters")
-    await SignpostDamage.insert(SignpostDamage(signpost=signpost.id, note=note.strip(),
-                                               channel=channel, reported_at=clock.now()))
+    await SignpostDamage.insert(
+        SignpostDamage(
+            signpost=signpost.id, note=note.strip(), channel=channel, reported_at=clock.now()
+        )
+    )
 
 
 async def damage_reports(*, code: str | None = None, limit: int = 100) -> list[DamageReport]:
-    query = SignpostDamage.select(
-        SignpostDamage.id, SignpostDamage.note, SignpostDamage.channel,
-        SignpostDamage.reported_at, SignpostDamage.signpost.code,
-        SignpostDamage.signpost.name,
-    ).order_by(SignpostDamage.id, ascending=False).limit(limit)
+    query = (
+        SignpostDamage.select(
+            SignpostDamage.id,
+            SignpostDamage.note,
+            SignpostDamage.channel,
+            SignpostDamage.reported_at,
+            SignpostDamage.signpost.code,
+            SignpostDamage.signpost.name,
+        )
+        .order_by(SignpostDamage.id, ascending=False)
+        .limit(limit)
+    )
     if code:
         query = query.where(SignpostDamage.signpost == (await get_signpost(code=code)).id)
-    return [DamageReport(id=row["id"], code=row["signpost.code"],
-                         signpost_name=row["signpost.name"], note=row["note"],
-                         channel=row["channel"], reported_at=clock.as_utc(row["reported_at"]))
-            for row in await query]
+    return [
+        DamageReport(
+            id=row["id"],
+            code=row["signpost.code"],
+            signpost_name=row["signpost.name"],
+            note=row["note"],
+            channel=row["channel"],
+            reported_at=clock.as_utc(row["reported_at"]),
+        )
+        for row in await query
+    ]

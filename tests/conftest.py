@@ -74,8 +74,9 @@ async def client(schema):
     from api.app import create_asgi_app
 
     transport = httpx.ASGITransport(app=create_asgi_app(), client=("127.0.0.1", 50000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver",
-                                 timeout=30) as test_client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", timeout=30
+    ) as test_client:
         yield test_client
 
 

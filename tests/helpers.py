@@ -104,8 +104,9 @@ class Api:
         )
 
 
-def jpeg_bytes(size: tuple[int, int] = (640, 480), color: tuple[int, int, int] = (90, 120, 60),
-               seed: int = 0) -> bytes:
+def jpeg_bytes(
+    size: tuple[int, int] = (640, 480), color: tuple[int, int, int] = (90, 120, 60), seed: int = 0
+) -> bytes:
     """A small real photo-like JPEG; ``seed`` varies the content (and its perceptual hash)."""
     import io
     import random
@@ -117,8 +118,10 @@ def jpeg_bytes(size: tuple[int, int] = (640, 480), color: tuple[int, int, int] =
     draw = ImageDraw.Draw(image)
     for _ in range(12):
         x, y = rng.randrange(size[0]), rng.randrange(size[1])
-        draw.rectangle([x, y, x + rng.randrange(20, 200), y + rng.randrange(20, 200)],
-                       fill=(rng.randrange(256), rng.randrange(256), rng.randrange(256)))
+        draw.rectangle(
+            [x, y, x + rng.randrange(20, 200), y + rng.randrange(20, 200)],
+            fill=(rng.randrange(256), rng.randrange(256), rng.randrange(256)),
+        )
     out = io.BytesIO()
     image.save(out, "JPEG", quality=85)
     return out.getvalue()
@@ -126,7 +129,8 @@ def jpeg_bytes(size: tuple[int, int] = (640, 480), color: tuple[int, int, int] =
 
 async def upload_photo(client, session: Session, *, app: str = "citizen", seed: int = 0) -> str:
     response = await client.post(
-        f"/api/{app}/media", headers=session.headers,
+        f"/api/{app}/media",
+        headers=session.headers,
         files={"file": ("photo.jpg", jpeg_bytes(seed=seed), "image/jpeg")},
     )
     assert response.status_code == 201, response.text
@@ -138,8 +142,12 @@ async def refreshed(client, session: Session) -> Session:
     response = await client.post("/api/auth/refresh", json={"refreshToken": session.refresh})
     assert response.status_code == 201, response.text
     body = response.json()
-    return Session(body["accessToken"], body["refreshToken"], bearer(body["accessToken"]),
-                   subject_id=session.subject_id)
+    return Session(
+        body["accessToken"],
+        body["refreshToken"],
+        bearer(body["accessToken"]),
+        subject_id=session.subject_id,
+    )
 
 
 def require_system(name: str, available: bool, reason: str) -> None:

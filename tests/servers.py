@@ -40,17 +40,34 @@ def _wait_until_healthy(process: subprocess.Popen, url: str) -> None:
 
 
 @contextlib.contextmanager
-def running_apps(env: dict[str, str], count: int = 1, port: int | None = None,
-                 extra_args: tuple[str, ...] = ()) -> Iterator[list[str]]:
+def running_apps(
+    env: dict[str, str], count: int = 1, port: int | None = None, extra_args: tuple[str, ...] = ()
+) -> Iterator[list[str]]:
     """Start ``count`` uvicorn processes of the app with ``env``; yield their base URLs."""
     started = []
     try:
         for index in range(count):
             bound = port if port is not None and index == 0 else free_port()
             process = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "api.asgi:app", "--host", "127.0.0.1",
-                 "--port", str(bound), "--no-access-log", "--log-level", "warning", *extra_args],
-                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "api.asgi:app",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(bound),
+                    "--no-access-log",
+                    "--log-level",
+                    "warning",
+                    *extra_args,
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
             started.append((process, f"http://127.0.0.1:{bound}"))
         for process, url in started:
             _wait_until_healthy(process, url)

@@ -9,8 +9,11 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 def test_every_setting_is_documented():
     text = README.read_text()
-    missing = [f"CITYOPS_{name.upper()}" for name in Settings.__struct_fields__
-               if f"CITYOPS_{name.upper()}" not in text]
+    missing = [
+        f"CITYOPS_{name.upper()}"
+        for name in Settings.__struct_fields__
+        if f"CITYOPS_{name.upper()}" not in text
+    ]
     assert not missing, f"document these in README.md: {missing}"
 
 

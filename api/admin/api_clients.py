@@ -58,45 +58,70 @@ class ApiClientController(Controller):
         return [_out(c) for c in await api_key_admin.list_api_clients()]
 
     @post("/", summary="Create a client; the response holds its key, once", opt=ADMIN_ONLY)
-    async def create(self, actor: NamedDependency[Actor], data: JSONBody[ClientIn]
-                     ) -> IssuedOut:
+    async def create(self, actor: NamedDependency[Actor], data: JSONBody[ClientIn]) -> IssuedOut:
         async with transaction():
-            issued = await api_key_admin.issue_api_client(name=data.name, kind=data.kind,
-                                                          trusted=data.trusted)
+            issued = await api_key_admin.issue_api_client(
+                name=data.name, kind=data.kind, trusted=data.trusted
+            )
             info = await api_key_admin.api_client_info(client_id=issued.client_id)
-            await record(actor=actor, action="api_client.create", target_kind="api_client",
-                         target_id=info.id, after=info)
+            await record(
+                actor=actor,
+                action="api_client.create",
+                target_kind="api_client",
+                target_id=info.id,
+                after=info,
+            )
         return IssuedOut(client=_out(info), api_key=issued.key)
 
-    @post("/{client_id:int}/rotate", status_code=200, opt=ADMIN_ONLY,
-          summary="A new key; the old one stops working at once")
-    async def rotate(self, actor: NamedDependency[Actor], client_id: FromPath[int]
-                     ) -> IssuedOut:
+    @post(
+        "/{client_id:int}/rotate",
+        status_code=200,
+        opt=ADMIN_ONLY,
+        summary="A new key; the old one stops working at once",
+    )
+    async def rotate(self, actor: NamedDependency[Actor], client_id: FromPath[int]) -> IssuedOut:
         async with transaction():
             before = await api_key_admin.api_client_info(client_id=client_id)
             issued = await api_key_admin.rotate_key(client_id=client_id)
             info = await api_key_admin.api_client_info(client_id=client_id)
-            await record(actor=actor, action="api_client.rotate", target_kind="api_client",
-                         target_id=client_id, before=before, after=info)
+            await record(
+                actor=actor,
+                action="api_client.rotate",
+                target_kind="api_client",
+                target_id=client_id,
+                before=before,
+                after=info,
+            )
         return IssuedOut(client=_out(info), api_key=issued.key)
 
-    @post("/{client_id:int}/revoke", status_code=200, opt=ADMIN_ONLY,
-          summary="Revoke: the key is refused from now on")
-    async def revoke(self, actor: NamedDependency[Actor], client_id: FromPath[int]
-                     ) -> ClientOut:
+    @post(
+        "/{client_id:int}/revoke",
+        status_code=200,
+        opt=ADMIN_ONLY,
+        summary="Revoke: the key is refused from now on",
+    )
+    async def revoke(self, actor: NamedDependency[Actor], client_id: FromPath[int]) -> ClientOut:
         return await self._set(actor, client_id, ClientPatch(active=False), "api_client.revoke")
 
     @patch("/{client_id:int}", summary="Trust or reactivate a client", opt=ADMIN_ONLY)
-    async def update(self, actor: NamedDependency[Actor], client_id: FromPath[int],
-                     data: JSONBody[ClientPatch]) -> ClientOut:
+    async def update(
+        self, actor: NamedDependency[Actor], client_id: FromPath[int], data: JSONBody[ClientPatch]
+    ) -> ClientOut:
         return await self._set(actor, client_id, data, "api_client.update")
 
     @staticmethod
     async def _set(actor: Actor, client_id: int, data: ClientPatch, action: str) -> ClientOut:
         async with transaction():
             before = await api_key_admin.api_client_info(client_id=client_id)
-            info = await api_key_admin.set_api_client(client_id=client_id, active=data.active,
-                                                      trusted=data.trusted)
-            await record(actor=actor, action=action, target_kind="api_client",
-                         target_id=client_id, before=before, after=info)
+            info = await api_key_admin.set_api_client(
+                client_id=client_id, active=data.active, trusted=data.trusted
+            )
+            await record(
+                actor=actor,
+                action=action,
+                target_kind="api_client",
+                target_id=client_id,
+                before=before,
+                after=info,
+            )
         return _out(info)

@@ -44,8 +44,7 @@ class AuditController(Controller):
         self,
         actor_id: Annotated[int | None, QueryParameter(name="actorId")] = None,
         action: FromQuery[Annotated[str, msgspec.Meta(max_length=48)] | None] = None,
-        target_kind: Annotated[str | None, QueryParameter(name="targetKind", max_length=32)
-                               ] = None,
+        target_kind: Annotated[str | None, QueryParameter(name="targetKind", max_length=32)] = None,
         target_id: Annotated[str | None, QueryParameter(name="targetId", max_length=64)] = None,
         since: FromQuery[dt.datetime | None] = None,
         until: FromQuery[dt.datetime | None] = None,
@@ -53,9 +52,18 @@ class AuditController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
     ) -> AuditPageOut:
         page = await audit.list_entries(
-            filters=audit.AuditFilter(actor_id=actor_id, action=action, target_kind=target_kind,
-                                      target_id=target_id, since=since, until=until),
-            cursor=cursor, limit=limit)
+            filters=audit.AuditFilter(
+                actor_id=actor_id,
+                action=action,
+                target_kind=target_kind,
+                target_id=target_id,
+                since=since,
+                until=until,
+            ),
+            cursor=cursor,
+            limit=limit,
+        )
         return AuditPageOut(
             items=[AuditOut(**msgspec.structs.asdict(item)) for item in page.items],
-            next_cursor=page.next_cursor)
+            next_cursor=page.next_cursor,
+        )

@@ -55,9 +55,11 @@ async def _after(response: Response) -> Response:
         async with transaction():
             await audit.record(
                 actor=actor or Actor(kind="system", id=0, role="unknown"),
-                action=f"{request.method} /{route}"[:48], target_kind=resource[:32],
+                action=f"{request.method} /{route}"[:48],
+                target_kind=resource[:32],
                 target_id=target_id[:64],
-                after=_content(getattr(response, "content", None)))
+                after=_content(getattr(response, "content", None)),
+            )
     except Exception:
         log.exception("audit entry for %s %s not written", request.method, route)
     return response

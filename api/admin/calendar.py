@@ -57,27 +57,46 @@ class CalendarController(Controller):
     ) -> list[DayOut]:
         if last < first or (last - first).days >= MAX_DAYS:
             raise InvalidRange(days=MAX_DAYS)
-        return [DayOut(**msgspec.structs.asdict(d))
-                for d in await admin_queries.calendar_days(first=first, last=last)]
+        return [
+            DayOut(**msgspec.structs.asdict(d))
+            for d in await admin_queries.calendar_days(first=first, last=last)
+        ]
 
-    @put("/{day:date}", summary="Override one day (a typhoon day off, a local holiday)",
-         opt=ADMIN_ONLY)
-    async def set_day(self, actor: NamedDependency[Actor], day: FromPath[dt.date],
-                      data: JSONBody[DayIn]) -> DayOut:
+    @put(
+        "/{day:date}",
+        summary="Override one day (a typhoon day off, a local holiday)",
+        opt=ADMIN_ONLY,
+    )
+    async def set_day(
+        self, actor: NamedDependency[Actor], day: FromPath[dt.date], data: JSONBody[DayIn]
+    ) -> DayOut:
         async with transaction():
             before = await _day(day)
             await calendar.set_calendar_day(day=day, is_workday=data.is_workday, note=data.note)
             after = await _day(day)
-            await record(actor=actor, action="calendar.set", target_kind="calendar_day",
-                         target_id=day.isoformat(), before=before, after=after)
+            await record(
+                actor=actor,
+                action="calendar.set",
+                target_kind="calendar_day",
+                target_id=day.isoformat(),
+                before=before,
+                after=after,
+            )
         return DayOut(**msgspec.structs.asdict(after))
 
-    @delete("/{day:date}", summary="Drop an override: the national calendar applies",
-            opt=ADMIN_ONLY)
+    @delete(
+        "/{day:date}", summary="Drop an override: the national calendar applies", opt=ADMIN_ONLY
+    )
     async def clear_day(self, actor: NamedDependency[Actor], day: FromPath[dt.date]) -> None:
         async with transaction():
             before = await _day(day)
             await calendar.clear_calendar_day(day=day)
             if before.overridden:
-                await record(actor=actor, action="calendar.clear", target_kind="calendar_day",
-                             target_id=day.isoformat(), before=before, after=await _day(day))
+                await record(
+                    actor=actor,
+                    action="calendar.clear",
+                    target_kind="calendar_day",
+                    target_id=day.isoformat(),
+                    before=before,
+                    after=await _day(day),
+                )

@@ -99,38 +99,56 @@ class AdminCategoryController(Controller):
 
     @get("/", summary="The category tree: major classes with their subcategories")
     async def tree(
-        self, include_inactive: Annotated[bool, QueryParameter(name="includeInactive")] = False,
+        self,
+        include_inactive: Annotated[bool, QueryParameter(name="includeInactive")] = False,
     ) -> list[CategoryNode]:
         rows = await admin_queries.list_categories(include_inactive=include_inactive)
         children: dict[int, list[CategoryOut]] = {}
         for info in rows:
             if info.parent_id is not None:
                 children.setdefault(info.parent_id, []).append(category_out(info))
-        return [CategoryNode(category=category_out(info), children=children.get(info.id, []))
-                for info in rows if info.is_major]
+        return [
+            CategoryNode(category=category_out(info), children=children.get(info.id, []))
+            for info in rows
+            if info.is_major
+        ]
 
     @get("/{code:str}", summary="One category")
     async def one(self, code: FromPath[Code]) -> CategoryOut:
         return category_out(await admin_queries.category_by_code(code=code))
 
     @post("/", summary="Add a city's own category or a national one", opt=ADMIN_ONLY)
-    async def create(self, actor: NamedDependency[Actor], data: JSONBody[CategoryIn]
-                     ) -> CategoryOut:
+    async def create(
+        self, actor: NamedDependency[Actor], data: JSONBody[CategoryIn]
+    ) -> CategoryOut:
         async with transaction():
             info = await categories.create_category(**msgspec.structs.asdict(data))
-            await record(actor=actor, action="category.create", target_kind="category",
-                         target_id=info.code, after=info)
+            await record(
+                actor=actor,
+                action="category.create",
+                target_kind="category",
+                target_id=info.code,
+                after=info,
+            )
         return category_out(info)
 
-    @patch("/{code:str}", summary="Names, priority, SLA, points, verification, active",
-           opt=ADMIN_ONLY)
-    async def update(self, actor: NamedDependency[Actor], code: FromPath[Code],
-                     data: JSONBody[CategoryPatch]) -> CategoryOut:
+    @patch(
+        "/{code:str}", summary="Names, priority, SLA, points, verification, active", opt=ADMIN_ONLY
+    )
+    async def update(
+        self, actor: NamedDependency[Actor], code: FromPath[Code], data: JSONBody[CategoryPatch]
+    ) -> CategoryOut:
         async with transaction():
             before = await admin_queries.category_by_code(code=code)
             info = await categories.update_category(code=code, **msgspec.structs.asdict(data))
-            await record(actor=actor, action="category.update", target_kind="category",
-                         target_id=code, before=before, after=info)
+            await record(
+                actor=actor,
+                action="category.update",
+                target_kind="category",
+                target_id=code,
+                before=before,
+                after=info,
+            )
         return category_out(info)
 
 
@@ -140,35 +158,59 @@ class SlaPolicyController(Controller):
 
     @get("/", summary="Time limits per (category, priority)")
     async def list_policies(self) -> list[PolicyOut]:
-        return [PolicyOut(**msgspec.structs.asdict(p))
-                for p in await admin_queries.list_sla_policies()]
+        return [
+            PolicyOut(**msgspec.structs.asdict(p)) for p in await admin_queries.list_sla_policies()
+        ]
 
-    @put("/", summary="Create or replace the limit of (category or all, priority)",
-         opt=ADMIN_ONLY)
-    async def set_policy(self, actor: NamedDependency[Actor], data: JSONBody[PolicyIn]
-                         ) -> PolicyOut:
+    @put("/", summary="Create or replace the limit of (category or all, priority)", opt=ADMIN_ONLY)
+    async def set_policy(
+        self, actor: NamedDependency[Actor], data: JSONBody[PolicyIn]
+    ) -> PolicyOut:
         target = f"{data.category_code or '*'}:{data.priority}"
         async with transaction():
-            before = {p.category_code: p for p in await admin_queries.list_sla_policies()
-                      if p.priority == data.priority}.get(data.category_code)
-            await sla.set_sla_policy(category_code=data.category_code, priority=data.priority,
-                                     limit_value=data.limit_value, limit_unit=data.limit_unit)
+            before = {
+                p.category_code: p
+                for p in await admin_queries.list_sla_policies()
+                if p.priority == data.priority
+            }.get(data.category_code)
+            await sla.set_sla_policy(
+                category_code=data.category_code,
+                priority=data.priority,
+                limit_value=data.limit_value,
+                limit_unit=data.limit_unit,
+            )
             after = admin_queries.PolicyInfo(**msgspec.structs.asdict(data))
-            await record(actor=actor, action="sla_policy.set", target_kind="sla_policy",
-                         target_id=target, before=before, after=after)
+            await record(
+                actor=actor,
+                action="sla_policy.set",
+                target_kind="sla_policy",
+                target_id=target,
+                before=before,
+                after=after,
+            )
         return PolicyOut(**msgspec.structs.asdict(after))
 
     @delete("/", summary="Remove a limit", opt=ADMIN_ONLY)
     async def remove(
-        self, actor: NamedDependency[Actor], priority: FromQuery[Priority],
-        category_code: Annotated[str | None, QueryParameter(name="categoryCode",
-                                                            pattern=r"^[CE]\d{2}(\d{2})?$")
-                                 ] = None,
+        self,
+        actor: NamedDependency[Actor],
+        priority: FromQuery[Priority],
+        category_code: Annotated[
+            str | None, QueryParameter(name="categoryCode", pattern=r"^[CE]\d{2}(\d{2})?$")
+        ] = None,
     ) -> None:
         async with transaction():
-            before = {p.category_code: p for p in await admin_queries.list_sla_policies()
-                      if p.priority == priority}.get(category_code)
+            before = {
+                p.category_code: p
+                for p in await admin_queries.list_sla_policies()
+                if p.priority == priority
+            }.get(category_code)
             await sla.remove_sla_policy(category_code=category_code, priority=priority)
             if before is not None:
-                await record(actor=actor, action="sla_policy.remove", target_kind="sla_policy",
-                             target_id=f"{category_code or '*'}:{priority}", before=before)
+                await record(
+                    actor=actor,
+                    action="sla_policy.remove",
+                    target_kind="sla_policy",
+                    target_id=f"{category_code or '*'}:{priority}",
+                    before=before,
+                )

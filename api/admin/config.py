@@ -12,9 +12,16 @@ from api.admin.staff import AdminStaffController
 from api.admin.stats import AdminStatsController
 
 CONFIG_CONTROLLERS = [
-    AuditController, OrgUnitController, AdminStaffController, AdminGridController,
-    AdminCategoryController, SlaPolicyController, DispatchRuleController, CalendarController,
-    ApiClientController, AdminStatsController,
+    AuditController,
+    OrgUnitController,
+    AdminStaffController,
+    AdminGridController,
+    AdminCategoryController,
+    SlaPolicyController,
+    DispatchRuleController,
+    CalendarController,
+    ApiClientController,
+    AdminStatsController,
 ]
 
 __all__ = ["AUDIT_HOOKS", "CONFIG_CONTROLLERS"]

@@ -59,20 +59,32 @@ class DispatchRuleController(Controller):
     async def create(self, actor: NamedDependency[Actor], data: JSONBody[RuleIn]) -> RuleOut:
         async with transaction():
             info = await dispatch.create_dispatch_rule(**msgspec.structs.asdict(data))
-            await record(actor=actor, action="dispatch_rule.create",
-                         target_kind="dispatch_rule", target_id=info.id, after=info)
+            await record(
+                actor=actor,
+                action="dispatch_rule.create",
+                target_kind="dispatch_rule",
+                target_id=info.id,
+                after=info,
+            )
         return rule_out(info)
 
     @patch("/{rule_id:int}", summary="Change unit or priority, (de)activate", opt=ADMIN_ONLY)
-    async def update(self, actor: NamedDependency[Actor], rule_id: FromPath[int],
-                     data: JSONBody[RulePatch]) -> RuleOut:
+    async def update(
+        self, actor: NamedDependency[Actor], rule_id: FromPath[int], data: JSONBody[RulePatch]
+    ) -> RuleOut:
         async with transaction():
             before = await admin_queries.dispatch_rule(rule_id=rule_id)
-            info = await dispatch.update_dispatch_rule(rule_id=rule_id,
-                                                       **msgspec.structs.asdict(data))
-            await record(actor=actor, action="dispatch_rule.update",
-                         target_kind="dispatch_rule", target_id=rule_id, before=before,
-                         after=info)
+            info = await dispatch.update_dispatch_rule(
+                rule_id=rule_id, **msgspec.structs.asdict(data)
+            )
+            await record(
+                actor=actor,
+                action="dispatch_rule.update",
+                target_kind="dispatch_rule",
+                target_id=rule_id,
+                before=before,
+                after=info,
+            )
         return rule_out(info)
 
     @delete("/{rule_id:int}", summary="Remove a rule", opt=ADMIN_ONLY)
@@ -80,5 +92,10 @@ class DispatchRuleController(Controller):
         async with transaction():
             before = await admin_queries.dispatch_rule(rule_id=rule_id)
             await dispatch.delete_dispatch_rule(rule_id=rule_id)
-            await record(actor=actor, action="dispatch_rule.remove",
-                         target_kind="dispatch_rule", target_id=rule_id, before=before)
+            await record(
+                actor=actor,
+                action="dispatch_rule.remove",
+                target_kind="dispatch_rule",
+                target_id=rule_id,
+                before=before,
+            )

@@ -85,10 +85,18 @@ class ImportOut(msgspec.Struct, frozen=True, rename="camel"):
 
 
 def _out(row: grid_admin.GridRow) -> GridOut:
-    return GridOut(id=row.id, code=row.code, name=row.name, level=row.level,
-                   parent_code=row.parent_code, unit_id=row.unit_id, area_id=row.area_id,
-                   active=row.active, bbox=[row.min_lon, row.min_lat, row.max_lon, row.max_lat],
-                   inspector_ids=row.inspector_ids)
+    return GridOut(
+        id=row.id,
+        code=row.code,
+        name=row.name,
+        level=row.level,
+        parent_code=row.parent_code,
+        unit_id=row.unit_id,
+        area_id=row.area_id,
+        active=row.active,
+        bbox=[row.min_lon, row.min_lat, row.max_lon, row.max_lat],
+        inspector_ids=row.inspector_ids,
+    )
 
 
 async def _snapshot(code: str) -> dict[str, Any]:
@@ -109,7 +117,8 @@ class AdminGridController(Controller):
 
     @get("/", summary="Grids in code order, with their inspectors")
     async def list_grids(
-        self, include_inactive: Annotated[bool, QueryParameter(name="includeInactive")] = False,
+        self,
+        include_inactive: Annotated[bool, QueryParameter(name="includeInactive")] = False,
     ) -> list[GridOut]:
         return [_out(r) for r in await grid_admin.list_grids(include_inactive=include_inactive)]
 
@@ -120,40 +129,75 @@ class AdminGridController(Controller):
     @post("/", summary="Create a grid", opt=ADMIN_ONLY)
     async def create(self, actor: NamedDependency[Actor], data: JSONBody[GridIn]) -> GridDetail:
         async with transaction():
-            await grids.create_grid(code=data.code, name=data.name, polygon=data.polygon,
-                                    coord_sys=data.coord_sys, parent_code=data.parent_code,
-                                    unit_id=data.unit_id, area_id=data.area_id)
+            await grids.create_grid(
+                code=data.code,
+                name=data.name,
+                polygon=data.polygon,
+                coord_sys=data.coord_sys,
+                parent_code=data.parent_code,
+                unit_id=data.unit_id,
+                area_id=data.area_id,
+            )
             after = await _snapshot(data.code)
-            await record(actor=actor, action="grid.create", target_kind="grid",
-                         target_id=data.code, after=after)
+            await record(
+                actor=actor,
+                action="grid.create",
+                target_kind="grid",
+                target_id=data.code,
+                after=after,
+            )
         return GridDetail(grid=_out(after["grid"]), polygon=after["polygon"])
 
     @patch("/{code:str}", summary="Rename, redraw, reassign or (de)activate", opt=ADMIN_ONLY)
-    async def update(self, actor: NamedDependency[Actor], code: FromPath[GridCode],
-                     data: JSONBody[GridPatch]) -> GridDetail:
+    async def update(
+        self, actor: NamedDependency[Actor], code: FromPath[GridCode], data: JSONBody[GridPatch]
+    ) -> GridDetail:
         async with transaction():
             before = await _snapshot(code)
-            await grids.update_grid(code=code, name=data.name, polygon=data.polygon,
-                                    coord_sys=data.coord_sys, unit_id=data.unit_id,
-                                    area_id=data.area_id, active=data.active)
+            await grids.update_grid(
+                code=code,
+                name=data.name,
+                polygon=data.polygon,
+                coord_sys=data.coord_sys,
+                unit_id=data.unit_id,
+                area_id=data.area_id,
+                active=data.active,
+            )
             after = await _snapshot(code)
-            await record(actor=actor, action="grid.update", target_kind="grid", target_id=code,
-                         before=before, after=after)
+            await record(
+                actor=actor,
+                action="grid.update",
+                target_kind="grid",
+                target_id=code,
+                before=before,
+                after=after,
+            )
         return GridDetail(grid=_out(after["grid"]), polygon=after["polygon"])
 
-    @post("/import", status_code=200, opt=ADMIN_ONLY,
-          summary="Import a GeoJSON FeatureCollection (properties: code, name, parent, "
-                  "unitCode, areaCode); all or nothing; overlaps and gaps reported")
+    @post(
+        "/import",
+        status_code=200,
+        opt=ADMIN_ONLY,
+        summary="Import a GeoJSON FeatureCollection (properties: code, name, parent, "
+        "unitCode, areaCode); all or nothing; overlaps and gaps reported",
+    )
     async def import_grids(
-        self, actor: NamedDependency[Actor], data: JSONBody[dict[str, Any]],
+        self,
+        actor: NamedDependency[Actor],
+        data: JSONBody[dict[str, Any]],
         coord_sys: CoordSysQuery = "wgs84",
         dry_run: Annotated[bool, QueryParameter(name="dryRun")] = False,
     ) -> ImportOut:
         async with transaction():
-            report = await grid_admin.import_grids(collection=data, coord_sys=coord_sys,
-                                                   dry_run=dry_run)
+            report = await grid_admin.import_grids(
+                collection=data, coord_sys=coord_sys, dry_run=dry_run
+            )
             if not dry_run:
-                await record(actor=actor, action="grid.import", target_kind="grid",
-                             target_id=f"{len(report.created) + len(report.updated)} grids",
-                             after={"created": report.created, "updated": report.updated})
+                await record(
+                    actor=actor,
+                    action="grid.import",
+                    target_kind="grid",
+                    target_id=f"{len(report.created) + len(report.updated)} grids",
+                    after={"created": report.created, "updated": report.updated},
+                )
         return msgspec.convert(report, ImportOut, from_attributes=True)

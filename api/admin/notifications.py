@@ -55,18 +55,27 @@ class AdminNotificationController(Controller):
         return DeadLetterPage(
             items=[
                 DeadLetterOut(
-                    id=d.id, notification_id=d.job_id, channel=d.channel,
-                    recipient_kind=d.recipient_kind, recipient_id=d.recipient_id,
-                    type=d.template, attempts=d.attempts, last_error=d.last_error,
-                    created_at=d.created_at, failed_at=d.failed_at,
+                    id=d.id,
+                    notification_id=d.job_id,
+                    channel=d.channel,
+                    recipient_kind=d.recipient_kind,
+                    recipient_id=d.recipient_id,
+                    type=d.template,
+                    attempts=d.attempts,
+                    last_error=d.last_error,
+                    created_at=d.created_at,
+                    failed_at=d.failed_at,
                 )
                 for d in page.items
             ],
             next_cursor=page.next_cursor,
         )
 
-    @post("/dead/{delivery_id:int}/retry", status_code=200,
-          summary="Send a dead letter again (after fixing the cause)")
+    @post(
+        "/dead/{delivery_id:int}/retry",
+        status_code=200,
+        summary="Send a dead letter again (after fixing the cause)",
+    )
     async def retry(self, delivery_id: FromPath[int]) -> RetriedOut:
         async with transaction():
             await admin.retry_dead_letter(delivery_id=delivery_id)

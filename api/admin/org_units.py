@@ -59,8 +59,9 @@ class OrgUnitController(Controller):
         kind: FromQuery[str | None] = None,
         include_inactive: Annotated[bool, QueryParameter(name="includeInactive")] = False,
     ) -> list[UnitOut]:
-        return [unit_out(u) for u in await units.list_units(kind=kind,
-                                                            active_only=not include_inactive)]
+        return [
+            unit_out(u) for u in await units.list_units(kind=kind, active_only=not include_inactive)
+        ]
 
     @get("/{unit_id:int}", summary="One unit")
     async def one(self, unit_id: FromPath[int]) -> UnitOut:
@@ -70,17 +71,28 @@ class OrgUnitController(Controller):
     async def create(self, actor: NamedDependency[Actor], data: JSONBody[UnitIn]) -> UnitOut:
         async with transaction():
             info = await units.create_org_unit(**msgspec.structs.asdict(data))
-            await record(actor=actor, action="org_unit.create", target_kind="org_unit",
-                         target_id=info.id, after=info)
+            await record(
+                actor=actor,
+                action="org_unit.create",
+                target_kind="org_unit",
+                target_id=info.id,
+                after=info,
+            )
         return unit_out(info)
 
     @patch("/{unit_id:int}", summary="Rename, change the phone or (de)activate", opt=ADMIN_ONLY)
-    async def update(self, actor: NamedDependency[Actor], unit_id: FromPath[int],
-                     data: JSONBody[UnitPatch]) -> UnitOut:
+    async def update(
+        self, actor: NamedDependency[Actor], unit_id: FromPath[int], data: JSONBody[UnitPatch]
+    ) -> UnitOut:
         async with transaction():
             before = await units.get_unit(unit_id=unit_id, active_only=False)
             info = await units.update_org_unit(unit_id=unit_id, **msgspec.structs.asdict(data))
-            await record(actor=actor, action="org_unit.update", target_kind="org_unit",
-                         target_id=unit_id, before=before, after=info)
+            await record(
+                actor=actor,
+                action="org_unit.update",
+                target_kind="org_unit",
+                target_id=unit_id,
+                before=before,
+                after=info,
+            )
         return unit_out(info)
-

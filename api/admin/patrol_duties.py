@@ -35,9 +35,15 @@ class DutyOut(msgspec.Struct, frozen=True, rename="camel"):
 
     @classmethod
     def of(cls, duty: PatrolDuty) -> DutyOut:
-        return cls(id=duty.id, staff_id=duty.staff_id, grid_id=duty.grid_id,
-                   starts_at=duty.starts_at, ends_at=duty.ends_at, note=duty.note,
-                   created_by=duty.created_by)
+        return cls(
+            id=duty.id,
+            staff_id=duty.staff_id,
+            grid_id=duty.grid_id,
+            starts_at=duty.starts_at,
+            ends_at=duty.ends_at,
+            note=duty.note,
+            created_by=duty.created_by,
+        )
 
 
 class PatrolDutyController(Controller):
@@ -48,8 +54,13 @@ class PatrolDutyController(Controller):
     async def create(self, actor: NamedDependency[Actor], data: JSONBody[DutyIn]) -> DutyOut:
         async with transaction():
             duty = await duties.create_duty(
-                actor=actor, staff_id=data.staff_id, grid_code=data.grid_code,
-                starts_at=data.starts_at, ends_at=data.ends_at, note=data.note)
+                actor=actor,
+                staff_id=data.staff_id,
+                grid_code=data.grid_code,
+                starts_at=data.starts_at,
+                ends_at=data.ends_at,
+                note=data.note,
+            )
         return DutyOut.of(duty)
 
     @get("/", summary="Duties, soonest first; filter by inspector, grid or city-time day")

@@ -49,7 +49,6 @@ class PlacePatch(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fie
     source: Annotated[str, msgspec.Meta(max_length=100)] | None = None
 
 
-
 class AdminPlacePage(msgspec.Struct, frozen=True, rename="camel"):
     items: list[PlaceOut]
     next_cursor: str | None
@@ -89,9 +88,14 @@ class KindListOut(msgspec.Struct, frozen=True, rename="camel"):
 
 
 def _kind_out(kind: kinds.KindInfo) -> KindAdminOut:
-    return KindAdminOut(code=kind.code, name_zh=kind.name_zh, name_en=kind.name_en,
-                        attributes=list(kind.attributes), sort_order=kind.sort_order,
-                        active=kind.active)
+    return KindAdminOut(
+        code=kind.code,
+        name_zh=kind.name_zh,
+        name_en=kind.name_en,
+        attributes=list(kind.attributes),
+        sort_order=kind.sort_order,
+        active=kind.active,
+    )
 
 
 def _out(place: places.PlaceInfo, coord_sys: CoordSys = "wgs84") -> PlaceOut:
@@ -104,40 +108,62 @@ class AdminPlaceController(Controller):
 
     @get("/", summary="Places, oldest first, keyset pages")
     async def list_places(
-        self, kind: FromQuery[str | None] = None, cursor: FromQuery[str | None] = None,
+        self,
+        kind: FromQuery[str | None] = None,
+        cursor: FromQuery[str | None] = None,
         limit: FromQuery[Annotated[int, msgspec.Meta(ge=1, le=100)]] = 50,
         coord_sys: CoordSysQuery = "wgs84",
     ) -> AdminPlacePage:
         page = await places.list_places(kind=kind, cursor=cursor, limit=limit)
-        return AdminPlacePage(items=[_out(p, coord_sys) for p in page.items],
-                              next_cursor=page.next_cursor)
+        return AdminPlacePage(
+            items=[_out(p, coord_sys) for p in page.items], next_cursor=page.next_cursor
+        )
 
     @post("/", summary="Add a place")
     async def create(self, actor: NamedDependency[Actor], data: JSONBody[PlaceIn]) -> PlaceOut:
         lat, lon = data.location.wgs84()
         async with transaction():
             place = await places.create_place(
-                actor=actor, kind=data.kind, name=data.name, lat=lat, lon=lon,
-                address=data.address, phone=data.phone, hours=data.hours,
-                attributes=data.attributes, status=data.status, photos=data.photos,
-                source=data.source)
+                actor=actor,
+                kind=data.kind,
+                name=data.name,
+                lat=lat,
+                lon=lon,
+                address=data.address,
+                phone=data.phone,
+                hours=data.hours,
+                attributes=data.attributes,
+                status=data.status,
+                photos=data.photos,
+                source=data.source,
+            )
         return _out(place)
 
     @get("/{place_id:int}", summary="One place")
-    async def one(self, place_id: FromPath[int], coord_sys: CoordSysQuery = "wgs84"
-                  ) -> PlaceOut:
+    async def one(self, place_id: FromPath[int], coord_sys: CoordSysQuery = "wgs84") -> PlaceOut:
         return _out(await places.get_place(place_id=place_id), coord_sys)
 
     @patch("/{place_id:int}", summary="Change a place; attributes replace the whole object")
-    async def change(self, actor: NamedDependency[Actor], place_id: FromPath[int],
-                     data: JSONBody[PlacePatch]) -> PlaceOut:
+    async def change(
+        self, actor: NamedDependency[Actor], place_id: FromPath[int], data: JSONBody[PlacePatch]
+    ) -> PlaceOut:
         lat, lon = data.location.wgs84() if data.location else (None, None)
         async with transaction():
             place = await places.update_place(
-                actor=actor, place_id=place_id, kind=data.kind, name=data.name, lat=lat,
-                lon=lon, address=data.address, phone=data.phone, hours=data.hours,
-                attributes=data.attributes, status=data.status, photos=data.photos,
-                source=data.source)
+                actor=actor,
+                place_id=place_id,
+                kind=data.kind,
+                name=data.name,
+                lat=lat,
+                lon=lon,
+                address=data.address,
+                phone=data.phone,
+                hours=data.hours,
+                attributes=data.attributes,
+                status=data.status,
+                photos=data.photos,
+                source=data.source,
+            )
         return _out(place)
 
     @delete("/{place_id:int}", summary="Remove a place")
@@ -145,18 +171,24 @@ class AdminPlaceController(Controller):
         async with transaction():
             await places.delete_place(place_id=place_id)
 
-    @post("/import", summary="Bulk import (text/csv or application/geo+json), all or nothing",
-          request_max_body_size=IMPORT_MAX_BYTES)
+    @post(
+        "/import",
+        summary="Bulk import (text/csv or application/geo+json), all or nothing",
+        request_max_body_size=IMPORT_MAX_BYTES,
+    )
     async def import_file(
-        self, request: Request, actor: NamedDependency[Actor],
+        self,
+        request: Request,
+        actor: NamedDependency[Actor],
         file_format: Annotated[str | None, QueryParameter(name="format")] = None,
         coord_sys: CoordSysQuery = "wgs84",
     ) -> ImportOut:
         fmt = detect_format(request.headers.get("content-type"), file_format)
         body = await request.body()
         async with transaction():
-            count = await importer.import_places(actor=actor, data=body, fmt=fmt,
-                                                 coord_sys=coord_sys)
+            count = await importer.import_places(
+                actor=actor, data=body, fmt=fmt, coord_sys=coord_sys
+            )
         return ImportOut(imported=count)
 
 
@@ -166,21 +198,31 @@ class AdminPlaceKindController(Controller):
 
     @get("/", summary="All place kinds, inactive ones included")
     async def list_kinds(self) -> KindListOut:
-        return KindListOut(items=[_kind_out(k) for k in
-                                  await kinds.list_kinds(include_inactive=True)])
+        return KindListOut(
+            items=[_kind_out(k) for k in await kinds.list_kinds(include_inactive=True)]
+        )
 
     @post("/", summary="Add a kind of place")
     async def create(self, data: JSONBody[KindIn]) -> KindAdminOut:
         async with transaction():
-            kind = await kinds.create_kind(code=data.code, name_zh=data.name_zh,
-                                           name_en=data.name_en, attributes=data.attributes,
-                                           sort_order=data.sort_order)
+            kind = await kinds.create_kind(
+                code=data.code,
+                name_zh=data.name_zh,
+                name_en=data.name_en,
+                attributes=data.attributes,
+                sort_order=data.sort_order,
+            )
         return _kind_out(kind)
 
     @patch("/{code:str}", summary="Change a kind")
     async def change(self, code: FromPath[str], data: JSONBody[KindPatch]) -> KindAdminOut:
         async with transaction():
-            kind = await kinds.update_kind(code=code, name_zh=data.name_zh,
-                                           name_en=data.name_en, attributes=data.attributes,
-                                           sort_order=data.sort_order, active=data.active)
+            kind = await kinds.update_kind(
+                code=code,
+                name_zh=data.name_zh,
+                name_en=data.name_en,
+                attributes=data.attributes,
+                sort_order=data.sort_order,
+                active=data.active,
+            )
         return _kind_out(kind)

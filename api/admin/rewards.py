@@ -69,8 +69,12 @@ class AdminRewardOut(msgspec.Struct, frozen=True, rename="camel"):
 
     @classmethod
     def of(cls, reward: Reward) -> AdminRewardOut:
-        return cls(reward=RewardOut.of(reward), active=reward.active,
-                   created_at=reward.created_at, updated_at=reward.updated_at)
+        return cls(
+            reward=RewardOut.of(reward),
+            active=reward.active,
+            created_at=reward.created_at,
+            updated_at=reward.updated_at,
+        )
 
 
 class AdminRewardController(Controller):
@@ -82,29 +86,32 @@ class AdminRewardController(Controller):
         return [AdminRewardOut.of(r) for r in await rewards.list_rewards(include_inactive=True)]
 
     @post("/", summary="Add a reward", opt=ADMIN_ONLY)
-    async def create(self, actor: NamedDependency[Actor],
-                     data: JSONBody[RewardIn]) -> AdminRewardOut:
+    async def create(
+        self, actor: NamedDependency[Actor], data: JSONBody[RewardIn]
+    ) -> AdminRewardOut:
         async with transaction():
             reward = await rewards.create_reward(actor=actor, values=msgspec.structs.asdict(data))
         return AdminRewardOut.of(reward)
 
     @get("/{reward_id:str}", summary="One reward")
     async def one(self, reward_id: FromPath[RewardId]) -> AdminRewardOut:
-        return AdminRewardOut.of(await rewards.get_reward(reward_id=reward_id,
-                                                          include_inactive=True))
+        return AdminRewardOut.of(
+            await rewards.get_reward(reward_id=reward_id, include_inactive=True)
+        )
 
-    @patch("/{reward_id:str}", summary="Change a reward (stock is set, not added)",
-           opt=ADMIN_ONLY)
-    async def change(self, actor: NamedDependency[Actor], reward_id: FromPath[RewardId],
-                     data: JSONBody[RewardPatch]) -> AdminRewardOut:
+    @patch("/{reward_id:str}", summary="Change a reward (stock is set, not added)", opt=ADMIN_ONLY)
+    async def change(
+        self,
+        actor: NamedDependency[Actor],
+        reward_id: FromPath[RewardId],
+        data: JSONBody[RewardPatch],
+    ) -> AdminRewardOut:
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
         async with transaction():
-            reward = await rewards.update_reward(actor=actor, reward_id=reward_id,
-                                                 changes=changes)
+            reward = await rewards.update_reward(actor=actor, reward_id=reward_id, changes=changes)
         return AdminRewardOut.of(reward)
 
-    @delete("/{reward_id:str}", summary="Withdraw a reward (its redemptions stay)",
-            opt=ADMIN_ONLY)
+    @delete("/{reward_id:str}", summary="Withdraw a reward (its redemptions stay)", opt=ADMIN_ONLY)
     async def retire(self, actor: NamedDependency[Actor], reward_id: FromPath[RewardId]) -> None:
         async with transaction():
             await rewards.retire_reward(actor=actor, reward_id=reward_id)
@@ -126,10 +133,16 @@ class AdminRedemptionOut(msgspec.Struct, frozen=True, rename="camel"):
     @classmethod
     def of(cls, row: Redemption, reward: Reward) -> AdminRedemptionOut:
         return cls(
-            id=row.public_id, reward_id=reward.public_id, reward_name=reward.name,
-            citizen_id=row.citizen_id, cost=row.cost, status=row.status,
-            voucher_tail=row.voucher_code[-4:], created_at=row.created_at,
-            fulfilled_at=row.fulfilled_at, fulfilled_place=row.fulfilled_place,
+            id=row.public_id,
+            reward_id=reward.public_id,
+            reward_name=reward.name,
+            citizen_id=row.citizen_id,
+            cost=row.cost,
+            status=row.status,
+            voucher_tail=row.voucher_code[-4:],
+            created_at=row.created_at,
+            fulfilled_at=row.fulfilled_at,
+            fulfilled_place=row.fulfilled_place,
             cancelled_at=row.cancelled_at,
         )
 
@@ -139,8 +152,19 @@ class AdminRedemptionPage(msgspec.Struct, frozen=True, rename="camel"):
     next_cursor: str | None
 
 
-CSV_COLUMNS = ["id", "reward_id", "reward_name", "citizen_id", "cost", "status",
-               "voucher_tail", "created_at", "fulfilled_at", "fulfilled_place", "cancelled_at"]
+CSV_COLUMNS = [
+    "id",
+    "reward_id",
+    "reward_name",
+    "citizen_id",
+    "cost",
+    "status",
+    "voucher_tail",
+    "created_at",
+    "fulfilled_at",
+    "fulfilled_place",
+    "cancelled_at",
+]
 
 
 def _csv_value(value: object) -> str:
@@ -164,13 +188,18 @@ class AdminRedemptionController(Controller):
         cursor: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
     ) -> AdminRedemptionPage:
-        page = await rewards.list_redemptions(status=status, reward_id=reward_id,
-                                              citizen_id=citizen_id, cursor=cursor, limit=limit)
-        return AdminRedemptionPage(items=[AdminRedemptionOut.of(r, w) for r, w in page.items],
-                                   next_cursor=page.next_cursor)
+        page = await rewards.list_redemptions(
+            status=status, reward_id=reward_id, citizen_id=citizen_id, cursor=cursor, limit=limit
+        )
+        return AdminRedemptionPage(
+            items=[AdminRedemptionOut.of(r, w) for r, w in page.items], next_cursor=page.next_cursor
+        )
 
-    @get("/export.csv", summary="Redemptions as CSV (UTF-8 with BOM, for Excel)",
-         media_type="text/csv")
+    @get(
+        "/export.csv",
+        summary="Redemptions as CSV (UTF-8 with BOM, for Excel)",
+        media_type="text/csv",
+    )
     async def export(
         self,
         status: FromQuery[Status | None] = None,
@@ -218,21 +247,28 @@ class AdminPointsController(Controller):
     path = "/points"
     tags = ["rewards admin"]
 
-    @post("/adjust", summary="Correct a balance by hand; reason required, audited",
-          opt=ADMIN_ONLY)
-    async def adjust(self, request: Request, actor: NamedDependency[Actor],
-                     data: JSONBody[AdjustIn]) -> Response[AdjustmentOut]:
+    @post("/adjust", summary="Correct a balance by hand; reason required, audited", opt=ADMIN_ONLY)
+    async def adjust(
+        self, request: Request, actor: NamedDependency[Actor], data: JSONBody[AdjustIn]
+    ) -> Response[AdjustmentOut]:
         async def action() -> AdjustmentOut:
-            entry = await points.adjust(actor=actor, citizen_id=data.citizen_id,
-                                        amount=data.amount, reason=data.reason)
-            return AdjustmentOut(id=entry.id, citizen_id=data.citizen_id, amount=entry.amount,
-                                 reason=entry.reason, at=entry.created_at,
-                                 balance=await points.balance(account_id=data.citizen_id))
+            entry = await points.adjust(
+                actor=actor, citizen_id=data.citizen_id, amount=data.amount, reason=data.reason
+            )
+            return AdjustmentOut(
+                id=entry.id,
+                citizen_id=data.citizen_id,
+                amount=entry.amount,
+                reason=entry.reason,
+                at=entry.created_at,
+                balance=await points.balance(account_id=data.citizen_id),
+            )
 
         return await run_idempotent(request, actor, action)
 
     @get("/accounts/{citizen_id:int}", summary="A citizen's balance")
     async def account(self, citizen_id: FromPath[int]) -> AccountOut:
         summary = await points.summary(account_id=citizen_id)
-        return AccountOut(citizen_id=citizen_id, balance=summary.balance,
-                          expiring_soon=summary.expiring_points)
+        return AccountOut(
+            citizen_id=citizen_id, balance=summary.balance, expiring_soon=summary.expiring_points
+        )

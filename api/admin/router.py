@@ -21,9 +21,15 @@ admin_router = Router(
     route_handlers=[
         AdminNotificationController,
         PatrolDutyController,
-        AdminPlaceController, AdminPlaceKindController, AdminSignpostController,
-        AdminCaseController, AdminRewardController, AdminRedemptionController,
-        AdminPointsController, *CONFIG_CONTROLLERS],
+        AdminPlaceController,
+        AdminPlaceKindController,
+        AdminSignpostController,
+        AdminCaseController,
+        AdminRewardController,
+        AdminRedemptionController,
+        AdminPointsController,
+        *CONFIG_CONTROLLERS,
+    ],
     security=[{"BearerAuth": []}],
     **AUDIT_HOOKS,
 )

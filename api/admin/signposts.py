@@ -98,10 +98,18 @@ class ImportOut(msgspec.Struct, frozen=True, rename="camel"):
 
 def _out(sign: signposts.SignpostInfo, coord_sys: CoordSys = "wgs84") -> SignpostOut:
     return SignpostOut(
-        code=sign.code, url=codes.url_of(sign.code), name=sign.name, kind=sign.kind,
-        location=location_out(sign.lat, sign.lon, coord_sys), grid_id=sign.grid_id,
-        grid_code=sign.grid_code or None, status=sign.status, installed_on=sign.installed_on,
-        created_at=sign.created_at, updated_at=sign.updated_at)
+        code=sign.code,
+        url=codes.url_of(sign.code),
+        name=sign.name,
+        kind=sign.kind,
+        location=location_out(sign.lat, sign.lon, coord_sys),
+        grid_id=sign.grid_id,
+        grid_code=sign.grid_code or None,
+        status=sign.status,
+        installed_on=sign.installed_on,
+        created_at=sign.created_at,
+        updated_at=sign.updated_at,
+    )
 
 
 class AdminSignpostController(Controller):
@@ -110,13 +118,15 @@ class AdminSignpostController(Controller):
 
     @get("/", summary="Signposts, oldest first, keyset pages")
     async def list_signposts(
-        self, sign_status: Annotated[Status | None, QueryParameter(name="status")] = None,
+        self,
+        sign_status: Annotated[Status | None, QueryParameter(name="status")] = None,
         cursor: FromQuery[str | None] = None,
         limit: FromQuery[Annotated[int, msgspec.Meta(ge=1, le=100)]] = 50,
         coord_sys: CoordSysQuery = "wgs84",
     ) -> SignpostPage:
-        items, next_cursor = await signposts.list_signposts(status=sign_status, cursor=cursor,
-                                                            limit=limit)
+        items, next_cursor = await signposts.list_signposts(
+            status=sign_status, cursor=cursor, limit=limit
+        )
         return SignpostPage(items=[_out(s, coord_sys) for s in items], next_cursor=next_cursor)
 
     @post("/", summary="Add a signpost; its code is issued here unless given")
@@ -124,23 +134,46 @@ class AdminSignpostController(Controller):
         lat, lon = data.location.wgs84()
         async with transaction():
             sign = await signposts.create_signpost(
-                name=data.name, lat=lat, lon=lon, kind=data.kind, status=data.status,
-                installed_on=data.installed_on, grid_code=data.grid_code, code=data.code)
+                name=data.name,
+                lat=lat,
+                lon=lon,
+                kind=data.kind,
+                status=data.status,
+                installed_on=data.installed_on,
+                grid_code=data.grid_code,
+                code=data.code,
+            )
         return _out(sign)
 
     @get("/damage-reports", summary="Signs reported damaged, newest first")
-    async def damage(self, code: FromQuery[Code | None] = None,
-                     limit: FromQuery[Annotated[int, msgspec.Meta(ge=1, le=500)]] = 100
-                     ) -> DamageListOut:
+    async def damage(
+        self,
+        code: FromQuery[Code | None] = None,
+        limit: FromQuery[Annotated[int, msgspec.Meta(ge=1, le=500)]] = 100,
+    ) -> DamageListOut:
         reports = await signposts.damage_reports(code=code, limit=limit)
-        return DamageListOut(items=[DamageOut(
-            id=r.id, code=r.code, signpost_name=r.signpost_name, note=r.note,
-            channel=r.channel, reported_at=r.reported_at) for r in reports])
+        return DamageListOut(
+            items=[
+                DamageOut(
+                    id=r.id,
+                    code=r.code,
+                    signpost_name=r.signpost_name,
+                    note=r.note,
+                    channel=r.channel,
+                    reported_at=r.reported_at,
+                )
+                for r in reports
+            ]
+        )
 
-    @post("/import", summary="Bulk import (text/csv or application/geo+json), all or nothing",
-          request_max_body_size=IMPORT_MAX_BYTES)
+    @post(
+        "/import",
+        summary="Bulk import (text/csv or application/geo+json), all or nothing",
+        request_max_body_size=IMPORT_MAX_BYTES,
+    )
     async def import_file(
-        self, request: Request,
+        self,
+        request: Request,
         file_format: Annotated[str | None, QueryParameter(name="format")] = None,
         coord_sys: CoordSysQuery = "wgs84",
     ) -> ImportOut:
@@ -158,12 +191,14 @@ class AdminSignpostController(Controller):
         for code in data.codes:
             sign = await signposts.get_signpost(code=code)
             items.append((codes.url_of(sign.code), sign.name if data.label else ""))
-        return Response(render.sheet_pdf(items), media_type="application/pdf",
-                        headers={"Content-Disposition": 'inline; filename="signposts.pdf"'})
+        return Response(
+            render.sheet_pdf(items),
+            media_type="application/pdf",
+            headers={"Content-Disposition": 'inline; filename="signposts.pdf"'},
+        )
 
     @get("/{code:str}", summary="One signpost")
-    async def one(self, code: FromPath[Code], coord_sys: CoordSysQuery = "wgs84"
-                  ) -> SignpostOut:
+    async def one(self, code: FromPath[Code], coord_sys: CoordSysQuery = "wgs84") -> SignpostOut:
         return _out(await signposts.get_signpost(code=code), coord_sys)
 
     @patch("/{code:str}", summary="Change a signpost")
@@ -171,8 +206,15 @@ class AdminSignpostController(Controller):
         lat, lon = data.location.wgs84() if data.location else (None, None)
         async with transaction():
             sign = await signposts.update_signpost(
-                code=code, name=data.name, lat=lat, lon=lon, kind=data.kind,
-                status=data.status, installed_on=data.installed_on, grid_code=data.grid_code)
+                code=code,
+                name=data.name,
+                lat=lat,
+                lon=lon,
+                kind=data.kind,
+                status=data.status,
+                installed_on=data.installed_on,
+                grid_code=data.grid_code,
+            )
         return _out(sign)
 
     @delete("/{code:str}", summary="Delete a signpost with its scans and damage reports")
@@ -180,30 +222,40 @@ class AdminSignpostController(Controller):
         async with transaction():
             await signposts.delete_signpost(code=code)
 
-    @get("/{code:str}/qr.png", summary="The QR code as PNG (error correction Q)",
-         media_type="image/png")
-    async def qr_png(self, code: FromPath[Code], label: FromQuery[bool] = True,
-                     size: FromQuery[Annotated[int, msgspec.Meta(ge=2, le=40)]] = 10
-                     ) -> Response[bytes]:
+    @get(
+        "/{code:str}/qr.png",
+        summary="The QR code as PNG (error correction Q)",
+        media_type="image/png",
+    )
+    async def qr_png(
+        self,
+        code: FromPath[Code],
+        label: FromQuery[bool] = True,
+        size: FromQuery[Annotated[int, msgspec.Meta(ge=2, le=40)]] = 10,
+    ) -> Response[bytes]:
         sign = await signposts.get_signpost(code=code)
         image = render.png(codes.url_of(sign.code), sign.name if label else None, box=size)
         return Response(image, media_type="image/png")
 
-    @get("/{code:str}/qr.svg", summary="The QR code as SVG (error correction Q)",
-         media_type="image/svg+xml")
-    async def qr_svg(self, code: FromPath[Code], label: FromQuery[bool] = True,
-                     size: FromQuery[Annotated[int, msgspec.Meta(ge=2, le=40)]] = 10
-                     ) -> Response[bytes]:
+    @get(
+        "/{code:str}/qr.svg",
+        summary="The QR code as SVG (error correction Q)",
+        media_type="image/svg+xml",
+    )
+    async def qr_svg(
+        self,
+        code: FromPath[Code],
+        label: FromQuery[bool] = True,
+        size: FromQuery[Annotated[int, msgspec.Meta(ge=2, le=40)]] = 10,
+    ) -> Response[bytes]:
         sign = await signposts.get_signpost(code=code)
         image = render.svg(codes.url_of(sign.code), sign.name if label else None, box=size)
         return Response(image, media_type="image/svg+xml")
 
     @get("/{code:str}/scans", summary="Scans per day in the city's time zone")
-    async def scans(self, code: FromPath[Code],
-                    days: FromQuery[Annotated[int, msgspec.Meta(ge=1, le=366)]] = 30
-                    ) -> ScansOut:
+    async def scans(
+        self, code: FromPath[Code], days: FromQuery[Annotated[int, msgspec.Meta(ge=1, le=366)]] = 30
+    ) -> ScansOut:
         counted = await signposts.scans_per_day(code=code, days=days)
-        items = [ScanDayOut(day=d.day, app=d.app, web=d.web, total=d.app + d.web)
-                 for d in counted]
-        return ScansOut(code=codes.normalize(code), total=sum(i.total for i in items),
-                        days=items)
+        items = [ScanDayOut(day=d.day, app=d.app, web=d.web, total=d.app + d.web) for d in counted]
+        return ScansOut(code=codes.normalize(code), total=sum(i.total for i in items), days=items)

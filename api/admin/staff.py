@@ -39,8 +39,9 @@ class StaffPatch(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fie
 
 
 class GridsIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
-    grid_codes: Annotated[list[Annotated[str, msgspec.Meta(pattern=r"^\d{2,24}$")]],
-                          msgspec.Meta(max_length=500)]
+    grid_codes: Annotated[
+        list[Annotated[str, msgspec.Meta(pattern=r"^\d{2,24}$")]], msgspec.Meta(max_length=500)
+    ]
 
 
 class StaffOut(msgspec.Struct, frozen=True, rename="camel"):
@@ -78,8 +79,9 @@ class AdminStaffController(Controller):
         after_id: Annotated[int | None, QueryParameter(name="afterId")] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
     ) -> StaffPage:
-        rows = await staff_admin.list_staff(role=role, unit_id=unit_id, active=active,
-                                            after_id=after_id, limit=limit + 1)
+        rows = await staff_admin.list_staff(
+            role=role, unit_id=unit_id, active=active, after_id=after_id, limit=limit + 1
+        )
         items = [await _out(info) for info in rows[:limit]]
         return StaffPage(items=items, next_cursor=items[-1].id if len(rows) > limit else None)
 
@@ -93,14 +95,23 @@ class AdminStaffController(Controller):
             if data.org_unit_id is not None:
                 await get_unit(unit_id=data.org_unit_id)
             info = await staff_admin.create_staff_account(**msgspec.structs.asdict(data))
-            await record(actor=actor, action="staff.create", target_kind="staff",
-                         target_id=info.id, after=info)
+            await record(
+                actor=actor,
+                action="staff.create",
+                target_kind="staff",
+                target_id=info.id,
+                after=info,
+            )
         return await _out(info)
 
-    @patch("/{staff_id:int}", summary="Change role, unit, name, phone; disable or enable",
-           opt=ADMIN_ONLY)
-    async def update(self, actor: NamedDependency[Actor], staff_id: FromPath[int],
-                     data: JSONBody[StaffPatch]) -> StaffOut:
+    @patch(
+        "/{staff_id:int}",
+        summary="Change role, unit, name, phone; disable or enable",
+        opt=ADMIN_ONLY,
+    )
+    async def update(
+        self, actor: NamedDependency[Actor], staff_id: FromPath[int], data: JSONBody[StaffPatch]
+    ) -> StaffOut:
         if staff_id == actor.id and (data.active is False or data.role not in (None, "admin")):
             # The last admin locking themselves out is unrecoverable without a shell.
             raise InvalidStaff(reason="an admin cannot disable or demote themselves")
@@ -108,23 +119,35 @@ class AdminStaffController(Controller):
             before = await staff_admin.staff_info(staff_id=staff_id)
             if data.org_unit_id is not None:
                 await get_unit(unit_id=data.org_unit_id)
-            info = await staff_admin.update_staff(staff_id=staff_id,
-                                                  **msgspec.structs.asdict(data))
-            await record(actor=actor, action="staff.update", target_kind="staff",
-                         target_id=staff_id, before=before, after=info)
+            info = await staff_admin.update_staff(staff_id=staff_id, **msgspec.structs.asdict(data))
+            await record(
+                actor=actor,
+                action="staff.update",
+                target_kind="staff",
+                target_id=staff_id,
+                before=before,
+                after=info,
+            )
         return await _out(info)
 
     @put("/{staff_id:int}/grids", summary="Set the grids an inspector patrols", opt=ADMIN_ONLY)
-    async def set_grids(self, actor: NamedDependency[Actor], staff_id: FromPath[int],
-                        data: JSONBody[GridsIn]) -> StaffOut:
+    async def set_grids(
+        self, actor: NamedDependency[Actor], staff_id: FromPath[int], data: JSONBody[GridsIn]
+    ) -> StaffOut:
         async with transaction():
             info = await staff_admin.staff_info(staff_id=staff_id)
             if info.role != "inspector" and data.grid_codes:
                 raise InvalidStaff(reason="only inspectors are assigned to grids")
             before = await grid_admin.grid_codes_of_inspector(staff_id=staff_id)
-            after = await grid_admin.set_inspector_grids(staff_id=staff_id,
-                                                         grid_codes=list(data.grid_codes))
-            await record(actor=actor, action="staff.grids", target_kind="staff",
-                         target_id=staff_id, before={"grid_codes": before},
-                         after={"grid_codes": after})
+            after = await grid_admin.set_inspector_grids(
+                staff_id=staff_id, grid_codes=list(data.grid_codes)
+            )
+            await record(
+                actor=actor,
+                action="staff.grids",
+                target_kind="staff",
+                target_id=staff_id,
+                before={"grid_codes": before},
+                after={"grid_codes": after},
+            )
         return await _out(info)

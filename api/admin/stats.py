@@ -63,20 +63,30 @@ async def _labels(group_by: str, locale: str) -> dict[str, str]:
     if group_by == "unit":
         return {str(u.id): u.name(locale) for u in await units.list_units(active_only=False)}
     if group_by == "grid":
-        return {str(g.id): f"{g.code} {g.name}"
-                for g in await grid_admin.list_grids(include_inactive=True)}
+        return {
+            str(g.id): f"{g.code} {g.name}"
+            for g in await grid_admin.list_grids(include_inactive=True)
+        }
     if group_by == "category":
-        return {c.code: c.name(locale)
-                for c in await admin_queries.list_categories(include_inactive=True)}
+        return {
+            c.code: c.name(locale)
+            for c in await admin_queries.list_categories(include_inactive=True)
+        }
     return {}
 
 
 def _out(row: stats.StatsRow, label: str) -> StatsOut:
     values = msgspec.structs.asdict(row)
     del values["timed"]
-    return StatsOut(label=label, closure_rate=row.closure_rate, on_time_rate=row.on_time_rate,
-                    rework_rate=row.rework_rate, satisfaction_rate=row.satisfaction_rate,
-                    missed_report_rate=row.missed_report_rate, **values)
+    return StatsOut(
+        label=label,
+        closure_rate=row.closure_rate,
+        on_time_rate=row.on_time_rate,
+        rework_rate=row.rework_rate,
+        satisfaction_rate=row.satisfaction_rate,
+        missed_report_rate=row.missed_report_rate,
+        **values,
+    )
 
 
 def _csv(page: StatsPage) -> bytes:
@@ -94,8 +104,9 @@ class AdminStatsController(Controller):
     path = "/stats"
     tags = ["command centre"]
 
-    @get("/", summary="Measures of the cases reported in [from, to), grouped; format=csv "
-                      "for export")
+    @get(
+        "/", summary="Measures of the cases reported in [from, to), grouped; format=csv for export"
+    )
     async def case_stats(
         self,
         since: Annotated[dt.datetime, QueryParameter(name="from")],
@@ -109,16 +120,24 @@ class AdminStatsController(Controller):
             raise InvalidRange(days=MAX_DAYS)
         rows = await stats.case_stats(since=since, until=until, group_by=group_by)
         # Inspector rows cover only inspectors' own reports: the totals are the city's.
-        totals = stats.totals(rows if group_by != "inspector" else await stats.case_stats(
-            since=since, until=until, group_by="source"))
+        totals = stats.totals(
+            rows
+            if group_by != "inspector"
+            else await stats.case_stats(since=since, until=until, group_by="source")
+        )
         labels = await _labels(group_by, lang)
         page = StatsPage(
-            since=since, until=until, group_by=group_by,
+            since=since,
+            until=until,
+            group_by=group_by,
             rows=[_out(row, labels.get(row.key or "", row.key or "")) for row in rows],
             totals=_out(totals, "total") if totals else None,
         )
         if format == "csv":
             name = f"stats-{group_by}-{since.date()}-{until.date()}.csv"
-            return Response(_csv(page), media_type="text/csv; charset=utf-8",
-                            headers={"Content-Disposition": f'attachment; filename="{name}"'})
+            return Response(
+                _csv(page),
+                media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": f'attachment; filename="{name}"'},
+            )
         return Response(page)

@@ -26,8 +26,9 @@ async def _admin_signed_in(request: Request) -> bool:
     user_id = await SessionsBase.get_user_id(token)
     if user_id is None:
         return False
-    user = await BaseUser.select(BaseUser.admin, BaseUser.active).where(
-        BaseUser.id == user_id).first()
+    user = (
+        await BaseUser.select(BaseUser.admin, BaseUser.active).where(BaseUser.id == user_id).first()
+    )
     return bool(user and user["admin"] and user["active"])
 
 
@@ -44,8 +45,10 @@ def _rate(value: float | None) -> str:
 
 def _map(points: list[stats.OpenPoint]) -> str:
     if not points:
-        return f'<svg id="map" width="{MAP_W}" height="{MAP_H}"><text x="20" y="40">暂无未结案件 ' \
-               'No open cases</text></svg>'
+        return (
+            f'<svg id="map" width="{MAP_W}" height="{MAP_H}"><text x="20" y="40">暂无未结案件 '
+            "No open cases</text></svg>"
+        )
     lats, lons = [p.lat for p in points], [p.lon for p in points]
     south, north, west, east = min(lats), max(lats), min(lons), max(lons)
     span_lat, span_lon = max(north - south, 1e-4), max(east - west, 1e-4)
@@ -53,10 +56,14 @@ def _map(points: list[stats.OpenPoint]) -> str:
     for p in points:
         x = 20 + (p.lon - west) / span_lon * (MAP_W - 40)
         y = 20 + (north - p.lat) / span_lat * (MAP_H - 40)
-        dots.append(f'<circle class="case {p.light}" cx="{x:.1f}" cy="{y:.1f}" r="6" '
-                    f'fill="{COLOURS[p.light]}"><title>{escape(p.number)}</title></circle>')
-    return (f'<svg id="map" width="{MAP_W}" height="{MAP_H}" viewBox="0 0 {MAP_W} {MAP_H}">'
-            f'<rect width="100%" height="100%" fill="#f4f6fa"/>{"".join(dots)}</svg>')
+        dots.append(
+            f'<circle class="case {p.light}" cx="{x:.1f}" cy="{y:.1f}" r="6" '
+            f'fill="{COLOURS[p.light]}"><title>{escape(p.number)}</title></circle>'
+        )
+    return (
+        f'<svg id="map" width="{MAP_W}" height="{MAP_H}" viewBox="0 0 {MAP_W} {MAP_H}">'
+        f'<rect width="100%" height="100%" fill="#f4f6fa"/>{"".join(dots)}</svg>'
+    )
 
 
 def _page(totals: stats.StatsRow | None, points: list[stats.OpenPoint]) -> str:
@@ -71,10 +78,12 @@ def _page(totals: stats.StatsRow | None, points: list[stats.OpenPoint]) -> str:
         ("open", "未结案件 Open now", len(points)),
         ("red", "超期 Overdue (red)", sum(1 for p in points if p.light == "red")),
     ]
-    cells = "".join(f'<div class="tile" id="{key}"><div class="n">{escape(str(value))}</div>'
-                    f'<div class="l">{label}</div></div>' for key, label, value in tiles)
-    legend = "".join(f'<span><i style="background:{c}"></i>{k}</span>'
-                     for k, c in COLOURS.items())
+    cells = "".join(
+        f'<div class="tile" id="{key}"><div class="n">{escape(str(value))}</div>'
+        f'<div class="l">{label}</div></div>'
+        for key, label, value in tiles
+    )
+    legend = "".join(f'<span><i style="background:{c}"></i>{k}</span>' for k, c in COLOURS.items())
     return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <title>一屏通览 Dashboard</title><meta name="viewport" content="width=device-width">
 <style>body{{font-family:"Noto Sans CJK SC",sans-serif;margin:0;background:#0b1f3a;color:#fff}}
@@ -97,7 +106,6 @@ class DashboardController(Controller):
         if not await _admin_signed_in(request):
             raise AuthRequired()
         since, until = _today()
-        totals = stats.totals(await stats.case_stats(since=since, until=until,
-                                                     group_by="source"))
+        totals = stats.totals(await stats.case_stats(since=since, until=until, group_by="source"))
         points = await stats.open_case_points()
         return Response(_page(totals, points), media_type="text/html")

@@ -35,15 +35,17 @@ from rewards.tables import Reward
 
 async def _actor(request: Any) -> Actor:
     user_id = getattr(getattr(request, "user", None), "user_id", None)
-    row = await Staff.select(Staff.id, Staff.role).where(Staff.user == user_id).first() if (
-        user_id is not None) else None
+    row = (
+        await Staff.select(Staff.id, Staff.role).where(Staff.user == user_id).first()
+        if (user_id is not None)
+        else None
+    )
     if row is None:
         return Actor(kind="system", id=0, role="piccolo-admin")
     return Actor(kind="staff", id=row["id"], role=row["role"])
 
 
-def _hooks(table: type[Table], *, places: bool = False, categories: bool = False
-           ) -> list[Hook]:
+def _hooks(table: type[Table], *, places: bool = False, categories: bool = False) -> list[Hook]:
     name = table._meta.tablename
 
     async def _row(row_id: Any) -> dict | None:
@@ -58,8 +60,13 @@ def _hooks(table: type[Table], *, places: bool = False, categories: bool = False
             async with transaction():
                 row.revision = await places_index.bump()
         async with transaction():
-            await record(actor=await _actor(request), action=f"admin_ui.{name}.create",
-                         target_kind=name, target_id="new", after=row.to_dict())
+            await record(
+                actor=await _actor(request),
+                action=f"admin_ui.{name}.create",
+                target_kind=name,
+                target_id="new",
+                after=row.to_dict(),
+            )
         return row
 
     async def pre_patch(row_id: Any, values: dict, request: Any = None) -> dict:
@@ -69,20 +76,33 @@ def _hooks(table: type[Table], *, places: bool = False, categories: bool = False
                 values["revision"] = await places_index.bump()
             values["updated_at"] = clock.now()
         async with transaction():
-            await record(actor=await _actor(request), action=f"admin_ui.{name}.update",
-                         target_kind=name, target_id=row_id, before=before,
-                         after={**(before or {}), **values})
+            await record(
+                actor=await _actor(request),
+                action=f"admin_ui.{name}.update",
+                target_kind=name,
+                target_id=row_id,
+                before=before,
+                after={**(before or {}), **values},
+            )
         await _after_change()
         return values
 
     async def pre_delete(row_id: Any, request: Any = None) -> None:
         async with transaction():
-            await record(actor=await _actor(request), action=f"admin_ui.{name}.delete",
-                         target_kind=name, target_id=row_id, before=await _row(row_id))
+            await record(
+                actor=await _actor(request),
+                action=f"admin_ui.{name}.delete",
+                target_kind=name,
+                target_id=row_id,
+                before=await _row(row_id),
+            )
         await _after_change()
 
-    return [Hook(HookType.pre_save, pre_save), Hook(HookType.pre_patch, pre_patch),
-            Hook(HookType.pre_delete, pre_delete)]
+    return [
+        Hook(HookType.pre_save, pre_save),
+        Hook(HookType.pre_patch, pre_patch),
+        Hook(HookType.pre_delete, pre_delete),
+    ]
 
 
 def build_admin_app() -> Any:
@@ -91,8 +111,12 @@ def build_admin_app() -> Any:
 
     tables = [
         # Places are never deleted (the nearby index needs the row): set ``deleted``.
-        TableConfig(Place, menu_group="Places 服务点", hooks=_hooks(Place, places=True),
-                    exclude_visible_columns=[Place.revision]),
+        TableConfig(
+            Place,
+            menu_group="Places 服务点",
+            hooks=_hooks(Place, places=True),
+            exclude_visible_columns=[Place.revision],
+        ),
         config(PlaceKind, "Places 服务点"),
         config(Signpost, "Signposts 路牌"),
         config(Category, "Cases 案件", categories=True),
@@ -102,8 +126,11 @@ def build_admin_app() -> Any:
     ]
     settings = get_settings()
     return create_admin(
-        tables=tables, auth_table=BaseUser, session_table=SessionsBase,
-        site_name="城市运行管理 cityops", production=settings.env == "production",
+        tables=tables,
+        auth_table=BaseUser,
+        session_table=SessionsBase,
+        site_name="城市运行管理 cityops",
+        production=settings.env == "production",
         sidebar_links={"Dashboard 一屏通览": "/admin/dashboard"},
         # Only the tables listed: piccolo_user (password hashes) stays out of reach.
         auto_include_related=False,

@@ -33,17 +33,32 @@ class CategoryTreeOut(msgspec.Struct, frozen=True, rename="camel"):
 
     @classmethod
     def of(cls, locale: str, tree: list[org.CategoryKind]) -> CategoryTreeOut:
-        return cls(locale=locale, kinds=[
-            CategoryKindOut(kind=kind.kind, name=kind.name, children=[
-                CategoryMajorOut(code=major.code, name=major.name, children=[
-                    CategoryLeafOut(code=leaf.code, name=leaf.name, urgent=leaf.urgent,
-                                    default_priority=leaf.default_priority)
-                    for leaf in major.children
-                ])
-                for major in kind.children
-            ])
-            for kind in tree
-        ])
+        return cls(
+            locale=locale,
+            kinds=[
+                CategoryKindOut(
+                    kind=kind.kind,
+                    name=kind.name,
+                    children=[
+                        CategoryMajorOut(
+                            code=major.code,
+                            name=major.name,
+                            children=[
+                                CategoryLeafOut(
+                                    code=leaf.code,
+                                    name=leaf.name,
+                                    urgent=leaf.urgent,
+                                    default_priority=leaf.default_priority,
+                                )
+                                for leaf in major.children
+                            ],
+                        )
+                        for major in kind.children
+                    ],
+                )
+                for kind in tree
+            ],
+        )
 
 
 class CategoryController(Controller):
@@ -56,6 +71,7 @@ class CategoryController(Controller):
 
     @get("/", summary="Category tree in the request's language")
     async def tree(self, request: Request) -> CategoryTreeOut:
-        locale = negotiate_locale(request.headers.get("accept-language"),
-                                  get_settings().default_locale)
+        locale = negotiate_locale(
+            request.headers.get("accept-language"), get_settings().default_locale
+        )
         return CategoryTreeOut.of(locale, await org.category_tree(locale=locale))

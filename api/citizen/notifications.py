@@ -33,9 +33,18 @@ class NotificationOut(msgspec.Struct, frozen=True, rename="camel"):
 
     @classmethod
     def of(cls, entry: inbox.InboxEntry) -> NotificationOut:
-        return cls(id=entry.id, type=entry.template, title=entry.title, body=entry.body,
-                   link=entry.link, page=entry.page, case_id=entry.case_id, params=entry.params,
-                   created_at=entry.created_at, read=entry.read_at is not None)
+        return cls(
+            id=entry.id,
+            type=entry.template,
+            title=entry.title,
+            body=entry.body,
+            link=entry.link,
+            page=entry.page,
+            case_id=entry.case_id,
+            params=entry.params,
+            created_at=entry.created_at,
+            read=entry.read_at is not None,
+        )
 
 
 class NotificationPage(msgspec.Struct, frozen=True, rename="camel"):
@@ -72,8 +81,11 @@ class PreferencesIO(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_
 
     @classmethod
     def of(cls, prefs: preferences.Preferences) -> PreferencesIO:
-        quiet = (QuietHours(start=prefs.quiet_start, end=prefs.quiet_end)
-                 if prefs.quiet_start and prefs.quiet_end else None)
+        quiet = (
+            QuietHours(start=prefs.quiet_start, end=prefs.quiet_end)
+            if prefs.quiet_start and prefs.quiet_end
+            else None
+        )
         return cls(muted=list(prefs.muted), quiet_hours=quiet)
 
 
@@ -90,8 +102,11 @@ class NotificationController(Controller):
         unread_only: Annotated[bool, QueryParameter(name="unreadOnly")] = False,
     ) -> NotificationPage:
         page = await inbox.inbox(actor=actor, cursor=cursor, limit=limit, unread_only=unread_only)
-        return NotificationPage(items=[NotificationOut.of(e) for e in page.items],
-                                next_cursor=page.next_cursor, unread=page.unread)
+        return NotificationPage(
+            items=[NotificationOut.of(e) for e in page.items],
+            next_cursor=page.next_cursor,
+            unread=page.unread,
+        )
 
     @get("/unread-count", summary="How many are unread (for the badge)")
     async def unread(self, actor: NamedDependency[Actor]) -> UnreadOut:
@@ -114,8 +129,10 @@ class NotificationController(Controller):
         quiet = data.quiet_hours
         async with transaction():
             prefs = await preferences.set_preferences(
-                actor=actor, muted=list(data.muted),
-                quiet_start=quiet.start if quiet else None, quiet_end=quiet.end if quiet else None,
+                actor=actor,
+                muted=list(data.muted),
+                quiet_start=quiet.start if quiet else None,
+                quiet_end=quiet.end if quiet else None,
             )
         return PreferencesIO.of(prefs)
 
@@ -135,15 +152,17 @@ class SubscriptionsOut(msgspec.Struct, frozen=True, rename="camel"):
 class SubscriptionsIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
     """The template ids wx.requestSubscribeMessage answered "accept" for."""
 
-    accepted: Annotated[list[Annotated[str, msgspec.Meta(min_length=1, max_length=64)]],
-                        msgspec.Meta(max_length=20)]
+    accepted: Annotated[
+        list[Annotated[str, msgspec.Meta(min_length=1, max_length=64)]], msgspec.Meta(max_length=20)
+    ]
 
 
 def _subscriptions_out(items: list[preferences.Subscription]) -> SubscriptionsOut:
     return SubscriptionsOut(
         template_ids=preferences.subscription_templates(),
-        subscriptions=[SubscriptionOut(template_id=s.template_id, remaining=s.remaining)
-                       for s in items],
+        subscriptions=[
+            SubscriptionOut(template_id=s.template_id, remaining=s.remaining) for s in items
+        ],
     )
 
 

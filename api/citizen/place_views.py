@@ -50,8 +50,7 @@ class PlaceOut(msgspec.Struct, frozen=True, rename="camel"):
     navigation: NavLinks
 
 
-def _location(wgs: tuple[float, float], gcj: tuple[float, float], coord_sys: CoordSys
-              ) -> Location:
+def _location(wgs: tuple[float, float], gcj: tuple[float, float], coord_sys: CoordSys) -> Location:
     """From the GCJ-02 position the index precomputed, so no per-result transform."""
     if coord_sys == "wgs84":
         lat, lon = wgs
@@ -65,10 +64,16 @@ def _location(wgs: tuple[float, float], gcj: tuple[float, float], coord_sys: Coo
 def nearby_item(hit: Hit, coord_sys: CoordSys) -> NearbyPlaceOut:
     details = hit.details
     return NearbyPlaceOut(
-        id=hit.id, kind=hit.kind, name=details.name, address=details.address,
+        id=hit.id,
+        kind=hit.kind,
+        name=details.name,
+        address=details.address,
         location=_location((hit.lat, hit.lon), (hit.gcj_lat, hit.gcj_lon), coord_sys),
-        distance_m=round(hit.distance_m), bearing_deg=round(hit.bearing_deg) % 360,
-        status=details.status, open_now=hit.open_now, attributes=details.attributes,
+        distance_m=round(hit.distance_m),
+        bearing_deg=round(hit.bearing_deg) % 360,
+        status=details.status,
+        open_now=hit.open_now,
+        attributes=details.attributes,
         navigation=links(gcj_lat=hit.gcj_lat, gcj_lon=hit.gcj_lon, name=details.name),
     )
 
@@ -76,14 +81,21 @@ def nearby_item(hit: Hit, coord_sys: CoordSys) -> NearbyPlaceOut:
 def place_out(place: PlaceInfo, coord_sys: CoordSys, now: dt.datetime) -> PlaceOut:
     """``now`` in the city's time zone."""
     hours = parse_hours(place.hours)
-    open_now = False if place.status != "open" else (
-        None if hours is None else hours.is_open(now))
+    open_now = False if place.status != "open" else (None if hours is None else hours.is_open(now))
     gcj = geo.wgs84_to_gcj02(place.lat, place.lon)
     return PlaceOut(
-        id=place.id, kind=place.kind, name=place.name, address=place.address,
-        location=_location((place.lat, place.lon), gcj, coord_sys), phone=place.phone,
-        hours=place.hours, open_now=open_now, status=place.status,
-        attributes=place.attributes, photos=place.photos, source=place.source,
+        id=place.id,
+        kind=place.kind,
+        name=place.name,
+        address=place.address,
+        location=_location((place.lat, place.lon), gcj, coord_sys),
+        phone=place.phone,
+        hours=place.hours,
+        open_now=open_now,
+        status=place.status,
+        attributes=place.attributes,
+        photos=place.photos,
+        source=place.source,
         updated_at=place.updated_at,
         navigation=links_wgs84(lat=place.lat, lon=place.lon, name=place.name),
     )

@@ -43,32 +43,39 @@ class CitizenPlaceController(Controller):
         request: Request,
         lat: FromQuery[float],
         lon: FromQuery[float],
-        kinds: FromQuery[Annotated[str, msgspec.Meta(min_length=1, max_length=200)]]
-        = "toilet",
+        kinds: FromQuery[Annotated[str, msgspec.Meta(min_length=1, max_length=200)]] = "toilet",
         radius: FromQuery[float] = 1000,
         limit: FromQuery[int] = 20,
         open_now: Annotated[bool, QueryParameter(name="openNow")] = False,
         accessible: FromQuery[bool] = False,
         coord_sys: CoordSysQuery = "wgs84",
     ) -> NearbyOut:
-        await nearby_limiter.hit(client_ip(request),
-                                 limit=get_settings().places_nearby_rate_limit)
+        await nearby_limiter.hit(client_ip(request), limit=get_settings().places_nearby_rate_limit)
         wgs_lat, wgs_lon = to_wgs84(lat, lon, coord_sys)
         wanted = list(dict.fromkeys(k.strip() for k in kinds.split(",") if k.strip()))
-        hits = await places.nearby(lat=wgs_lat, lon=wgs_lon, kinds=wanted, radius_m=radius,
-                                   limit=limit, accessible=accessible, open_now=open_now)
+        hits = await places.nearby(
+            lat=wgs_lat,
+            lon=wgs_lon,
+            kinds=wanted,
+            radius_m=radius,
+            limit=limit,
+            accessible=accessible,
+            open_now=open_now,
+        )
         return NearbyOut(items=[nearby_item(hit, coord_sys) for hit in hits])
 
     @get("/kinds", summary="The kinds of places, in the request's language")
     async def kinds(self, request: Request) -> KindsOut:
-        locale = negotiate_locale(request.headers.get("accept-language"),
-                                  get_settings().default_locale)
-        return KindsOut(items=[KindOut(code=k.code, name=k.name(locale),
-                                       attributes=list(k.attributes))
-                               for k in await place_kinds.list_kinds()])
+        locale = negotiate_locale(
+            request.headers.get("accept-language"), get_settings().default_locale
+        )
+        return KindsOut(
+            items=[
+                KindOut(code=k.code, name=k.name(locale), attributes=list(k.attributes))
+                for k in await place_kinds.list_kinds()
+            ]
+        )
 
     @get("/{place_id:int}", summary="One place with its hours, phone and photos")
-    async def one(self, place_id: FromPath[int], coord_sys: CoordSysQuery = "wgs84"
-                  ) -> PlaceOut:
-        return place_out(await places.get_place(place_id=place_id), coord_sys,
-                         clock.city_now())
+    async def one(self, place_id: FromPath[int], coord_sys: CoordSysQuery = "wgs84") -> PlaceOut:
+        return place_out(await places.get_place(place_id=place_id), coord_sys, clock.city_now())

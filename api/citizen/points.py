@@ -55,8 +55,11 @@ class CitizenPointsController(Controller):
     @get("/", summary="My balance and what expires soon")
     async def mine(self, actor: NamedDependency[Actor]) -> PointsOut:
         summary = await points.summary(account_id=actor.id)
-        return PointsOut(balance=summary.balance, expiring_soon=summary.expiring_points,
-                         expiring_at=summary.expiring_at)
+        return PointsOut(
+            balance=summary.balance,
+            expiring_soon=summary.expiring_points,
+            expiring_at=summary.expiring_at,
+        )
 
     @get("/history", summary="My ledger entries, newest first, keyset pages")
     async def history(
@@ -68,9 +71,14 @@ class CitizenPointsController(Controller):
         page = await points.history(account_id=actor.id, cursor=cursor, limit=limit)
         return EntryPageOut(
             items=[
-                EntryOut(id=e.id, amount=e.amount, kind=e.kind, reason=e.reason,
-                         at=e.created_at,
-                         expires_at=e.expires_at)
+                EntryOut(
+                    id=e.id,
+                    amount=e.amount,
+                    kind=e.kind,
+                    reason=e.reason,
+                    at=e.created_at,
+                    expires_at=e.expires_at,
+                )
                 for e in page.items
             ],
             next_cursor=page.next_cursor,
@@ -86,6 +94,13 @@ class CitizenPointsController(Controller):
         month = points.month_start().astimezone(clock.city_zone()).strftime("%Y-%m")
         return LeaderboardOut(
             month=month,
-            leaders=[LeaderOut(rank=x.rank, name=x.name, accepted_reports=x.reports,
-                               me=x.account_id == actor.id) for x in leaders],
+            leaders=[
+                LeaderOut(
+                    rank=x.rank,
+                    name=x.name,
+                    accepted_reports=x.reports,
+                    me=x.account_id == actor.id,
+                )
+                for x in leaders
+            ],
         )

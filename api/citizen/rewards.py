@@ -17,9 +17,7 @@ from rewards import vouchers
 from rewards.tables import Redemption, Reward
 
 RewardId = Annotated[str, msgspec.Meta(min_length=3, max_length=24, pattern=r"^rw_[0-9a-z]+$")]
-RedemptionId = Annotated[
-    str, msgspec.Meta(min_length=3, max_length=24, pattern=r"^rd_[0-9a-z]+$")
-]
+RedemptionId = Annotated[str, msgspec.Meta(min_length=3, max_length=24, pattern=r"^rd_[0-9a-z]+$")]
 
 
 class RewardOut(msgspec.Struct, frozen=True, rename="camel"):
@@ -40,11 +38,18 @@ class RewardOut(msgspec.Struct, frozen=True, rename="camel"):
     @classmethod
     def of(cls, reward: Reward) -> RewardOut:
         return cls(
-            id=reward.public_id, name=reward.name, description=reward.description,
-            image_url=reward.image_url, cost=reward.cost, stock=reward.stock,
-            per_citizen_limit=reward.per_citizen_limit, valid_from=reward.valid_from,
-            valid_until=reward.valid_until, fulfilment=reward.fulfilment,
-            pickup_place=reward.pickup_place, partner=reward.partner,
+            id=reward.public_id,
+            name=reward.name,
+            description=reward.description,
+            image_url=reward.image_url,
+            cost=reward.cost,
+            stock=reward.stock,
+            per_citizen_limit=reward.per_citizen_limit,
+            valid_from=reward.valid_from,
+            valid_until=reward.valid_until,
+            fulfilment=reward.fulfilment,
+            pickup_place=reward.pickup_place,
+            partner=reward.partner,
             available=reward.active and rewards.available(reward),
         )
 
@@ -70,17 +75,25 @@ class RedemptionOut(msgspec.Struct, frozen=True, rename="camel"):
     cancelled_at: dt.datetime | None
 
     @classmethod
-    def of(cls, row: Redemption, reward: Reward, *, with_qr: bool = False,
-           qr_image: str | None = None) -> RedemptionOut:
+    def of(
+        cls, row: Redemption, reward: Reward, *, with_qr: bool = False, qr_image: str | None = None
+    ) -> RedemptionOut:
         return cls(
-            id=row.public_id, reward_id=reward.public_id, reward_name=reward.name,
-            fulfilment=reward.fulfilment, pickup_place=reward.pickup_place,
-            partner=reward.partner, cost=row.cost, status=row.status,
+            id=row.public_id,
+            reward_id=reward.public_id,
+            reward_name=reward.name,
+            fulfilment=reward.fulfilment,
+            pickup_place=reward.pickup_place,
+            partner=reward.partner,
+            cost=row.cost,
+            status=row.status,
             voucher_code=vouchers.display(row.voucher_code),
             qr_url=f"/api/citizen/redemptions/{row.public_id}/qr.png",
             qr_image=qr_image or (vouchers.qr_data_uri(row.voucher_code) if with_qr else None),
-            created_at=row.created_at, expires_at=row.expires_at,
-            fulfilled_at=row.fulfilled_at, fulfilled_place=row.fulfilled_place,
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            fulfilled_at=row.fulfilled_at,
+            fulfilled_place=row.fulfilled_place,
             cancelled_at=row.cancelled_at,
         )
 
@@ -110,8 +123,7 @@ class CitizenRewardController(Controller):
         qr_image = vouchers.qr_data_uri(code)  # before the transaction: no locks held
 
         async def action() -> RedemptionOut:
-            row, reward = await rewards.redeem(actor=actor, reward_id=reward_id,
-                                               voucher_code=code)
+            row, reward = await rewards.redeem(actor=actor, reward_id=reward_id, voucher_code=code)
             return RedemptionOut.of(row, reward, qr_image=qr_image)
 
         return await run_idempotent(request, actor, action)
@@ -129,8 +141,9 @@ class CitizenRedemptionController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
     ) -> RedemptionPageOut:
         page = await rewards.list_redemptions(citizen_id=actor.id, cursor=cursor, limit=limit)
-        return RedemptionPageOut(items=[RedemptionOut.of(r, w) for r, w in page.items],
-                                 next_cursor=page.next_cursor)
+        return RedemptionPageOut(
+            items=[RedemptionOut.of(r, w) for r, w in page.items], next_cursor=page.next_cursor
+        )
 
     @get("/{redemption_id:str}", summary="One of my redemptions, with its voucher QR")
     async def one(
@@ -139,18 +152,24 @@ class CitizenRedemptionController(Controller):
         row, reward = await rewards.my_redemption(actor=actor, redemption_id=redemption_id)
         return RedemptionOut.of(row, reward, with_qr=True)
 
-    @get("/{redemption_id:str}/qr.png", summary="The voucher's QR code (PNG)",
-         media_type="image/png")
+    @get(
+        "/{redemption_id:str}/qr.png", summary="The voucher's QR code (PNG)", media_type="image/png"
+    )
     async def qr(
         self, actor: NamedDependency[Actor], redemption_id: FromPath[RedemptionId]
     ) -> Response[bytes]:
         row, _ = await rewards.my_redemption(actor=actor, redemption_id=redemption_id)
-        return Response(content=vouchers.qr_png(row.voucher_code), media_type="image/png",
-                        headers={"Cache-Control": "private, no-store"})
+        return Response(
+            content=vouchers.qr_png(row.voucher_code),
+            media_type="image/png",
+            headers={"Cache-Control": "private, no-store"},
+        )
 
     @post("/{redemption_id:str}/cancel", summary="Cancel before use: points and stock go back")
     async def cancel(
-        self, request: Request, actor: NamedDependency[Actor],
+        self,
+        request: Request,
+        actor: NamedDependency[Actor],
         redemption_id: FromPath[RedemptionId],
     ) -> Response[RedemptionOut]:
         async def action() -> RedemptionOut:

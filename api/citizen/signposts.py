@@ -52,20 +52,32 @@ def scan_out(view: signposts.ScanView, coord_sys: CoordSys) -> SignpostScanOut:
     sign = view.signpost
     location = location_out(sign.lat, sign.lon, coord_sys)
     return SignpostScanOut(
-        code=sign.code, name=sign.name, kind=sign.kind, status=sign.status, location=location,
+        code=sign.code,
+        name=sign.name,
+        kind=sign.kind,
+        status=sign.status,
+        location=location,
         grid_code=sign.grid_code or None,
-        nearby={kind: [nearby_item(hit, coord_sys) for hit in hits]
-                for kind, hits in view.nearby.items()},
-        report_prefill=ReportPrefillOut(location=location, address=sign.name,
-                                        grid_id=sign.grid_id, grid_code=sign.grid_code or None,
-                                        signpost_code=sign.code),
+        nearby={
+            kind: [nearby_item(hit, coord_sys) for hit in hits]
+            for kind, hits in view.nearby.items()
+        },
+        report_prefill=ReportPrefillOut(
+            location=location,
+            address=sign.name,
+            grid_id=sign.grid_id,
+            grid_code=sign.grid_code or None,
+            signpost_code=sign.code,
+        ),
     )
 
 
 async def limit_scans(request: Request) -> None:
-    await ratelimit.hit(f"signpost:{client_ip(request)}",
-                        limit=get_settings().signpost_rate_limit,
-                        window=dt.timedelta(minutes=1))
+    await ratelimit.hit(
+        f"signpost:{client_ip(request)}",
+        limit=get_settings().signpost_rate_limit,
+        window=dt.timedelta(minutes=1),
+    )
 
 
 class CitizenSignpostController(Controller):
@@ -74,8 +86,9 @@ class CitizenSignpostController(Controller):
     opt = {"public": True}
 
     @get("/{code:str}", summary="A scanned signpost, the nearest toilets, parking and parks")
-    async def scan(self, request: Request, code: FromPath[SignpostCode],
-                   coord_sys: CoordSysQuery = "wgs84") -> SignpostScanOut:
+    async def scan(
+        self, request: Request, code: FromPath[SignpostCode], coord_sys: CoordSysQuery = "wgs84"
+    ) -> SignpostScanOut:
         await limit_scans(request)
         # No transaction around it: the nearby lookup may have to rebuild the in-process
         # index, which must not hold SQLite's write lock; the scan is one atomic INSERT.
@@ -83,8 +96,9 @@ class CitizenSignpostController(Controller):
         return scan_out(view, coord_sys)
 
     @post("/{code:str}/damage", status_code=202, summary="Report the sign as damaged")
-    async def damage(self, request: Request, code: FromPath[SignpostCode],
-                     data: JSONBody[DamageIn]) -> AcceptedOut:
+    async def damage(
+        self, request: Request, code: FromPath[SignpostCode], data: JSONBody[DamageIn]
+    ) -> AcceptedOut:
         await limit_scans(request)
         async with transaction():
             await signposts.report_damage(code=code, note=data.note, channel="app")

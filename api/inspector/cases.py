@@ -38,10 +38,16 @@ class CaseReportIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_f
 
     def new_case(self) -> NewCase:
         lat, lon = self.location.wgs84()
-        return NewCase(category_code=self.category, lat=lat, lon=lon,
-                       description=self.description, address=self.address,
-                       media_ids=self.media_ids, occurred_at=self.occurred_at,
-                       priority=self.priority)
+        return NewCase(
+            category_code=self.category,
+            lat=lat,
+            lon=lon,
+            description=self.description,
+            address=self.address,
+            media_ids=self.media_ids,
+            occurred_at=self.occurred_at,
+            priority=self.priority,
+        )
 
 
 class QuickIn(CaseReportIn, frozen=True, rename="camel", forbid_unknown_fields=True):
@@ -88,98 +94,203 @@ class ReporterPhoneOut(msgspec.Struct, frozen=True, rename="camel"):
 
 
 async def _detail(actor: Actor, case: Case, coord_sys="wgs84") -> CaseStaffDetail:
-    return await case_staff_detail(case, coord_sys, media_base=MEDIA_BASE,
-                                   actions=await field.available_actions(actor, case))
+    return await case_staff_detail(
+        case, coord_sys, media_base=MEDIA_BASE, actions=await field.available_actions(actor, case)
+    )
 
 
 class InspectorCaseController(Controller):
     path = "/cases"
     tags = ["inspector cases"]
 
-    async def _act(self, request: Request, actor: Actor, step: Callable[[], Awaitable[Case]],
-                   status_code: int = 200) -> Response:
+    async def _act(
+        self,
+        request: Request,
+        actor: Actor,
+        step: Callable[[], Awaitable[Case]],
+        status_code: int = 200,
+    ) -> Response:
         async def action() -> CaseStaffDetail:
             return await _detail(actor, await step())
 
         return await run_idempotent(request, actor, action, status_code=status_code)
 
     @get("/{case_id:str}", summary="The staff view of a case (reporter's phone masked)")
-    async def one(self, actor: NamedDependency[Actor], case_id: FromPath[CaseId],
-                  coord_sys: CoordSysQuery = "wgs84") -> CaseStaffDetail:
+    async def one(
+        self,
+        actor: NamedDependency[Actor],
+        case_id: FromPath[CaseId],
+        coord_sys: CoordSysQuery = "wgs84",
+    ) -> CaseStaffDetail:
         return await _detail(actor, await case_for_staff(actor, case_id), coord_sys)
 
-    @post("/", summary="Patrol report (巡查上报): accepted at once and dispatched",
-          opt={"roles": ("inspector",)})
-    async def report(self, request: Request, actor: NamedDependency[Actor],
-                     data: JSONBody[CaseReportIn]) -> Response[CaseStaffDetail]:
+    @post(
+        "/",
+        summary="Patrol report (巡查上报): accepted at once and dispatched",
+        opt={"roles": ("inspector",)},
+    )
+    async def report(
+        self, request: Request, actor: NamedDependency[Actor], data: JSONBody[CaseReportIn]
+    ) -> Response[CaseStaffDetail]:
         report = data.new_case()
         return await self._act(
-            request, actor, lambda: field.patrol_report(actor=actor, report=report), 201)
+            request, actor, lambda: field.patrol_report(actor=actor, report=report), 201
+        )
 
-    @post("/quick", summary="Found and fixed on the spot (自处理): filed, resolved, closed",
-          opt={"roles": ("inspector",)})
-    async def quick(self, request: Request, actor: NamedDependency[Actor],
-                    data: JSONBody[QuickIn]) -> Response[CaseStaffDetail]:
+    @post(
+        "/quick",
+        summary="Found and fixed on the spot (自处理): filed, resolved, closed",
+        opt={"roles": ("inspector",)},
+    )
+    async def quick(
+        self, request: Request, actor: NamedDependency[Actor], data: JSONBody[QuickIn]
+    ) -> Response[CaseStaffDetail]:
         report = data.new_case()
-        return await self._act(request, actor, lambda: field.quick(
-            actor=actor, report=report, after_media_ids=data.after_media_ids, note=data.note),
-            201)
+        return await self._act(
+            request,
+            actor,
+            lambda: field.quick(
+                actor=actor, report=report, after_media_ids=data.after_media_ids, note=data.note
+            ),
+            201,
+        )
 
-    @post("/{case_id:str}/verify", summary="核实: valid -> accepted and dispatched, "
-          "invalid -> rejected with a reason")
-    async def verify(self, request: Request, actor: NamedDependency[Actor],
-                     case_id: FromPath[CaseId], data: JSONBody[VerifyIn]
-                     ) -> Response[CaseStaffDetail]:
-        return await self._act(request, actor, lambda: field.verify(
-            actor=actor, case_id=case_id, valid=data.valid, reason=data.reason, note=data.note,
-            media_ids=data.media_ids, occurred_at=data.occurred_at))
+    @post(
+        "/{case_id:str}/verify",
+        summary="核实: valid -> accepted and dispatched, invalid -> rejected with a reason",
+    )
+    async def verify(
+        self,
+        request: Request,
+        actor: NamedDependency[Actor],
+        case_id: FromPath[CaseId],
+        data: JSONBody[VerifyIn],
+    ) -> Response[CaseStaffDetail]:
+        return await self._act(
+            request,
+            actor,
+            lambda: field.verify(
+                actor=actor,
+                case_id=case_id,
+                valid=data.valid,
+                reason=data.reason,
+                note=data.note,
+                media_ids=data.media_ids,
+                occurred_at=data.occurred_at,
+            ),
+        )
 
     @post("/{case_id:str}/resolve", summary="处置完成 with after-photos and a note")
-    async def resolve(self, request: Request, actor: NamedDependency[Actor],
-                      case_id: FromPath[CaseId], data: JSONBody[ResolveIn]
-                      ) -> Response[CaseStaffDetail]:
-        return await self._act(request, actor, lambda: field.resolve(
-            actor=actor, case_id=case_id, note=data.note, media_ids=data.media_ids,
-            occurred_at=data.occurred_at))
+    async def resolve(
+        self,
+        request: Request,
+        actor: NamedDependency[Actor],
+        case_id: FromPath[CaseId],
+        data: JSONBody[ResolveIn],
+    ) -> Response[CaseStaffDetail]:
+        return await self._act(
+            request,
+            actor,
+            lambda: field.resolve(
+                actor=actor,
+                case_id=case_id,
+                note=data.note,
+                media_ids=data.media_ids,
+                occurred_at=data.occurred_at,
+            ),
+        )
 
     @post("/{case_id:str}/request-extension", summary="延期: ask the command centre for time")
-    async def request_extension(self, request: Request, actor: NamedDependency[Actor],
-                                case_id: FromPath[CaseId], data: JSONBody[ChangeRequestIn]
-                                ) -> Response[CaseStaffDetail]:
-        return await self._act(request, actor, lambda: field.request_change(
-            actor=actor, case_id=case_id, kind="extension", reason=data.reason,
-            hours=data.hours, occurred_at=data.occurred_at))
+    async def request_extension(
+        self,
+        request: Request,
+        actor: NamedDependency[Actor],
+        case_id: FromPath[CaseId],
+        data: JSONBody[ChangeRequestIn],
+    ) -> Response[CaseStaffDetail]:
+        return await self._act(
+            request,
+            actor,
+            lambda: field.request_change(
+                actor=actor,
+                case_id=case_id,
+                kind="extension",
+                reason=data.reason,
+                hours=data.hours,
+                occurred_at=data.occurred_at,
+            ),
+        )
 
     @post("/{case_id:str}/request-return", summary="回退: ask to hand the case back")
-    async def request_return(self, request: Request, actor: NamedDependency[Actor],
-                             case_id: FromPath[CaseId], data: JSONBody[ChangeRequestIn]
-                             ) -> Response[CaseStaffDetail]:
-        return await self._act(request, actor, lambda: field.request_change(
-            actor=actor, case_id=case_id, kind="return", reason=data.reason,
-            occurred_at=data.occurred_at))
+    async def request_return(
+        self,
+        request: Request,
+        actor: NamedDependency[Actor],
+        case_id: FromPath[CaseId],
+        data: JSONBody[ChangeRequestIn],
+    ) -> Response[CaseStaffDetail]:
+        return await self._act(
+            request,
+            actor,
+            lambda: field.request_change(
+                actor=actor,
+                case_id=case_id,
+                kind="return",
+                reason=data.reason,
+                occurred_at=data.occurred_at,
+            ),
+        )
 
     @post("/{case_id:str}/check", summary="核查: pass -> closed, fail -> rework (返工)")
-    async def check(self, request: Request, actor: NamedDependency[Actor],
-                    case_id: FromPath[CaseId], data: JSONBody[CheckIn]
-                    ) -> Response[CaseStaffDetail]:
-        return await self._act(request, actor, lambda: field.check(
-            actor=actor, case_id=case_id, passed=data.passed, note=data.note,
-            reason=data.reason, media_ids=data.media_ids, occurred_at=data.occurred_at))
+    async def check(
+        self,
+        request: Request,
+        actor: NamedDependency[Actor],
+        case_id: FromPath[CaseId],
+        data: JSONBody[CheckIn],
+    ) -> Response[CaseStaffDetail]:
+        return await self._act(
+            request,
+            actor,
+            lambda: field.check(
+                actor=actor,
+                case_id=case_id,
+                passed=data.passed,
+                note=data.note,
+                reason=data.reason,
+                media_ids=data.media_ids,
+                occurred_at=data.occurred_at,
+            ),
+        )
 
     @post("/{case_id:str}/close", summary="一键结案: check and close with after-photos")
-    async def close(self, request: Request, actor: NamedDependency[Actor],
-                    case_id: FromPath[CaseId], data: JSONBody[CloseIn]
-                    ) -> Response[CaseStaffDetail]:
-        return await self._act(request, actor, lambda: field.close(
-            actor=actor, case_id=case_id, media_ids=data.media_ids, note=data.note,
-            occurred_at=data.occurred_at))
+    async def close(
+        self,
+        request: Request,
+        actor: NamedDependency[Actor],
+        case_id: FromPath[CaseId],
+        data: JSONBody[CloseIn],
+    ) -> Response[CaseStaffDetail]:
+        return await self._act(
+            request,
+            actor,
+            lambda: field.close(
+                actor=actor,
+                case_id=case_id,
+                media_ids=data.media_ids,
+                note=data.note,
+                occurred_at=data.occurred_at,
+            ),
+        )
 
-    @post("/{case_id:str}/reporter-phone",
-          summary="The reporter's full phone number, for the one who must act now (audited)")
-    async def reporter_phone(self, request: Request, actor: NamedDependency[Actor],
-                             case_id: FromPath[CaseId]) -> Response[ReporterPhoneOut]:
+    @post(
+        "/{case_id:str}/reporter-phone",
+        summary="The reporter's full phone number, for the one who must act now (audited)",
+    )
+    async def reporter_phone(
+        self, request: Request, actor: NamedDependency[Actor], case_id: FromPath[CaseId]
+    ) -> Response[ReporterPhoneOut]:
         async def action() -> ReporterPhoneOut:
-            return ReporterPhoneOut(phone=await field.reporter_phone(actor=actor,
-                                                                     case_id=case_id))
+            return ReporterPhoneOut(phone=await field.reporter_phone(actor=actor, case_id=case_id))
 
         return await run_idempotent(request, actor, action, status_code=200)

@@ -52,12 +52,21 @@ class GridsController(Controller):
     tags = ["inspector grids"]
 
     @get("/", summary="My grids with GeoJSON polygons and today's patrol duties")
-    async def mine(self, actor: NamedDependency[Actor],
-                   coord_sys: CoordSysQuery = "wgs84") -> list[GridOut]:
+    async def mine(
+        self, actor: NamedDependency[Actor], coord_sys: CoordSysQuery = "wgs84"
+    ) -> list[GridOut]:
         return [
-            GridOut(id=g.info.id, code=g.info.code, name=g.info.name, level=g.info.level,
-                    geometry=geojson_in(g.shape, coord_sys), coord_sys=coord_sys,
-                    duties=[DutyOut(id=d.id, starts_at=d.starts_at, ends_at=d.ends_at,
-                                    note=d.note) for d in g.duties])
+            GridOut(
+                id=g.info.id,
+                code=g.info.code,
+                name=g.info.name,
+                level=g.info.level,
+                geometry=geojson_in(g.shape, coord_sys),
+                coord_sys=coord_sys,
+                duties=[
+                    DutyOut(id=d.id, starts_at=d.starts_at, ends_at=d.ends_at, note=d.note)
+                    for d in g.duties
+                ],
+            )
             for g in await my_grids(actor=actor)
         ]

@@ -61,10 +61,17 @@ class SummaryOut(msgspec.Struct, frozen=True, rename="camel"):
 
     @classmethod
     def of(cls, s: service.PatrolSummary) -> SummaryOut:
-        return cls(duration_s=s.duration_s, distance_m=s.distance_m, fixes=s.fixes,
-                   dropped_fixes=s.dropped_fixes, cases_reported=s.cases_reported,
-                   grids=[GridCoverageOut(grid_id=g.grid_id, code=g.code, name=g.name,
-                                          share=g.share) for g in s.grids])
+        return cls(
+            duration_s=s.duration_s,
+            distance_m=s.distance_m,
+            fixes=s.fixes,
+            dropped_fixes=s.dropped_fixes,
+            cases_reported=s.cases_reported,
+            grids=[
+                GridCoverageOut(grid_id=g.grid_id, code=g.code, name=g.name, share=g.share)
+                for g in s.grids
+            ],
+        )
 
 
 class PatrolOut(msgspec.Struct, frozen=True, rename="camel"):
@@ -79,10 +86,16 @@ class PatrolOut(msgspec.Struct, frozen=True, rename="camel"):
 
     @classmethod
     def of(cls, patrol: Patrol, summary: service.PatrolSummary | None = None) -> PatrolOut:
-        return cls(id=patrol.public_id, state=patrol.state, started_at=patrol.started_at,
-                   started_occurred_at=patrol.started_occurred_at, ended_at=patrol.ended_at,
-                   ended_occurred_at=patrol.ended_occurred_at, fix_count=patrol.fix_count,
-                   summary=SummaryOut.of(summary) if summary else None)
+        return cls(
+            id=patrol.public_id,
+            state=patrol.state,
+            started_at=patrol.started_at,
+            started_occurred_at=patrol.started_occurred_at,
+            ended_at=patrol.ended_at,
+            ended_occurred_at=patrol.ended_occurred_at,
+            fix_count=patrol.fix_count,
+            summary=SummaryOut.of(summary) if summary else None,
+        )
 
 
 def _position(location: Location | None) -> tuple[float | None, float | None]:
@@ -95,53 +108,73 @@ class PatrolController(Controller):
     opt = INSPECTORS
 
     @post("/", summary="Start a patrol at my position")
-    async def start(self, request: Request, actor: NamedDependency[Actor],
-                    data: JSONBody[StartIn]) -> Response[PatrolOut]:
+    async def start(
+        self, request: Request, actor: NamedDependency[Actor], data: JSONBody[StartIn]
+    ) -> Response[PatrolOut]:
         lat, lon = _position(data.location)
 
         async def action() -> PatrolOut:
-            return PatrolOut.of(await service.start_patrol(
-                actor=actor, lat=lat, lon=lon, occurred_at=data.occurred_at))
+            return PatrolOut.of(
+                await service.start_patrol(
+                    actor=actor, lat=lat, lon=lon, occurred_at=data.occurred_at
+                )
+            )
 
         return await run_idempotent(request, actor, action)
 
     @get("/", summary="My patrols, newest first")
-    async def mine(self, actor: NamedDependency[Actor],
-                   limit: FromQuery[Annotated[int, msgspec.Meta(ge=1, le=100)]] = 20
-                   ) -> list[PatrolOut]:
+    async def mine(
+        self,
+        actor: NamedDependency[Actor],
+        limit: FromQuery[Annotated[int, msgspec.Meta(ge=1, le=100)]] = 20,
+    ) -> list[PatrolOut]:
         return [PatrolOut.of(p) for p in await service.my_patrols(actor=actor, limit=limit)]
 
     @get("/{patrol_id:str}", summary="A patrol with its summary (live while it runs)")
-    async def one(self, actor: NamedDependency[Actor], patrol_id: FromPath[PatrolId]
-                  ) -> PatrolOut:
+    async def one(self, actor: NamedDependency[Actor], patrol_id: FromPath[PatrolId]) -> PatrolOut:
         patrol, summary = await service.get_patrol(actor=actor, patrol_id=patrol_id)
         return PatrolOut.of(patrol, summary)
 
-    @post("/{patrol_id:str}/track", status_code=200,
-          summary="Add up to 1,000 GPS fixes; any order, duplicates ignored, idempotent")
-    async def track(self, request: Request, actor: NamedDependency[Actor],
-                    patrol_id: FromPath[PatrolId], data: JSONBody[TrackIn]
-                    ) -> Response[TrackOut]:
-        fixes = [service.TrackFix(at=f.at, lat=f.lat, lon=f.lon, accuracy=f.accuracy)
-                 for f in data.fixes]
+    @post(
+        "/{patrol_id:str}/track",
+        status_code=200,
+        summary="Add up to 1,000 GPS fixes; any order, duplicates ignored, idempotent",
+    )
+    async def track(
+        self,
+        request: Request,
+        actor: NamedDependency[Actor],
+        patrol_id: FromPath[PatrolId],
+        data: JSONBody[TrackIn],
+    ) -> Response[TrackOut]:
+        fixes = [
+            service.TrackFix(at=f.at, lat=f.lat, lon=f.lon, accuracy=f.accuracy) for f in data.fixes
+        ]
 
         async def action() -> TrackOut:
-            result = await service.record_track(actor=actor, patrol_id=patrol_id, fixes=fixes,
-                                                coord_sys=data.coord_sys)
-            return TrackOut(accepted=result.accepted, duplicates=result.duplicates,
-                            total=result.total)
+            result = await service.record_track(
+                actor=actor, patrol_id=patrol_id, fixes=fixes, coord_sys=data.coord_sys
+            )
+            return TrackOut(
+                accepted=result.accepted, duplicates=result.duplicates, total=result.total
+            )
 
         return await run_idempotent(request, actor, action, status_code=200)
 
     @post("/{patrol_id:str}/end", status_code=200, summary="End the patrol; returns the summary")
-    async def end(self, request: Request, actor: NamedDependency[Actor],
-                  patrol_id: FromPath[PatrolId], data: JSONBody[StartIn]
-                  ) -> Response[PatrolOut]:
+    async def end(
+        self,
+        request: Request,
+        actor: NamedDependency[Actor],
+        patrol_id: FromPath[PatrolId],
+        data: JSONBody[StartIn],
+    ) -> Response[PatrolOut]:
         lat, lon = _position(data.location)
 
         async def action() -> PatrolOut:
             patrol, summary = await service.end_patrol(
-                actor=actor, patrol_id=patrol_id, lat=lat, lon=lon, occurred_at=data.occurred_at)
+                actor=actor, patrol_id=patrol_id, lat=lat, lon=lon, occurred_at=data.occurred_at
+            )
             return PatrolOut.of(patrol, summary)
 
         return await run_idempotent(request, actor, action, status_code=200)

@@ -41,17 +41,30 @@ class StatsController(Controller):
     path = "/me/stats"
     tags = ["staff profile"]
 
-    @get("/", summary="My reports, on-time verifications and checks, rework rate of my "
-         "grids, patrol km and coverage")
-    async def stats(self, actor: NamedDependency[Actor],
-                    period: FromQuery[Literal["week", "month"]] = "week") -> StatsOut:
+    @get(
+        "/",
+        summary="My reports, on-time verifications and checks, rework rate of my "
+        "grids, patrol km and coverage",
+    )
+    async def stats(
+        self, actor: NamedDependency[Actor], period: FromQuery[Literal["week", "month"]] = "week"
+    ) -> StatsOut:
         s = await inspector_stats_for(actor=actor, period=period)
         return StatsOut(
-            period=s.period, since=s.since, until=s.until,
-            reports_filed=s.cases.reports_filed, verifications=s.cases.verifications,
-            verifications_on_time=s.cases.verifications_on_time, checks=s.cases.checks,
-            checks_on_time=s.cases.checks_on_time, rework_rate=s.rework_rate,
-            patrols=s.patrols, patrol_km=s.patrol_km, coverage=s.coverage,
-            grids=[GridShareOut(grid_id=g.grid_id, code=g.code, name=g.name, share=g.share)
-                   for g in s.grids],
+            period=s.period,
+            since=s.since,
+            until=s.until,
+            reports_filed=s.cases.reports_filed,
+            verifications=s.cases.verifications,
+            verifications_on_time=s.cases.verifications_on_time,
+            checks=s.cases.checks,
+            checks_on_time=s.cases.checks_on_time,
+            rework_rate=s.rework_rate,
+            patrols=s.patrols,
+            patrol_km=s.patrol_km,
+            coverage=s.coverage,
+            grids=[
+                GridShareOut(grid_id=g.grid_id, code=g.code, name=g.name, share=g.share)
+                for g in s.grids
+            ],
         )

@@ -35,8 +35,11 @@ class TaskController(Controller):
     path = "/tasks"
     tags = ["inspector tasks"]
 
-    @get("/", summary="My tasks (verify, handle, check) by SLA urgency; keyset pages; "
-         "distance from lat/lon when given")
+    @get(
+        "/",
+        summary="My tasks (verify, handle, check) by SLA urgency; keyset pages; "
+        "distance from lat/lon when given",
+    )
     async def tasks(
         self,
         actor: NamedDependency[Actor],
@@ -50,12 +53,19 @@ class TaskController(Controller):
         if (lat is None) != (lon is None):
             raise FieldRequired(field="lon" if lon is None else "lat")
         near = to_wgs84(lat, lon, coord_sys) if lat is not None and lon is not None else None
-        page = await tasks_queue.my_tasks(actor=actor, kind=kind, near=near, cursor=cursor,
-                                          limit=limit)
+        page = await tasks_queue.my_tasks(
+            actor=actor, kind=kind, near=near, cursor=cursor, limit=limit
+        )
         return TaskPageOut(
-            items=[TaskOut(kind=t.kind, due_at=t.due_at, light=sla.light(t.case),
-                           distance_m=t.distance_m,
-                           case=await case_staff_out(t.case, coord_sys))
-                   for t in page.items],
+            items=[
+                TaskOut(
+                    kind=t.kind,
+                    due_at=t.due_at,
+                    light=sla.light(t.case),
+                    distance_m=t.distance_m,
+                    case=await case_staff_out(t.case, coord_sys),
+                )
+                for t in page.items
+            ],
             next_cursor=page.next_cursor,
         )

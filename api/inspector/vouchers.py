@@ -42,12 +42,17 @@ class VoucherController(Controller):
         self, request: Request, actor: NamedDependency[Actor], data: JSONBody[VerifyIn]
     ) -> Response[VoucherOut]:
         async def action() -> VoucherOut:
-            row, reward = await rewards.verify_voucher(actor=actor, code=data.code,
-                                                       place=data.place)
+            row, reward = await rewards.verify_voucher(
+                actor=actor, code=data.code, place=data.place
+            )
             return VoucherOut(
-                voucher_code=vouchers.display(row.voucher_code), redemption_id=row.public_id,
-                reward_id=reward.public_id, reward_name=reward.name,
-                fulfilment=reward.fulfilment, status=row.status, used_at=row.fulfilled_at,
+                voucher_code=vouchers.display(row.voucher_code),
+                redemption_id=row.public_id,
+                reward_id=reward.public_id,
+                reward_name=reward.name,
+                fulfilment=reward.fulfilment,
+                status=row.status,
+                used_at=row.fulfilled_at,
                 used_place=row.fulfilled_place,
             )
 

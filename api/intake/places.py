@@ -31,13 +31,20 @@ class IntakePlaceController(Controller):
     tags = ["intake"]
     guards = [api_key_guard]
 
-    @put("/{place_id:int}/availability", summary="Free parking spaces, now",
-         security=[{"ApiKey": []}])
-    async def availability(self, place_id: FromPath[int], data: JSONBody[AvailabilityIn]
-                           ) -> AvailabilityOut:
+    @put(
+        "/{place_id:int}/availability",
+        summary="Free parking spaces, now",
+        security=[{"ApiKey": []}],
+    )
+    async def availability(
+        self, place_id: FromPath[int], data: JSONBody[AvailabilityIn]
+    ) -> AvailabilityOut:
         async with transaction():
-            place = await places.set_availability(place_id=place_id,
-                                                  free_spaces=data.free_spaces,
-                                                  total_spaces=data.total_spaces)
-        return AvailabilityOut(id=place.id, free_spaces=place.attributes["free_spaces"],
-                               total_spaces=place.attributes.get("total_spaces"))
+            place = await places.set_availability(
+                place_id=place_id, free_spaces=data.free_spaces, total_spaces=data.total_spaces
+            )
+        return AvailabilityOut(
+            id=place.id,
+            free_spaces=place.attributes["free_spaces"],
+            total_spaces=place.attributes.get("total_spaces"),
+        )

@@ -42,12 +42,17 @@ def domain_error(request: Request, exc: DomainError) -> Response:
 def http_error(_: Request, exc: HTTPException) -> Response:
     if isinstance(exc, ValidationException):
         problems = "; ".join(
-            f"{e.get('key', '')}: {e.get('message', '')}" for e in (exc.extra or [])
-            if isinstance(e, dict))
+            f"{e.get('key', '')}: {e.get('message', '')}"
+            for e in (exc.extra or [])
+            if isinstance(e, dict)
+        )
         return _error(400, problems or str(exc.detail))
     return _error(exc.status_code, str(exc.detail))
 
 
 # ValidationException is named too: the app maps it, and the most specific class wins.
-EXCEPTION_HANDLERS = {DomainError: domain_error, HTTPException: http_error,
-                      ValidationException: http_error}
+EXCEPTION_HANDLERS = {
+    DomainError: domain_error,
+    HTTPException: http_error,
+    ValidationException: http_error,
+}

@@ -105,12 +105,24 @@ class DiscoveryOut(msgspec.Struct, frozen=True):
 # The questions every service asks beyond location and description: categories carry no
 # questions of their own, so these are the fields our report intake takes.
 ATTRIBUTES = [
-    AttributeOut(variable=True, code="occurred_at", datatype="datetime", required=False,
-                 datatype_description="ISO 8601, e.g. 2026-11-28T08:30:00+08:00", order=1,
-                 description="When was the problem seen? 发现时间"),
-    AttributeOut(variable=True, code="anonymous", datatype="singlevaluelist", required=False,
-                 datatype_description="true or false", order=2,
-                 description="Keep the reporter anonymous 匿名上报"),
+    AttributeOut(
+        variable=True,
+        code="occurred_at",
+        datatype="datetime",
+        required=False,
+        datatype_description="ISO 8601, e.g. 2026-11-28T08:30:00+08:00",
+        order=1,
+        description="When was the problem seen? 发现时间",
+    ),
+    AttributeOut(
+        variable=True,
+        code="anonymous",
+        datatype="singlevaluelist",
+        required=False,
+        datatype_description="true or false",
+        order=2,
+        description="Keep the reporter anonymous 匿名上报",
+    ),
 ]
 
 
@@ -121,9 +133,12 @@ def _locale(request: Request) -> str:
 def _service(info: CategoryInfo, locale: str, majors: dict[str, CategoryInfo]) -> ServiceOut:
     major = majors.get(info.major_code)
     return ServiceOut(
-        service_code=info.code, service_name=info.name(locale),
-        description=info.name_en if locale != "en" else info.name_zh, metadata=True,
-        type="realtime", keywords="urgent" if info.urgent else "",
+        service_code=info.code,
+        service_name=info.name(locale),
+        description=info.name_en if locale != "en" else info.name_zh,
+        metadata=True,
+        type="realtime",
+        keywords="urgent" if info.urgent else "",
         group=major.name(locale) if major else info.major_code,
     )
 
@@ -148,28 +163,42 @@ def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
         west, south, east, north = (float(v) for v in value.split(","))
     except ValueError:
         raise Open311Error(reason="bbox is west,south,east,north in WGS-84 degrees") from None
-    if not (all(math.isfinite(v) for v in (west, south, east, north))
-            and -180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+    if not (
+        all(math.isfinite(v) for v in (west, south, east, north))
+        and -180 <= west <= east <= 180
+        and -90 <= south <= north <= 90
+    ):
         raise Open311Error(reason="bbox is west,south,east,north in WGS-84 degrees")
     return west, south, east, north
 
 
 async def _requests_out(cases: list[Case], locale: str) -> list[RequestOut]:
-    names = {c.code: c.name(locale)
-             for c in await admin_queries.list_categories(include_inactive=True)}
+    names = {
+        c.code: c.name(locale) for c in await admin_queries.list_categories(include_inactive=True)
+    }
     agencies = {u.id: u.name(locale) for u in await units.list_units(active_only=False)}
-    return [RequestOut(
-        service_request_id=case.public_id, status=external.OPEN311_STATUS.get(case.state,
-                                                                              "open"),
-        status_notes=case.state, service_name=names.get(case.category_code, ""),
-        service_code=case.category_code, description=case.description,
-        agency_responsible=agencies.get(case.unit_id, "") if case.unit_id else "",
-        service_notice="", requested_datetime=clock.as_utc(case.reported_at),
-        updated_datetime=clock.as_utc(case.updated_at),
-        expected_datetime=clock.as_utc(case.deadline_at) if case.deadline_at else None,
-        address=case.address, address_id="", zipcode="", lat=round(case.lat, 7),
-        long=round(case.lon, 7), media_url="",
-    ) for case in cases]
+    return [
+        RequestOut(
+            service_request_id=case.public_id,
+            status=external.OPEN311_STATUS.get(case.state, "open"),
+            status_notes=case.state,
+            service_name=names.get(case.category_code, ""),
+            service_code=case.category_code,
+            description=case.description,
+            agency_responsible=agencies.get(case.unit_id, "") if case.unit_id else "",
+            service_notice="",
+            requested_datetime=clock.as_utc(case.reported_at),
+            updated_datetime=clock.as_utc(case.updated_at),
+            expected_datetime=clock.as_utc(case.deadline_at) if case.deadline_at else None,
+            address=case.address,
+            address_id="",
+            zipcode="",
+            lat=round(case.lat, 7),
+            long=round(case.lon, 7),
+            media_url="",
+        )
+        for case in cases
+    ]
 
 
 def _form_value(data: dict[str, Any], name: str) -> str | None:
@@ -194,11 +223,12 @@ def _new_case(data: dict[str, Any]) -> NewCase:
     code = _form_value(data, "service_code")
     if not code:
         raise Open311Error(reason="service_code is required")
-    description = (_form_value(data, "description") or "")
-    address = (_form_value(data, "address_string") or "")
+    description = _form_value(data, "description") or ""
+    address = _form_value(data, "address_string") or ""
     if len(description) > 1000 or len(address) > 200:
-        raise Open311Error(reason="description is at most 1000 characters, "
-                                  "address_string at most 200")
+        raise Open311Error(
+            reason="description is at most 1000 characters, address_string at most 200"
+        )
     occurred = _form_value(data, "attribute[occurred_at]")
     occurred_at = None
     if occurred:
@@ -207,9 +237,15 @@ def _new_case(data: dict[str, Any]) -> NewCase:
         except ValueError:
             raise Open311Error(reason="attribute[occurred_at] is an ISO 8601 time") from None
     anonymous = (_form_value(data, "attribute[anonymous]") or "").lower() == "true"
-    return NewCase(category_code=code, lat=_float(data, "lat", -90, 90),
-                   lon=_float(data, "long", -180, 180), description=description,
-                   address=address, occurred_at=occurred_at, anonymous=anonymous)
+    return NewCase(
+        category_code=code,
+        lat=_float(data, "lat", -90, 90),
+        lon=_float(data, "long", -180, 180),
+        description=description,
+        address=address,
+        occurred_at=occurred_at,
+        anonymous=anonymous,
+    )
 
 
 class Open311Controller(Controller):
@@ -220,11 +256,18 @@ class Open311Controller(Controller):
     async def discovery(self) -> DiscoveryOut:
         base = get_settings().public_base_url.rstrip("/")
         return DiscoveryOut(
-            changeset="2026-11-28T00:00:00Z", contact="City operations centre 城市运行管理服务中心",
+            changeset="2026-11-28T00:00:00Z",
+            contact="City operations centre 城市运行管理服务中心",
             key_service=f"{base}/api/admin/api-clients (ask an administrator)",
-            endpoints=[EndpointOut(specification=SPEC, url=f"{base}/open311/v2",
-                                   changeset="2026-11-28T00:00:00Z", type="production",
-                                   formats=["application/json"])],
+            endpoints=[
+                EndpointOut(
+                    specification=SPEC,
+                    url=f"{base}/open311/v2",
+                    changeset="2026-11-28T00:00:00Z",
+                    type="production",
+                    formats=["application/json"],
+                )
+            ],
         )
 
     @get("/services.json", summary="Services: our active subcategories")
@@ -249,10 +292,12 @@ class Open311Controller(Controller):
         start_date: Annotated[dt.datetime | None, QueryParameter(name="start_date")] = None,
         end_date: Annotated[dt.datetime | None, QueryParameter(name="end_date")] = None,
         status: Annotated[str | None, QueryParameter(name="status", max_length=20)] = None,
-        service_code: Annotated[str | None, QueryParameter(name="service_code",
-                                                           max_length=1000)] = None,
-        request_ids: Annotated[str | None, QueryParameter(name="service_request_id",
-                                                          max_length=3000)] = None,
+        service_code: Annotated[
+            str | None, QueryParameter(name="service_code", max_length=1000)
+        ] = None,
+        request_ids: Annotated[
+            str | None, QueryParameter(name="service_request_id", max_length=3000)
+        ] = None,
         bbox: Annotated[str | None, QueryParameter(name="bbox", max_length=100)] = None,
         limit: Annotated[int, QueryParameter(name="limit", ge=1, le=MAX_LIMIT)] = 50,
         offset: Annotated[int, QueryParameter(name="offset", ge=0, le=100_000)] = 0,
@@ -265,10 +310,17 @@ class Open311Controller(Controller):
         if any(s not in ("open", "closed") for s in statuses):
             raise Open311Error(reason="status is open, closed or both")
         cases = await external.list_requests(
-            filters=external.RequestFilter(since=since, until=until, statuses=statuses,
-                                           service_codes=_split(service_code),
-                                           ids=_split(request_ids), bbox=_bbox(bbox)),
-            limit=limit, offset=offset)
+            filters=external.RequestFilter(
+                since=since,
+                until=until,
+                statuses=statuses,
+                service_codes=_split(service_code),
+                ids=_split(request_ids),
+                bbox=_bbox(bbox),
+            ),
+            limit=limit,
+            offset=offset,
+        )
         return await _requests_out(cases, _locale(request))
 
     @get("/requests/{name:str}", summary="One service request: requests/{id}.json")
@@ -281,7 +333,8 @@ class Open311Controller(Controller):
 
     @post("/requests.json", summary="Create a service request (api_key required)")
     async def create(
-        self, request: Request,
+        self,
+        request: Request,
         data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)],
     ) -> Response[list[CreatedOut]]:
         key = _form_value(data, "api_key") or request.headers.get("x-api-key", "")
@@ -291,11 +344,15 @@ class Open311Controller(Controller):
         report = _new_case(data)
         actor = Actor(kind="machine", id=client.id, role=client.kind)
         async with transaction():
-            case = await external.file_service_request(actor=actor, trusted=client.trusted,
-                                                       report=report)
-        return Response([CreatedOut(service_request_id=case.public_id, service_notice="",
-                                    account_id=None)], status_code=201)
+            case = await external.file_service_request(
+                actor=actor, trusted=client.trusted, report=report
+            )
+        return Response(
+            [CreatedOut(service_request_id=case.public_id, service_notice="", account_id=None)],
+            status_code=201,
+        )
 
 
-open311_router = Router(path="/open311/v2", route_handlers=[Open311Controller],
-                        exception_handlers=EXCEPTION_HANDLERS)
+open311_router = Router(
+    path="/open311/v2", route_handlers=[Open311Controller], exception_handlers=EXCEPTION_HANDLERS
+)

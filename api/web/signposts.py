@@ -38,8 +38,12 @@ HTML = "text/html; charset=utf-8"
 
 def _page(template: str, locale: str, status: int = 200, **context) -> Response[str]:
     html = _env.get_template(template).render(en=locale == "en", lang=locale, **context)
-    return Response(html, status_code=status, media_type=HTML,
-                    headers={"Content-Language": locale, "Cache-Control": "no-store"})
+    return Response(
+        html,
+        status_code=status,
+        media_type=HTML,
+        headers={"Content-Language": locale, "Cache-Control": "no-store"},
+    )
 
 
 def _error_page(exc: DomainError, locale: str, code: str) -> Response[str]:
@@ -48,22 +52,29 @@ def _error_page(exc: DomainError, locale: str, code: str) -> Response[str]:
     if isinstance(exc, SignpostNotFound | MalformedCode):
         return _page("not_found.html", locale, 404, code=code)
     if isinstance(exc, RateLimited):
-        return _page("message.html", locale, 429, title=exc.title.render(locale),
-                     text=exc.detail(locale))
-    return _page("message.html", locale, exc.status, title=exc.title.render(locale),
-                 text=exc.detail(locale))
+        return _page(
+            "message.html", locale, 429, title=exc.title.render(locale), text=exc.detail(locale)
+        )
+    return _page(
+        "message.html", locale, exc.status, title=exc.title.render(locale), text=exc.detail(locale)
+    )
 
 
 def _report_link(sign: signposts.SignpostInfo) -> str:
     return get_settings().report_app_link.format(
-        code=quote(sign.code), lat=f"{sign.lat:.6f}", lon=f"{sign.lon:.6f}",
-        grid=quote(sign.grid_code))
+        code=quote(sign.code),
+        lat=f"{sign.lat:.6f}",
+        lon=f"{sign.lon:.6f}",
+        grid=quote(sign.grid_code),
+    )
 
 
 async def _limit(request: Request) -> None:
-    await ratelimit.hit(f"signpost:{client_ip(request)}",
-                        limit=get_settings().signpost_rate_limit,
-                        window=dt.timedelta(minutes=1))
+    await ratelimit.hit(
+        f"signpost:{client_ip(request)}",
+        limit=get_settings().signpost_rate_limit,
+        window=dt.timedelta(minutes=1),
+    )
 
 
 class SignpostPageController(Controller):
@@ -72,8 +83,9 @@ class SignpostPageController(Controller):
 
     @get("/{code:str}")
     async def page(self, request: Request, code: FromPath[str]) -> Response[str]:
-        locale = negotiate_locale(request.headers.get("accept-language"),
-                                  get_settings().default_locale)
+        locale = negotiate_locale(
+            request.headers.get("accept-language"), get_settings().default_locale
+        )
         try:
             await _limit(request)
             view = await signposts.scan(code=code[:32], channel="web")
@@ -83,16 +95,27 @@ class SignpostPageController(Controller):
         nearest = []
         for kind, hits in view.nearby.items():
             zh, en = KIND_NAMES.get(kind, (kind, kind))
-            nearest.append({"kind": kind, "title": en if locale == "en" else zh,
-                            "place": nearby_item(hits[0], "gcj02") if hits else None})
-        return _page("signpost.html", locale, sign=sign, nearest=nearest,
-                     report_link=_report_link(sign),
-                     app_name=get_settings().report_app_name)
+            nearest.append(
+                {
+                    "kind": kind,
+                    "title": en if locale == "en" else zh,
+                    "place": nearby_item(hits[0], "gcj02") if hits else None,
+                }
+            )
+        return _page(
+            "signpost.html",
+            locale,
+            sign=sign,
+            nearest=nearest,
+            report_link=_report_link(sign),
+            app_name=get_settings().report_app_name,
+        )
 
     @get("/{code:str}/damaged")
     async def damaged_form(self, request: Request, code: FromPath[str]) -> Response[str]:
-        locale = negotiate_locale(request.headers.get("accept-language"),
-                                  get_settings().default_locale)
+        locale = negotiate_locale(
+            request.headers.get("accept-language"), get_settings().default_locale
+        )
         try:
             sign = await signposts.get_signpost(code=code[:32])
         except DomainError as exc:
@@ -101,8 +124,9 @@ class SignpostPageController(Controller):
 
     @post("/{code:str}/damaged", status_code=200)
     async def damaged(self, request: Request, code: FromPath[str]) -> Response[str]:
-        locale = negotiate_locale(request.headers.get("accept-language"),
-                                  get_settings().default_locale)
+        locale = negotiate_locale(
+            request.headers.get("accept-language"), get_settings().default_locale
+        )
         form = await request.form()
         note = str(form.get("note") or "")[:500]
         try:

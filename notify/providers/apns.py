@@ -56,16 +56,28 @@ def load_or_create_key(settings: Settings) -> str:
 
 def public_key_pem(private_pem: str) -> str:
     key = serialization.load_pem_private_key(private_pem.encode(), password=None)
-    return key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
 
 
 class ApnsProvider(PushProvider):
     channel = "apns"
 
-    def __init__(self, *, base_url: str, topic: str, team_id: str, key_id: str, key_pem: str,
-                 timeout: float, token_ttl: float = 45 * 60, concurrency: int = 100) -> None:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        topic: str,
+        team_id: str,
+        key_id: str,
+        key_pem: str,
+        timeout: float,
+        token_ttl: float = 45 * 60,
+        concurrency: int = 100,
+    ) -> None:
         self._topic = topic
         self._team_id = team_id
         self._key_id = key_id
@@ -74,7 +86,10 @@ class ApnsProvider(PushProvider):
         self._token: tuple[str, float] | None = None
         # One HTTP/2 connection multiplexes the whole batch; APNs allows ~1000 streams.
         self._client = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"), http1=False, http2=True, timeout=timeout,
+            base_url=base_url.rstrip("/"),
+            http1=False,
+            http2=True,
+            timeout=timeout,
             limits=httpx.Limits(max_connections=4),
         )
         self._slots = asyncio.Semaphore(concurrency)
@@ -82,8 +97,12 @@ class ApnsProvider(PushProvider):
     def provider_token(self, *, renew: bool = False) -> str:
         now = clock.now().timestamp()
         if renew or self._token is None or now - self._token[1] > self._token_ttl:
-            token = jwt.encode({"iss": self._team_id, "iat": int(now)}, self._key,
-                               algorithm="ES256", headers={"kid": self._key_id})
+            token = jwt.encode(
+                {"iss": self._team_id, "iat": int(now)},
+                self._key,
+                algorithm="ES256",
+                headers={"kid": self._key_id},
+            )
             self._token = (token, now)
         return self._token[0]
 
@@ -91,15 +110,17 @@ class ApnsProvider(PushProvider):
         return list(await asyncio.gather(*(self._send_one(m) for m in messages)))
 
     async def _send_one(self, message: PushMessage) -> PushResult:
-        body = msgspec.json.encode({
-            "aps": {
-                "alert": {"title": message.title, "body": message.body},
-                "sound": "default",
-                **({"interruption-level": "time-sensitive"} if message.urgent else {}),
-            },
-            "link": message.link,
-            **message.data,
-        })
+        body = msgspec.json.encode(
+            {
+                "aps": {
+                    "alert": {"title": message.title, "body": message.body},
+                    "sound": "default",
+                    **({"interruption-level": "time-sensitive"} if message.urgent else {}),
+                },
+                "link": message.link,
+                **message.data,
+            }
+        )
         async with self._slots:
             for renewed in (False, True):
                 headers = {

@@ -41,8 +41,11 @@ def fake_service_account(settings: Settings) -> dict:
         from cryptography.hazmat.primitives.asymmetric import rsa
 
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode()
         account = {
             "type": "service_account",
             "project_id": settings.fcm_project_id or "cityops-demo",
@@ -73,8 +76,9 @@ def _error_result(exc: Exception | None) -> PushResult:
 class FcmProvider(PushProvider):
     channel = "fcm"
 
-    def __init__(self, *, account: dict, base_url: str, token_url: str, project_id: str,
-                 timeout: float) -> None:
+    def __init__(
+        self, *, account: dict, base_url: str, token_url: str, project_id: str, timeout: float
+    ) -> None:
         if token_url:
             account = {**account, "token_uri": token_url}
         project_id = project_id or account["project_id"]
@@ -109,7 +113,7 @@ class FcmProvider(PushProvider):
         # send_each_async sends its whole list at once; httpcore's pool gets slow past a few
         # dozen requests in flight on one client, so the batch goes in slices.
         for start in range(0, len(messages), _SLICE):
-            chunk = messages[start:start + _SLICE]
+            chunk = messages[start : start + _SLICE]
             results += await self._send_slice(chunk)
         return results
 
@@ -121,13 +125,19 @@ class FcmProvider(PushProvider):
         responses = list(batch.responses)
         # A connection closed while idle fails with a write or connect error: those requests
         # never reached FCM, so they are sent again at once (once).
-        again = [i for i, r in enumerate(responses) if not r.success
-                 and isinstance(getattr(r.exception, "cause", None),
-                                httpx.WriteError | httpx.ConnectError)]
+        again = [
+            i
+            for i, r in enumerate(responses)
+            if not r.success
+            and isinstance(
+                getattr(r.exception, "cause", None), httpx.WriteError | httpx.ConnectError
+            )
+        ]
         if again:
             try:
                 second = await messaging.send_each_async(
-                    [_message(chunk[i]) for i in again], app=self._app)
+                    [_message(chunk[i]) for i in again], app=self._app
+                )
                 for i, response in zip(again, second.responses, strict=True):
                     responses[i] = response
             except (exceptions.FirebaseError, httpx.HTTPError, ValueError):

@@ -48,8 +48,15 @@ class TokenUnavailable(Exception):
 class WeChatSubscribeProvider(PushProvider):
     channel = "wechat"
 
-    def __init__(self, *, base_url: str, appid: str, secret: str, timeout: float,
-                 miniprogram_state: str = "formal") -> None:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        appid: str,
+        secret: str,
+        timeout: float,
+        miniprogram_state: str = "formal",
+    ) -> None:
         self._appid = appid
         self._secret = secret
         self._state = miniprogram_state
@@ -59,16 +66,22 @@ class WeChatSubscribeProvider(PushProvider):
         """The shared token from the database; fetched again when it is close to expiry.
         Runs outside the worker's transactions, on the pool (autocommit)."""
         if not force:
-            rows = await raw("SELECT token, expires_at FROM provider_token WHERE name = {}",
-                             TOKEN_NAME)
+            rows = await raw(
+                "SELECT token, expires_at FROM provider_token WHERE name = {}", TOKEN_NAME
+            )
             expires = _as_datetime(rows[0]["expires_at"]) if rows else None
             if expires and clock.as_utc(expires) - REFRESH_BEFORE > clock.now():
                 return rows[0]["token"]
         try:
-            response = await self._client.post("/cgi-bin/stable_token", json={
-                "grant_type": "client_credential", "appid": self._appid,
-                "secret": self._secret, "force_refresh": force,
-            })
+            response = await self._client.post(
+                "/cgi-bin/stable_token",
+                json={
+                    "grant_type": "client_credential",
+                    "appid": self._appid,
+                    "secret": self._secret,
+                    "force_refresh": force,
+                },
+            )
         except httpx.HTTPError as exc:
             # Never log the request: it carries the app secret.
             raise TokenUnavailable(f"stable_token {type(exc).__name__}") from None
@@ -86,7 +99,10 @@ class WeChatSubscribeProvider(PushProvider):
             "INSERT INTO provider_token (name, token, expires_at, updated_at) "
             "VALUES ({}, {}, {}, {}) ON CONFLICT (name) DO UPDATE SET token = excluded.token, "
             "expires_at = excluded.expires_at, updated_at = excluded.updated_at",
-            TOKEN_NAME, answer.access_token, expires, now,
+            TOKEN_NAME,
+            answer.access_token,
+            expires,
+            now,
         )
         return answer.access_token
 

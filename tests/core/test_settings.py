@@ -4,20 +4,28 @@ from core.settings import load_settings
 
 
 def test_reads_cityops_variables_with_types(tmp_path):
-    settings = load_settings({
-        "CITYOPS_VAR_DIR": str(tmp_path), "CITYOPS_DB_POOL_MAX": "25",
-        "CITYOPS_DATABASE_URL": "postgresql://postgres@127.0.0.1/test", "UNRELATED": "x",
-        "CITYOPS_JWT_SECRET": "s" * 40,
-    })
+    settings = load_settings(
+        {
+            "CITYOPS_VAR_DIR": str(tmp_path),
+            "CITYOPS_DB_POOL_MAX": "25",
+            "CITYOPS_DATABASE_URL": "postgresql://postgres@127.0.0.1/test",
+            "UNRELATED": "x",
+            "CITYOPS_JWT_SECRET": "s" * 40,
+        }
+    )
     assert settings.db_pool_max == 25 and not settings.is_sqlite
     with pytest.raises(AttributeError):
         settings.db_pool_max = 3
 
 
 def test_secrets_never_appear_in_repr(tmp_path):
-    settings = load_settings({"CITYOPS_VAR_DIR": str(tmp_path),
-                              "CITYOPS_JWT_SECRET": "super-secret-jwt-key-123456",
-                              "CITYOPS_WECHAT_SECRET": "wechat-secret-value"})
+    settings = load_settings(
+        {
+            "CITYOPS_VAR_DIR": str(tmp_path),
+            "CITYOPS_JWT_SECRET": "super-secret-jwt-key-123456",
+            "CITYOPS_WECHAT_SECRET": "wechat-secret-value",
+        }
+    )
     text = repr(settings) + str(settings)
     assert "super-secret" not in text and "wechat-secret-value" not in text and "***" in text
 
@@ -44,8 +52,13 @@ def test_development_generates_one_stable_secret(tmp_path):
 def test_unsupported_database_url():
     from core.db import build_engine
 
-    settings = load_settings({"CITYOPS_DATABASE_URL": "mysql://x", "CITYOPS_JWT_SECRET": "s" * 40,
-                              "CITYOPS_WECHAT_SECRET": "w" * 40,
-                              "CITYOPS_QR_SECRET": "q" * 40})
+    settings = load_settings(
+        {
+            "CITYOPS_DATABASE_URL": "mysql://x",
+            "CITYOPS_JWT_SECRET": "s" * 40,
+            "CITYOPS_WECHAT_SECRET": "w" * 40,
+            "CITYOPS_QR_SECRET": "q" * 40,
+        }
+    )
     with pytest.raises(SystemExit, match="unsupported"):
         build_engine(settings)

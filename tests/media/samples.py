@@ -15,9 +15,16 @@ pillow_heif.register_heif_opener()
 RED = (230, 20, 20)
 
 
-def exif_block(*, orientation: int | None = None, lat: tuple | None = None, lat_ref: str = "N",
-               lon: tuple | None = None, lon_ref: str = "E",
-               taken: str | None = "2024:05:06 07:08:09", offset: str | None = None) -> Image.Exif:
+def exif_block(
+    *,
+    orientation: int | None = None,
+    lat: tuple | None = None,
+    lat_ref: str = "N",
+    lon: tuple | None = None,
+    lon_ref: str = "E",
+    taken: str | None = "2024:05:06 07:08:09",
+    offset: str | None = None,
+) -> Image.Exif:
     """EXIF with the Pillow API: GPS in its own IFD (0x8825), times in the Exif IFD (0x8769)."""
     exif = Image.Exif()
     exif[0x010F] = "TestCam"  # Make
@@ -44,8 +51,14 @@ def picture(size: tuple[int, int], *, noise: bool = True, marker: bool = True) -
     a red block in the top-left corner to check orientation."""
     width, height = size
     gradient = Image.linear_gradient("L").rotate(90).resize(size)
-    base = Image.merge("RGB", (gradient, gradient.transpose(Image.Transpose.FLIP_LEFT_RIGHT),
-                               Image.linear_gradient("L").resize(size)))
+    base = Image.merge(
+        "RGB",
+        (
+            gradient,
+            gradient.transpose(Image.Transpose.FLIP_LEFT_RIGHT),
+            Image.linear_gradient("L").resize(size),
+        ),
+    )
     if noise:
         base = Image.blend(base, Image.effect_noise(size, 48).convert("RGB"), 0.35)
     if marker:
@@ -59,8 +72,7 @@ def encode(image: Image.Image, fmt: str, **params) -> bytes:
     return out.getvalue()
 
 
-def jpeg(size=(1200, 900), *, exif: Image.Exif | None = None, quality: int = 90,
-         **params) -> bytes:
+def jpeg(size=(1200, 900), *, exif: Image.Exif | None = None, quality: int = 90, **params) -> bytes:
     extra = {"exif": exif} if exif is not None else {}
     return encode(picture(size), "JPEG", quality=quality, **extra, **params)
 
@@ -93,8 +105,12 @@ def png_bomb(width: int = 100_000, height: int = 100_000) -> bytes:
     """A few hundred bytes that declare 10 gigapixels (30 GB decoded)."""
     rows = zlib.compress(b"\x00" * (1 + width) * 4, 9)  # a few zero rows, the rest "missing"
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
-    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", rows)
-            + _png_chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", rows)
+        + _png_chunk(b"IEND", b"")
+    )
 
 
 def gif_bomb() -> bytes:

@@ -29,8 +29,7 @@ def test_sniff_decides_by_magic_bytes_not_names():
 
 
 def test_12_megapixel_jpeg_with_exif_gives_hints_and_clean_derivatives():
-    data = samples.jpeg((4000, 3000), exif=exif_block(orientation=6, lat=BOZHOU[0],
-                                                      lon=BOZHOU[1]))
+    data = samples.jpeg((4000, 3000), exif=exif_block(orientation=6, lat=BOZHOU[0], lon=BOZHOU[1]))
     result = images.process(data)
     # Orientation 6: stored landscape, shown portrait.
     assert (result.width, result.height) == (3000, 4000)
@@ -51,8 +50,14 @@ def test_12_megapixel_jpeg_with_exif_gives_hints_and_clean_derivatives():
 
 @pytest.mark.parametrize(
     ("orientation", "shown", "red_corner"),
-    [(1, (400, 300), "tl"), (3, (400, 300), "br"), (6, (300, 400), "tr"), (8, (300, 400), "bl"),
-     (2, (400, 300), "tr"), (5, (300, 400), "tl")],
+    [
+        (1, (400, 300), "tl"),
+        (3, (400, 300), "br"),
+        (6, (300, 400), "tr"),
+        (8, (300, 400), "bl"),
+        (2, (400, 300), "tr"),
+        (5, (300, 400), "tl"),
+    ],
 )
 def test_every_orientation_is_applied(orientation, shown, red_corner):
     result = images.process(samples.jpeg((400, 300), exif=exif_block(orientation=orientation)))
@@ -86,8 +91,9 @@ def test_offset_time_original_is_honoured():
     assert hints.taken_at == dt.datetime(2024, 5, 6, 5, 8, 9, tzinfo=dt.UTC)
 
 
-@pytest.mark.parametrize("taken", ["garbage", "2024:13:45 99:00:00", "1970:01:01 00:00:00",
-                                   "2999:01:01 00:00:00", ""])
+@pytest.mark.parametrize(
+    "taken", ["garbage", "2024:13:45 99:00:00", "1970:01:01 00:00:00", "2999:01:01 00:00:00", ""]
+)
 def test_implausible_capture_times_are_dropped(taken):
     hints = images.process(samples.jpeg((64, 64), exif=exif_block(taken=taken))).hints
     assert hints.taken_at is None
@@ -100,9 +106,14 @@ def test_png_webp_heic_with_metadata_are_read_and_stripped():
         samples.png(exif=exif),
         samples.webp(exif=exif, xmp=xmp),
         samples.heic(exif=exif),
-        samples.encode(samples.picture((300, 200)), "JPEG", exif=exif, xmp=xmp,
-                       comment=b"secret note", icc_profile=ImageCms.ImageCmsProfile(
-                           ImageCms.createProfile("sRGB")).tobytes()),
+        samples.encode(
+            samples.picture((300, 200)),
+            "JPEG",
+            exif=exif,
+            xmp=xmp,
+            comment=b"secret note",
+            icc_profile=ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes(),
+        ),
     ):
         result = images.process(data)
         assert result.hints.lat == pytest.approx(BOZHOU_DECIMAL[0], abs=1e-6), result.format
@@ -115,8 +126,13 @@ def test_png_webp_heic_with_metadata_are_read_and_stripped():
 def test_image_modes_become_plain_jpeg(mode):
     base = samples.picture((300, 200))
     if mode == "I;16":
-        image = Image.linear_gradient("L").resize((300, 200)).convert("I").point(
-            lambda v: v * 256).convert("I;16")
+        image = (
+            Image.linear_gradient("L")
+            .resize((300, 200))
+            .convert("I")
+            .point(lambda v: v * 256)
+            .convert("I;16")
+        )
         data = samples.encode(image, "PNG")
     elif mode == "CMYK":
         data = samples.encode(base.convert("CMYK"), "JPEG")
@@ -151,11 +167,23 @@ def test_tiny_image_is_kept_at_its_size():
         (b"", errors.MediaEmpty),
         (samples.very_wide_png(), errors.DimensionsTooLarge),
         (b"\xff\xd8\xff" + b"\x00" * 200, errors.Corrupt),
-        (samples.png((30, 20))[:29] + b"\x00\x00\x00\x00" + samples.png((30, 20))[33:],
-         errors.Corrupt),  # IHDR with a wrong checksum
+        (
+            samples.png((30, 20))[:29] + b"\x00\x00\x00\x00" + samples.png((30, 20))[33:],
+            errors.Corrupt,
+        ),  # IHDR with a wrong checksum
     ],
-    ids=["png-bomb", "webp-bomb", "gif-bomb", "truncated-jpeg", "jpeg-header-only",
-         "truncated-png", "empty", "50000-wide", "jpeg-garbage", "png-garbage"],
+    ids=[
+        "png-bomb",
+        "webp-bomb",
+        "gif-bomb",
+        "truncated-jpeg",
+        "jpeg-header-only",
+        "truncated-png",
+        "empty",
+        "50000-wide",
+        "jpeg-garbage",
+        "png-garbage",
+    ],
 )
 def test_hostile_files_are_refused(data, error):
     with pytest.raises(error):
@@ -182,8 +210,9 @@ def test_perceptual_hash_survives_reencoding_and_separates_different_photos():
     first = images.process(samples.encode(picture, "JPEG", quality=95)).phash
     resized = images.process(samples.encode(picture.resize((800, 600)), "JPEG", quality=60))
     as_png = images.process(samples.encode(picture, "PNG"))
-    other = images.process(samples.encode(picture.transpose(Image.Transpose.ROTATE_180),
-                                          "JPEG")).phash
+    other = images.process(
+        samples.encode(picture.transpose(Image.Transpose.ROTATE_180), "JPEG")
+    ).phash
     assert len(first) == 16 and int(first, 16) >= 0
     assert images.phash_distance(first, resized.phash) <= 6
     assert images.phash_distance(first, as_png.phash) <= 6

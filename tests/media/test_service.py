@@ -18,8 +18,12 @@ INSPECTOR = Actor(kind="staff", id=1, role="inspector")  # same numeric id as ME
 
 async def _upload(actor: Actor, data: bytes | None = None) -> service.MediaUpload:
     async with transaction():
-        return await service.upload(actor=actor, filename="p.jpg", content_type="image/jpeg",
-                                    data=data or samples.jpeg((320, 240)))
+        return await service.upload(
+            actor=actor,
+            filename="p.jpg",
+            content_type="image/jpeg",
+            data=data or samples.jpeg((320, 240)),
+        )
 
 
 async def test_claim_media_checks_owner_and_use(database):
@@ -83,8 +87,9 @@ async def test_only_the_owner_or_an_admitted_viewer_may_open(database, monkeypat
     async def anyone(actor, media):
         return True
 
-    await service.open_media(actor=NEIGHBOUR, media_id=photo.id, variant="thumb",
-                             may_view_also=anyone)
+    await service.open_media(
+        actor=NEIGHBOUR, media_id=photo.id, variant="thumb", may_view_also=anyone
+    )
 
 
 async def test_same_photo_twice_shares_files_and_finds_its_twin(database):
@@ -92,16 +97,20 @@ async def test_same_photo_twice_shares_files_and_finds_its_twin(database):
     first = await _upload(ME, samples.encode(picture, "JPEG", quality=92))
     again = await _upload(NEIGHBOUR, samples.encode(picture, "JPEG", quality=92))
     recompressed = await _upload(NEIGHBOUR, samples.encode(picture.resize((600, 450)), "PNG"))
-    other = await _upload(NEIGHBOUR, samples.encode(picture.transpose(Image.Transpose.ROTATE_180),
-                                                     "JPEG"))
+    other = await _upload(
+        NEIGHBOUR, samples.encode(picture.transpose(Image.Transpose.ROTATE_180), "JPEG")
+    )
     assert first.id != again.id and first.sha256 == again.sha256
 
-    rows = {m.public_id: m for m in await service.get_media(
-        media_ids=[first.id, again.id, recompressed.id, other.id])}
+    rows = {
+        m.public_id: m
+        for m in await service.get_media(media_ids=[first.id, again.id, recompressed.id, other.id])
+    }
     assert rows[first.id].display_key == rows[again.id].display_key
 
-    matches = await service.find_similar(phash=first.phash, max_distance=6,
-                                         among=[again.id, recompressed.id, other.id])
+    matches = await service.find_similar(
+        phash=first.phash, max_distance=6, among=[again.id, recompressed.id, other.id]
+    )
     assert [m.public_id for m, _ in matches][:2] == [again.id, recompressed.id]
     assert other.id not in [m.public_id for m, _ in matches]
     assert matches[0][1] == 0

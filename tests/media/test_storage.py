@@ -15,8 +15,11 @@ from media import errors, service
 from media.storage import LocalMediaStorage, SigV4, check_key
 from tests.media import samples
 
-AWS_EXAMPLE = SigV4(access_key="AKIAIOSFODNN7EXAMPLE",
-                    secret_key="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", region="us-east-1")
+AWS_EXAMPLE = SigV4(
+    access_key="AKIAIOSFODNN7EXAMPLE",
+    secret_key="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    region="us-east-1",
+)
 AWS_EXAMPLE_TIME = dt.datetime(2013, 5, 24, tzinfo=dt.UTC)
 CITIZEN = Actor(kind="citizen", id=7, role="citizen")
 
@@ -52,18 +55,25 @@ def test_storage_keys_cannot_escape(key):
 def test_sigv4_matches_the_aws_documentation_examples():
     # "Authenticating Requests: Using Query Parameters" and "... Authorization Header" (GET
     # Object) in the Amazon S3 API reference.
-    url = AWS_EXAMPLE.presign(method="GET", url="https://examplebucket.s3.amazonaws.com/test.txt",
-                              ttl=86400, now=AWS_EXAMPLE_TIME)
+    url = AWS_EXAMPLE.presign(
+        method="GET",
+        url="https://examplebucket.s3.amazonaws.com/test.txt",
+        ttl=86400,
+        now=AWS_EXAMPLE_TIME,
+    )
     assert url.endswith(
-        "X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404")
+        "X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"
+    )
     headers = AWS_EXAMPLE.sign_headers(
-        method="GET", url="https://examplebucket.s3.amazonaws.com/test.txt",
+        method="GET",
+        url="https://examplebucket.s3.amazonaws.com/test.txt",
         headers={"range": "bytes=0-9"},
         payload_hash="e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
         now=AWS_EXAMPLE_TIME,
     )
     assert headers["authorization"].endswith(
-        "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41")
+        "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"
+    )
 
 
 def test_presigned_url_matches_botocore(monkeypatch):
@@ -76,11 +86,17 @@ def test_presigned_url_matches_botocore(monkeypatch):
     monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: now.replace(tzinfo=None))
     url = "http://127.0.0.1:9000/cityops/ab/abcdef/display.jpg"
     request = AWSRequest(method="GET", url=url)
-    botocore.auth.S3SigV4QueryAuth(Credentials("AK", "SK"), "s3", "cn-north-1",
-                                   expires=300).add_auth(request)
+    botocore.auth.S3SigV4QueryAuth(
+        Credentials("AK", "SK"), "s3", "cn-north-1", expires=300
+    ).add_auth(request)
     theirs = parse_qs(urlsplit(request.url).query)
-    ours = parse_qs(urlsplit(SigV4(access_key="AK", secret_key="SK", region="cn-north-1")
-                             .presign(method="GET", url=url, ttl=300, now=now)).query)
+    ours = parse_qs(
+        urlsplit(
+            SigV4(access_key="AK", secret_key="SK", region="cn-north-1").presign(
+                method="GET", url=url, ttl=300, now=now
+            )
+        ).query
+    )
     assert ours == theirs
 
 
@@ -108,8 +124,12 @@ async def test_s3_wrong_secret_is_refused_by_the_server(s3_server):
 
     good = s3_server.storage()
     await good.create_bucket()
-    bad = S3MediaStorage(endpoint_url=s3_server.url, bucket=good.bucket,
-                         access_key=s3_server.access_key, secret_key="not-the-secret")
+    bad = S3MediaStorage(
+        endpoint_url=s3_server.url,
+        bucket=good.bucket,
+        access_key=s3_server.access_key,
+        secret_key="not-the-secret",
+    )
     try:
         with pytest.raises(errors.StorageUnavailable):
             await bad.put("ab/abcd/display.jpg", b"x", "image/jpeg")
@@ -121,8 +141,9 @@ async def test_s3_wrong_secret_is_refused_by_the_server(s3_server):
 async def test_s3_unreachable_is_a_503_error():
     from media.storage import S3MediaStorage
 
-    storage = S3MediaStorage(endpoint_url="http://127.0.0.1:9", bucket="b", access_key="a",
-                             secret_key="s", timeout=1)
+    storage = S3MediaStorage(
+        endpoint_url="http://127.0.0.1:9", bucket="b", access_key="a", secret_key="s", timeout=1
+    )
     with pytest.raises(errors.StorageUnavailable):
         await storage.get("ab/abcd/display.jpg")
     await storage.aclose()
@@ -131,18 +152,26 @@ async def test_s3_unreachable_is_a_503_error():
 async def test_upload_to_s3_through_the_service(s3_server, database):
     storage = s3_server.storage()
     await storage.create_bucket()
-    data = samples.jpeg((2000, 1500), exif=samples.exif_block(
-        orientation=6, lat=samples.BOZHOU[0], lon=samples.BOZHOU[1]))
+    data = samples.jpeg(
+        (2000, 1500),
+        exif=samples.exif_block(orientation=6, lat=samples.BOZHOU[0], lon=samples.BOZHOU[1]),
+    )
     try:
         from core.db import transaction
 
         async with transaction():
-            result = await service.upload(actor=CITIZEN, filename="a.jpg",
-                                          content_type="image/jpeg", data=data, storage=storage)
+            result = await service.upload(
+                actor=CITIZEN,
+                filename="a.jpg",
+                content_type="image/jpeg",
+                data=data,
+                storage=storage,
+            )
         assert (result.width, result.height) == (1500, 2000)
         assert result.hints.lat == pytest.approx(samples.BOZHOU_DECIMAL[0], abs=1e-6)
-        display, _ = await service.open_media(actor=CITIZEN, media_id=result.id,
-                                              variant="display", storage=storage)
+        display, _ = await service.open_media(
+            actor=CITIZEN, media_id=result.id, variant="display", storage=storage
+        )
         assert samples.assert_clean(display).size == (1200, 1600)
 
         # The presigned URL works without credentials, and says when it stops working.
@@ -155,15 +184,21 @@ async def test_upload_to_s3_through_the_service(s3_server, database):
         assert samples.assert_clean(response.content).size == (300, 400)
         query = parse_qs(urlsplit(result.thumb_url).query)
         signed_at = dt.datetime.strptime(query["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ").replace(
-            tzinfo=dt.UTC)
+            tzinfo=dt.UTC
+        )
         ttl = int(query["X-Amz-Expires"][0])
         assert ttl == 300 and abs((signed_at - clock.now()).total_seconds()) < 5
-        assert result.urls_expire_at == pytest.approx(signed_at + dt.timedelta(seconds=ttl),
-                                                      abs=dt.timedelta(seconds=5))
+        assert result.urls_expire_at == pytest.approx(
+            signed_at + dt.timedelta(seconds=ttl), abs=dt.timedelta(seconds=5)
+        )
         # The expiry is part of what is signed: a URL edited to live longer no longer
         # matches its signature (S3 then refuses it; moto does not check presigned URLs).
-        resigned = storage.signer.presign(method="GET", url=storage.object_url(
-            service.storage_keys(result.sha256)[1]), ttl=999999, now=signed_at)
+        resigned = storage.signer.presign(
+            method="GET",
+            url=storage.object_url(service.storage_keys(result.sha256)[1]),
+            ttl=999999,
+            now=signed_at,
+        )
         assert parse_qs(urlsplit(resigned).query)["X-Amz-Signature"] != query["X-Amz-Signature"]
     finally:
         await storage.aclose()

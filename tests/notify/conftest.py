@@ -55,17 +55,27 @@ def build_outbox(settings) -> Outbox:
     _apns_state.public_key = public_key_pem(key)
     return Outbox(
         providers={
-            "apns": ApnsProvider(base_url=settings.apns_base_url, topic=settings.apns_topic,
-                                 team_id=settings.apns_team_id, key_id=settings.apns_key_id,
-                                 key_pem=key, timeout=settings.notify_send_timeout_seconds),
-            "fcm": FcmProvider(account=fake_service_account(settings),
-                               base_url=settings.fcm_base_url, token_url=settings.fcm_token_url,
-                               project_id=settings.fcm_project_id,
-                               timeout=settings.notify_send_timeout_seconds),
-            "wechat": WeChatSubscribeProvider(base_url=settings.wechat_base_url,
-                                              appid=settings.wechat_appid,
-                                              secret=settings.wechat_secret,
-                                              timeout=settings.notify_send_timeout_seconds),
+            "apns": ApnsProvider(
+                base_url=settings.apns_base_url,
+                topic=settings.apns_topic,
+                team_id=settings.apns_team_id,
+                key_id=settings.apns_key_id,
+                key_pem=key,
+                timeout=settings.notify_send_timeout_seconds,
+            ),
+            "fcm": FcmProvider(
+                account=fake_service_account(settings),
+                base_url=settings.fcm_base_url,
+                token_url=settings.fcm_token_url,
+                project_id=settings.fcm_project_id,
+                timeout=settings.notify_send_timeout_seconds,
+            ),
+            "wechat": WeChatSubscribeProvider(
+                base_url=settings.wechat_base_url,
+                appid=settings.wechat_appid,
+                secret=settings.wechat_secret,
+                timeout=settings.notify_send_timeout_seconds,
+            ),
         },
         settings=settings,
     )
@@ -94,17 +104,31 @@ async def citizen_id(openid: str) -> int:
     return (await Citizen.select(Citizen.id).where(Citizen.wechat_openid == openid).first())["id"]
 
 
-async def register(api, session, platform: str, token: str, app: str = "citizen",
-                   locale: str = "zh-CN") -> dict:
-    response = await api.post(f"/api/{app}/devices", headers=session.headers,
-                              json={"platform": platform, "token": token, "locale": locale})
+async def register(
+    api, session, platform: str, token: str, app: str = "citizen", locale: str = "zh-CN"
+) -> dict:
+    response = await api.post(
+        f"/api/{app}/devices",
+        headers=session.headers,
+        json={"platform": platform, "token": token, "locale": locale},
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
 
-async def notify(recipient_id: int, template: str = "case.accepted", *, kind: str = "citizen",
-                 urgent: bool = False, **params) -> None:
+async def notify(
+    recipient_id: int,
+    template: str = "case.accepted",
+    *,
+    kind: str = "citizen",
+    urgent: bool = False,
+    **params,
+) -> None:
     async with transaction():
-        await enqueue(recipient_kind=kind, recipient_id=recipient_id, template=template,
-                      params={"caseId": "c_test", "number": "20261128-0001", **params},
-                      urgent=urgent)
+        await enqueue(
+            recipient_kind=kind,
+            recipient_id=recipient_id,
+            template=template,
+            params={"caseId": "c_test", "number": "20261128-0001", **params},
+            urgent=urgent,
+        )

@@ -15,7 +15,8 @@ async def _citizen_with_iphone(api, token="a" * 64, locale="zh-CN"):
 
 
 async def test_push_reaches_the_phone_over_http2_with_a_signed_provider_token(
-        api, outbox, apns_fake):
+    api, outbox, apns_fake
+):
     _, cid = await _citizen_with_iphone(api, locale="en")
     await notify(cid, "case.closed")
     await outbox.drain()

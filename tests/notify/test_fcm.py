@@ -21,11 +21,14 @@ async def test_push_reaches_the_phone_with_an_oauth_token_from_the_fake(api, out
     await notify(cid, "case.closed", urgent=True)
     await outbox.drain()
     # send_each_async sends a batch concurrently: arrival order is not send order.
-    first, second = sorted(fcm_fake.received,
-                           key=lambda b: b["message"]["notification"]["title"] != "Not accepted")
+    first, second = sorted(
+        fcm_fake.received, key=lambda b: b["message"]["notification"]["title"] != "Not accepted"
+    )
     assert first["message"]["token"] == "f" * 80
     assert first["message"]["notification"] == {
-        "title": "Not accepted", "body": "20261128-0001 was not accepted: duplicate"}
+        "title": "Not accepted",
+        "body": "20261128-0001 was not accepted: duplicate",
+    }
     assert first["message"]["data"]["link"] == "cityops://cases/c_test"
     assert second["message"]["android"]["priority"] == "high"
     assert fcm_fake.token_calls == 1  # the OAuth token is reused

@@ -39,8 +39,13 @@ def _start_worker(log) -> subprocess.Popen:
         "CITYOPS_NOTIFY_SEND_TIMEOUT_SECONDS": "2",
         "CITYOPS_WORKER_IN_PROCESS": "false",
     }
-    return subprocess.Popen([sys.executable, "-m", "api.cli", "worker"], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
 
 
 async def _count(status: str) -> int:
@@ -66,37 +71,59 @@ async def test_sigkill_mid_batch_then_restart_loses_nothing(api, apns_fake, fcm_
         openid = f"openid-rel-{i}"
         await api.citizen(openid)
         cid = await citizen_id(openid)
-        httpx.post(f"{wechat}/__fake__/subscribe",
-                   json={"openid": openid, "templateId": template_id, "count": len(TEMPLATES)})
+        httpx.post(
+            f"{wechat}/__fake__/subscribe",
+            json={"openid": openid, "templateId": template_id, "count": len(TEMPLATES)},
+        )
         async with transaction():
-            await report_subscriptions(actor=Actor(kind="citizen", id=cid, role="citizen"),
-                                       accepted=[template_id] * len(TEMPLATES))
+            await report_subscriptions(
+                actor=Actor(kind="citizen", id=cid, role="citizen"),
+                accepted=[template_id] * len(TEMPLATES),
+            )
     async with transaction():
         for owner in range(1, OWNERS + 1):
             actor = Actor(kind="staff", id=owner, role="handler")
-            await register_device(actor=actor, platform="ios", token=f"ios{owner:061d}",
-                                  app_version="1", locale="zh-CN")
-            await register_device(actor=actor, platform="android", token=f"and{owner:077d}",
-                                  app_version="1", locale="en")
+            await register_device(
+                actor=actor,
+                platform="ios",
+                token=f"ios{owner:061d}",
+                app_version="1",
+                locale="zh-CN",
+            )
+            await register_device(
+                actor=actor,
+                platform="android",
+                token=f"and{owner:077d}",
+                app_version="1",
+                locale="en",
+            )
     citizens = [r["id"] for r in await raw("SELECT id FROM citizen ORDER BY id")]
     async with transaction():
         # Template-major, as events arrive in practice: a device appears once per batch.
         for template in TEMPLATES:
             for owner in range(1, OWNERS + 1):
-                await enqueue(recipient_kind="staff", recipient_id=owner, template=template,
-                              params={"caseId": f"c_{owner}_{template}", "number": "N"})
+                await enqueue(
+                    recipient_kind="staff",
+                    recipient_id=owner,
+                    template=template,
+                    params={"caseId": f"c_{owner}_{template}", "number": "N"},
+                )
             for cid in citizens:
-                await enqueue(recipient_kind="citizen", recipient_id=cid, template=template,
-                              params={"caseId": f"w_{cid}_{template}", "number": "N"})
+                await enqueue(
+                    recipient_kind="citizen",
+                    recipient_id=cid,
+                    template=template,
+                    params={"caseId": f"w_{cid}_{template}", "number": "N"},
+                )
     expected_push = OWNERS * len(TEMPLATES)
     apns_fake.delay = fcm_fake.delay = 0.03  # a batch takes a while: kill inside one
 
     with tempfile.TemporaryFile() as log:
         worker = _start_worker(log)
         try:
+
             async def mid_batch():
-                return (len(apns_fake.received) >= expected_push // 3
-                        and await _count("sending") > 0)
+                return len(apns_fake.received) >= expected_push // 3 and await _count("sending") > 0
 
             await _wait(mid_batch, 60, "the first worker to be mid-batch")
             worker.send_signal(signal.SIGKILL)
@@ -107,10 +134,12 @@ async def test_sigkill_mid_batch_then_restart_loses_nothing(api, apns_fake, fcm_
             worker = _start_worker(log)
 
             async def all_done():
-                rows = await raw("SELECT COUNT(*) AS n FROM notification_delivery "
-                                 "WHERE status <> 'sent'")
-                pending_jobs = await raw("SELECT COUNT(*) AS n FROM notification_job "
-                                         "WHERE status <> 'done'")
+                rows = await raw(
+                    "SELECT COUNT(*) AS n FROM notification_delivery WHERE status <> 'sent'"
+                )
+                pending_jobs = await raw(
+                    "SELECT COUNT(*) AS n FROM notification_job WHERE status <> 'done'"
+                )
                 return rows[0]["n"] == 0 and pending_jobs[0]["n"] == 0
 
             await _wait(all_done, 90, "every delivery to be sent")
@@ -124,8 +153,7 @@ async def test_sigkill_mid_batch_then_restart_loses_nothing(api, apns_fake, fcm_
     total_jobs = (OWNERS + len(citizens)) * len(TEMPLATES)
     assert await InboxMessage.count() == total_jobs
     wechat_sent = httpx.get(f"{wechat}/__fake__/sent").json()
-    assert await NotificationDelivery.count() == 2 * expected_push + len(citizens) * len(
-        TEMPLATES)
+    assert await NotificationDelivery.count() == 2 * expected_push + len(citizens) * len(TEMPLATES)
     per_device: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     for push in apns_fake.received:
         per_device[push.token][push.payload["notificationId"]] += 1

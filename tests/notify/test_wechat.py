@@ -16,15 +16,17 @@ TEMPLATE = get_settings().wechat_case_template_id
 
 
 def _fake(api, path, method="post", **body):
-    return getattr(httpx, method)(f"{api.wechat_url}/__fake__/{path}",
-                                  **({"json": body} if method == "post" else {})).json()
+    return getattr(httpx, method)(
+        f"{api.wechat_url}/__fake__/{path}", **({"json": body} if method == "post" else {})
+    ).json()
 
 
 async def _subscribed_citizen(api, openid="openid-wx", grants=1, report=None):
     session = await api.citizen(openid)
     _fake(api, "subscribe", openid=openid, templateId=TEMPLATE, count=grants)
-    response = await api.post(SUBSCRIPTIONS, headers=session.headers,
-                              json={"accepted": [TEMPLATE] * (report or grants)})
+    response = await api.post(
+        SUBSCRIPTIONS, headers=session.headers, json={"accepted": [TEMPLATE] * (report or grants)}
+    )
     assert response.status_code == 201, response.text
     return session, await citizen_id(openid)
 
@@ -32,8 +34,10 @@ async def _subscribed_citizen(api, openid="openid-wx", grants=1, report=None):
 async def test_granted_subscription_is_reported_and_spent_on_one_message(api, outbox):
     session, cid = await _subscribed_citizen(api)
     body = (await api.get(SUBSCRIPTIONS, headers=session.headers)).json()
-    assert body == {"templateIds": [TEMPLATE],
-                    "subscriptions": [{"templateId": TEMPLATE, "remaining": 1}]}
+    assert body == {
+        "templateIds": [TEMPLATE],
+        "subscriptions": [{"templateId": TEMPLATE, "remaining": 1}],
+    }
     note = "这里描述的问题不属于城市管理范围，已转交12345热线😀处理"
     await notify(cid, "case.rejected", note=note)
     await notify(cid, "case.closed")  # no grant left: inbox only
@@ -67,8 +71,9 @@ async def test_43101_marks_the_subscription_spent(api, outbox):
 
 async def test_unknown_template_is_refused(api):
     session = await api.citizen()
-    response = await api.post(SUBSCRIPTIONS, headers=session.headers,
-                              json={"accepted": ["someone-elses-template"]})
+    response = await api.post(
+        SUBSCRIPTIONS, headers=session.headers, json={"accepted": ["someone-elses-template"]}
+    )
     assert response.status_code == 422 and response.json()["code"] == "notify.unknown_template"
 
 
@@ -133,8 +138,11 @@ async def test_busy_5xx_and_timeouts_are_retried(api, outbox):
 
 async def test_muted_wechat_keeps_the_grant(api, outbox):
     session, cid = await _subscribed_citizen(api)
-    response = await api.put("/api/citizen/notifications/preferences", headers=session.headers,
-                             json={"muted": ["wechat"]})
+    response = await api.put(
+        "/api/citizen/notifications/preferences",
+        headers=session.headers,
+        json={"muted": ["wechat"]},
+    )
     assert response.status_code == 200, response.text
     await notify(cid)
     await outbox.drain()

@@ -50,10 +50,20 @@ async def test_dedupe_key_queues_a_reminder_once():
     async with transaction():
         from notify.service import enqueue
 
-        first = await enqueue(recipient_kind="staff", recipient_id=1, template="sla.yellow",
-                              params={}, dedupe_key="sla:1:1")
-        second = await enqueue(recipient_kind="staff", recipient_id=1, template="sla.yellow",
-                               params={}, dedupe_key="sla:1:1")
+        first = await enqueue(
+            recipient_kind="staff",
+            recipient_id=1,
+            template="sla.yellow",
+            params={},
+            dedupe_key="sla:1:1",
+        )
+        second = await enqueue(
+            recipient_kind="staff",
+            recipient_id=1,
+            template="sla.yellow",
+            params={},
+            dedupe_key="sla:1:1",
+        )
     assert (first, second) == (True, False)
 
 
@@ -72,13 +82,15 @@ async def test_dead_letters_are_listed_for_admins_and_can_be_retried(api, outbox
     assert "500" in dead["lastError"] and dead["type"] == "case.accepted"
     stats = (await api.get("/api/admin/notifications/stats", headers=operator.headers)).json()
     assert stats["byStatus"] == {"dead": 1, "sent": 1}
-    response = await api.post(f"/api/admin/notifications/dead/{dead['id']}/retry",
-                              headers=operator.headers)
+    response = await api.post(
+        f"/api/admin/notifications/dead/{dead['id']}/retry", headers=operator.headers
+    )
     assert response.status_code == 200, response.text
     await outbox.drain()
     assert len(apns_fake.received) == 1
-    response = await api.post(f"/api/admin/notifications/dead/{dead['id']}/retry",
-                              headers=operator.headers)
+    response = await api.post(
+        f"/api/admin/notifications/dead/{dead['id']}/retry", headers=operator.headers
+    )
     assert response.status_code == 404
     inspector = await api.staff("inspector")
     response = await api.get("/api/admin/notifications/dead", headers=inspector.headers)
@@ -86,7 +98,8 @@ async def test_dead_letters_are_listed_for_admins_and_can_be_retried(api, outbox
 
 
 async def test_a_crashed_worker_lease_runs_out_and_the_push_is_sent_once_more(
-        api, outbox, apns_fake):
+    api, outbox, apns_fake
+):
     _, cid = await _citizen(api)
     await notify(cid)
     await outbox.fan_out()
@@ -101,13 +114,15 @@ async def test_a_crashed_worker_lease_runs_out_and_the_push_is_sent_once_more(
 
 
 async def test_quiet_hours_hold_pushes_but_not_the_inbox_or_urgent_ones(
-        api, outbox, apns_fake, fcm_fake):
+    api, outbox, apns_fake, fcm_fake
+):
     session, cid = await _citizen(api)
     local = clock.city_now()
     start = (local - dt.timedelta(hours=1)).strftime("%H:%M")
     end = (local + dt.timedelta(hours=2)).strftime("%H:%M")
-    response = await api.put(PREFS, headers=session.headers,
-                             json={"quietHours": {"start": start, "end": end}})
+    response = await api.put(
+        PREFS, headers=session.headers, json={"quietHours": {"start": start, "end": end}}
+    )
     assert response.status_code == 200, response.text
     assert response.json() == {"muted": [], "quietHours": {"start": start, "end": end}}
     await notify(cid, "case.accepted")
@@ -141,16 +156,20 @@ async def test_opting_out_of_push_keeps_the_inbox(api, outbox, apns_fake, fcm_fa
     await notify(cid)
     await outbox.drain()
     assert apns_fake.received == [] and fcm_fake.received == []
-    assert (await api.get("/api/citizen/notifications/unread-count",
-                          headers=session.headers)).json() == {"unread": 1}
+    assert (
+        await api.get("/api/citizen/notifications/unread-count", headers=session.headers)
+    ).json() == {"unread": 1}
 
 
-@pytest.mark.parametrize("body", [
-    {"muted": ["sms"]},
-    {"quietHours": {"start": "25:00", "end": "07:00"}},
-    {"quietHours": {"start": "22:00", "end": "22:00"}},
-    {"quietHours": {"start": "22:00"}},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"muted": ["sms"]},
+        {"quietHours": {"start": "25:00", "end": "07:00"}},
+        {"quietHours": {"start": "22:00", "end": "22:00"}},
+        {"quietHours": {"start": "22:00"}},
+    ],
+)
 async def test_bad_preferences_are_refused(api, body):
     session = await api.citizen()
     response = await api.put(PREFS, headers=session.headers, json=body)
@@ -179,8 +198,11 @@ async def test_a_job_that_cannot_be_planned_does_not_block_the_others(api, outbo
     _, cid = await _citizen(api)
     await notify(cid)
     async with transaction():
-        await raw("UPDATE notification_job SET params = {} WHERE id = "
-                  "(SELECT MIN(id) FROM notification_job)", '{"caseId": "x"')
+        await raw(
+            "UPDATE notification_job SET params = {} WHERE id = "
+            "(SELECT MIN(id) FROM notification_job)",
+            '{"caseId": "x"',
+        )
     await notify(cid, "case.dispatched")
     await outbox.drain()
     assert len(apns_fake.received) == 2  # the broken params read as {}: still delivered
@@ -191,9 +213,16 @@ async def test_sla_reminders_are_delivered_once_per_level(api, outbox, apns_fake
     city = await build_city(api)
     citizen = await api.citizen()
     media = [await upload_photo(api.client, citizen)]
-    response = await api.post("/api/citizen/reports", headers=citizen.headers, json={
-        "category": AUTO_CATEGORY, "location": {"lat": IN_GRID[0], "lon": IN_GRID[1]},
-        "mediaIds": media, "description": "桥下有人露宿"})
+    response = await api.post(
+        "/api/citizen/reports",
+        headers=citizen.headers,
+        json={
+            "category": AUTO_CATEGORY,
+            "location": {"lat": IN_GRID[0], "lon": IN_GRID[1]},
+            "mediaIds": media,
+            "description": "桥下有人露宿",
+        },
+    )
     assert response.status_code == 201, response.text
     case_id = response.json()["id"]
     # A handler of the unit the case was dispatched to, with the staff app on an iPhone.
@@ -216,6 +245,7 @@ async def test_sla_reminders_are_delivered_once_per_level(api, outbox, apns_fake
         async with transaction():
             await check_sla()
         await outbox.drain()
-    titles = [msgspec.to_builtins(r.payload)["aps"]["alert"]["title"]
-              for r in handler_pushes()[before:]]
+    titles = [
+        msgspec.to_builtins(r.payload)["aps"]["alert"]["title"] for r in handler_pushes()[before:]
+    ]
     assert titles == ["即将超时", "已超时"]

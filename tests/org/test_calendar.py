@@ -85,14 +85,18 @@ def test_between_inverts_add():
             assert work.between(start, deadline) == dt.timedelta(hours=hours)
     assert work.between(cst(2025, 11, 4, 11, 0), cst(2025, 11, 4, 14, 0)) == dt.timedelta(hours=1.5)
     assert work.between(cst(2025, 11, 4, 14, 0), cst(2025, 11, 4, 11, 0)) == -dt.timedelta(
-        hours=1.5)
+        hours=1.5
+    )
     assert work.between(cst(2025, 10, 1, 9, 0), cst(2025, 10, 8, 17, 0)) == dt.timedelta(0)
 
 
 def test_overrides_beat_the_national_calendar():
     typhoon = WorkCalendar(
         overrides={dt.date(2026, 10, 8): False, dt.date(2026, 10, 3): True},
-        first=dt.date(2026, 1, 1), last=dt.date(2026, 12, 31), zone=CST)
+        first=dt.date(2026, 1, 1),
+        last=dt.date(2026, 12, 31),
+        zone=CST,
+    )
     assert typhoon.add(cst(2026, 9, 30, 16, 0), dt.timedelta(hours=8)) == cst(2026, 10, 3, 16, 30)
     assert not typhoon.is_workday(dt.date(2026, 10, 8))
 
@@ -103,10 +107,18 @@ def test_the_calendar_refuses_days_outside_its_range():
         narrow.add(cst(2026, 9, 30, 16, 0), dt.timedelta(hours=8))
 
 
-@pytest.mark.parametrize(("ratio", "light"), [
-    (0.0, "green"), (0.79, "green"), (0.8, "yellow"), (0.95, "yellow"), (1.0, "yellow"),
-    (1.01, "red"), (3.0, "red"),
-])
+@pytest.mark.parametrize(
+    ("ratio", "light"),
+    [
+        (0.0, "green"),
+        (0.79, "green"),
+        (0.8, "yellow"),
+        (0.95, "yellow"),
+        (1.0, "yellow"),
+        (1.01, "red"),
+        (3.0, "red"),
+    ],
+)
 def test_sla_light(ratio, light):
     limit = dt.timedelta(hours=10)
     assert sla_light(elapsed=limit * ratio, limit=limit) == light
@@ -133,8 +145,9 @@ async def test_admin_overrides_stored_in_the_database_move_deadlines(database):
 async def test_long_runs_of_days_off_widen_the_loaded_range(database):
     async with transaction():
         for offset in range(40):
-            await calendar.set_calendar_day(day=dt.date(2026, 3, 2) + dt.timedelta(days=offset),
-                                            is_workday=False, note="closed")
+            await calendar.set_calendar_day(
+                day=dt.date(2026, 3, 2) + dt.timedelta(days=offset), is_workday=False, note="closed"
+            )
     # 2 March to 10 April 2026 closed by hand; 11-12 April is a weekend: back on Monday 13.
     assert await add_working_time(cst(2026, 3, 2, 8, 30), hours=1) == cst(2026, 4, 13, 9, 30)
     assert await add_working_time(cst(2026, 3, 2, 8, 30), days=2) == cst(2026, 4, 14, 17, 30)

@@ -18,9 +18,15 @@ from org.errors import (
 
 CST = ZoneInfo("Asia/Shanghai")
 NAMED_IN_THE_ISSUE = {
-    "C0101": "上水井盖", "C0118": "路灯", "C0301": "公共厕所",
-    "E0102": "暴露垃圾", "E0501": "无照经营游商", "E0504": "店外经营", "E0505": "机动车乱停放",
-    "E0406": "道路积水", "E0403": "燃气管道破裂",
+    "C0101": "上水井盖",
+    "C0118": "路灯",
+    "C0301": "公共厕所",
+    "E0102": "暴露垃圾",
+    "E0501": "无照经营游商",
+    "E0504": "店外经营",
+    "E0505": "机动车乱停放",
+    "E0406": "道路积水",
+    "E0403": "燃气管道破裂",
 }
 
 
@@ -74,14 +80,21 @@ async def test_a_city_adds_its_own_codes(database):
     await seeded()
     async with transaction():
         own = await categories.create_category(
-            code="E0590", name_zh="共享单车乱停放", name_en="Badly parked shared bike",
-            default_priority=4, sla_value=1, sla_unit="working_days", points_on_close=5)
+            code="E0590",
+            name_zh="共享单车乱停放",
+            name_en="Badly parked shared bike",
+            default_priority=4,
+            sla_value=1,
+            sla_unit="working_days",
+            points_on_close=5,
+        )
     assert own.parent_id == (await categories.get_category(code="E05", leaf_only=False)).id
     assert (await categories.get_category(code="E0590")).points_on_close == 5
     with pytest.raises(CategoryCodeTaken):
         async with transaction():
-            await categories.create_category(code="E0590", name_zh="重复", name_en="Duplicate",
-                                             sla_value=1)
+            await categories.create_category(
+                code="E0590", name_zh="重复", name_en="Duplicate", sla_value=1
+            )
     bad = [
         {"code": "E5", "sla_value": 1},
         {"code": "E0991", "sla_value": 1},  # no major class 09
@@ -94,8 +107,9 @@ async def test_a_city_adds_its_own_codes(database):
                 await categories.create_category(name_zh="新", name_en="New", **fields)
     with pytest.raises(InvalidPriority):
         async with transaction():
-            await categories.create_category(code="E0591", name_zh="新", name_en="New",
-                                             sla_value=1, default_priority=5)
+            await categories.create_category(
+                code="E0591", name_zh="新", name_en="New", sla_value=1, default_priority=5
+            )
 
 
 async def test_the_tree_is_localized(database):
@@ -107,8 +121,13 @@ async def test_the_tree_is_localized(database):
     events = en[1]
     order = events.children[4]
     assert (order.code, order.name) == ("E05", "Street order")
-    assert [leaf.code for leaf in order.children][:5] == ["E0501", "E0502", "E0503", "E0504",
-                                                          "E0505"]
+    assert [leaf.code for leaf in order.children][:5] == [
+        "E0501",
+        "E0502",
+        "E0503",
+        "E0504",
+        "E0505",
+    ]
     assert order.children[4].name == "Illegally parked motor vehicle"
     assert sum(len(major.children) for kind in zh for major in kind.children) == seed_count()
 
@@ -124,14 +143,16 @@ async def test_sla_limits_follow_the_documented_precedence(database):
     # Lowered: no policy for priority 4, the category's own limit.
     assert await sla.sla_limit(category=parking, priority=4) == own
     async with transaction():
-        await sla.set_sla_policy(category_code="E0505", priority=1, limit_value=30,
-                                 limit_unit="hours")
-        await sla.set_sla_policy(category_code="E0505", priority=3, limit_value=1,
-                                 limit_unit="working_days")
-        await sla.set_sla_policy(category_code="E0505", priority=3, limit_value=3,
-                                 limit_unit="working_hours")  # replaces the line above
-    assert await sla.sla_limit(category=parking, priority=1) == sla.SlaLimit(value=30,
-                                                                              unit="hours")
+        await sla.set_sla_policy(
+            category_code="E0505", priority=1, limit_value=30, limit_unit="hours"
+        )
+        await sla.set_sla_policy(
+            category_code="E0505", priority=3, limit_value=1, limit_unit="working_days"
+        )
+        await sla.set_sla_policy(
+            category_code="E0505", priority=3, limit_value=3, limit_unit="working_hours"
+        )  # replaces the line above
+    assert await sla.sla_limit(category=parking, priority=1) == sla.SlaLimit(value=30, unit="hours")
     assert await sla.sla_limit(category=parking) == sla.SlaLimit(value=3, unit="working_hours")
     # A category whose default is urgent keeps its own (shorter) limit at priority 1.
     gas = await categories.get_category(code="E0403")
@@ -142,8 +163,9 @@ async def test_sla_limits_follow_the_documented_precedence(database):
     for value, unit in ((0, "hours"), (3, "weeks")):
         with pytest.raises(InvalidSlaLimit):
             async with transaction():
-                await sla.set_sla_policy(category_code=None, priority=2, limit_value=value,
-                                         limit_unit=unit)
+                await sla.set_sla_policy(
+                    category_code=None, priority=2, limit_value=value, limit_unit=unit
+                )
     with pytest.raises(InvalidPriority):
         await sla.sla_limit(category=parking, priority=7)
 
@@ -155,11 +177,14 @@ async def test_deadlines_in_clock_and_working_time(database):
     light = await categories.get_category(code="C0118")  # 2 working days
     saturday_night = dt.datetime(2026, 10, 3, 22, 0, tzinfo=CST)  # in the National Day week
     assert await sla.sla_deadline(category=gas, start=saturday_night) == dt.datetime(
-        2026, 10, 3, 23, 0, tzinfo=CST)
+        2026, 10, 3, 23, 0, tzinfo=CST
+    )
     assert await sla.sla_deadline(category=parking, start=saturday_night) == dt.datetime(
-        2026, 10, 8, 10, 30, tzinfo=CST)
-    assert await sla.sla_deadline(category=light, start=dt.datetime(
-        2026, 9, 30, 16, 0, tzinfo=CST)) == dt.datetime(2026, 10, 9, 16, 0, tzinfo=CST)
+        2026, 10, 8, 10, 30, tzinfo=CST
+    )
+    assert await sla.sla_deadline(
+        category=light, start=dt.datetime(2026, 9, 30, 16, 0, tzinfo=CST)
+    ) == dt.datetime(2026, 10, 9, 16, 0, tzinfo=CST)
 
 
 async def test_sla_status_counts_the_same_time_as_the_deadline(database):
@@ -179,10 +204,10 @@ async def test_sla_status_counts_the_same_time_as_the_deadline(database):
     late = await sla.sla_status(limit=limit, start=start, at=deadline + dt.timedelta(hours=2))
     assert (late.light, late.overdue) == ("red", True)
     # During the holiday the clock stands still: 6.5 h of 10 a week later, still green.
-    holiday = await sla.sla_status(limit=limit, start=start,
-                                   at=dt.datetime(2026, 10, 6, 12, 0, tzinfo=CST))
+    holiday = await sla.sla_status(
+        limit=limit, start=start, at=dt.datetime(2026, 10, 6, 12, 0, tzinfo=CST)
+    )
     assert holiday.elapsed == dt.timedelta(hours=6.5) and holiday.light == "green"
     clock_limit = sla.SlaLimit(value=2, unit="hours")
-    night = await sla.sla_status(limit=clock_limit, start=start,
-                                 at=start + dt.timedelta(hours=3))
+    night = await sla.sla_status(limit=clock_limit, start=start, at=start + dt.timedelta(hours=3))
     assert (night.elapsed, night.light) == (dt.timedelta(hours=3), "red")

@@ -24,12 +24,10 @@ async def test_reports_in_the_demo_city_are_placed_and_dispatched(database):
     gas_company = await units.get_unit_by_code(code="370200-GAS")
     # May Fourth Square, reported from a WeChat map (GCJ-02).
     lat, lon = service.geo.from_wgs84(36.0617, 120.3842, "gcj02")
-    gas = await service.place_report(category_code="E0403", lat=lat, lon=lon,
-                                     coord_sys="gcj02")
+    gas = await service.place_report(category_code="E0403", lat=lat, lon=lon, coord_sys="gcj02")
     assert abs(gas.lat - 36.0617) < 1e-7 and abs(gas.lon - 120.3842) < 1e-7
     assert gas.grid is not None and gas.grid.level == 4 and len(gas.grid.code) == 15
-    assert (gas.target.unit_id, gas.target.priority, gas.target.urgent) == (
-        gas_company.id, 1, True)
+    assert (gas.target.unit_id, gas.target.priority, gas.target.urgent) == (gas_company.id, 1, True)
     assert gas.limit == service.SlaLimit(value=1, unit="hours")
 
     parking = await service.place_report(category_code="E0505", lat=36.0617, lon=120.3842)

@@ -10,8 +10,10 @@ from org.errors import DispatchRuleExists, InvalidDispatchRule, UnknownGrid, Unk
 
 
 def square(lon0, lat0, lon1, lat1):
-    return {"type": "Polygon",
-            "coordinates": [[[lon0, lat0], [lon1, lat0], [lon1, lat1], [lon0, lat1], [lon0, lat0]]]}
+    return {
+        "type": "Polygon",
+        "coordinates": [[[lon0, lat0], [lon1, lat0], [lon1, lat1], [lon0, lat1], [lon0, lat0]]],
+    }
 
 
 async def city():
@@ -19,31 +21,48 @@ async def city():
     async with transaction():
         await seed_categories()
         top = await units.create_org_unit(kind="city", code="C", name_zh="青岛市")
-        district = await units.create_org_unit(kind="district", code="D", name_zh="市南区",
-                                               parent_id=top.id)
-        street = await units.create_org_unit(kind="street", code="S1", name_zh="街道一",
-                                             parent_id=district.id)
-        other_street = await units.create_org_unit(kind="street", code="S2", name_zh="街道二",
-                                                   parent_id=district.id)
-        community = await units.create_org_unit(kind="community", code="S1-C1",
-                                                name_zh="社区", parent_id=street.id)
-        await grids.create_grid(code="1001", name="网格一", unit_id=street.id,
-                                area_id=community.id, polygon=square(120.37, 36.05, 120.38, 36.06))
-        await grids.create_grid(code="2001", name="网格二", unit_id=other_street.id,
-                                area_id=other_street.id,
-                                polygon=square(120.38, 36.05, 120.39, 36.06))
+        district = await units.create_org_unit(
+            kind="district", code="D", name_zh="市南区", parent_id=top.id
+        )
+        street = await units.create_org_unit(
+            kind="street", code="S1", name_zh="街道一", parent_id=district.id
+        )
+        other_street = await units.create_org_unit(
+            kind="street", code="S2", name_zh="街道二", parent_id=district.id
+        )
+        community = await units.create_org_unit(
+            kind="community", code="S1-C1", name_zh="社区", parent_id=street.id
+        )
+        await grids.create_grid(
+            code="1001",
+            name="网格一",
+            unit_id=street.id,
+            area_id=community.id,
+            polygon=square(120.37, 36.05, 120.38, 36.06),
+        )
+        await grids.create_grid(
+            code="2001",
+            name="网格二",
+            unit_id=other_street.id,
+            area_id=other_street.id,
+            polygon=square(120.38, 36.05, 120.39, 36.06),
+        )
         handlers = {}
         for scope, area in dispatch.PRECEDENCE:
             handlers[(scope, area)] = await units.create_org_unit(
-                kind="work_unit", code=f"U-{scope}-{area}", name_zh=f"{scope}/{area}",
-                parent_id=top.id)
+                kind="work_unit",
+                code=f"U-{scope}-{area}",
+                name_zh=f"{scope}/{area}",
+                parent_id=top.id,
+            )
     grid = await grids.get_grid(code="1001")
     return grid, handlers
 
 
 def area_of(grid, area):
-    return {"grid": grid.id, "street": grid.street_id, "district": grid.district_id,
-            "any": None}[area]
+    return {"grid": grid.id, "street": grid.street_id, "district": grid.district_id, "any": None}[
+        area
+    ]
 
 
 def scope_code(scope, category):
@@ -57,8 +76,11 @@ async def test_the_most_specific_rule_wins_in_the_documented_order(database):
     async with transaction():
         for (scope, area), unit in handlers.items():
             rules[(scope, area)] = rule = await dispatch.create_dispatch_rule(
-                category_code=scope_code(scope, parking), area_kind=area,
-                area_id=area_of(grid, area), unit_id=unit.id)
+                category_code=scope_code(scope, parking),
+                area_kind=area,
+                area_id=area_of(grid, area),
+                unit_id=unit.id,
+            )
             assert (rule.unit_id, rule.area_kind, rule.active) == (unit.id, area, True)
     assert dispatch.PRECEDENCE[0] == ("category", "grid")
     assert dispatch.PRECEDENCE[-1] == ("any", "any")
@@ -83,17 +105,22 @@ async def test_category_specificity_outranks_area_specificity(database):
     gas = await get_category(code="E0403")
     async with transaction():
         # The street station takes everything in its street...
-        await dispatch.create_dispatch_rule(category_code="", area_kind="street",
-                                            area_id=grid.street_id,
-                                            unit_id=handlers[("any", "street")].id)
+        await dispatch.create_dispatch_rule(
+            category_code="",
+            area_kind="street",
+            area_id=grid.street_id,
+            unit_id=handlers[("any", "street")].id,
+        )
         # ...but gas leaks anywhere go to the gas company.
-        await dispatch.create_dispatch_rule(category_code="E0403",
-                                            unit_id=handlers[("category", "any")].id)
+        await dispatch.create_dispatch_rule(
+            category_code="E0403", unit_id=handlers[("category", "any")].id
+        )
     target = await dispatch.resolve_unit(category=gas, grid=grid)
     assert target.unit_id == handlers[("category", "any")].id
     parking = await get_category(code="E0505")
     assert (await dispatch.resolve_unit(category=parking, grid=grid)).unit_id == handlers[
-        ("any", "street")].id
+        ("any", "street")
+    ].id
     # Outside every grid the gas company still gets the gas leak.
     assert (await dispatch.resolve_unit(category=gas, grid=None)).matched == "category/any"
 
@@ -103,12 +130,18 @@ async def test_rules_for_one_area_do_not_reach_another(database):
     other = await grids.get_grid(code="2001")
     parking = await get_category(code="E0505")
     async with transaction():
-        await dispatch.create_dispatch_rule(category_code="E05", area_kind="street",
-                                            area_id=grid.street_id,
-                                            unit_id=handlers[("major", "street")].id)
-        await dispatch.create_dispatch_rule(category_code="E05", area_kind="district",
-                                            area_id=grid.district_id,
-                                            unit_id=handlers[("major", "district")].id)
+        await dispatch.create_dispatch_rule(
+            category_code="E05",
+            area_kind="street",
+            area_id=grid.street_id,
+            unit_id=handlers[("major", "street")].id,
+        )
+        await dispatch.create_dispatch_rule(
+            category_code="E05",
+            area_kind="district",
+            area_id=grid.district_id,
+            unit_id=handlers[("major", "district")].id,
+        )
     assert (await dispatch.resolve_unit(category=parking, grid=grid)).matched == "major/street"
     assert (await dispatch.resolve_unit(category=parking, grid=other)).matched == "major/district"
 
@@ -117,14 +150,16 @@ async def test_urgent_categories_go_out_at_top_priority(database):
     grid, handlers = await city()
     gas = await get_category(code="E0403")
     async with transaction():
-        await dispatch.create_dispatch_rule(category_code="E04", priority=3,
-                                            unit_id=handlers[("major", "any")].id)
+        await dispatch.create_dispatch_rule(
+            category_code="E04", priority=3, unit_id=handlers[("major", "any")].id
+        )
     target = await dispatch.resolve_unit(category=gas, grid=grid, priority=4)
     assert (target.priority, target.urgent) == (1, True)
     # Urgent with no rule at all: straight to the grid's unit, still at priority 1.
     async with transaction():
-        await dispatch.update_dispatch_rule(rule_id=(await dispatch.list_dispatch_rules())[0].id,
-                                            active=False)
+        await dispatch.update_dispatch_rule(
+            rule_id=(await dispatch.list_dispatch_rules())[0].id, active=False
+        )
     target = await dispatch.resolve_unit(category=gas, grid=grid)
     assert (target.matched, target.priority, target.urgent) == ("grid_unit", 1, True)
 
@@ -133,8 +168,9 @@ async def test_a_rule_may_set_the_priority(database):
     grid, handlers = await city()
     parking = await get_category(code="E0505")
     async with transaction():
-        rule = await dispatch.create_dispatch_rule(category_code="E0505", priority=2,
-                                                   unit_id=handlers[("category", "any")].id)
+        rule = await dispatch.create_dispatch_rule(
+            category_code="E0505", priority=2, unit_id=handlers[("category", "any")].id
+        )
     assert (await dispatch.resolve_unit(category=parking, grid=grid, priority=4)).priority == 2
     async with transaction():
         await dispatch.update_dispatch_rule(rule_id=rule.id, clear_priority=True)
@@ -147,10 +183,14 @@ async def test_inactive_rules_and_units_are_skipped(database):
     parking = await get_category(code="E0505")
     async with transaction():
         rule = await dispatch.create_dispatch_rule(
-            category_code="E0505", area_kind="grid", area_id=grid.id,
-            unit_id=handlers[("category", "grid")].id)
-        await dispatch.create_dispatch_rule(category_code="E05",
-                                            unit_id=handlers[("major", "any")].id)
+            category_code="E0505",
+            area_kind="grid",
+            area_id=grid.id,
+            unit_id=handlers[("category", "grid")].id,
+        )
+        await dispatch.create_dispatch_rule(
+            category_code="E05", unit_id=handlers[("major", "any")].id
+        )
         await dispatch.update_dispatch_rule(rule_id=rule.id, active=False)
     assert (await dispatch.resolve_unit(category=parking, grid=grid)).matched == "major/any"
     async with transaction():

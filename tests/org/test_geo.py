@@ -18,14 +18,24 @@ WANDERGIS_BD_TO_GCJ = (39.90865673957631, 116.39762729119315)
 WANDERGIS_GCJ_TO_BD = (39.92133699351021, 116.41036949371029)
 WANDERGIS_WGS_TO_GCJ = (39.91640428150164, 116.41024449916938)
 # Beijing railway station (as quoted by several libraries): WGS-84, GCJ-02, BD-09, 5 places.
-STATION = {"wgs84": (39.90105, 116.42079), "gcj02": (39.90245, 116.42703),
-           "bd09": (39.90851, 116.43351)}
+STATION = {
+    "wgs84": (39.90105, 116.42079),
+    "gcj02": (39.90245, 116.42703),
+    "bd09": (39.90851, 116.43351),
+}
 
-OUTSIDE = [(51.5074, -0.1278), (40.7128, -74.0060), (-33.8688, 151.2093), (35.6895, 139.6917),
-           (0.0, 0.0), (-90.0, 180.0)]
+OUTSIDE = [
+    (51.5074, -0.1278),
+    (40.7128, -74.0060),
+    (-33.8688, 151.2093),
+    (35.6895, 139.6917),
+    (0.0, 0.0),
+    (-90.0, 180.0),
+]
 
 
 # --- an independent implementation (eviltransform's layout, bisection inverse) -------------
+
 
 def _ref_transform(x, y):
     xy, abs_x = x * y, math.sqrt(abs(x))
@@ -61,11 +71,15 @@ def _ref_gcj2wgs_bisect(lat, lon):
 
 
 def _china_points():
-    return [(lat, lon) for lat in (18.3, 22.5, 29.6, 36.06, 39.9, 45.8, 53.4)
-            for lon in (87.6, 103.8, 113.9, 116.4, 120.38, 126.6, 134.5)]
+    return [
+        (lat, lon)
+        for lat in (18.3, 22.5, 29.6, 36.06, 39.9, 45.8, 53.4)
+        for lon in (87.6, 103.8, 113.9, 116.4, 120.38, 126.6, 134.5)
+    ]
 
 
 # --- tests -----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(("wlat", "wlon", "glat", "glon"), EVILTRANSFORM)
 def test_wgs84_to_gcj02_matches_eviltransform_vectors(wlat, wlon, glat, glon):
@@ -86,10 +100,16 @@ def test_wandergis_vectors():
     assert geo.wgs84_to_gcj02(39.915, 116.404) == pytest.approx(WANDERGIS_WGS_TO_GCJ, abs=1e-9)
 
 
-@pytest.mark.parametrize(("source", "target"), [
-    ("wgs84", "gcj02"), ("wgs84", "bd09"), ("gcj02", "bd09"), ("bd09", "wgs84"),
-    ("gcj02", "wgs84"),
-])
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [
+        ("wgs84", "gcj02"),
+        ("wgs84", "bd09"),
+        ("gcj02", "bd09"),
+        ("bd09", "wgs84"),
+        ("gcj02", "wgs84"),
+    ],
+)
 def test_beijing_station_in_three_systems(source, target):
     lat, lon = geo.to_wgs84(*STATION[source], source)
     converted = geo.from_wgs84(lat, lon, target)
@@ -127,10 +147,18 @@ def test_points_outside_china_are_unchanged(lat, lon, coord_sys):
     assert geo.to_wgs84(lat, lon, coord_sys) == (lat, lon)
 
 
-@pytest.mark.parametrize(("lat", "lon"), [
-    (90.01, 120.0), (-90.5, 120.0), (36.0, 180.5), (36.0, -181.0), (float("nan"), 120.0),
-    (36.0, float("inf")), (120.38, 36.06),  # lon/lat swapped
-])
+@pytest.mark.parametrize(
+    ("lat", "lon"),
+    [
+        (90.01, 120.0),
+        (-90.5, 120.0),
+        (36.0, 180.5),
+        (36.0, -181.0),
+        (float("nan"), 120.0),
+        (36.0, float("inf")),
+        (120.38, 36.06),  # lon/lat swapped
+    ],
+)
 def test_out_of_range_coordinates_are_refused(lat, lon):
     with pytest.raises(InvalidCoordinates) as info:
         geo.to_wgs84(lat, lon, "gcj02")
@@ -145,13 +173,15 @@ def test_unknown_coordinate_system_is_refused():
 def test_haversine_against_the_spherical_law_of_cosines():
     def cosines(lat1, lon1, lat2, lon2):
         p1, p2 = math.radians(lat1), math.radians(lat2)
-        c = (math.sin(p1) * math.sin(p2)
-             + math.cos(p1) * math.cos(p2) * math.cos(math.radians(lon2 - lon1)))
+        c = math.sin(p1) * math.sin(p2) + math.cos(p1) * math.cos(p2) * math.cos(
+            math.radians(lon2 - lon1)
+        )
         return geo.EARTH_RADIUS_M * math.acos(min(1.0, c))
 
     beijing, shanghai = (39.9042, 116.4074), (31.2304, 121.4737)
-    assert geo.distance_m(*beijing, *shanghai) == pytest.approx(cosines(*beijing, *shanghai),
-                                                                rel=1e-9)
+    assert geo.distance_m(*beijing, *shanghai) == pytest.approx(
+        cosines(*beijing, *shanghai), rel=1e-9
+    )
     assert 1_060_000 < geo.distance_m(*beijing, *shanghai) < 1_075_000
     # One thousandth of a degree of latitude is about 111 m anywhere.
     assert geo.distance_m(36.06, 120.38, 36.061, 120.38) == pytest.approx(111.2, abs=0.1)

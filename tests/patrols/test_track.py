@@ -19,7 +19,8 @@ def test_a_walk_is_one_run_with_its_length():
     runs, dropped = track.segments(_walk(11))
     assert dropped == 0 and len(runs) == 1
     assert track.run_length_m(runs[0]) == pytest.approx(
-        distance_m(LAT, LON, LAT, LON + 10 * STEP), rel=1e-6)
+        distance_m(LAT, LON, LAT, LON + 10 * STEP), rel=1e-6
+    )
 
 
 def test_a_jump_faster_than_a_person_is_dropped():
@@ -28,7 +29,8 @@ def test_a_jump_faster_than_a_person_is_dropped():
     runs, dropped = track.segments(fixes)
     assert dropped == 1 and len(runs) == 1
     assert track.run_length_m(runs[0]) == pytest.approx(
-        distance_m(LAT, LON, LAT, LON + 10 * STEP), rel=1e-3)
+        distance_m(LAT, LON, LAT, LON + 10 * STEP), rel=1e-3
+    )
 
 
 def test_order_does_not_matter():
@@ -57,10 +59,12 @@ def test_coverage_of_a_grid_by_a_buffered_track():
 
 def test_a_single_fix_covers_a_disc():
     grid = box(LON - 0.001, LAT - 0.001, LON + 0.001, LAT + 0.001)
-    shares = track.coverage([track.covered_area(track.track_geometry([[Fix(0, LAT, LON)]]))],
-                            {7: grid})
+    shares = track.coverage(
+        [track.covered_area(track.track_geometry([[Fix(0, LAT, LON)]]))], {7: grid}
+    )
     area = distance_m(LAT, LON - 0.001, LAT, LON + 0.001) * distance_m(
-        LAT - 0.001, LON, LAT + 0.001, LON)
+        LAT - 0.001, LON, LAT + 0.001, LON
+    )
     assert shares[7] == pytest.approx(3.14159 * 30**2 / area, rel=0.05)
 
 
@@ -79,9 +83,14 @@ def test_a_much_walked_loop_covers_a_ring():
     for): the covered area is the 60 m wide ring, once."""
     import math
 
-    fixes = [Fix(k * 1000, LAT + (300 * math.sin(k / 250) + 3 * math.sin(k * 12.9898)) / 111_320,
-                 LON + (300 * math.cos(k / 250) + 3 * math.cos(k * 78.233)) / 90_000)
-             for k in range(40_000)]
+    fixes = [
+        Fix(
+            k * 1000,
+            LAT + (300 * math.sin(k / 250) + 3 * math.sin(k * 12.9898)) / 111_320,
+            LON + (300 * math.cos(k / 250) + 3 * math.cos(k * 78.233)) / 90_000,
+        )
+        for k in range(40_000)
+    ]
     runs, _ = track.segments(fixes)
     area = track.covered_area(track.track_geometry(runs))
     ring = 2 * math.pi * 300 * (60 + 2 * 3)  # 30 m each side, widened by the +-3 m noise

@@ -43,8 +43,10 @@ def test_always_and_unknown():
     assert parse_hours("") is None
 
 
-@pytest.mark.parametrize("text", ["Mo-Fr", "Xx 08:00-10:00", "25:00-26:00", "08:00",
-                                  "2026-02-30 off", "08:00-08:00", "Mo 8-9"])
+@pytest.mark.parametrize(
+    "text",
+    ["Mo-Fr", "Xx 08:00-10:00", "25:00-26:00", "08:00", "2026-02-30 off", "08:00-08:00", "Mo 8-9"],
+)
 def test_bad_hours_are_refused(text):
     with pytest.raises(InvalidHours):
         parse_hours(text)

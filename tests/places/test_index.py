@@ -13,13 +13,20 @@ def _rows(count: int, seed: int) -> list[dict]:
     rng = random.Random(seed)
     rows = []
     for i in range(1, count + 1):
-        rows.append({
-            "id": i, "kind": rng.choice(["toilet", "parking", "park"]),
-            "lat": 36.06 + rng.gauss(0, 0.02), "lon": 120.385 + rng.gauss(0, 0.02),
-            "name": f"p{i}", "address": "", "hours": rng.choice(["24/7", "", "Mo 08:00-09:00"]),
-            "status": rng.choice(["open", "open", "closed"]), "deleted": False,
-            "attributes": {"accessible": rng.random() < 0.5},
-        })
+        rows.append(
+            {
+                "id": i,
+                "kind": rng.choice(["toilet", "parking", "park"]),
+                "lat": 36.06 + rng.gauss(0, 0.02),
+                "lon": 120.385 + rng.gauss(0, 0.02),
+                "name": f"p{i}",
+                "address": "",
+                "hours": rng.choice(["24/7", "", "Mo 08:00-09:00"]),
+                "status": rng.choice(["open", "open", "closed"]),
+                "deleted": False,
+                "attributes": {"accessible": rng.random() < 0.5},
+            }
+        )
     return rows
 
 
@@ -53,11 +60,19 @@ def test_search_matches_brute_force():
         kinds = rng.sample(["toilet", "parking", "park"], rng.randint(1, 3))
         radius, limit = rng.choice([100, 500, 2000, 5000]), rng.choice([1, 5, 20, 50])
         accessible, open_now = rng.random() < 0.3, rng.random() < 0.3
-        hits = index.search(lat=lat, lon=lon, kinds=kinds, radius_m=radius, limit=limit,
-                            accessible=accessible, open_now=open_now, now=NOW)
+        hits = index.search(
+            lat=lat,
+            lon=lon,
+            kinds=kinds,
+            radius_m=radius,
+            limit=limit,
+            accessible=accessible,
+            open_now=open_now,
+            now=NOW,
+        )
         expected = _brute(rows, lat, lon, kinds, radius, limit, accessible, open_now)
         got = [hit.id for hit in hits if hit.distance_m <= radius - 0.01]
-        assert got == expected[:len(got)] and len(hits) >= len(expected)
+        assert got == expected[: len(got)] and len(hits) >= len(expected)
         assert all(a.distance_m <= b.distance_m for a, b in zip(hits, hits[1:], strict=False))
 
 
@@ -66,13 +81,22 @@ def test_overlay_shadows_main():
     index = _index(rows)
     moved = dict(rows[0], lat=36.06, lon=120.385, name="moved")
     deleted = dict(rows[1], deleted=True)
-    added = dict(rows[2], id=10_000, lat=36.0601, lon=120.385, name="added", kind="toilet",
-                 status="open", hours="24/7")
+    added = dict(
+        rows[2],
+        id=10_000,
+        lat=36.0601,
+        lon=120.385,
+        name="added",
+        kind="toilet",
+        status="open",
+        hours="24/7",
+    )
     index.apply([moved, deleted, added], version=2)
     rows = [moved, deleted, *rows[2:], added]
     assert index.version == 2 and len(index) == 500
-    hits = index.search(lat=36.06, lon=120.385, kinds=[moved["kind"], "toilet"],
-                        radius_m=5000, limit=50, now=NOW)
+    hits = index.search(
+        lat=36.06, lon=120.385, kinds=[moved["kind"], "toilet"], radius_m=5000, limit=50, now=NOW
+    )
     ids = [hit.id for hit in hits]
     assert ids[0] == moved["id"] and hits[0].details.name == "moved"
     assert 10_000 in ids and deleted["id"] not in ids

@@ -16,8 +16,9 @@ def offset(lat: float, lon: float, north_m: float, east_m: float) -> tuple[float
     return lat + d_lat, lon + d_lon
 
 
-async def add_place(api, admin, *, kind="toilet", name="公厕", north=0.0, east=0.0,
-                    center=CENTER, **fields) -> dict:
+async def add_place(
+    api, admin, *, kind="toilet", name="公厕", north=0.0, east=0.0, center=CENTER, **fields
+) -> dict:
     lat, lon = offset(*center, north, east)
     body = {"kind": kind, "name": name, "location": {"lat": lat, "lon": lon}, **fields}
     response = await api.post("/api/admin/places", json=body, headers=admin.headers)

@@ -27,16 +27,20 @@ async def city(api):
 
 async def _report(api, citizen, *, category=VERIFY_CATEGORY, seed=None):
     seed = seed if seed is not None else hash((citizen.access, clock.now())) % 10_000 + 100
-    body = {"category": category, "location": {"lat": 36.0572, "lon": 120.3738},
-            "mediaIds": [await upload_photo(api.client, citizen, seed=seed)]}
+    body = {
+        "category": category,
+        "location": {"lat": 36.0572, "lon": 120.3738},
+        "mediaIds": [await upload_photo(api.client, citizen, seed=seed)],
+    }
     response = await api.post(REPORTS, json=body, headers=citizen.headers)
     assert response.status_code == 201, response.text
     return response.json()["id"]
 
 
 async def _act(api, city, case_id, action, **body):
-    response = await api.post(f"/api/admin/cases/{case_id}/{action}", json=body,
-                              headers=city.operator.headers)
+    response = await api.post(
+        f"/api/admin/cases/{case_id}/{action}", json=body, headers=city.operator.headers
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -55,21 +59,25 @@ async def test_accept_and_close_earn_the_category_points_once(api, city):
     await _close(api, city, case_id)
     assert await balance(api, citizen) == 15
     # Unsatisfied: reopened, fixed again, closed again: the close award is not paid twice.
-    rated = await api.post(f"{REPORTS}/{case_id}/rating", json={"score": 2},
-                           headers=citizen.headers)
+    rated = await api.post(
+        f"{REPORTS}/{case_id}/rating", json={"score": 2}, headers=citizen.headers
+    )
     assert rated.status_code == 200
     assert await balance(api, citizen) == 17  # rating points (setting, default 2)
-    reopened = await api.post(f"{REPORTS}/{case_id}/reopen", json={"reason": "没修好"},
-                              headers=citizen.headers)
+    reopened = await api.post(
+        f"{REPORTS}/{case_id}/reopen", json={"reason": "没修好"}, headers=citizen.headers
+    )
     assert reopened.status_code == 200, reopened.text
     await _close(api, city, case_id)
     assert await balance(api, citizen) == 17
     entries = await history(api, citizen)
     assert [(e["kind"], e["amount"], e["reason"]) for e in entries] == [
-        ("earn", 2, "rate"), ("earn", 10, "close"), ("earn", 5, "accept")]
+        ("earn", 2, "rate"),
+        ("earn", 10, "close"),
+        ("earn", 5, "accept"),
+    ]
     expires = dt.datetime.fromisoformat(entries[0]["expiresAt"])
-    assert expires.astimezone(clock.city_zone()).date() == dt.date(
-        clock.city_now().year + 2, 1, 1)
+    assert expires.astimezone(clock.city_zone()).date() == dt.date(clock.city_now().year + 2, 1, 1)
 
 
 async def test_auto_accepted_report_earns_at_once(api, city):
@@ -103,9 +111,11 @@ async def test_reversal_never_takes_the_balance_below_zero(api, city):
     citizen, admin = await api.citizen(), await api.staff("admin")
     case_id = await _report(api, citizen)
     await _act(api, city, case_id, "accept")
-    spend = await api.post("/api/admin/points/adjust", headers=admin.headers,
-                           json={"citizenId": citizen_id(citizen), "amount": -3,
-                                 "reason": "测试扣减"})
+    spend = await api.post(
+        "/api/admin/points/adjust",
+        headers=admin.headers,
+        json={"citizenId": citizen_id(citizen), "amount": -3, "reason": "测试扣减"},
+    )
     assert spend.status_code == 201
     await _act(api, city, case_id, "reject", reason="虚假")
     assert await balance(api, citizen) == 0
@@ -155,8 +165,12 @@ async def test_staff_reports_earn_nothing(api, city):
     photo = await upload_photo(api.client, inspector, app="inspector", seed=77)
     actor = Actor(kind="staff", id=inspector.subject_id, role="inspector")
     async with transaction():
-        await reporting.file_staff_report(actor=actor, report=reporting.NewCase(
-            category_code=VERIFY_CATEGORY, lat=36.0572, lon=120.3738, media_ids=[photo]))
+        await reporting.file_staff_report(
+            actor=actor,
+            report=reporting.NewCase(
+                category_code=VERIFY_CATEGORY, lat=36.0572, lon=120.3738, media_ids=[photo]
+            ),
+        )
     assert await ledger_sums() == {}
 
 
@@ -171,16 +185,18 @@ async def test_daily_cap(api, city, monkeypatch):
             await _act(api, city, await _report(api, citizen), "accept")
         assert await balance(api, citizen) == 12
         assert [(e["amount"], e["reason"]) for e in await history(api, citizen)] == [
-            (0, "accept (daily cap reached)"), (2, "accept (daily cap reached)"),
-            (5, "accept"), (5, "accept")]
+            (0, "accept (daily cap reached)"),
+            (2, "accept (daily cap reached)"),
+            (5, "accept"),
+            (5, "accept"),
+        ]
         # The next city day starts a new allowance.
         clock.travel(dt.timedelta(days=1))
         citizen = await refreshed(api.client, citizen)
         city.operator = await refreshed(api.client, city.operator)
         await _act(api, city, await _report(api, citizen), "accept")
         assert await balance(api, citizen) == 17
-        board = (await api.get("/api/citizen/points/leaderboard",
-                               headers=citizen.headers)).json()
+        board = (await api.get("/api/citizen/points/leaderboard", headers=citizen.headers)).json()
         if clock.city_now().day != 1:  # the month did not just turn over
             assert board["leaders"][0]["acceptedReports"] == 5
     finally:
@@ -200,8 +216,9 @@ async def test_duplicate_photo_earns_nothing_and_flags_the_report(api, city):
     # The original is not a duplicate of its copy.
     await _close(api, city, original)
     assert await balance(api, first) == 15
-    original_detail = (await api.get(f"/api/admin/cases/{original}",
-                                     headers=city.operator.headers)).json()
+    original_detail = (
+        await api.get(f"/api/admin/cases/{original}", headers=city.operator.headers)
+    ).json()
     assert "duplicate_photo" not in original_detail["case"]["flags"]
 
 

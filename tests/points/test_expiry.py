@@ -41,8 +41,9 @@ async def test_oldest_points_expire_first_and_only_once(api):
     await seed_points(cid, 100, expires_at=now + dt.timedelta(days=10))
     await seed_points(cid, 50, expires_at=now + dt.timedelta(days=400))
     reward = await new_reward(api, admin, cost=30, stock=5)
-    redemption = (await api.post(f"/api/citizen/rewards/{reward['id']}/redeem",
-                                 headers=citizen.headers)).json()
+    redemption = (
+        await api.post(f"/api/citizen/rewards/{reward['id']}/redeem", headers=citizen.headers)
+    ).json()
     summary = (await api.get("/api/citizen/points", headers=citizen.headers)).json()
     # The 30 spent came out of the older lot: 70 of it is left, lapsing in 10 days.
     assert summary["balance"] == 120 and summary["expiringSoon"] == 70
@@ -60,8 +61,9 @@ async def test_oldest_points_expire_first_and_only_once(api):
     assert sum(1 for e in entries if e["kind"] == "expire") == 1
 
     # The refund of points spent from the lapsed lot lapses too at the next run.
-    cancelled = await api.post(f"/api/citizen/redemptions/{redemption['id']}/cancel",
-                               headers=citizen.headers)
+    cancelled = await api.post(
+        f"/api/citizen/redemptions/{redemption['id']}/cancel", headers=citizen.headers
+    )
     assert cancelled.status_code == 200
     assert await balance(api, citizen) == 80
     assert await expiry.expire_points() == 30
@@ -74,8 +76,11 @@ async def test_expiry_never_takes_more_than_the_balance(api):
     admin, citizen = await api.staff("admin"), await api.citizen()
     cid = citizen_id(citizen)
     await seed_points(cid, 40, expires_at=clock.now() + dt.timedelta(days=1))
-    take = await api.post("/api/admin/points/adjust", headers=admin.headers,
-                          json={"citizenId": cid, "amount": -40, "reason": "全部扣回"})
+    take = await api.post(
+        "/api/admin/points/adjust",
+        headers=admin.headers,
+        json={"citizenId": cid, "amount": -40, "reason": "全部扣回"},
+    )
     assert take.status_code == 201
     clock.travel(dt.timedelta(days=2))
     assert await expiry.expire_points() == 0

@@ -8,12 +8,15 @@ import re
 from tests.places.util import CENTER, offset
 
 
-async def add_signpost(api, admin, *, name="建新北路与北城天街交叉口", north=0.0, east=0.0,
-                       **fields) -> dict:
+async def add_signpost(
+    api, admin, *, name="建新北路与北城天街交叉口", north=0.0, east=0.0, **fields
+) -> dict:
     lat, lon = offset(*CENTER, north, east)
-    response = await api.post("/api/admin/signposts", headers=admin.headers,
-                              json={"name": name, "location": {"lat": lat, "lon": lon},
-                                    **fields})
+    response = await api.post(
+        "/api/admin/signposts",
+        headers=admin.headers,
+        json={"name": name, "location": {"lat": lat, "lon": lon}, **fields},
+    )
     assert response.status_code == 201, response.text
     return response.json()
 

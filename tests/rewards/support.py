@@ -20,8 +20,14 @@ def citizen_id(session: Session) -> int:
 
 async def seed_points(account_id: int, amount: int, *, expires_at=None) -> None:
     async with transaction():
-        await ledger.post(account_id=account_id, amount=amount, kind="earn",
-                          reference=f"seed:{next(_seed)}", reason="seed", expires_at=expires_at)
+        await ledger.post(
+            account_id=account_id,
+            amount=amount,
+            kind="earn",
+            reference=f"seed:{next(_seed)}",
+            reason="seed",
+            expires_at=expires_at,
+        )
 
 
 async def new_reward(api, admin: Session, **fields) -> dict:
@@ -29,8 +35,13 @@ async def new_reward(api, admin: Session, **fields) -> dict:
         head, *rest = name.split("_")
         return head + "".join(part.title() for part in rest)
 
-    body = {"name": "公交卡充值 10 元", "cost": 100, "stock": 10, "fulfilment": "voucher",
-            **{camel(k): v for k, v in fields.items()}}
+    body = {
+        "name": "公交卡充值 10 元",
+        "cost": 100,
+        "stock": 10,
+        "fulfilment": "voucher",
+        **{camel(k): v for k, v in fields.items()},
+    }
     response = await api.post("/api/admin/rewards", json=body, headers=admin.headers)
     assert response.status_code == 201, response.text
     return response.json()["reward"]
@@ -57,5 +68,6 @@ async def ledger_sums() -> dict[int, int]:
     from core.db import raw
 
     rows = await raw(
-        "SELECT account_id, SUM(amount) AS total FROM points_entry GROUP BY account_id")
+        "SELECT account_id, SUM(amount) AS total FROM points_entry GROUP BY account_id"
+    )
     return {row["account_id"]: int(row["total"]) for row in rows}

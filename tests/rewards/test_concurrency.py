@@ -27,8 +27,9 @@ async def _setup(api, *, stock: int):
     return reward, citizens, affordable
 
 
-async def check_books(api, citizens, reward_id: str, *, stock: int, successes: int,
-                      seeded: dict[int, int]) -> None:
+async def check_books(
+    api, citizens, reward_id: str, *, stock: int, successes: int, seeded: dict[int, int]
+) -> None:
     """Stock and balances add up, and the ledger sum is every account's balance."""
     rows = await raw("SELECT stock FROM reward WHERE public_id = {}", reward_id)
     assert rows[0]["stock"] == stock - successes >= 0
@@ -84,5 +85,6 @@ async def test_one_key_sent_20_times_at_once_redeems_once(api):
     assert {r.status_code for r in responses} == {201}
     assert len({r.json()["id"] for r in responses}) == 1
     assert await balance(api, citizen) == 100 - COST
-    await check_books(api, [citizen], reward["id"], stock=5, successes=1,
-                      seeded={citizen_id(citizen): 100})
+    await check_books(
+        api, [citizen], reward["id"], stock=5, successes=1, seeded={citizen_id(citizen): 100}
+    )

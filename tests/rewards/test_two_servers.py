@@ -18,18 +18,24 @@ PG_URL = os.environ.get("CITYOPS_TEST_DATABASE_URL", "")
 
 pytestmark = [
     pytest.mark.postgres_only,
-    pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL: set CITYOPS_TEST_DATABASE_URL "
-                       "(two server processes share one database)"),
+    pytest.mark.skipif(
+        not PG_URL,
+        reason="needs PostgreSQL: set CITYOPS_TEST_DATABASE_URL "
+        "(two server processes share one database)",
+    ),
 ]
-
-
 
 
 @pytest.fixture
 def servers(api):
     """Two API processes against the test database (the schema is already migrated)."""
-    env = {**os.environ, "CITYOPS_DATABASE_URL": PG_URL, "CITYOPS_WORKER_IN_PROCESS": "false",
-           "CITYOPS_DB_POOL_MAX": "10", "CITYOPS_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "CITYOPS_DATABASE_URL": PG_URL,
+        "CITYOPS_WORKER_IN_PROCESS": "false",
+        "CITYOPS_DB_POOL_MAX": "10",
+        "CITYOPS_LOG_LEVEL": "WARNING",
+    }
     with running_apps(env, count=2, extra_args=("--timeout-keep-alive", "60")) as urls:
         yield urls
 
@@ -39,10 +45,12 @@ async def _fire(urls, requests):
     limits = httpx.Limits(max_connections=len(requests), max_keepalive_connections=20)
     clients = [httpx.AsyncClient(base_url=url, timeout=60, limits=limits) for url in urls]
     try:
-        return await asyncio.gather(*[
-            clients[i % len(clients)].post(path, headers=headers)
-            for i, (path, headers) in enumerate(requests)
-        ])
+        return await asyncio.gather(
+            *[
+                clients[i % len(clients)].post(path, headers=headers)
+                for i, (path, headers) in enumerate(requests)
+            ]
+        )
     finally:
         for client in clients:
             await client.aclose()
@@ -69,5 +77,6 @@ async def test_one_key_20_times_on_two_servers_redeems_once(api, servers):
     responses = await _fire(servers, [(path, headers)] * 20)
     assert {r.status_code for r in responses} == {201}
     assert len({r.json()["id"] for r in responses}) == 1
-    await check_books(api, [citizen], reward["id"], stock=5, successes=1,
-                      seeded={citizen_id(citizen): 100})
+    await check_books(
+        api, [citizen], reward["id"], stock=5, successes=1, seeded={citizen_id(citizen): 100}
+    )

@@ -14,16 +14,21 @@ async def city(api):
 
 async def test_case_action_is_recorded_by_the_catch_all(api, city):
     citizen = await api.citizen()
-    body = {"category": AUTO_CATEGORY, "location": {"lat": IN_GRID[0], "lon": IN_GRID[1]},
-            "mediaIds": [await upload_photo(api.client, citizen)]}
-    case_id = (await api.post("/api/citizen/reports", json=body, headers=citizen.headers)
-               ).json()["id"]
+    body = {
+        "category": AUTO_CATEGORY,
+        "location": {"lat": IN_GRID[0], "lon": IN_GRID[1]},
+        "mediaIds": [await upload_photo(api.client, citizen)],
+    }
+    case_id = (await api.post("/api/citizen/reports", json=body, headers=citizen.headers)).json()[
+        "id"
+    ]
     headers = city.operator.headers
     refused = await api.post(f"/api/admin/cases/{case_id}/close", json={}, headers=headers)
     assert refused.status_code == 409
     await api.get(f"/api/admin/cases/{case_id}", headers=headers)
-    resolved = await api.post(f"/api/admin/cases/{case_id}/resolve", json={"note": "已清理"},
-                              headers=headers)
+    resolved = await api.post(
+        f"/api/admin/cases/{case_id}/resolve", json={"note": "已清理"}, headers=headers
+    )
     assert resolved.status_code == 200, resolved.text
     entries = (await api.get("/api/admin/audit", headers=headers)).json()["items"]
     assert len(entries) == 1, [(e["action"], e["targetId"]) for e in entries]
@@ -36,8 +41,9 @@ async def test_case_action_is_recorded_by_the_catch_all(api, city):
 
 async def test_config_writes_are_recorded_once(api):
     admin = await api.staff("admin")
-    response = await api.put("/api/admin/calendar/2026-10-12", json={"isWorkday": False},
-                             headers=admin.headers)
+    response = await api.put(
+        "/api/admin/calendar/2026-10-12", json={"isWorkday": False}, headers=admin.headers
+    )
     assert response.status_code == 200
     entries = (await api.get("/api/admin/audit", headers=admin.headers)).json()["items"]
     assert [e["action"] for e in entries] == ["calendar.set"]

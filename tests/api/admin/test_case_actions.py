@@ -18,8 +18,11 @@ async def city(api):
 
 
 async def _file(api, citizen, category="E0102", seed=0):
-    body = {"category": category, "location": {"lat": IN_GRID[0], "lon": IN_GRID[1]},
-            "mediaIds": [await upload_photo(api.client, citizen, seed=seed)]}
+    body = {
+        "category": category,
+        "location": {"lat": IN_GRID[0], "lon": IN_GRID[1]},
+        "mediaIds": [await upload_photo(api.client, citizen, seed=seed)],
+    }
     response = await api.post("/api/citizen/reports", json=body, headers=citizen.headers)
     assert response.status_code == 201, response.text
     return response.json()["id"]
@@ -43,10 +46,15 @@ async def test_terminal_cases_refuse_every_action(api, city):
     citizen = await api.citizen()
     case_id = await _file(api, citizen)
     await _act(api, city, case_id, "reject", reason="重复")
-    for action, body in (("accept", {}), ("resolve", {}), ("close", {}),
-                         ("dispatch", {"unitId": city.unit_ids["370202-HW"]})):
-        assert_problem(await _act(api, city, case_id, action, **body), 409,
-                       "case.invalid_transition")
+    for action, body in (
+        ("accept", {}),
+        ("resolve", {}),
+        ("close", {}),
+        ("dispatch", {"unitId": city.unit_ids["370202-HW"]}),
+    ):
+        assert_problem(
+            await _act(api, city, case_id, action, **body), 409, "case.invalid_transition"
+        )
 
 
 async def test_close_before_resolve_is_an_invalid_transition(api, city):
@@ -61,8 +69,9 @@ async def test_merge_into_another_open_case(api, city):
     first = await _file(api, alice, seed=1)
     second = await _file(api, bob, seed=2)
     assert_problem(await _act(api, city, second, "merge"), 422, "request.field_required")
-    assert_problem(await _act(api, city, second, "merge", intoCaseId=second), 422,
-                   "case.merge_target_invalid")
+    assert_problem(
+        await _act(api, city, second, "merge", intoCaseId=second), 422, "case.merge_target_invalid"
+    )
     merged = (await _act(api, city, second, "merge", intoCaseId=first)).json()["case"]
     assert merged["state"] == "merged" and merged["mergedInto"] is not None
 
@@ -73,31 +82,36 @@ async def test_dispatch_and_redispatch_to_a_chosen_unit(api, city):
     await _act(api, city, case_id, "accept")
     moved = await _act(api, city, case_id, "redispatch", unitId=city.unit_ids["370202-SZ"])
     assert moved.json()["case"]["unitId"] == city.unit_ids["370202-SZ"]
-    assert_problem(await _act(api, city, case_id, "redispatch", unitId=999999), 422,
-                   "case.unit_unknown")
+    assert_problem(
+        await _act(api, city, case_id, "redispatch", unitId=999999), 422, "case.unit_unknown"
+    )
     assert moved.json()["events"][-1]["action"] == "redispatch"
 
 
 async def test_extension_and_return_requests_need_an_operator(api, city):
     citizen = await api.citizen()
     case_id = await _file(api, citizen, category=AUTO_CATEGORY)
-    assert_problem(await _act(api, city, case_id, "approve-extension"), 409,
-                   "case.request_not_pending")
+    assert_problem(
+        await _act(api, city, case_id, "approve-extension"), 409, "case.request_not_pending"
+    )
     handler = Actor(kind="staff", id=city.handler_hw.subject_id, role="handler")
     async with transaction():
         case = await load_case(case_id)
-        await command.request_change(actor=handler, case=case, kind="extension",
-                                     reason="需要采购配件", hours=16)
+        await command.request_change(
+            actor=handler, case=case, kind="extension", reason="需要采购配件", hours=16
+        )
     before = (await api.get(f"{ADMIN}/{case_id}", headers=city.operator.headers)).json()
     extended = (await _act(api, city, case_id, "approve-extension")).json()["case"]
     assert extended["deadline"] > before["case"]["deadline"]
     async with transaction():
-        await command.request_change(actor=handler, case=await load_case(case_id), kind="return",
-                                     reason="不属于本单位")
+        await command.request_change(
+            actor=handler, case=await load_case(case_id), kind="return", reason="不属于本单位"
+        )
     returned = (await _act(api, city, case_id, "approve-return")).json()["case"]
     assert returned["state"] == "returned" and returned["unitId"] is None
-    again = (await _act(api, city, case_id, "dispatch",
-                        unitId=city.unit_ids["370202-SZ"])).json()["case"]
+    again = (await _act(api, city, case_id, "dispatch", unitId=city.unit_ids["370202-SZ"])).json()[
+        "case"
+    ]
     assert again["state"] == "dispatched"
 
 
@@ -122,8 +136,11 @@ async def test_only_the_command_centre_may_use_it(api, city):
     case_id = await _file(api, citizen)
     assert_problem(await api.get(ADMIN, headers=citizen.headers), 403, "auth.wrong_audience")
     assert_problem(await api.get(ADMIN, headers=city.inspector.headers), 403, "auth.role_forbidden")
-    assert_problem(await api.post(f"{ADMIN}/{case_id}/accept", json={},
-                                  headers=city.handler_hw.headers), 403, "auth.role_forbidden")
+    assert_problem(
+        await api.post(f"{ADMIN}/{case_id}/accept", json={}, headers=city.handler_hw.headers),
+        403,
+        "auth.role_forbidden",
+    )
     assert (await api.get(ADMIN, headers=city.operator.headers)).status_code == 200
 
 
@@ -132,11 +149,15 @@ async def test_filters(api, city):
     waiting = await _file(api, citizen, seed=1)
     moving = await _file(api, citizen, category=AUTO_CATEGORY, seed=2)
     reported = (await api.get(f"{ADMIN}?state=reported", headers=city.operator.headers)).json()
-    dispatched = (await api.get(f"{ADMIN}?state=dispatched&source=citizen",
-                                headers=city.operator.headers)).json()
+    dispatched = (
+        await api.get(f"{ADMIN}?state=dispatched&source=citizen", headers=city.operator.headers)
+    ).json()
     assert [c["id"] for c in reported["items"]] == [waiting]
     assert [c["id"] for c in dispatched["items"]] == [moving]
-    by_unit = (await api.get(f"{ADMIN}?unitId={city.unit_ids['370202001-ZF']}",
-                             headers=city.operator.headers)).json()
+    by_unit = (
+        await api.get(
+            f"{ADMIN}?unitId={city.unit_ids['370202001-ZF']}", headers=city.operator.headers
+        )
+    ).json()
     assert [c["id"] for c in by_unit["items"]] == [moving]
     assert by_unit["items"][0]["reporterPhone"] == "138****8123"

@@ -21,8 +21,11 @@ async def city(api):
 
 
 async def _report(api, citizen, category, seed):
-    body = {"category": category, "location": {"lat": IN_GRID[0], "lon": IN_GRID[1]},
-            "mediaIds": [await upload_photo(api.client, citizen, seed=seed)]}
+    body = {
+        "category": category,
+        "location": {"lat": IN_GRID[0], "lon": IN_GRID[1]},
+        "mediaIds": [await upload_photo(api.client, citizen, seed=seed)],
+    }
     response = await api.post("/api/citizen/reports", json=body, headers=citizen.headers)
     assert response.status_code == 201, response.text
     return response.json()["id"]
@@ -30,8 +33,10 @@ async def _report(api, citizen, category, seed):
 
 async def _window():
     now = clock.now()
-    return {"from": (now - dt.timedelta(hours=1)).isoformat(),
-            "to": (now + dt.timedelta(hours=1)).isoformat()}
+    return {
+        "from": (now - dt.timedelta(hours=1)).isoformat(),
+        "to": (now + dt.timedelta(hours=1)).isoformat(),
+    }
 
 
 @pytest.fixture
@@ -41,30 +46,42 @@ async def cases(api, city):
     await _report(api, bob, "E0102", 2)  # waits for verification
     async with transaction():
         key = (await create_api_client(name="cam", kind="camera", trusted=True)).key
-    event = {"externalId": "e1", "kind": "camera", "category": AUTO_CATEGORY,
-             "location": {"lat": IN_GRID[0], "lon": IN_GRID[1]}}
-    assert (await api.post("/api/intake/events", json=event, headers={"X-Api-Key": key})
-            ).status_code == 201
+    event = {
+        "externalId": "e1",
+        "kind": "camera",
+        "category": AUTO_CATEGORY,
+        "location": {"lat": IN_GRID[0], "lon": IN_GRID[1]},
+    }
+    assert (
+        await api.post("/api/intake/events", json=event, headers={"X-Api-Key": key})
+    ).status_code == 201
     for action in ("resolve", "close"):
-        response = await api.post(f"/api/admin/cases/{closed}/{action}", json={},
-                                  headers=city.operator.headers)
+        response = await api.post(
+            f"/api/admin/cases/{closed}/{action}", json={}, headers=city.operator.headers
+        )
         assert response.status_code == 200, response.text
-    rated = await api.post(f"/api/citizen/reports/{closed}/rating", json={"score": 5},
-                           headers=alice.headers)
+    rated = await api.post(
+        f"/api/citizen/reports/{closed}/rating", json={"score": 5}, headers=alice.headers
+    )
     assert rated.status_code == 200, rated.text
     return closed
 
 
 async def test_grouped_by_source_with_rates_and_totals(api, city, cases):
-    response = await api.get(STATS, params={**await _window(), "groupBy": "source"},
-                             headers=city.operator.headers)
+    response = await api.get(
+        STATS, params={**await _window(), "groupBy": "source"}, headers=city.operator.headers
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     rows = {row["key"]: row for row in body["rows"]}
     assert set(rows) == {"citizen", "camera"}
     citizen = rows["citizen"]
-    assert (citizen["reported"], citizen["accepted"], citizen["dispatched"],
-            citizen["closed"]) == (2, 1, 1, 1)
+    assert (citizen["reported"], citizen["accepted"], citizen["dispatched"], citizen["closed"]) == (
+        2,
+        1,
+        1,
+        1,
+    )
     assert citizen["closureRate"] == 1.0 and citizen["satisfactionRate"] == 1.0
     assert citizen["avgRating"] == 5.0 and citizen["onTimeRate"] == 1.0
     assert citizen["reworkRate"] == 0.0 and citizen["missedReportRate"] == 1.0
@@ -82,10 +99,14 @@ async def test_grouped_by_unit_grid_category_day_and_inspector(api, city, cases)
     headers = city.operator.headers
     units = (await api.get(STATS, params={**window, "groupBy": "unit"}, headers=headers)).json()
     labelled = {row["label"]: row["reported"] for row in units["rows"]}
-    assert sum(labelled.values()) == 3 and any("执法" in label or "中队" in label
-                                               for label in labelled if label), labelled
-    english = (await api.get(STATS, params={**window, "groupBy": "category", "lang": "en"},
-                             headers=headers)).json()
+    assert sum(labelled.values()) == 3 and any(
+        "执法" in label or "中队" in label for label in labelled if label
+    ), labelled
+    english = (
+        await api.get(
+            STATS, params={**window, "groupBy": "category", "lang": "en"}, headers=headers
+        )
+    ).json()
     assert {row["key"] for row in english["rows"]} == {AUTO_CATEGORY, "E0102"}
     assert all(row["label"] and row["label"] != row["key"] for row in english["rows"])
     grids = (await api.get(STATS, params={**window, "groupBy": "grid"}, headers=headers)).json()
@@ -93,17 +114,22 @@ async def test_grouped_by_unit_grid_category_day_and_inspector(api, city, cases)
     days = (await api.get(STATS, params={**window, "groupBy": "day"}, headers=headers)).json()
     today = clock.now().astimezone(clock.city_zone()).date().isoformat()
     assert sum(r["reported"] for r in days["rows"]) == 3 and today in {
-        r["key"] for r in days["rows"]}
-    inspectors = (await api.get(STATS, params={**window, "groupBy": "inspector"},
-                                headers=headers)).json()
+        r["key"] for r in days["rows"]
+    }
+    inspectors = (
+        await api.get(STATS, params={**window, "groupBy": "inspector"}, headers=headers)
+    ).json()
     checker = {row["key"]: row for row in inspectors["rows"]}
     assert str(city.operator.subject_id) in checker  # the operator closed (checked) one case
     assert checker[str(city.operator.subject_id)]["checks"] == 1
 
 
 async def test_csv_export(api, city, cases):
-    response = await api.get(STATS, params={**await _window(), "groupBy": "source",
-                                            "format": "csv"}, headers=city.operator.headers)
+    response = await api.get(
+        STATS,
+        params={**await _window(), "groupBy": "source", "format": "csv"},
+        headers=city.operator.headers,
+    )
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
     assert "attachment" in response.headers["content-disposition"]
@@ -119,18 +145,26 @@ async def test_empty_window_and_bad_input(api, city):
     empty = (await api.get(STATS, params=far, headers=admin.headers)).json()
     assert empty["rows"] == [] and empty["totals"] is None and empty["groupBy"] == "unit"
     for params, status, code in (
-        ({"from": "2020-02-01T00:00:00Z", "to": "2020-01-01T00:00:00Z"}, 422,
-         "request.invalid_range"),
-        ({"from": "2020-01-01T00:00:00Z", "to": "2022-01-01T00:00:00Z"}, 422,
-         "request.invalid_range"),
+        (
+            {"from": "2020-02-01T00:00:00Z", "to": "2020-01-01T00:00:00Z"},
+            422,
+            "request.invalid_range",
+        ),
+        (
+            {"from": "2020-01-01T00:00:00Z", "to": "2022-01-01T00:00:00Z"},
+            422,
+            "request.invalid_range",
+        ),
         ({**far, "groupBy": "mood"}, 400, "request.invalid"),
         ({**far, "format": "xlsx"}, 400, "request.invalid"),
         ({"from": "yesterday", "to": "2020-01-01T00:00:00Z"}, 400, "request.invalid"),
         ({"to": "2020-01-01T00:00:00Z"}, 400, "request.invalid"),
     ):
         assert_problem(await api.get(STATS, params=params, headers=admin.headers), status, code)
-    assert_problem(await api.get(STATS, params=far, headers=city.inspector.headers),
-                   403, "auth.role_forbidden")
+    assert_problem(
+        await api.get(STATS, params=far, headers=city.inspector.headers), 403, "auth.role_forbidden"
+    )
     citizen = await api.citizen()
-    assert_problem(await api.get(STATS, params=far, headers=citizen.headers),
-                   403, "auth.wrong_audience")
+    assert_problem(
+        await api.get(STATS, params=far, headers=citizen.headers), 403, "auth.wrong_audience"
+    )

@@ -41,31 +41,50 @@ async def main():
 
 asyncio.run(main())
 """.replace("PASSWORD", PASSWORD)
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     binary = shutil.which("chromium") or shutil.which("chromium-browser")
-    require_system("chromium", binary is not None,
-                   "apt-get install -y chromium (as .ci/run does)")
+    require_system("chromium", binary is not None, "apt-get install -y chromium (as .ci/run does)")
     root = tmp_path_factory.mktemp("adminui")
     port = free_port()
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith("CITYOPS_") or key == "CITYOPS_TEST_STRICT"}
-    env.update({
-        "CITYOPS_ENV": "development", "CITYOPS_VAR_DIR": str(root),
-        "CITYOPS_DATABASE_URL": f"sqlite:///{root}/ui.db", "CITYOPS_PASSWORD_ITERATIONS": "1000",
-        "CITYOPS_JWT_SECRET": "chromium-test-secret-0123456789-abcdefghij",
-        "CITYOPS_QR_SECRET": "chromium-test-qr-secret", "CITYOPS_WORKER_IN_PROCESS": "false",
-        "CITYOPS_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "CITYOPS_LOG_LEVEL": "WARNING",
-    })
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("CITYOPS_") or key == "CITYOPS_TEST_STRICT"
+    }
+    env.update(
+        {
+            "CITYOPS_ENV": "development",
+            "CITYOPS_VAR_DIR": str(root),
+            "CITYOPS_DATABASE_URL": f"sqlite:///{root}/ui.db",
+            "CITYOPS_PASSWORD_ITERATIONS": "1000",
+            "CITYOPS_JWT_SECRET": "chromium-test-secret-0123456789-abcdefghij",
+            "CITYOPS_QR_SECRET": "chromium-test-qr-secret",
+            "CITYOPS_WORKER_IN_PROCESS": "false",
+            "CITYOPS_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+            "CITYOPS_LOG_LEVEL": "WARNING",
+        }
+    )
     cwd = Path(__file__).resolve().parents[3]
-    seeded = subprocess.run([sys.executable, "-c", SEED], env=env, cwd=cwd, capture_output=True,
-                            text=True, timeout=120, check=False)
+    seeded = subprocess.run(
+        [sys.executable, "-c", SEED],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert seeded.returncode == 0, seeded.stderr
     place_id = int(seeded.stdout.strip().splitlines()[-1])
     with running_apps(env, port=port) as (base,):
@@ -77,8 +96,9 @@ async def test_sign_in_edit_a_place_and_load_the_dashboard(server):
 
     base, place_id = server["base"], server["place_id"]
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=server["binary"],
-                                                   args=BROWSER_ARGS)
+        browser = await playwright.chromium.launch(
+            executable_path=server["binary"], args=BROWSER_ARGS
+        )
         try:
             page = await browser.new_page()
             await page.goto(f"{base}/admin/")
@@ -93,7 +113,8 @@ async def test_sign_in_edit_a_place_and_load_the_dashboard(server):
             assert await name.input_value() == "栈桥公厕"
             await name.fill("栈桥公厕（已翻新）")
             async with page.expect_response(
-                    lambda r: r.request.method == "PATCH" and "/place/" in r.url) as saved:
+                lambda r: r.request.method == "PATCH" and "/place/" in r.url
+            ) as saved:
                 await page.click("[data-uitest=save_button]")
             assert (await saved.value).status == 200
 
@@ -106,12 +127,14 @@ async def test_sign_in_edit_a_place_and_load_the_dashboard(server):
             await browser.close()
 
     async with httpx.AsyncClient(base_url=base) as client:
-        login = await client.post("/api/inspector/auth/login",
-                                  json={"username": "chief", "password": PASSWORD})
+        login = await client.post(
+            "/api/inspector/auth/login", json={"username": "chief", "password": PASSWORD}
+        )
         headers = {"Authorization": f"Bearer {login.json()['accessToken']}"}
         place = await client.get(f"/api/admin/places/{place_id}", headers=headers)
         assert place.json()["name"] == "栈桥公厕（已翻新）"
-        audit = await client.get("/api/admin/audit", params={"action": "admin_ui.place.update"},
-                                 headers=headers)
+        audit = await client.get(
+            "/api/admin/audit", params={"action": "admin_ui.place.update"}, headers=headers
+        )
         assert audit.json()["items"][0]["after"]["name"] == "栈桥公厕（已翻新）"
     assert (server["root"] / "dashboard.png").stat().st_size > 1000

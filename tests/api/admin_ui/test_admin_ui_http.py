@@ -15,8 +15,11 @@ async def _login(api, username):
     api.client.cookies.clear()
     await api.get("/admin/")  # sets the CSRF cookie
     csrf = api.client.cookies.get("csrftoken")
-    return await api.post("/admin/public/login/", headers={"X-CSRFToken": csrf},
-                          json={"username": username, "password": PASSWORD})
+    return await api.post(
+        "/admin/public/login/",
+        headers={"X-CSRFToken": csrf},
+        json={"username": username, "password": PASSWORD},
+    )
 
 
 @pytest.fixture
@@ -28,20 +31,25 @@ async def admin(api):
 
 async def test_admin_signs_in_with_the_staff_account_and_edits_a_place(api, admin):
     async with transaction():
-        place = await places.create_place(actor=SYSTEM, kind="toilet", name="栈桥公厕",
-                                          lat=36.0611, lon=120.385)
+        place = await places.create_place(
+            actor=SYSTEM, kind="toilet", name="栈桥公厕", lat=36.0611, lon=120.385
+        )
     assert (await _login(api, "chief")).status_code == 200
     tables = (await api.get("/admin/api/tables/")).json()
     assert {"place", "signpost", "category", "reward", "org_unit", "staff"} <= set(tables)
     assert "piccolo_user" not in tables
     csrf = api.client.cookies.get("csrftoken")
-    patched = await api.patch(f"/admin/api/tables/place/{place.id}/",
-                              json={"name": "栈桥公厕（新）"}, headers={"X-CSRFToken": csrf})
+    patched = await api.patch(
+        f"/admin/api/tables/place/{place.id}/",
+        json={"name": "栈桥公厕（新）"},
+        headers={"X-CSRFToken": csrf},
+    )
     assert patched.status_code == 200, patched.text
     seen = await api.get(f"/api/admin/places/{place.id}", headers=admin.headers)
     assert seen.json()["name"] == "栈桥公厕（新）"
-    entry = (await api.get("/api/admin/audit", params={"targetKind": "place"},
-                           headers=admin.headers)).json()["items"][0]
+    entry = (
+        await api.get("/api/admin/audit", params={"targetKind": "place"}, headers=admin.headers)
+    ).json()["items"][0]
     assert entry["action"] == "admin_ui.place.update" and entry["actorId"] == admin.subject_id
     assert entry["before"]["name"] == "栈桥公厕" and entry["after"]["name"] == "栈桥公厕（新）"
     assert entry["after"]["revision"] > entry["before"]["revision"]  # the index will see it
@@ -55,12 +63,14 @@ async def test_only_admins_get_in(api, admin):
     api.client.cookies.clear()
     assert (await api.get("/admin/api/tables/")).status_code in (401, 403)
     assert_problem(await api.get("/admin/dashboard"), 401, "auth.required")
-    wrong = await api.post("/admin/public/login/", json={"username": "chief", "password": "x"},
-                           headers={"X-CSRFToken": api.client.cookies.get("csrftoken") or ""})
+    wrong = await api.post(
+        "/admin/public/login/",
+        json={"username": "chief", "password": "x"},
+        headers={"X-CSRFToken": api.client.cookies.get("csrftoken") or ""},
+    )
     assert wrong.status_code in (401, 403)
     # A Bearer token does not open the web UI: it is cookie-based.
-    assert_problem(await api.get("/admin/dashboard", headers=admin.headers), 401,
-                   "auth.required")
+    assert_problem(await api.get("/admin/dashboard", headers=admin.headers), 401, "auth.required")
 
 
 async def test_dashboard_shows_todays_numbers_and_open_cases(api, admin):

@@ -28,12 +28,18 @@ async def test_the_tree_is_public_and_chinese_by_default(api):
     body = response.json()
     assert body["locale"] == "zh-CN"
     assert [(kind["kind"], kind["name"]) for kind in body["kinds"]] == [
-        ("component", "部件"), ("event", "事件")]
+        ("component", "部件"),
+        ("event", "事件"),
+    ]
     assert find(body, "C0101")["name"] == "上水井盖"
     assert find(body, "E05")["name"] == "街面秩序"
     parking = find(body, "E0505")
-    assert parking == {"code": "E0505", "name": "机动车乱停放", "urgent": False,
-                       "defaultPriority": 3}
+    assert parking == {
+        "code": "E0505",
+        "name": "机动车乱停放",
+        "urgent": False,
+        "defaultPriority": 3,
+    }
     assert find(body, "E0403")["urgent"] is True
     leaves = sum(len(major["children"]) for kind in body["kinds"] for major in kind["children"])
     assert leaves == seed_count() >= 60
@@ -41,14 +47,18 @@ async def test_the_tree_is_public_and_chinese_by_default(api):
 
 async def test_the_tree_follows_accept_language(api):
     await seed()
-    body = (await api.get("/api/citizen/categories",
-                          headers={"Accept-Language": "en-GB,en;q=0.9,zh;q=0.5"})).json()
+    body = (
+        await api.get(
+            "/api/citizen/categories", headers={"Accept-Language": "en-GB,en;q=0.9,zh;q=0.5"}
+        )
+    ).json()
     assert body["locale"] == "en"
     assert [kind["name"] for kind in body["kinds"]] == ["Components", "Events"]
     assert find(body, "E0505")["name"] == "Illegally parked motor vehicle"
     assert find(body, "C0118")["name"] == "Street light"
-    body = (await api.get("/api/citizen/categories",
-                          headers={"Accept-Language": "en;q=0.4, zh-CN"})).json()
+    body = (
+        await api.get("/api/citizen/categories", headers={"Accept-Language": "en;q=0.4, zh-CN"})
+    ).json()
     assert body["locale"] == "zh-CN"
 
 

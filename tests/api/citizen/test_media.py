@@ -14,11 +14,20 @@ from tests.media.samples import BOZHOU, BOZHOU_DECIMAL, assert_clean, exif_block
 URL = "/api/citizen/media"
 
 
-async def post_photo(api, session, data: bytes, filename: str = "IMG_0001.jpg",
-                     content_type: str = "image/jpeg", headers: dict | None = None,
-                     url: str = URL):
-    return await api.post(url, files={"file": (filename, data, content_type)},
-                          headers={**session.headers, **(headers or {})})
+async def post_photo(
+    api,
+    session,
+    data: bytes,
+    filename: str = "IMG_0001.jpg",
+    content_type: str = "image/jpeg",
+    headers: dict | None = None,
+    url: str = URL,
+):
+    return await api.post(
+        url,
+        files={"file": (filename, data, content_type)},
+        headers={**session.headers, **(headers or {})},
+    )
 
 
 async def read_back(api, session, body: dict) -> tuple[Image.Image, Image.Image]:
@@ -36,8 +45,11 @@ async def read_back(api, session, body: dict) -> tuple[Image.Image, Image.Image]
 @pytest.fixture(scope="module")
 def photo_12mp() -> bytes:
     """What a phone sends: 4000x3000 stored sideways (Orientation 6), GPS, capture time."""
-    return samples.jpeg((4000, 3000), quality=88, exif=exif_block(
-        orientation=6, lat=BOZHOU[0], lon=BOZHOU[1], taken="2026:11:20 09:15:00"))
+    return samples.jpeg(
+        (4000, 3000),
+        quality=88,
+        exif=exif_block(orientation=6, lat=BOZHOU[0], lon=BOZHOU[1], taken="2026:11:20 09:15:00"),
+    )
 
 
 async def test_12mp_photo_is_accepted_with_hints_and_stored_without_exif(api, photo_12mp):
@@ -52,8 +64,10 @@ async def test_12mp_photo_is_accepted_with_hints_and_stored_without_exif(api, ph
     assert body["hints"]["lon"] == pytest.approx(BOZHOU_DECIMAL[1], abs=1e-6)
     assert body["hints"]["coordSys"] == "wgs84"
     assert body["hints"]["takenAt"] in ("2026-11-20T01:15:00Z", "2026-11-20T01:15:00+00:00")
-    assert body["urls"] == {"display": f"{URL}/{body['id']}/display",
-                            "thumb": f"{URL}/{body['id']}/thumb"}
+    assert body["urls"] == {
+        "display": f"{URL}/{body['id']}/display",
+        "thumb": f"{URL}/{body['id']}/thumb",
+    }
     assert body["signedUrls"] is None  # local storage: the API route is the way in
 
     display, thumb = await read_back(api, me, body)
@@ -65,18 +79,17 @@ async def test_12mp_photo_is_accepted_with_hints_and_stored_without_exif(api, ph
     ("make", "fmt"),
     [
         (lambda: samples.png((900, 700), exif=exif_block(lat=BOZHOU[0], lon=BOZHOU[1])), "PNG"),
-        (lambda: samples.webp((900, 700), exif=exif_block(lat=BOZHOU[0], lon=BOZHOU[1])),
-         "WEBP"),
-        (lambda: samples.heic((900, 700), exif=exif_block(lat=BOZHOU[0], lon=BOZHOU[1])),
-         "HEIF"),
+        (lambda: samples.webp((900, 700), exif=exif_block(lat=BOZHOU[0], lon=BOZHOU[1])), "WEBP"),
+        (lambda: samples.heic((900, 700), exif=exif_block(lat=BOZHOU[0], lon=BOZHOU[1])), "HEIF"),
         (lambda: samples.png((900, 700), mode="RGBA"), "PNG"),
     ],
     ids=["png-with-gps", "webp-with-gps", "heic-with-gps", "png-rgba"],
 )
 async def test_other_formats_are_accepted_and_stripped(api, make, fmt, request):
     me = await api.citizen()
-    response = await post_photo(api, me, make(), filename="photo.bin",
-                                content_type="application/octet-stream")
+    response = await post_photo(
+        api, me, make(), filename="photo.bin", content_type="application/octet-stream"
+    )
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["format"] == fmt
@@ -88,9 +101,13 @@ async def test_other_formats_are_accepted_and_stripped(api, make, fmt, request):
 
 async def test_heic_gps_is_a_hint_and_gone_from_the_files(api):
     me = await api.citizen()
-    response = await post_photo(api, me, samples.heic(
-        (1000, 750), exif=exif_block(lat=BOZHOU[0], lon=BOZHOU[1])), filename="IMG_0002.HEIC",
-        content_type="image/heic")
+    response = await post_photo(
+        api,
+        me,
+        samples.heic((1000, 750), exif=exif_block(lat=BOZHOU[0], lon=BOZHOU[1])),
+        filename="IMG_0002.HEIC",
+        content_type="image/heic",
+    )
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["hints"]["lat"] == pytest.approx(BOZHOU_DECIMAL[0], abs=1e-6)
@@ -110,8 +127,17 @@ async def test_heic_gps_is_a_hint_and_gone_from_the_files(api):
         (samples.zip_bytes, 415, "media.unsupported_format"),
         (lambda: b"%PDF-1.4\n" + b"0" * 100, 415, "media.unsupported_format"),
     ],
-    ids=["png-bomb", "webp-bomb", "gif-bomb", "truncated-jpeg", "zero-bytes", "50000-wide",
-         "text", "zip", "pdf"],
+    ids=[
+        "png-bomb",
+        "webp-bomb",
+        "gif-bomb",
+        "truncated-jpeg",
+        "zero-bytes",
+        "50000-wide",
+        "text",
+        "zip",
+        "pdf",
+    ],
 )
 async def test_hostile_uploads_are_refused_with_their_code(api, make, status, code):
     me = await api.citizen()
@@ -121,8 +147,11 @@ async def test_hostile_uploads_are_refused_with_their_code(api, make, status, co
 
 async def test_hostile_upload_problems_speak_english_on_request(api):
     me = await api.citizen()
-    response = await api.post(URL, files={"file": ("b.png", samples.png_bomb(), "image/png")},
-                              headers={**me.headers, "Accept-Language": "en"})
+    response = await api.post(
+        URL,
+        files={"file": ("b.png", samples.png_bomb(), "image/png")},
+        headers={**me.headers, "Accept-Language": "en"},
+    )
     body = assert_problem(response, 422, "media.decompression_bomb")
     assert "10000000000" in body["detail"] and "pixels" in body["detail"]
 
@@ -137,11 +166,13 @@ async def test_jpeg_zip_polyglot_is_accepted_but_the_zip_is_not_stored(api):
 
 async def test_extension_and_content_type_are_ignored_the_bytes_decide(api):
     me = await api.citizen()
-    png_as_jpg = await post_photo(api, me, samples.png((300, 200)), filename="photo.jpg",
-                                  content_type="image/jpeg")
+    png_as_jpg = await post_photo(
+        api, me, samples.png((300, 200)), filename="photo.jpg", content_type="image/jpeg"
+    )
     assert png_as_jpg.status_code == 201 and png_as_jpg.json()["format"] == "PNG"
-    gif_as_jpg = await post_photo(api, me, samples.gif(), filename="photo.jpg",
-                                  content_type="image/jpeg")
+    gif_as_jpg = await post_photo(
+        api, me, samples.gif(), filename="photo.jpg", content_type="image/jpeg"
+    )
     assert_problem(gif_as_jpg, 415, "media.unsupported_format")
 
 
@@ -152,17 +183,20 @@ async def test_over_15_mb_is_refused(api):
     just_over = b"\xff\xd8\xff" + b"\x00" * (limit - 2)
     assert_problem(await post_photo(api, me, just_over), 413, "media.too_large")
     # Far over: refused while reading the body, with the same code.
-    body = assert_problem(await post_photo(api, me, just_over + b"\x00" * limit), 413,
-                          "media.too_large")
+    body = assert_problem(
+        await post_photo(api, me, just_over + b"\x00" * limit), 413, "media.too_large"
+    )
     assert body["maxBytes"] == limit
 
 
 async def test_missing_file_field_and_wrong_encoding_are_400(api):
     me = await api.citizen()
-    response = await api.post(URL, files={"photo": ("a.jpg", samples.jpeg((64, 64)),
-                                                    "image/jpeg")}, headers=me.headers)
+    response = await api.post(
+        URL, files={"photo": ("a.jpg", samples.jpeg((64, 64)), "image/jpeg")}, headers=me.headers
+    )
     assert response.status_code == 400 and response.headers["content-type"].startswith(
-        "application/problem+json")
+        "application/problem+json"
+    )
     response = await api.post(URL, json={"file": "aGVsbG8="}, headers=me.headers)
     assert 400 <= response.status_code < 500
 
@@ -173,13 +207,15 @@ async def test_only_the_owner_can_fetch_a_photo(api):
     for variant in ("display", "thumb"):
         response = await api.get(body["urls"][variant], headers=neighbour.headers)
         assert_problem(response, 404, "media.not_found")
-    assert_problem(await api.get(f"{URL}/m_0000000000000000/thumb", headers=me.headers), 404,
-                   "media.not_found")
+    assert_problem(
+        await api.get(f"{URL}/m_0000000000000000/thumb", headers=me.headers), 404, "media.not_found"
+    )
     response = await api.get(f"{URL}/{body['id']}/original", headers=me.headers)
     assert 400 <= response.status_code < 500
     assert_problem(await api.get(body["urls"]["thumb"]), 401, "auth.required")
-    assert_problem(await post_photo(api, type(me)("", "", {}), samples.jpeg((64, 64))), 401,
-                   "auth.required")
+    assert_problem(
+        await post_photo(api, type(me)("", "", {}), samples.jpeg((64, 64))), 401, "auth.required"
+    )
 
 
 async def test_idempotency_key_replays_the_first_upload(api):
@@ -190,8 +226,9 @@ async def test_idempotency_key_replays_the_first_upload(api):
     assert first.status_code == again.status_code == 201
     assert again.json()["id"] == first.json()["id"]
     assert again.headers.get("idempotent-replayed") == "true"
-    other = await post_photo(api, me, samples.png((64, 64)),
-                             headers={"Idempotency-Key": "upload-1"})
+    other = await post_photo(
+        api, me, samples.png((64, 64)), headers={"Idempotency-Key": "upload-1"}
+    )
     assert_problem(other, 422, "idempotency.key_reused")
     fresh = await post_photo(api, me, photo, headers={"Idempotency-Key": "upload-2"})
     assert fresh.json()["id"] != first.json()["id"]

@@ -18,8 +18,12 @@ async def _cid(openid: str) -> int:
 async def _deliver(recipient_id: int, count: int, *, kind: str = "citizen", start: int = 0):
     async with transaction():
         for i in range(start, start + count):
-            await enqueue(recipient_kind=kind, recipient_id=recipient_id, template="case.rejected",
-                          params={"caseId": f"c_{i}", "number": f"N{i:04d}", "note": "重复上报"})
+            await enqueue(
+                recipient_kind=kind,
+                recipient_id=recipient_id,
+                template="case.rejected",
+                params={"caseId": f"c_{i}", "number": f"N{i:04d}", "note": "重复上报"},
+            )
     await Outbox(providers={}).drain()  # inbox only
 
 
@@ -44,11 +48,16 @@ async def test_inbox_pages_newest_first_and_counts_unread(api, citizen):
     assert seen == [f"c_{i}" for i in reversed(range(25))]
     first = (await api.get(INBOX, params={"limit": 1}, headers=citizen.headers)).json()["items"][0]
     assert first == {
-        "id": first["id"], "type": "case.rejected", "title": "未予受理",
-        "body": "N0024 未予受理：重复上报", "link": "cityops://cases/c_24",
-        "page": "pages/case/detail?id=c_24", "caseId": "c_24",
+        "id": first["id"],
+        "type": "case.rejected",
+        "title": "未予受理",
+        "body": "N0024 未予受理：重复上报",
+        "link": "cityops://cases/c_24",
+        "page": "pages/case/detail?id=c_24",
+        "caseId": "c_24",
         "params": {"caseId": "c_24", "number": "N0024", "note": "重复上报"},
-        "createdAt": first["createdAt"], "read": False,
+        "createdAt": first["createdAt"],
+        "read": False,
     }
 
 
@@ -56,8 +65,11 @@ async def test_new_notifications_do_not_shift_pages(api, citizen):
     await _deliver(citizen.subject_id, 4)
     page = (await api.get(INBOX, params={"limit": 2}, headers=citizen.headers)).json()
     await _deliver(citizen.subject_id, 3, start=10)
-    rest = (await api.get(INBOX, params={"limit": 10, "cursor": page["nextCursor"]},
-                          headers=citizen.headers)).json()
+    rest = (
+        await api.get(
+            INBOX, params={"limit": 10, "cursor": page["nextCursor"]}, headers=citizen.headers
+        )
+    ).json()
     assert [i["caseId"] for i in rest["items"]] == ["c_1", "c_0"]
 
 
@@ -74,22 +86,26 @@ async def test_mark_some_then_all_read(api, citizen):
     await _deliver(await _cid("openid-other"), 1, start=100)
     items = (await api.get(INBOX, headers=citizen.headers)).json()["items"]
     theirs = (await api.get(INBOX, headers=other.headers)).json()["items"][0]["id"]
-    response = await api.post(f"{INBOX}/read", headers=citizen.headers,
-                              json={"ids": [items[0]["id"], items[1]["id"], theirs]})
+    response = await api.post(
+        f"{INBOX}/read",
+        headers=citizen.headers,
+        json={"ids": [items[0]["id"], items[1]["id"], theirs]},
+    )
     assert response.status_code == 200 and response.json() == {"updated": 2, "unread": 3}
-    unread = (await api.get(INBOX, params={"unreadOnly": "true"},
-                            headers=citizen.headers)).json()
+    unread = (await api.get(INBOX, params={"unreadOnly": "true"}, headers=citizen.headers)).json()
     assert len(unread["items"]) == 3 and not any(i["read"] for i in unread["items"])
     response = await api.post(f"{INBOX}/read", headers=citizen.headers, json={"all": True})
     assert response.json() == {"updated": 3, "unread": 0}
-    assert (await api.get(f"{INBOX}/unread-count", headers=citizen.headers)).json() == {
-        "unread": 0}
+    assert (await api.get(f"{INBOX}/unread-count", headers=citizen.headers)).json() == {"unread": 0}
     assert (await api.get(f"{INBOX}/unread-count", headers=other.headers)).json() == {"unread": 1}
 
 
 async def test_bad_requests(api, citizen):
-    assert_problem(await api.get(INBOX, params={"cursor": "nope!"}, headers=citizen.headers),
-                   400, "request.invalid_cursor")
+    assert_problem(
+        await api.get(INBOX, params={"cursor": "nope!"}, headers=citizen.headers),
+        400,
+        "request.invalid_cursor",
+    )
     response = await api.post(f"{INBOX}/read", headers=citizen.headers, json={"ids": "all"})
     assert response.status_code == 400
     response = await api.get(INBOX)

@@ -46,8 +46,14 @@ async def test_coordinates_in_the_requested_system_and_navigation_links(api):
     bd = geo.wgs84_to_bd09(*wgs)
     assert item["location"]["coordSys"] == "gcj02"
     assert (item["location"]["lat"], item["location"]["lon"]) == pytest.approx(gcj, abs=3e-7)
-    bd_item = (await nearby(api, coordSys="bd09", lat=geo.wgs84_to_bd09(*CENTER)[0],
-                            lon=geo.wgs84_to_bd09(*CENTER)[1]))["items"][0]
+    bd_item = (
+        await nearby(
+            api,
+            coordSys="bd09",
+            lat=geo.wgs84_to_bd09(*CENTER)[0],
+            lon=geo.wgs84_to_bd09(*CENTER)[1],
+        )
+    )["items"][0]
     assert bd_item["location"]["lat"] == pytest.approx(bd[0], abs=1e-7)
     nav = item["navigation"]
     amap = parse_qs(urlparse(nav["amap"]).query)
@@ -76,20 +82,39 @@ async def test_apple_maps_gets_wgs84_outside_china(api):
 
 async def test_open_now_in_the_city_time_zone_and_filters(api):
     admin = await api.staff("admin")
-    await add_place(api, admin, name="白天", hours="Mo-Su 08:00-20:00", north=10,
-                    attributes={"accessible": True})
+    await add_place(
+        api,
+        admin,
+        name="白天",
+        hours="Mo-Su 08:00-20:00",
+        north=10,
+        attributes={"accessible": True},
+    )
     await add_place(api, admin, name="全天", hours="24/7", north=20)
-    await add_place(api, admin, name="维修中", hours="24/7", north=30, status="maintenance",
-                    attributes={"accessible": True})
+    await add_place(
+        api,
+        admin,
+        name="维修中",
+        hours="24/7",
+        north=30,
+        status="maintenance",
+        attributes={"accessible": True},
+    )
     await add_place(api, admin, name="未知", north=40)
     # 2026-12-01 01:00 UTC is 09:00 in Shanghai: the daytime toilet is open.
     clock.travel(dt.datetime(2026, 12, 1, 1, 0, tzinfo=dt.UTC) - clock.now())
     body = await nearby(api)
     assert {i["name"]: i["openNow"] for i in body["items"]} == {
-        "白天": True, "全天": True, "维修中": False, "未知": None}
+        "白天": True,
+        "全天": True,
+        "维修中": False,
+        "未知": None,
+    }
     assert [i["name"] for i in (await nearby(api, openNow="true"))["items"]] == ["白天", "全天"]
     assert [i["name"] for i in (await nearby(api, accessible="true"))["items"]] == [
-        "白天", "维修中"]
+        "白天",
+        "维修中",
+    ]
     # 13:00 UTC is 21:00 in Shanghai.
     clock.travel(dt.timedelta(hours=12))
     assert [i["name"] for i in (await nearby(api, openNow="true"))["items"]] == ["全天"]
@@ -97,9 +122,16 @@ async def test_open_now_in_the_city_time_zone_and_filters(api):
 
 async def test_place_detail(api):
     admin = await api.staff("admin")
-    place = await add_place(api, admin, kind="parking", name="停车场", address="香港中路 1 号",
-                            phone="0532-12345", hours="24/7",
-                            attributes={"total_spaces": 100, "free_spaces": 7, "fee": "5元/时"})
+    place = await add_place(
+        api,
+        admin,
+        kind="parking",
+        name="停车场",
+        address="香港中路 1 号",
+        phone="0532-12345",
+        hours="24/7",
+        attributes={"total_spaces": 100, "free_spaces": 7, "fee": "5元/时"},
+    )
     response = await api.get(f"/api/citizen/places/{place['id']}", params={"coordSys": "bd09"})
     assert response.status_code == 200, response.text
     body = response.json()
@@ -113,26 +145,33 @@ async def test_place_detail(api):
 async def test_kinds_are_listed_in_the_request_language(api):
     body = (await api.get("/api/citizen/places/kinds")).json()
     assert [k["code"] for k in body["items"]] == [
-        "toilet", "park", "parking", "police_kiosk", "car_wash"]
+        "toilet",
+        "park",
+        "parking",
+        "police_kiosk",
+        "car_wash",
+    ]
     assert body["items"][0]["name"] == "公厕"
-    english = (await api.get("/api/citizen/places/kinds",
-                             headers={"Accept-Language": "en"})).json()
+    english = (await api.get("/api/citizen/places/kinds", headers={"Accept-Language": "en"})).json()
     assert english["items"][0]["name"] == "Public toilet"
 
 
-@pytest.mark.parametrize(("params", "status", "code"), [
-    ({"lat": 91, "lon": 120}, 422, "geo.invalid_coordinates"),
-    ({"lat": 36, "lon": -181}, 422, "geo.invalid_coordinates"),
-    ({"lat": "nan", "lon": 120}, 422, "geo.invalid_coordinates"),
-    ({"lat": "north", "lon": 120}, 400, "request.invalid"),
-    ({"lon": 120}, 400, "request.invalid"),
-    ({"lat": 36, "lon": 120, "radius": 5001}, 422, "place.radius_too_large"),
-    ({"lat": 36, "lon": 120, "radius": 0}, 422, "place.radius_too_large"),
-    ({"lat": 36, "lon": 120, "limit": 51}, 422, "place.limit_too_large"),
-    ({"lat": 36, "lon": 120, "limit": 0}, 422, "place.limit_too_large"),
-    ({"lat": 36, "lon": 120, "kinds": "toilet,spaceport"}, 422, "place.unknown_kind"),
-    ({"lat": 36, "lon": 120, "coordSys": "mars"}, 400, "request.invalid"),
-])
+@pytest.mark.parametrize(
+    ("params", "status", "code"),
+    [
+        ({"lat": 91, "lon": 120}, 422, "geo.invalid_coordinates"),
+        ({"lat": 36, "lon": -181}, 422, "geo.invalid_coordinates"),
+        ({"lat": "nan", "lon": 120}, 422, "geo.invalid_coordinates"),
+        ({"lat": "north", "lon": 120}, 400, "request.invalid"),
+        ({"lon": 120}, 400, "request.invalid"),
+        ({"lat": 36, "lon": 120, "radius": 5001}, 422, "place.radius_too_large"),
+        ({"lat": 36, "lon": 120, "radius": 0}, 422, "place.radius_too_large"),
+        ({"lat": 36, "lon": 120, "limit": 51}, 422, "place.limit_too_large"),
+        ({"lat": 36, "lon": 120, "limit": 0}, 422, "place.limit_too_large"),
+        ({"lat": 36, "lon": 120, "kinds": "toilet,spaceport"}, 422, "place.unknown_kind"),
+        ({"lat": 36, "lon": 120, "coordSys": "mars"}, 400, "request.invalid"),
+    ],
+)
 async def test_bad_nearby_input(api, params, status, code):
     assert_problem(await api.get("/api/citizen/places/nearby", params=params), status, code)
 
@@ -146,9 +185,11 @@ async def test_nearby_is_rate_limited_per_client(api, monkeypatch):
     try:
         for _ in range(5):
             await nearby(api)
-        body = assert_problem(await api.get("/api/citizen/places/nearby",
-                                            params={"lat": 36, "lon": 120}), 429,
-                              "rate_limited")
+        body = assert_problem(
+            await api.get("/api/citizen/places/nearby", params={"lat": 36, "lon": 120}),
+            429,
+            "rate_limited",
+        )
         assert body["retryAfter"] >= 1
     finally:
         monkeypatch.delenv("CITYOPS_PLACES_NEARBY_RATE_LIMIT")
@@ -167,8 +208,7 @@ async def test_an_edit_by_another_process_is_seen_within_seconds(api):
     assert len((await nearby(api))["items"]) == 1
     async with transaction():
         lat, lon = offset(*CENTER, 30, 0)
-        await places.create_place(actor=SYSTEM, kind="toilet", name="别处新增", lat=lat,
-                                  lon=lon)
+        await places.create_place(actor=SYSTEM, kind="toilet", name="别处新增", lat=lat, lon=lon)
     nearby_index._state.dirty = False  # as if the write happened in another process
     assert len((await nearby(api))["items"]) == 1  # not yet: the check interval runs
     clock.travel(dt.timedelta(seconds=3))
@@ -180,12 +220,16 @@ async def test_edits_moves_and_deletes_are_visible_at_once(api):
     place = await add_place(api, admin, name="旧名")
     assert (await nearby(api))["items"][0]["name"] == "旧名"
     lat, lon = offset(*CENTER, 0, 400)
-    response = await api.patch(f"/api/admin/places/{place['id']}", headers=admin.headers,
-                               json={"name": "新名", "location": {"lat": lat, "lon": lon}})
+    response = await api.patch(
+        f"/api/admin/places/{place['id']}",
+        headers=admin.headers,
+        json={"name": "新名", "location": {"lat": lat, "lon": lon}},
+    )
     assert response.status_code == 200, response.text
     item = (await nearby(api))["items"][0]
     assert (item["name"], item["distanceM"]) == ("新名", 400)
-    assert (await api.delete(f"/api/admin/places/{place['id']}",
-                             headers=admin.headers)).status_code == 204
+    assert (
+        await api.delete(f"/api/admin/places/{place['id']}", headers=admin.headers)
+    ).status_code == 204
     assert (await nearby(api))["items"] == []
     assert_problem(await api.get(f"/api/citizen/places/{place['id']}"), 404, "place.not_found")

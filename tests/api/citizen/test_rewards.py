@@ -27,12 +27,14 @@ async def test_catalogue_lists_active_rewards(api, admin):
     retired = await new_reward(api, admin, name="旧奖品", cost=10)
     await api.delete(f"/api/admin/rewards/{retired['id']}", headers=admin.headers)
     items = (await api.get("/api/citizen/rewards", headers=citizen.headers)).json()
-    assert [(r["id"], r["available"]) for r in items] == [(cheap["id"], True),
-                                                         (gone["id"], False)]
+    assert [(r["id"], r["available"]) for r in items] == [(cheap["id"], True), (gone["id"], False)]
     one = (await api.get(f"/api/citizen/rewards/{cheap['id']}", headers=citizen.headers)).json()
     assert one["name"] == "环保袋" and one["stock"] == 3
-    assert_problem(await api.get(f"/api/citizen/rewards/{retired['id']}",
-                                 headers=citizen.headers), 404, "rewards.not_found")
+    assert_problem(
+        await api.get(f"/api/citizen/rewards/{retired['id']}", headers=citizen.headers),
+        404,
+        "rewards.not_found",
+    )
 
 
 async def test_redeem_debits_points_and_stock_and_returns_a_voucher(api, admin):
@@ -51,7 +53,7 @@ async def test_redeem_debits_points_and_stock_and_returns_a_voucher(api, admin):
     assert png.content[:4] == b"\x89PNG"
     assert await balance(api, citizen) == 150
     assert [e["kind"] for e in await history(api, citizen)] == ["redeem", "earn"]
-    stock = (await api.get(f"/api/citizen/rewards/{reward['id']}", headers=citizen.headers))
+    stock = await api.get(f"/api/citizen/rewards/{reward['id']}", headers=citizen.headers)
     assert stock.json()["stock"] == 1
     mine = (await api.get("/api/citizen/redemptions", headers=citizen.headers)).json()
     assert [r["id"] for r in mine["items"]] == [body["id"]] and mine["items"][0]["qrImage"] is None
@@ -83,8 +85,7 @@ async def test_redeem_refusals(api, admin):
     limited = await new_reward(api, admin, cost=10, per_citizen_limit=2)
     for _ in range(2):
         assert (await _redeem(api, citizen, limited["id"])).status_code == 201
-    body = assert_problem(await _redeem(api, citizen, limited["id"]), 409,
-                          "rewards.limit_reached")
+    body = assert_problem(await _redeem(api, citizen, limited["id"]), 409, "rewards.limit_reached")
     assert "2" in body["detail"]
     empty = await new_reward(api, admin, stock=0)
     assert_problem(await _redeem(api, citizen, empty["id"]), 409, "rewards.out_of_stock")
@@ -101,16 +102,22 @@ async def test_cancel_before_use_refunds_points_and_stock(api, admin):
     reward = await new_reward(api, admin, cost=100, stock=1)
     redemption = (await _redeem(api, citizen, reward["id"])).json()
     assert await balance(api, citizen) == 0
-    cancelled = await api.post(f"/api/citizen/redemptions/{redemption['id']}/cancel",
-                               headers=citizen.headers)
+    cancelled = await api.post(
+        f"/api/citizen/redemptions/{redemption['id']}/cancel", headers=citizen.headers
+    )
     assert cancelled.status_code == 200, cancelled.text
     assert cancelled.json()["status"] == "cancelled" and cancelled.json()["cancelledAt"]
     assert await balance(api, citizen) == 100
     assert [e["kind"] for e in await history(api, citizen)] == ["refund", "redeem", "earn"]
-    stock = (await api.get(f"/api/citizen/rewards/{reward['id']}", headers=citizen.headers))
+    stock = await api.get(f"/api/citizen/rewards/{reward['id']}", headers=citizen.headers)
     assert stock.json()["stock"] == 1
-    assert_problem(await api.post(f"/api/citizen/redemptions/{redemption['id']}/cancel",
-                                  headers=citizen.headers), 409, "rewards.already_cancelled")
+    assert_problem(
+        await api.post(
+            f"/api/citizen/redemptions/{redemption['id']}/cancel", headers=citizen.headers
+        ),
+        409,
+        "rewards.already_cancelled",
+    )
 
 
 async def test_cancel_after_use_is_refused(api, admin):
@@ -118,12 +125,19 @@ async def test_cancel_after_use_is_refused(api, admin):
     await seed_points(citizen_id(citizen), 100)
     reward = await new_reward(api, admin, cost=100)
     redemption = (await _redeem(api, citizen, reward["id"])).json()
-    used = await api.post("/api/inspector/vouchers/verify", headers=inspector.headers,
-                          json={"code": redemption["voucherCode"], "place": "市南区便民服务中心"})
+    used = await api.post(
+        "/api/inspector/vouchers/verify",
+        headers=inspector.headers,
+        json={"code": redemption["voucherCode"], "place": "市南区便民服务中心"},
+    )
     assert used.status_code == 200, used.text
-    body = assert_problem(await api.post(f"/api/citizen/redemptions/{redemption['id']}/cancel",
-                                         headers=citizen.headers), 409,
-                          "rewards.already_fulfilled")
+    body = assert_problem(
+        await api.post(
+            f"/api/citizen/redemptions/{redemption['id']}/cancel", headers=citizen.headers
+        ),
+        409,
+        "rewards.already_fulfilled",
+    )
     assert clock.city_now().strftime("%Y-%m-%d") in body["detail"]
     assert await balance(api, citizen) == 0
 
@@ -133,12 +147,16 @@ async def test_redemptions_are_private(api, admin):
     await seed_points(citizen_id(alice), 100)
     reward = await new_reward(api, admin, cost=100)
     redemption = (await _redeem(api, alice, reward["id"])).json()
-    for url in (f"/api/citizen/redemptions/{redemption['id']}",
-                f"/api/citizen/redemptions/{redemption['id']}/qr.png"):
-        assert_problem(await api.get(url, headers=bob.headers), 404,
-                       "rewards.redemption_not_found")
-    assert_problem(await api.post(f"/api/citizen/redemptions/{redemption['id']}/cancel",
-                                  headers=bob.headers), 404, "rewards.redemption_not_found")
+    for url in (
+        f"/api/citizen/redemptions/{redemption['id']}",
+        f"/api/citizen/redemptions/{redemption['id']}/qr.png",
+    ):
+        assert_problem(await api.get(url, headers=bob.headers), 404, "rewards.redemption_not_found")
+    assert_problem(
+        await api.post(f"/api/citizen/redemptions/{redemption['id']}/cancel", headers=bob.headers),
+        404,
+        "rewards.redemption_not_found",
+    )
     assert (await api.get("/api/citizen/redemptions", headers=bob.headers)).json()["items"] == []
 
 

@@ -34,8 +34,12 @@ async def _inspector_of(api, grid_code: str):
 
 async def test_citizen_tokens_are_refused_on_the_inspector_app(api, city):
     citizen = await api.citizen()
-    for method, url in (("get", "/api/inspector/tasks"), ("get", "/api/inspector/grids"),
-                        ("post", "/api/inspector/patrols"), ("get", "/api/inspector/me/stats")):
+    for method, url in (
+        ("get", "/api/inspector/tasks"),
+        ("get", "/api/inspector/grids"),
+        ("post", "/api/inspector/patrols"),
+        ("get", "/api/inspector/me/stats"),
+    ):
         kwargs = {"json": {}} if method == "post" else {}
         response = await getattr(api, method)(url, headers=citizen.headers, **kwargs)
         assert_problem(response, 403, "auth.wrong_audience")
@@ -48,10 +52,10 @@ async def test_no_token_is_refused(api):
 async def test_a_case_outside_my_grids_and_unit_is_not_found(api, city):
     case_id = await citizen_report(api, await api.citizen())  # SW grid
     other = await _inspector_of(api, NE_GRID)
-    assert_problem(await api.get(f"{CASES}/{case_id}", headers=other.headers),
-                   404, "case.not_found")
-    assert_problem(await act(api, other, case_id, "verify", {"valid": True}),
-                   404, "case.not_found")
+    assert_problem(
+        await api.get(f"{CASES}/{case_id}", headers=other.headers), 404, "case.not_found"
+    )
+    assert_problem(await act(api, other, case_id, "verify", {"valid": True}), 404, "case.not_found")
 
 
 async def test_closing_a_case_that_is_not_mine_is_not_found(api, city):
@@ -67,25 +71,34 @@ async def test_inspectors_cannot_act_on_another_grids_case(api, city):
     response = await patrol_report(api, other, at=IN_GRID)  # reported outside their grid
     assert response.status_code == 201, response.text
     case_id = response.json()["case"]["id"]
-    await ok(api, city.handler_hw, case_id, "resolve",
-             {"mediaIds": [await photo(api, city.handler_hw)]})
+    await ok(
+        api, city.handler_hw, case_id, "resolve", {"mediaIds": [await photo(api, city.handler_hw)]}
+    )
     response = await act(api, other, case_id, "close", {"mediaIds": [await photo(api, other)]})
     assert_problem(response, 403, "case.not_my_grid")
-    assert_problem(await act(api, other, case_id, "check", {"passed": True}),
-                   403, "case.not_my_grid")
+    assert_problem(
+        await act(api, other, case_id, "check", {"passed": True}), 403, "case.not_my_grid"
+    )
 
 
 async def test_only_the_assigned_unit_handles_a_case(api, city):
     case_id = await dispatched_case(api, city)  # sanitation (HW)
     sz = city.handler_sz
-    assert_problem(await act(api, sz, case_id, "resolve",
-                             {"mediaIds": [await photo(api, sz)]}), 404, "case.not_found")
+    assert_problem(
+        await act(api, sz, case_id, "resolve", {"mediaIds": [await photo(api, sz)]}),
+        404,
+        "case.not_found",
+    )
     # The inspector sees it (their grid) but is not of the unit.
-    response = await act(api, city.inspector, case_id, "resolve",
-                         {"mediaIds": [await photo(api, city.inspector)]})
+    response = await act(
+        api, city.inspector, case_id, "resolve", {"mediaIds": [await photo(api, city.inspector)]}
+    )
     assert_problem(response, 403, "case.not_assigned")
-    assert_problem(await act(api, city.inspector, case_id, "request-extension",
-                             {"reason": "x"}), 403, "case.not_assigned")
+    assert_problem(
+        await act(api, city.inspector, case_id, "request-extension", {"reason": "x"}),
+        403,
+        "case.not_assigned",
+    )
 
 
 async def test_handlers_cannot_check_cases(api, city):
@@ -100,12 +113,15 @@ async def test_nobody_checks_their_own_work(api, city):
     from accounts.tables import Staff
 
     await Staff.update({Staff.org_unit_id: city.unit_ids["370202-HW"]}).where(
-        Staff.id == city.inspector.subject_id)
+        Staff.id == city.inspector.subject_id
+    )
     case_id = await dispatched_case(api, city)
-    await ok(api, city.inspector, case_id, "resolve",
-             {"mediaIds": [await photo(api, city.inspector)]})
-    response = await act(api, city.inspector, case_id, "close",
-                         {"mediaIds": [await photo(api, city.inspector)]})
+    await ok(
+        api, city.inspector, case_id, "resolve", {"mediaIds": [await photo(api, city.inspector)]}
+    )
+    response = await act(
+        api, city.inspector, case_id, "close", {"mediaIds": [await photo(api, city.inspector)]}
+    )
     assert_problem(response, 403, "case.own_work")
     # Another inspector of the grid may.
     other = await _inspector_of(api, "370202001001001")
@@ -116,10 +132,8 @@ async def test_nobody_checks_their_own_work(api, city):
 async def test_handlers_cannot_verify_or_file_patrol_reports(api, city):
     case_id = await citizen_report(api, await api.citizen())
     other = await api.staff("handler")
-    assert_problem(await act(api, other, case_id, "verify", {"valid": True}),
-                   404, "case.not_found")
-    response = await patrol_report(api, city.handler_hw,
-                                   photos=[await photo(api, city.handler_hw)])
+    assert_problem(await act(api, other, case_id, "verify", {"valid": True}), 404, "case.not_found")
+    response = await patrol_report(api, city.handler_hw, photos=[await photo(api, city.handler_hw)])
     assert_problem(response, 403, "auth.role_forbidden")
 
 
@@ -132,10 +146,14 @@ async def test_another_inspectors_patrol_is_not_found(api, city):
     started = await api.post("/api/inspector/patrols", json={}, headers=city.inspector.headers)
     patrol_id = started.json()["id"]
     other = await _inspector_of(api, NE_GRID)
-    assert_problem(await api.get(f"/api/inspector/patrols/{patrol_id}", headers=other.headers),
-                   404, "patrol.not_found")
-    response = await api.post(f"/api/inspector/patrols/{patrol_id}/end", json={},
-                              headers=other.headers)
+    assert_problem(
+        await api.get(f"/api/inspector/patrols/{patrol_id}", headers=other.headers),
+        404,
+        "patrol.not_found",
+    )
+    response = await api.post(
+        f"/api/inspector/patrols/{patrol_id}/end", json={}, headers=other.headers
+    )
     assert_problem(response, 404, "patrol.not_found")
 
 
@@ -153,7 +171,6 @@ async def test_the_full_phone_is_only_for_who_must_act(api, city):
     assert shown.status_code == 200 and shown.json()["phone"] == "+8613812345678"
     await ok(api, city.inspector, case_id, "verify", {"valid": False, "reason": "重复"})
     # Rejected: nothing left to do, so the number stays masked.
-    assert_problem(await act(api, city.inspector, case_id, "reporter-phone"),
-                   403, "case.forbidden")
+    assert_problem(await act(api, city.inspector, case_id, "reporter-phone"), 403, "case.forbidden")
     events = (await api.get(f"{CASES}/{case_id}", headers=city.inspector.headers)).json()
     assert "reveal_phone" in [e["action"] for e in events["events"]]

@@ -15,8 +15,12 @@ async def city(api):
 
 
 async def test_fresh_photo_taken_on_the_spot_raises_no_flag(api, city):
-    fresh = await photo(api, city.inspector, taken=clock.now() - dt.timedelta(minutes=10),
-                        at=(IN_GRID[0] + 0.001, IN_GRID[1]))  # ~110 m away
+    fresh = await photo(
+        api,
+        city.inspector,
+        taken=clock.now() - dt.timedelta(minutes=10),
+        at=(IN_GRID[0] + 0.001, IN_GRID[1]),
+    )  # ~110 m away
     response = await patrol_report(api, city.inspector, photos=[fresh])
     assert response.status_code == 201, response.text
     body = response.json()
@@ -39,8 +43,9 @@ async def test_photo_taken_two_days_before_upload_is_flagged_not_refused(api, ci
 
 async def test_after_photo_far_from_the_case_is_flagged(api, city):
     case_id = await resolved_case(api, city)
-    far = await photo(api, city.inspector, taken=clock.now(),
-                      at=(IN_GRID[0] + 0.01, IN_GRID[1]))  # ~1.1 km north
+    far = await photo(
+        api, city.inspector, taken=clock.now(), at=(IN_GRID[0] + 0.01, IN_GRID[1])
+    )  # ~1.1 km north
     body = await ok(api, city.inspector, case_id, "close", {"mediaIds": [far]})
     assert body["case"]["state"] == "closed"
     assert "evidence_far" in body["case"]["flags"]

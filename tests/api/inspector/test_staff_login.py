@@ -118,8 +118,9 @@ async def test_a_disabled_account_is_refused_at_once_with_its_access_token(api):
     session = await api.staff("inspector", username="leaving")
     assert (await api.get("/api/inspector/me", headers=session.headers)).status_code == 200
     await BaseUser.update({BaseUser.active: False}).where(BaseUser.username == "leaving")
-    assert_problem(await api.get("/api/inspector/me", headers=session.headers), 403,
-                   "auth.account_disabled")
+    assert_problem(
+        await api.get("/api/inspector/me", headers=session.headers), 403, "auth.account_disabled"
+    )
 
 
 async def test_a_changed_role_invalidates_the_access_token(api):
@@ -127,8 +128,9 @@ async def test_a_changed_role_invalidates_the_access_token(api):
 
     session = await api.staff("operator", username="demoted")
     await Staff.update({Staff.role: "inspector"}).where(Staff.id == session.subject_id)
-    assert_problem(await api.get("/api/admin/cases", headers=session.headers), 401,
-                   "auth.role_changed")
+    assert_problem(
+        await api.get("/api/admin/cases", headers=session.headers), 401, "auth.role_changed"
+    )
 
 
 async def test_a_disabled_citizen_is_refused(api):
@@ -136,5 +138,6 @@ async def test_a_disabled_citizen_is_refused(api):
 
     citizen = await api.citizen_by_phone("13800138555")
     await Citizen.update({Citizen.disabled: True}).where(Citizen.phone == "+8613800138555")
-    assert_problem(await api.get("/api/citizen/reports", headers=citizen.headers), 403,
-                   "auth.account_disabled")
+    assert_problem(
+        await api.get("/api/citizen/reports", headers=citizen.headers), 403, "auth.account_disabled"
+    )

@@ -23,20 +23,33 @@ async def test_week_and_month_numbers(api, city):
     reworked = await resolved_case(api, city)
     await ok(api, city.inspector, reworked, "check", {"passed": False, "reason": "没扫干净"})
     closed = await resolved_case(api, city)
-    await ok(api, city.inspector, closed, "close",
-             {"mediaIds": [await photo(api, city.inspector)]})
+    await ok(api, city.inspector, closed, "close", {"mediaIds": [await photo(api, city.inspector)]})
     start = clock.now() - dt.timedelta(minutes=2)
-    patrol = (await api.post("/api/inspector/patrols", json={"occurredAt": start.isoformat()},
-                             headers=city.inspector.headers)).json()
-    fixes = [{"at": (start + dt.timedelta(seconds=5 * i)).isoformat(), "lat": 36.0575,
-              "lon": 120.3712 + i * 0.00007} for i in range(21)]
-    await api.post(f"/api/inspector/patrols/{patrol['id']}/track", json={"fixes": fixes},
-                   headers=city.inspector.headers)
-    await api.post(f"/api/inspector/patrols/{patrol['id']}/end", json={},
-                   headers=city.inspector.headers)
+    patrol = (
+        await api.post(
+            "/api/inspector/patrols",
+            json={"occurredAt": start.isoformat()},
+            headers=city.inspector.headers,
+        )
+    ).json()
+    fixes = [
+        {
+            "at": (start + dt.timedelta(seconds=5 * i)).isoformat(),
+            "lat": 36.0575,
+            "lon": 120.3712 + i * 0.00007,
+        }
+        for i in range(21)
+    ]
+    await api.post(
+        f"/api/inspector/patrols/{patrol['id']}/track",
+        json={"fixes": fixes},
+        headers=city.inspector.headers,
+    )
+    await api.post(
+        f"/api/inspector/patrols/{patrol['id']}/end", json={}, headers=city.inspector.headers
+    )
     for period in ("week", "month"):
-        response = await api.get(STATS, params={"period": period},
-                                 headers=city.inspector.headers)
+        response = await api.get(STATS, params={"period": period}, headers=city.inspector.headers)
         assert response.status_code == 200, response.text
         stats = response.json()
         assert stats["period"] == period

@@ -30,7 +30,9 @@ async def test_each_role_sees_what_waits_for_it(api, city):
     to_check = await resolved_case(api, city)
     mine = await _tasks(api, city.inspector)
     assert {(t["kind"], t["case"]["id"]) for t in mine["items"]} == {
-        ("verify", to_verify), ("check", to_check)}
+        ("verify", to_verify),
+        ("check", to_check),
+    }
     handler = await _tasks(api, city.handler_hw)
     assert [(t["kind"], t["case"]["id"]) for t in handler["items"]] == [("handle", to_handle)]
     assert handler["items"][0]["light"] == "green"
@@ -71,16 +73,21 @@ async def test_my_own_resolution_is_not_a_check_task_for_me(api, city):
     from accounts.tables import Staff
 
     await Staff.update({Staff.org_unit_id: city.unit_ids["370202-HW"]}).where(
-        Staff.id == city.inspector.subject_id)
+        Staff.id == city.inspector.subject_id
+    )
     case_id = await dispatched_case(api, city)
     assert [t["kind"] for t in (await _tasks(api, city.inspector))["items"]] == ["handle"]
-    await ok(api, city.inspector, case_id, "resolve",
-             {"mediaIds": [await photo(api, city.inspector)]})
+    await ok(
+        api, city.inspector, case_id, "resolve", {"mediaIds": [await photo(api, city.inspector)]}
+    )
     assert (await _tasks(api, city.inspector))["items"] == []
 
 
 async def test_bad_cursor_and_kind_are_refused(api, city):
-    assert_problem(await api.get(TASKS, params={"cursor": "not-a-cursor"},
-                                 headers=city.inspector.headers), 400, "request.invalid_cursor")
+    assert_problem(
+        await api.get(TASKS, params={"cursor": "not-a-cursor"}, headers=city.inspector.headers),
+        400,
+        "request.invalid_cursor",
+    )
     response = await api.get(TASKS, params={"kind": "nap"}, headers=city.inspector.headers)
     assert response.status_code == 400

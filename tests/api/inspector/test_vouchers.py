@@ -13,10 +13,12 @@ VERIFY = "/api/inspector/vouchers/verify"
 async def voucher(api):
     admin, citizen = await api.staff("admin"), await api.citizen()
     await seed_points(citizen_id(citizen), 100)
-    reward = await new_reward(api, admin, cost=100, fulfilment="pickup",
-                              pickup_place="市南区便民服务中心")
-    response = await api.post(f"/api/citizen/rewards/{reward['id']}/redeem",
-                              headers=citizen.headers)
+    reward = await new_reward(
+        api, admin, cost=100, fulfilment="pickup", pickup_place="市南区便民服务中心"
+    )
+    response = await api.post(
+        f"/api/citizen/rewards/{reward['id']}/redeem", headers=citizen.headers
+    )
     assert response.status_code == 201, response.text
     return response.json(), citizen
 
@@ -24,8 +26,11 @@ async def voucher(api):
 async def test_voucher_is_consumed_once(api, voucher):
     redemption, citizen = voucher
     staff = await api.staff("inspector")
-    used = await api.post(VERIFY, headers=staff.headers,
-                          json={"code": redemption["voucherCode"], "place": "香港中路服务点"})
+    used = await api.post(
+        VERIFY,
+        headers=staff.headers,
+        json={"code": redemption["voucherCode"], "place": "香港中路服务点"},
+    )
     assert used.status_code == 200, used.text
     body = used.json()
     assert body["status"] == "fulfilled" and body["usedPlace"] == "香港中路服务点"
@@ -36,11 +41,17 @@ async def test_voucher_is_consumed_once(api, voucher):
 
     other = await api.staff("handler")
     again = assert_problem(
-        await api.post(VERIFY, headers={**other.headers, "Accept-Language": "en"},
-                       json={"code": redemption["voucherCode"], "place": "另一个柜台"}),
-        409, "rewards.voucher_used")
+        await api.post(
+            VERIFY,
+            headers={**other.headers, "Accept-Language": "en"},
+            json={"code": redemption["voucherCode"], "place": "另一个柜台"},
+        ),
+        409,
+        "rewards.voucher_used",
+    )
     assert again["usedPlace"] == "香港中路服务点" and again["usedAt"].startswith(
-        body["usedAt"][:16])
+        body["usedAt"][:16]
+    )
     assert "香港中路服务点" in again["detail"]
     assert clock.city_now().strftime("%Y-%m-%d") in again["detail"]
 
@@ -57,21 +68,30 @@ async def test_forged_and_cancelled_vouchers(api, voucher):
     redemption, citizen = voucher
     staff = await api.staff("inspector")
     for forged in ("0000-0000-0000-0000", "not a code", "ABCD"):
-        assert_problem(await api.post(VERIFY, headers=staff.headers,
-                                      json={"code": forged, "place": "柜台"}),
-                       404, "rewards.voucher_unknown")
-    assert_problem(await api.post(VERIFY, headers=staff.headers, json={"code": "X"}),
-                   400, "request.invalid")
-    cancel = await api.post(f"/api/citizen/redemptions/{redemption['id']}/cancel",
-                            headers=citizen.headers)
+        assert_problem(
+            await api.post(VERIFY, headers=staff.headers, json={"code": forged, "place": "柜台"}),
+            404,
+            "rewards.voucher_unknown",
+        )
+    assert_problem(
+        await api.post(VERIFY, headers=staff.headers, json={"code": "X"}), 400, "request.invalid"
+    )
+    cancel = await api.post(
+        f"/api/citizen/redemptions/{redemption['id']}/cancel", headers=citizen.headers
+    )
     assert cancel.status_code == 200
-    assert_problem(await api.post(VERIFY, headers=staff.headers,
-                                  json={"code": redemption["voucherCode"], "place": "柜台"}),
-                   409, "rewards.voucher_cancelled")
+    assert_problem(
+        await api.post(
+            VERIFY, headers=staff.headers, json={"code": redemption["voucherCode"], "place": "柜台"}
+        ),
+        409,
+        "rewards.voucher_cancelled",
+    )
 
 
 async def test_citizens_cannot_verify(api, voucher):
     redemption, citizen = voucher
-    response = await api.post(VERIFY, headers=citizen.headers,
-                              json={"code": redemption["voucherCode"], "place": "柜台"})
+    response = await api.post(
+        VERIFY, headers=citizen.headers, json={"code": redemption["voucherCode"], "place": "柜台"}
+    )
     assert response.status_code in (401, 403)

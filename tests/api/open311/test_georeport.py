@@ -28,8 +28,14 @@ async def key(city):
 
 
 def _form(key, **changes):
-    body = {"api_key": key, "service_code": "E0102", "lat": str(IN_GRID[0]),
-            "long": str(IN_GRID[1]), "description": "道路上有垃圾", "address_string": "香港中路"}
+    body = {
+        "api_key": key,
+        "service_code": "E0102",
+        "lat": str(IN_GRID[0]),
+        "long": str(IN_GRID[1]),
+        "description": "道路上有垃圾",
+        "address_string": "香港中路",
+    }
     body.update(changes)
     return {k: v for k, v in body.items() if v is not None}
 
@@ -57,8 +63,9 @@ async def test_discovery_services_and_definitions(api, city):
     assert "E0102" in codes and "E01" not in codes  # leaves only
     assert codes["E0102"]["type"] == "realtime" and codes["E0102"]["metadata"] is True
     english = (await api.get(f"{V2}/services.json", headers={"Accept-Language": "en"})).json()
-    assert {s["service_code"]: s["service_name"] for s in english}["E0102"] != codes[
-        "E0102"]["service_name"]
+    assert {s["service_code"]: s["service_name"] for s in english}["E0102"] != codes["E0102"][
+        "service_name"
+    ]
     definition = (await api.get(f"{V2}/services/E0102.json")).json()
     assert definition["service_code"] == "E0102"
     assert [a["code"] for a in definition["attributes"]] == ["occurred_at", "anonymous"]
@@ -77,8 +84,11 @@ async def test_create_and_read_back_open_then_closed(api, city, key):
     (dispatched,) = (await api.get(f"{V2}/requests/{auto}.json")).json()
     assert dispatched["status"] == "open" and dispatched["agency_responsible"]
     assert dispatched["expected_datetime"] is not None
-    rejected = await api.post(f"/api/admin/cases/{request_id}/reject", json={"reason": "重复"},
-                              headers=city.operator.headers)
+    rejected = await api.post(
+        f"/api/admin/cases/{request_id}/reject",
+        json={"reason": "重复"},
+        headers=city.operator.headers,
+    )
     assert rejected.status_code == 200, rejected.text
     (closed,) = (await api.get(f"{V2}/requests/{request_id}.json")).json()
     assert closed["status"] == "closed"
@@ -90,17 +100,21 @@ async def test_create_and_read_back_open_then_closed(api, city, key):
 
 async def test_create_refuses_bad_keys_and_input(api, city, key):
     assert "api_key" in _assert_error(
-        await api.post(f"{V2}/requests.json", data=_form("co_wrong-key-123")), 403)
+        await api.post(f"{V2}/requests.json", data=_form("co_wrong-key-123")), 403
+    )
     _assert_error(await api.post(f"{V2}/requests.json", data=_form(None)), 403)
-    for change, fragment in (({"service_code": None}, "service_code"),
-                             ({"lat": "north"}, "lat"), ({"long": "500"}, "long"),
-                             ({"lat": None}, "lat"),
-                             ({"attribute[occurred_at]": "soon"}, "occurred_at"),
-                             ({"description": "x" * 1001}, "description")):
+    for change, fragment in (
+        ({"service_code": None}, "service_code"),
+        ({"lat": "north"}, "lat"),
+        ({"long": "500"}, "long"),
+        ({"lat": None}, "lat"),
+        ({"attribute[occurred_at]": "soon"}, "occurred_at"),
+        ({"description": "x" * 1001}, "description"),
+    ):
         assert fragment in _assert_error(
-            await api.post(f"{V2}/requests.json", data=_form(key, **change)), 400)
-    _assert_error(await api.post(f"{V2}/requests.json", data=_form(key, service_code="E9999")),
-                  422)
+            await api.post(f"{V2}/requests.json", data=_form(key, **change)), 400
+        )
+    _assert_error(await api.post(f"{V2}/requests.json", data=_form(key, service_code="E9999")), 422)
     async with transaction():
         revoked = await create_api_client(name="old", kind="system")
     from accounts.tables import ApiClient
@@ -114,8 +128,9 @@ async def test_list_with_filters(api, city, key):
     clock.travel(dt.timedelta(minutes=5))
     second = await _create(api, key, service_code=AUTO_CATEGORY)
     third = await _create(api, key, lat="36.2", long="120.9")  # outside the demo grids
-    await api.post(f"/api/admin/cases/{first}/reject", json={"reason": "无效"},
-                   headers=city.operator.headers)
+    await api.post(
+        f"/api/admin/cases/{first}/reject", json={"reason": "无效"}, headers=city.operator.headers
+    )
     listed = (await api.get(f"{V2}/requests.json")).json()
     assert [r["service_request_id"] for r in listed] == [third, second, first]
     closed = (await api.get(f"{V2}/requests.json", params={"status": "closed"})).json()
@@ -124,23 +139,34 @@ async def test_list_with_filters(api, city, key):
     assert len(both.json()) == 3
     coded = (await api.get(f"{V2}/requests.json", params={"service_code": AUTO_CATEGORY})).json()
     assert [r["service_request_id"] for r in coded] == [second]
-    boxed = (await api.get(f"{V2}/requests.json", params={
-        "bbox": "120.3,36.0,120.5,36.1"})).json()
+    boxed = (await api.get(f"{V2}/requests.json", params={"bbox": "120.3,36.0,120.5,36.1"})).json()
     assert {r["service_request_id"] for r in boxed} == {first, second}
     paged = (await api.get(f"{V2}/requests.json", params={"limit": 1, "offset": 1})).json()
     assert [r["service_request_id"] for r in paged] == [second]
     now = clock.now()
-    window = {"start_date": (now - dt.timedelta(minutes=2)).isoformat(),
-              "end_date": (now + dt.timedelta(minutes=1)).isoformat()}
+    window = {
+        "start_date": (now - dt.timedelta(minutes=2)).isoformat(),
+        "end_date": (now + dt.timedelta(minutes=1)).isoformat(),
+    }
     recent = (await api.get(f"{V2}/requests.json", params=window)).json()
     assert {r["service_request_id"] for r in recent} == {second, third}
-    ids = (await api.get(f"{V2}/requests.json", params={
-        "service_request_id": f"{first},{third}", "status": "open"})).json()
+    ids = (
+        await api.get(
+            f"{V2}/requests.json",
+            params={"service_request_id": f"{first},{third}", "status": "open"},
+        )
+    ).json()
     assert {r["service_request_id"] for r in ids} == {first, third}  # ids override filters
-    for params in ({"status": "pending"}, {"bbox": "1,2,3"}, {"bbox": "10,10,5,5"},
-                   {"limit": "0"}, {"limit": "5000"}, {"offset": "-1"},
-                   {"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-06-01T00:00:00Z"},
-                   {"start_date": "yesterday"}):
+    for params in (
+        {"status": "pending"},
+        {"bbox": "1,2,3"},
+        {"bbox": "10,10,5,5"},
+        {"limit": "0"},
+        {"limit": "5000"},
+        {"offset": "-1"},
+        {"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-06-01T00:00:00Z"},
+        {"start_date": "yesterday"},
+    ):
         _assert_error(await api.get(f"{V2}/requests.json", params=params), 400)
 
 

@@ -13,8 +13,14 @@ async def _setup(api):
     admin = await api.staff("admin")
     sign = await add_signpost(api, admin)
     await add_place(api, admin, name="栈桥公厕", north=120, hours="24/7")
-    await add_place(api, admin, kind="parking", name="栈桥停车场", east=250,
-                    attributes={"total_spaces": 80, "free_spaces": 12})
+    await add_place(
+        api,
+        admin,
+        kind="parking",
+        name="栈桥停车场",
+        east=250,
+        attributes={"total_spaces": 80, "free_spaces": 12},
+    )
     return admin, sign
 
 
@@ -46,8 +52,7 @@ async def test_page_in_chinese_small_and_without_script(api):
 
 async def test_page_in_english(api):
     _, sign = await _setup(api)
-    html = (await api.get(f"/q/{sign['code']}", headers={"Accept-Language": "en-US,en;q=0.9"}
-                          )).text
+    html = (await api.get(f"/q/{sign['code']}", headers={"Accept-Language": "en-US,en;q=0.9"})).text
     assert 'lang="en"' in html and "You are here" in html and "Nearest toilet" in html
     assert "120 m" in html and "Report a problem here" in html
 
@@ -72,10 +77,12 @@ async def test_reporting_a_damaged_sign_from_the_page(api):
     assert form.status_code == 200 and 'method="post"' in form.text
     sent = await api.post(f"/q/{sign['code']}/damaged", data={"note": "贴纸被撕掉一半"})
     assert sent.status_code == 200 and 'id="thanks"' in sent.text
-    reports = (await api.get("/api/admin/signposts/damage-reports",
-                             headers=admin.headers)).json()["items"]
+    reports = (await api.get("/api/admin/signposts/damage-reports", headers=admin.headers)).json()[
+        "items"
+    ]
     assert [(r["note"], r["channel"]) for r in reports] == [("贴纸被撕掉一半", "web")]
-    damaged = await api.patch(f"/api/admin/signposts/{sign['code']}", headers=admin.headers,
-                              json={"status": "damaged"})
+    damaged = await api.patch(
+        f"/api/admin/signposts/{sign['code']}", headers=admin.headers, json={"status": "damaged"}
+    )
     assert damaged.status_code == 200
     assert 'id="status"' in (await api.get(f"/q/{sign['code']}")).text

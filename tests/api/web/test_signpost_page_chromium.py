@@ -48,35 +48,61 @@ def _chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-
-
 def _run_chromium(binary: str, profile: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [binary, "--headless", "--no-sandbox", "--disable-gpu",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--no-first-run", f"--user-data-dir={profile}", "--hide-scrollbars", *args],
-        capture_output=True, text=True, timeout=90, check=False)
+        [
+            binary,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={profile}",
+            "--hide-scrollbars",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     binary = _chromium()
-    require_system("chromium", binary is not None,
-                   "apt-get install -y chromium (as .ci/run does)")
+    require_system("chromium", binary is not None, "apt-get install -y chromium (as .ci/run does)")
     root = tmp_path_factory.mktemp("qpage")
     port = free_port()
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith("CITYOPS_") or key == "CITYOPS_TEST_STRICT"}
-    env.update({
-        "CITYOPS_ENV": "development", "CITYOPS_VAR_DIR": str(root),
-        "CITYOPS_DATABASE_URL": f"sqlite:///{root}/page.db",
-        "CITYOPS_JWT_SECRET": "chromium-test-secret-0123456789-abcdefghij",
-        "CITYOPS_QR_SECRET": "chromium-test-qr-secret", "CITYOPS_WORKER_IN_PROCESS": "false",
-        "CITYOPS_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "CITYOPS_LOG_LEVEL": "WARNING",
-    })
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("CITYOPS_") or key == "CITYOPS_TEST_STRICT"
+    }
+    env.update(
+        {
+            "CITYOPS_ENV": "development",
+            "CITYOPS_VAR_DIR": str(root),
+            "CITYOPS_DATABASE_URL": f"sqlite:///{root}/page.db",
+            "CITYOPS_JWT_SECRET": "chromium-test-secret-0123456789-abcdefghij",
+            "CITYOPS_QR_SECRET": "chromium-test-qr-secret",
+            "CITYOPS_WORKER_IN_PROCESS": "false",
+            "CITYOPS_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+            "CITYOPS_LOG_LEVEL": "WARNING",
+        }
+    )
     cwd = Path(__file__).resolve().parents[3]
-    seeded = subprocess.run([sys.executable, "-c", SEED], env=env, cwd=cwd, capture_output=True,
-                            text=True, timeout=120, check=False)
+    seeded = subprocess.run(
+        [sys.executable, "-c", SEED],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert seeded.returncode == 0, seeded.stderr
     code = seeded.stdout.strip().splitlines()[-1]
     with running_apps(env, port=port) as (base,):
@@ -85,8 +111,9 @@ def server(tmp_path_factory):
 
 def test_the_page_renders_in_chromium_with_the_right_links(server):
     url = f"{server['base']}/q/{server['code']}"
-    dom = _run_chromium(server["binary"], server["root"] / "profile-dom",
-                       "--accept-lang=zh-CN", "--dump-dom", url)
+    dom = _run_chromium(
+        server["binary"], server["root"] / "profile-dom", "--accept-lang=zh-CN", "--dump-dom", url
+    )
     assert dom.returncode == 0, dom.stderr[-2000:]
     html = dom.stdout
     assert "您在这里" in html and "建新北路与北城天街交叉口" in html
@@ -99,8 +126,13 @@ def test_the_page_renders_in_chromium_with_the_right_links(server):
     assert "https://maps.apple.com/?daddr=" in html
 
     shot = server["root"] / "page.png"
-    result = _run_chromium(server["binary"], server["root"] / "profile-shot",
-                           f"--screenshot={shot}", "--window-size=360,800", url)
+    result = _run_chromium(
+        server["binary"],
+        server["root"] / "profile-shot",
+        f"--screenshot={shot}",
+        "--window-size=360,800",
+        url,
+    )
     assert result.returncode == 0 and shot.exists(), result.stderr[-2000:]
     image = Image.open(shot).convert("RGB")
     assert image.size == (360, 800)
@@ -116,7 +148,12 @@ def test_an_svg_code_rendered_by_chromium_decodes(server):
     svg = server["root"] / "code.svg"
     svg.write_bytes(render.svg(url, "建新北路与北城天街交叉口", box=8))
     shot = server["root"] / "svg.png"
-    result = _run_chromium(server["binary"], server["root"] / "profile-svg",
-                           f"--screenshot={shot}", "--window-size=600,700", svg.as_uri())
+    result = _run_chromium(
+        server["binary"],
+        server["root"] / "profile-svg",
+        f"--screenshot={shot}",
+        "--window-size=600,700",
+        svg.as_uri(),
+    )
     assert result.returncode == 0 and shot.exists(), result.stderr[-2000:]
     assert decode_qr(Image.open(shot)) == [url]
