@@ -4,6 +4,7 @@ loopback port, waited for generously (a loaded 2-core CI machine imports slowly)
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import subprocess
 import sys
@@ -37,6 +38,45 @@ def _wait_until_healthy(process: subprocess.Popen, url: str) -> None:
         if time.monotonic() > deadline:
             raise RuntimeError(f"server at {url} did not start")
         time.sleep(0.2)
+
+
+def app_env(root: Path, port: int, db_name: str, **extra: str) -> dict[str, str]:
+    """The environment of an app process of its own: a fresh SQLite file under ``root`` and
+    none of the test process's CITYOPS_* settings (but the strictness of CI)."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("CITYOPS_") or key == "CITYOPS_TEST_STRICT"
+    }
+    env.update(
+        {
+            "CITYOPS_ENV": "development",
+            "CITYOPS_VAR_DIR": str(root),
+            "CITYOPS_DATABASE_URL": f"sqlite:///{root}/{db_name}",
+            "CITYOPS_JWT_SECRET": "chromium-test-secret-0123456789-abcdefghij",
+            "CITYOPS_QR_SECRET": "chromium-test-qr-secret",
+            "CITYOPS_WORKER_IN_PROCESS": "false",
+            "CITYOPS_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+            "CITYOPS_LOG_LEVEL": "WARNING",
+            **extra,
+        }
+    )
+    return env
+
+
+def seed(env: dict[str, str], script: str) -> str:
+    """Run a seeding script with ``env``; its last line of output is the answer."""
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1]
 
 
 @contextlib.contextmanager

@@ -9,6 +9,7 @@ import msgspec
 from litestar import Controller, get
 from litestar.params import FromQuery, QueryParameter
 
+from api.params import PageLimit
 from audit import service as audit
 
 # The admin router lets operators in; configuration writes need an admin.
@@ -49,7 +50,7 @@ class AuditController(Controller):
         since: FromQuery[dt.datetime | None] = None,
         until: FromQuery[dt.datetime | None] = None,
         cursor: FromQuery[str | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
+        limit: PageLimit = 50,
     ) -> AuditPageOut:
         page = await audit.list_entries(
             filters=audit.AuditFilter(

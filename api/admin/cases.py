@@ -14,6 +14,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from api.case_views import CaseStaffDetail, CaseStaffPage, case_staff_detail, case_staff_page
 from api.citizen.reports import CaseId
 from api.geo import CoordSysQuery
+from api.params import PageLimit
 from cases import command, handling, queries
 from cases.access import load_case
 from cases.tables import Case
@@ -107,7 +108,7 @@ class AdminCaseController(Controller):
         reported_from: Annotated[dt.datetime | None, QueryParameter(name="reportedFrom")] = None,
         reported_to: Annotated[dt.datetime | None, QueryParameter(name="reportedTo")] = None,
         cursor: FromQuery[str | None] = None,
-        limit: FromQuery[Annotated[int, msgspec.Meta(ge=1, le=100)]] = 50,
+        limit: PageLimit = 50,
         coord_sys: CoordSysQuery = "wgs84",
     ) -> CaseStaffPage:
         filters = queries.CaseFilter(

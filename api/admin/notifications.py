@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Literal
 
 import msgspec
 from litestar import Controller, get, post
 from litestar.params import FromPath, FromQuery
 
+from api.params import PageLimit
 from core.db import transaction
 from notify import admin
 
@@ -48,7 +49,7 @@ class AdminNotificationController(Controller):
     async def dead(
         self,
         cursor: FromQuery[str | None] = None,
-        limit: FromQuery[Annotated[int, msgspec.Meta(ge=1, le=100)]] = 50,
+        limit: PageLimit = 50,
         channel: FromQuery[Literal["apns", "fcm", "wechat"] | None] = None,
     ) -> DeadLetterPage:
         page = await admin.dead_letters(cursor=cursor, limit=limit, channel=channel)

@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.citizen.place_views import PlaceOut, place_out
 from api.geo import CoordSys, CoordSysQuery, Location
+from api.params import PageLimit
 from core import clock
 from core.actors import Actor
 from core.db import transaction
@@ -111,7 +112,7 @@ class AdminPlaceController(Controller):
         self,
         kind: FromQuery[str | None] = None,
         cursor: FromQuery[str | None] = None,
-        limit: FromQuery[Annotated[int, msgspec.Meta(ge=1, le=100)]] = 50,
+        limit: PageLimit = 50,
         coord_sys: CoordSysQuery = "wgs84",
     ) -> AdminPlacePage:
         page = await places.list_places(kind=kind, cursor=cursor, limit=limit)

@@ -14,6 +14,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.citizen.rewards import RewardId, RewardOut
 from api.idempotent import run_idempotent
+from api.params import PageLimit
 from core import clock
 from core.actors import Actor
 from core.db import transaction
@@ -186,7 +187,7 @@ class AdminRedemptionController(Controller):
         reward_id: Annotated[RewardId | None, QueryParameter(name="rewardId")] = None,
         citizen_id: Annotated[int | None, QueryParameter(name="citizenId")] = None,
         cursor: FromQuery[str | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
+        limit: PageLimit = 50,
     ) -> AdminRedemptionPage:
         page = await rewards.list_redemptions(
             status=status, reward_id=reward_id, citizen_id=citizen_id, cursor=cursor, limit=limit

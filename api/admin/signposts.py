@@ -11,6 +11,7 @@ from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.geo import CoordSys, CoordSysQuery, Location, location_out
+from api.params import PageLimit
 from core.db import transaction
 from places.tabular import detect_format
 from qr import codes, importer, render
@@ -121,7 +122,7 @@ class AdminSignpostController(Controller):
         self,
         sign_status: Annotated[Status | None, QueryParameter(name="status")] = None,
         cursor: FromQuery[str | None] = None,
-        limit: FromQuery[Annotated[int, msgspec.Meta(ge=1, le=100)]] = 50,
+        limit: PageLimit = 50,
         coord_sys: CoordSysQuery = "wgs84",
     ) -> SignpostPage:
         items, next_cursor = await signposts.list_signposts(
@@ -149,7 +150,7 @@ class AdminSignpostController(Controller):
     async def damage(
         self,
         code: FromQuery[Code | None] = None,
-        limit: FromQuery[Annotated[int, msgspec.Meta(ge=1, le=500)]] = 100,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
     ) -> DamageListOut:
         reports = await signposts.damage_reports(code=code, limit=limit)
         return DamageListOut(
@@ -254,7 +255,7 @@ class AdminSignpostController(Controller):
 
     @get("/{code:str}/scans", summary="Scans per day in the city's time zone")
     async def scans(
-        self, code: FromPath[Code], days: FromQuery[Annotated[int, msgspec.Meta(ge=1, le=366)]] = 30
+        self, code: FromPath[Code], days: Annotated[int, QueryParameter(ge=1, le=366)] = 30
     ) -> ScansOut:
         counted = await signposts.scans_per_day(code=code, days=days)
         items = [ScanDayOut(day=d.day, app=d.app, web=d.web, total=d.app + d.web) for d in counted]

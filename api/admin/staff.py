@@ -13,6 +13,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from accounts import staff_admin
 from accounts.errors import InvalidStaff
 from api.admin.audit import ADMIN_ONLY
+from api.params import PageLimit
 from audit.service import record
 from core.actors import Actor, StaffRole
 from core.db import transaction
@@ -77,7 +78,7 @@ class AdminStaffController(Controller):
         unit_id: Annotated[int | None, QueryParameter(name="unitId")] = None,
         active: FromQuery[bool | None] = None,
         after_id: Annotated[int | None, QueryParameter(name="afterId")] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
+        limit: PageLimit = 50,
     ) -> StaffPage:
         rows = await staff_admin.list_staff(
             role=role, unit_id=unit_id, active=active, after_id=after_id, limit=limit + 1

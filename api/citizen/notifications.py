@@ -12,6 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from api.idempotent import run_idempotent
+from api.params import PageLimit
 from core.actors import Actor
 from core.db import transaction
 from notify import inbox, preferences
@@ -98,7 +99,7 @@ class NotificationController(Controller):
         self,
         actor: NamedDependency[Actor],
         cursor: FromQuery[str | None] = None,
-        limit: FromQuery[Annotated[int, msgspec.Meta(ge=1, le=100)]] = 20,
+        limit: PageLimit = 20,
         unread_only: Annotated[bool, QueryParameter(name="unreadOnly")] = False,
     ) -> NotificationPage:
         page = await inbox.inbox(actor=actor, cursor=cursor, limit=limit, unread_only=unread_only)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
 
 import msgspec
 from litestar import Controller, get
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, QueryParameter
+from litestar.params import FromQuery
 
 import points.hooks  # noqa: F401 - registers the awards on case moves with the app
+from api.params import PageLimit
 from core import clock
 from core.actors import Actor
 from points import service as points
@@ -66,7 +66,7 @@ class CitizenPointsController(Controller):
         self,
         actor: NamedDependency[Actor],
         cursor: FromQuery[str | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+        limit: PageLimit = 20,
     ) -> EntryPageOut:
         page = await points.history(account_id=actor.id, cursor=cursor, limit=limit)
         return EntryPageOut(
@@ -88,7 +88,7 @@ class CitizenPointsController(Controller):
     async def leaderboard(
         self,
         actor: NamedDependency[Actor],
-        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+        limit: PageLimit = 20,
     ) -> LeaderboardOut:
         leaders = await points.leaderboard(limit=limit)
         month = points.month_start().astimezone(clock.city_zone()).strftime("%Y-%m")

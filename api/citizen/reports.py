@@ -19,6 +19,7 @@ from api.citizen.report_views import (
 )
 from api.geo import CoordSysQuery, Latitude, Location, Longitude
 from api.idempotent import run_idempotent
+from api.params import PageLimit
 from cases import feedback, queries, reporting
 from cases.access import case_for_citizen
 from core import ratelimit
@@ -84,7 +85,7 @@ class CitizenReportController(Controller):
         self,
         actor: NamedDependency[Actor],
         cursor: FromQuery[str | None] = None,
-        limit: FromQuery[Annotated[int, msgspec.Meta(ge=1, le=100)]] = 20,
+        limit: PageLimit = 20,
         coord_sys: CoordSysQuery = "wgs84",
     ) -> ReportPage:
         page = await queries.my_reports(citizen_id=actor.id, cursor=cursor, limit=limit)

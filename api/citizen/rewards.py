@@ -8,9 +8,10 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.params import FromPath, FromQuery
 
 from api.idempotent import run_idempotent
+from api.params import PageLimit
 from core.actors import Actor
 from rewards import service as rewards
 from rewards import vouchers
@@ -138,7 +139,7 @@ class CitizenRedemptionController(Controller):
         self,
         actor: NamedDependency[Actor],
         cursor: FromQuery[str | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+        limit: PageLimit = 20,
     ) -> RedemptionPageOut:
         page = await rewards.list_redemptions(citizen_id=actor.id, cursor=cursor, limit=limit)
         return RedemptionPageOut(

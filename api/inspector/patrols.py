@@ -8,10 +8,11 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, JSONBody
 
 from api.geo import CoordSys, Location
 from api.idempotent import run_idempotent
+from api.params import PageLimit
 from core.actors import Actor
 from patrols import service
 from patrols.tables import Patrol
@@ -126,7 +127,7 @@ class PatrolController(Controller):
     async def mine(
         self,
         actor: NamedDependency[Actor],
-        limit: FromQuery[Annotated[int, msgspec.Meta(ge=1, le=100)]] = 20,
+        limit: PageLimit = 20,
     ) -> list[PatrolOut]:
         return [PatrolOut.of(p) for p in await service.my_patrols(actor=actor, limit=limit)]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Literal
 
 import msgspec
 from litestar import Controller, get
@@ -12,6 +12,7 @@ from litestar.params import FromQuery
 
 from api.case_views import CaseStaffOut, case_staff_out
 from api.geo import CoordSysQuery, Latitude, Longitude
+from api.params import PageLimit
 from cases import sla, tasks_queue
 from core.actors import Actor
 from core.errors import FieldRequired
@@ -47,7 +48,7 @@ class TaskController(Controller):
         lat: FromQuery[Latitude | None] = None,
         lon: FromQuery[Longitude | None] = None,
         cursor: FromQuery[str | None] = None,
-        limit: FromQuery[Annotated[int, msgspec.Meta(ge=1, le=100)]] = 20,
+        limit: PageLimit = 20,
         coord_sys: CoordSysQuery = "wgs84",
     ) -> TaskPageOut:
         if (lat is None) != (lon is None):

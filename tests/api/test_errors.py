@@ -82,3 +82,19 @@ async def test_path_parameter_of_wrong_type(api):
     response = await api.delete("/api/citizen/devices/not-a-number", headers=citizen.headers)
     assert response.status_code in (400, 404)
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_page_limits_out_of_bounds_are_refused(api):
+    operator = await api.staff("operator")
+    citizen = await api.citizen()
+    for path, headers in (
+        ("/api/admin/cases", operator.headers),
+        ("/api/citizen/reports", citizen.headers),
+        ("/api/citizen/points/history", citizen.headers),
+    ):
+        for limit in ("0", "101", "-5"):
+            body = assert_problem(
+                await api.get(f"{path}?limit={limit}", headers=headers), 400, "request.invalid"
+            )
+            assert body["errors"][0]["field"] == "limit"
+        assert (await api.get(f"{path}?limit=100", headers=headers)).status_code == 200

@@ -4,10 +4,8 @@ links are right, a screenshot is taken; an SVG code rendered by Chromium decodes
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,7 +13,7 @@ from PIL import Image
 
 from tests.helpers import require_system
 from tests.qr.util import decode_qr
-from tests.servers import free_port, running_apps
+from tests.servers import app_env, free_port, running_apps, seed
 
 SEED = """
 import asyncio
@@ -76,35 +74,8 @@ def server(tmp_path_factory):
     require_system("chromium", binary is not None, "apt-get install -y chromium (as .ci/run does)")
     root = tmp_path_factory.mktemp("qpage")
     port = free_port()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("CITYOPS_") or key == "CITYOPS_TEST_STRICT"
-    }
-    env.update(
-        {
-            "CITYOPS_ENV": "development",
-            "CITYOPS_VAR_DIR": str(root),
-            "CITYOPS_DATABASE_URL": f"sqlite:///{root}/page.db",
-            "CITYOPS_JWT_SECRET": "chromium-test-secret-0123456789-abcdefghij",
-            "CITYOPS_QR_SECRET": "chromium-test-qr-secret",
-            "CITYOPS_WORKER_IN_PROCESS": "false",
-            "CITYOPS_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-            "CITYOPS_LOG_LEVEL": "WARNING",
-        }
-    )
-    cwd = Path(__file__).resolve().parents[3]
-    seeded = subprocess.run(
-        [sys.executable, "-c", SEED],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert seeded.returncode == 0, seeded.stderr
-    code = seeded.stdout.strip().splitlines()[-1]
+    env = app_env(root, port, "page.db")
+    code = seed(env, SEED)
     with running_apps(env, port=port) as (base,):
         yield {"base": base, "code": code, "binary": binary, "root": root}
 
