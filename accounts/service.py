@@ -286,17 +286,18 @@ async def create_staff(
 # --- sessions -------------------------------------------------------------------------------
 
 
-async def _subject_still_allowed(row: RefreshToken) -> str:
-    """The current locale of the subject, or raise if it may no longer sign in."""
+async def _subject_still_allowed(row: RefreshToken) -> tuple[str, str]:
+    """The current locale and role of the subject, or raise if it may no longer sign in.
+    The role is read again: a token refused as auth.role_changed is renewed this way."""
     if row.audience == "citizen":
         citizen = await Citizen.objects().where(Citizen.id == row.subject_id).first()
         if citizen is None or citizen.disabled:
             raise errors.AccountDisabled()
-        return citizen.locale
+        return citizen.locale, "citizen"
     staff = await Staff.objects(Staff.user).where(Staff.id == row.subject_id).first()
     if staff is None or not staff.user.active:
         raise errors.AccountDisabled()
-    return staff.locale
+    return staff.locale, staff.role
 
 
 async def refresh_session(*, refresh_token: str) -> Session:
@@ -317,10 +318,10 @@ async def refresh_session(*, refresh_token: str) -> Session:
             (RefreshToken.family == row.family) & RefreshToken.revoked_at.is_null()
         )
         raise errors.RefreshTokenReused()
-    locale = await _subject_still_allowed(row)
+    locale, role = await _subject_still_allowed(row)
     return await _start_session(
         subject_id=row.subject_id,
-        role=row.role,
+        role=role,
         audience=row.audience,  # type: ignore[arg-type]
         locale=locale,
         family=row.family,
@@ -386,7 +387,16 @@ async def staff_unit_id(*, staff_id: int) -> int | None:
 
 
 async def masked_citizen_phone(*, citizen_id: int) -> str | None:
+    return (await masked_citizen_phones(citizen_ids=[citizen_id])).get(citizen_id)
+
+
+async def masked_citizen_phones(*, citizen_ids: list[int]) -> dict[int, str | None]:
+    """One query for a page of cases, not one per case."""
     from accounts.phone import mask_phone
 
-    row = await Citizen.select(Citizen.phone).where(Citizen.id == citizen_id).first()
-    return mask_phone(row["phone"]) if row else None
+    if not citizen_ids:
+        return {}
+    rows = await Citizen.select(Citizen.id, Citizen.phone).where(
+        Citizen.id.is_in(list(set(citizen_ids)))
+    )
+    return {row["id"]: mask_phone(row["phone"]) for row in rows}

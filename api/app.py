@@ -21,8 +21,8 @@ from api.health import HealthController
 from api.inspector.router import inspector_router
 from api.intake.router import intake_router
 from api.observability import RequestIdMiddleware
-from api.open311.router import open311_router
-from api.problems import problem_responses
+from api.open311.router import OPEN311_PREFIX, open311_router
+from api.problems import georeport_error_responses, problem_responses
 from api.session import SessionController
 from api.web.signposts import SignpostPageController
 from core import db, periodic
@@ -93,18 +93,37 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ),
         debug=False,
+        # Ours (core.logging: JSON in production, secrets masked) is already on the root
+        # logger; Litestar's default config would replace it when the app starts.
+        logging_config=None,
     )
     _document_problems(app)
+    _document_public_routes(app)
     return app
 
 
 def _document_problems(app: Litestar) -> None:
     """Litestar declares error responses per handler only; every route can answer with these,
     so add them to each one for the OpenAPI document."""
-    common = problem_responses(400, 401, 403, 404, 409, 422, 429, 500, 503)
+    statuses = (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)
+    common = problem_responses(*statuses, 500)
+    # The Open311 router answers in GeoReport's own error format; only an unexpected error
+    # reaches the app's handler and is a problem document.
+    open311 = {**common, **georeport_error_responses(*statuses)}
+    for route in app.routes:
+        errors = open311 if route.path.startswith(OPEN311_PREFIX) else common
+        for handler in getattr(route, "route_handlers", []):
+            handler.responses = {**errors, **(handler.responses or {})}
+
+
+def _document_public_routes(app: Litestar) -> None:
+    """A router's BearerAuth requirement also lands on its public routes (sign-in, the
+    category tree, nearby places, signposts), which read a token only if one is sent: say
+    so with the empty requirement, OpenAPI's "no authentication also works"."""
     for route in app.routes:
         for handler in getattr(route, "route_handlers", []):
-            handler.responses = {**common, **(handler.responses or {})}
+            if handler.opt.get("public") and hasattr(handler, "resolve_security"):
+                handler.security = [*(handler.security or []), {}]
 
 
 def create_asgi_app(settings: Settings | None = None) -> RequestIdMiddleware:

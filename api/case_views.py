@@ -85,13 +85,22 @@ class CaseStaffPage(msgspec.Struct, frozen=True, rename="camel"):
     next_cursor: str | None
 
 
-async def _reporter_phone(case: Case) -> str | None:
-    if case.anonymous or case.reporter_kind != "citizen" or case.reporter_id is None:
-        return None
-    return await accounts.masked_citizen_phone(citizen_id=case.reporter_id)
+def _shows_reporter(case: Case) -> bool:
+    return not case.anonymous and case.reporter_kind == "citizen" and case.reporter_id is not None
+
+
+async def case_staff_outs(cases: list[Case], coord_sys: CoordSys = "wgs84") -> list[CaseStaffOut]:
+    phones = await accounts.masked_citizen_phones(
+        citizen_ids=[c.reporter_id for c in cases if _shows_reporter(c)]
+    )
+    return [_case_staff_out(c, coord_sys, phones) for c in cases]
 
 
 async def case_staff_out(case: Case, coord_sys: CoordSys = "wgs84") -> CaseStaffOut:
+    return (await case_staff_outs([case], coord_sys))[0]
+
+
+def _case_staff_out(case: Case, coord_sys: CoordSys, phones: dict) -> CaseStaffOut:
     return CaseStaffOut(
         id=case.public_id,
         number=case.number,
@@ -105,7 +114,7 @@ async def case_staff_out(case: Case, coord_sys: CoordSys = "wgs84") -> CaseStaff
         priority=case.priority,
         source=case.source,
         anonymous=case.anonymous,
-        reporter_phone=await _reporter_phone(case),
+        reporter_phone=phones.get(case.reporter_id) if _shows_reporter(case) else None,
         flags=msgspec.json.decode(case.flags),
         rework_count=case.rework_count,
         reported_at=case.reported_at,
@@ -178,5 +187,5 @@ async def case_staff_detail(
 
 async def case_staff_page(page: Page, coord_sys: CoordSys = "wgs84") -> CaseStaffPage:
     return CaseStaffPage(
-        items=[await case_staff_out(c, coord_sys) for c in page.items], next_cursor=page.next_cursor
+        items=await case_staff_outs(page.items, coord_sys), next_cursor=page.next_cursor
     )

@@ -8,12 +8,13 @@ from typing import Annotated, Literal
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from accounts import devices
 from accounts.tables import Device
 from api.idempotent import run_idempotent
+from api.params import IdParam
 from core.actors import Actor
 from core.db import transaction
 
@@ -68,6 +69,6 @@ class DeviceController(Controller):
         return [DeviceOut.of(d) for d in await devices.devices_of(actor=actor)]
 
     @delete("/{device_id:int}", status_code=HTTP_204_NO_CONTENT, summary="Unregister (on logout)")
-    async def remove(self, actor: NamedDependency[Actor], device_id: FromPath[int]) -> None:
+    async def remove(self, actor: NamedDependency[Actor], device_id: IdParam) -> None:
         async with transaction():
             await devices.remove_device(actor=actor, device_id=device_id)

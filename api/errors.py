@@ -72,6 +72,13 @@ _MALFORMED = (
     Msg(zh="请求内容无法解析", en="Malformed request body"),
     Msg(zh="请求体不是有效的 JSON", en="The request body is not valid JSON"),
 )
+_UNSTORABLE_TEXT = (
+    Msg(zh="请求内容无效", en="Invalid request"),
+    Msg(
+        zh="文本中含有无法保存的字符（如 NUL）",
+        en="The text contains a character that cannot be stored (such as NUL)",
+    ),
+)
 _INTERNAL = (
     Msg(zh="服务器内部错误", en="Internal server error"),
     Msg(
@@ -160,8 +167,12 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:
-    from core.db import is_unavailable
+    from core.db import is_unavailable, is_unstorable_text
 
+    if is_unstorable_text(exc):
+        title, detail = _UNSTORABLE_TEXT
+        detail_text = detail.render(_locale(request))
+        return _respond(request, 400, "request.invalid_text", title, detail_text)
     if is_unavailable(exc):
         log.warning("database unavailable: %s", type(exc).__name__)
         return domain_error_handler(request, ServiceUnavailable())

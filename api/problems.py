@@ -28,6 +28,19 @@ class Problem(msgspec.Struct, frozen=True, omit_defaults=True):
     retryAfter: int | None = None
 
 
+class RowError(msgspec.Struct, frozen=True):
+    """A bad feature of an all-or-nothing grid import (``grid.import_invalid``): its index in
+    the file, its code when it has one, and everything wrong with it."""
+
+    index: int | None
+    code: str | None
+    problems: list[str]
+
+
+class GridImportProblem(Problem, frozen=True, omit_defaults=True):
+    errors: list[RowError] | None = None
+
+
 def problem_type(code: str) -> str:
     return f"urn:cityops:problem:{code}"
 
@@ -73,6 +86,7 @@ _DESCRIPTIONS = {
     404: "No such object, or not yours to see",
     409: "Conflicts with the object's current state",
     413: "Request body too large",
+    415: "Unsupported request content type",
     422: "Understood but refused by a business rule",
     429: "Rate limited; see `retryAfter`",
     500: "Unexpected error; report the `requestId`",
@@ -80,11 +94,33 @@ _DESCRIPTIONS = {
 }
 
 
-def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
+class GeoReportError(msgspec.Struct, frozen=True):
+    """One error as Open311 GeoReport v2 clients expect it: a list of these is the body."""
+
+    code: int
+    description: str
+
+
+def georeport_error_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI documentation of the errors of the Open311 router (api/open311/errors.py)."""
+    return {
+        status: ResponseSpec(
+            data_container=list[GeoReportError],
+            media_type="application/json",
+            description="GeoReport v2 error: `[{code, description}]`",
+            generate_examples=False,
+        )
+        for status in statuses
+    }
+
+
+def problem_responses(
+    *statuses: int, container: type[Problem] = Problem
+) -> dict[int, ResponseSpec]:
     """OpenAPI documentation of the problem documents a router may answer with."""
     return {
         status: ResponseSpec(
-            data_container=Problem,
+            data_container=container,
             media_type=PROBLEM_MEDIA_TYPE,
             description=_DESCRIPTIONS[status],
             generate_examples=False,

@@ -38,6 +38,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import UVICORN_ARGS  # noqa: E402
+
 CENTER = (36.06, 120.385)
 KINDS = [
     ("toilet", 0.30),
@@ -259,19 +261,7 @@ def msgspec_payload(kind):
     return msgspec.json.decode(Path(os.environ["BENCH_PAYLOAD"]).read_bytes(), type=kind)
 
 
-UVICORN = [
-    "--host",
-    "127.0.0.1",
-    "--workers",
-    "1",
-    "--loop",
-    "uvloop",
-    "--http",
-    "httptools",
-    "--no-access-log",
-    "--log-level",
-    "warning",
-]
+UVICORN = ["--workers", "1", *UVICORN_ARGS]
 
 
 def start(args: list[str], env: dict[str, str], port: int) -> subprocess.Popen:

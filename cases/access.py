@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from accounts import service as accounts
 from cases.errors import CaseNotFound
-from cases.tables import Case, CaseFollower
+from cases.tables import Case, CaseFollower, CaseMedia
 from core.actors import Actor
 from media import service as media
 from org import grids
@@ -60,13 +60,25 @@ async def case_for_citizen(actor: Actor, public_id: str, *, followers_too: bool 
     raise CaseNotFound()
 
 
-async def may_see_case_photos(actor: Actor, case_ref: str) -> bool:
-    """Photos attached to a case are visible to whoever may see the case."""
+def followers_see_photo(role: str) -> bool:
+    """Followers are strangers to the reporter: they see the report's own photos and the
+    unit's after-photos, not the inspector's verification evidence."""
+    return role != "evidence"
+
+
+async def may_see_case_photos(actor: Actor, case_ref: str, media_id: str) -> bool:
+    """Photos attached to a case are visible to whoever may see the case (followers: only
+    those ``followers_see_photo`` admits, by id as in their view of the case)."""
     case = await Case.objects().where(Case.id == int(case_ref)).first()
     if case is None:
         return False
     if actor.is_citizen:
-        return is_reporter(actor, case) or await is_follower(actor, case)
+        if is_reporter(actor, case):
+            return True
+        if not await is_follower(actor, case):
+            return False
+        row = await CaseMedia.select(CaseMedia.role).where(CaseMedia.media_id == media_id).first()
+        return row is not None and followers_see_photo(row["role"])
     return actor.kind == "staff" and await staff_may_see(actor, case)
 
 

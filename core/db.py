@@ -7,6 +7,7 @@ later tries to write fails with "database is locked" instead of waiting its turn
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 from collections.abc import AsyncIterator
@@ -15,10 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from core.settings import Settings, get_settings
+
+log = logging.getLogger("cityops.db")
 
 
 def sqlite_path(url: str) -> str:
@@ -33,8 +36,69 @@ def build_engine(settings: Settings) -> Engine:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         return SQLiteEngine(path=path, timeout=settings.sqlite_busy_timeout_ms / 1000)
     if url.startswith(("postgres://", "postgresql://")):
-        return PostgresEngine(config={"dsn": url, "command_timeout": 60})
+        return _PostgresEngine(config={"dsn": url, "command_timeout": 60})
     raise SystemExit(f"invalid configuration: unsupported CITYOPS_DATABASE_URL scheme in {url!r}")
+
+
+class _Transaction(PostgresTransaction):
+    """Piccolo's transaction, made safe against a connection that dies under it (the
+    database restarts, fails over, or drops us). Piccolo 1.38 neither gives the connection
+    back when BEGIN, COMMIT or ROLLBACK fails nor forgets the transaction: every such failure
+    shrank the pool by one until requests waited forever, and a periodic task kept running
+    its next ticks inside the dead transaction. Here the connection always goes back (asyncpg
+    replaces a closed one on the next acquire) and the task always forgets the transaction."""
+
+    async def __aenter__(self) -> PostgresTransaction:
+        if self._parent is not None:
+            return self._parent
+        for attempt in (1, 2):
+            self.connection = await self.get_connection()
+            try:
+                self.transaction = self.connection.transaction()
+                await self.begin()
+                break
+            except BaseException as exc:
+                # A pooled connection the server dropped while it sat idle fails at BEGIN;
+                # nothing has happened yet, so one more try on a fresh connection is safe.
+                retry = attempt == 1 and isinstance(exc, Exception) and is_unavailable(exc)
+                if retry and self.engine.pool:
+                    self.connection.terminate()
+                await self._give_back()
+                if not retry:
+                    raise
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:
+        if self._parent:
+            return exception is None
+        try:
+            if exception is not None:
+                if not self._rolled_back:
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        finally:
+            self.engine.current_transaction.reset(self.context)
+            await self._give_back()
+        return exception is None
+
+    async def _give_back(self) -> None:
+        try:
+            if self.engine.pool:
+                # On a broken connection the pool terminates it and frees its slot.
+                await self.engine.pool.release(self.connection)
+            else:
+                await self.connection.close()
+        except Exception as exc:
+            log.debug("discarded a broken database connection: %r", exc)
+            if not self.engine.pool:
+                self.connection.terminate()
+
+
+class _PostgresEngine(PostgresEngine):
+    def transaction(self, allow_nested: bool = True) -> PostgresTransaction:
+        return _Transaction(engine=self, allow_nested=allow_nested)
 
 
 _engine: Engine | None = None
@@ -151,6 +215,16 @@ def is_unique_violation(exc: BaseException) -> bool:
     return isinstance(exc, asyncpg.UniqueViolationError)
 
 
+def is_unstorable_text(exc: BaseException) -> bool:
+    """Text PostgreSQL cannot store (a NUL character, sent as %00 or \\u0000): bad input
+    that only the database notices, not a server error."""
+    import asyncpg
+
+    return isinstance(
+        exc, (asyncpg.CharacterNotInRepertoireError, asyncpg.UntranslatableCharacterError)
+    )
+
+
 def is_unavailable(exc: BaseException) -> bool:
     """The database cannot be reached right now: the client should retry, we should not 500."""
     import asyncpg
@@ -166,6 +240,9 @@ def is_unavailable(exc: BaseException) -> bool:
             asyncpg.AdminShutdownError,
             asyncpg.CrashShutdownError,
             asyncpg.InterfaceError,
+            # "cannot switch to state ...; another operation is in progress": a pooled
+            # connection that received the server's shutdown notice while idle.
+            asyncpg.InternalClientError,
         ),
     ):
         return True

@@ -57,6 +57,12 @@ class ServiceUnavailable(DomainError):
     status = 503
     title = Msg(zh="服务暂时不可用", en="Service temporarily unavailable")
     message = Msg(zh="请稍后重试", en="Please try again shortly")
+    # A restarting or failing-over database is usually back within seconds; clients (and
+    # their offline queues) should come back soon, not give up.
+    retry_after_seconds: ClassVar[int] = 5
+
+    def extra(self) -> dict[str, Any]:
+        return {"retryAfter": self.params.get("retry_after", self.retry_after_seconds)}
 
 
 class FieldRequired(DomainError):

@@ -14,13 +14,25 @@ Task = tuple[str, float, Callable[[], Awaitable[object]]]
 
 
 async def _loop(name: str, every: float, task: Callable[[], Awaitable[object]]) -> None:
+    from core.db import is_unavailable
+
+    database_down = False
     while True:
         try:
             await task()
+            if database_down:
+                log.info("periodic task %s: the database is back", name)
+                database_down = False
         except asyncio.CancelledError:
             raise
-        except Exception:  # a failing tick must not stop the next one
-            log.exception("periodic task %s failed", name)
+        except Exception as exc:  # a failing tick must not stop the next one
+            if not is_unavailable(exc):
+                log.exception("periodic task %s failed", name)
+            elif not database_down:
+                # An outage ends by itself (the pool reconnects on the next tick): say so
+                # once, not with a traceback every tick.
+                log.warning("periodic task %s: database unavailable (%r)", name, exc)
+                database_down = True
         await asyncio.sleep(every)
 
 
@@ -51,11 +63,13 @@ def default_tasks() -> list[Task]:
             await ratelimit.purge_expired()
 
     import points.hooks  # noqa: F401 - a worker process must award points on its moves too
+    from media.tasks import sweep_orphan_files
     from points.expiry import expire_points
 
     return [
         ("sla", 60.0, sla_tick),
         ("housekeeping", 3600.0, housekeeping),
         ("points-expiry", 3600.0, expire_points),
+        ("media-orphans", 3600.0, sweep_orphan_files),
         ("notify", get_settings().notify_interval_seconds, deliver_tick),
     ]

@@ -41,6 +41,16 @@ class DecompressionBomb(DomainError):
     )
 
 
+class TooManyScans(DecompressionBomb):
+    """A bomb by CPU rather than memory: each progressive JPEG scan passes over the whole
+    picture again, so a few bytes a scan can cost minutes of decoding."""
+
+    message = Msg(
+        zh="JPEG 图片的扫描段超过 {max_scans} 个",
+        en="The JPEG has more than {max_scans} scans",
+    )
+
+
 class DimensionsTooLarge(DomainError):
     code = "media.dimensions_too_large"
     status = 422

@@ -171,13 +171,14 @@ async def upload(
 
 # --- viewing ---------------------------------------------------------------------------------
 
-_viewers: dict[str, Callable[[Actor, str], Awaitable[bool]]] = {}
+_viewers: dict[str, Callable[[Actor, str, str], Awaitable[bool]]] = {}
 
 
-def register_viewer(kind: str, policy: Callable[[Actor, str], Awaitable[bool]]) -> None:
+def register_viewer(kind: str, policy: Callable[[Actor, str, str], Awaitable[bool]]) -> None:
     """Let the domain that owns records of ``kind`` decide who else may see photos attached
-    to them: ``register_viewer("case", may_see_case)`` is called with (actor, "42") for a
-    photo attached to "case:42"."""
+    to them: ``register_viewer("case", may_see_case)`` is called with (actor, "42", "m_x")
+    for the photo "m_x" attached to "case:42" (a record may show some photos to fewer
+    people than others)."""
     _viewers[kind] = policy
 
 
@@ -193,7 +194,7 @@ async def may_view(actor: Actor, media: Media, extra: ViewPolicy | None = None) 
     if media.attached_to:
         kind, _, ref = media.attached_to.partition(":")
         policy = _viewers.get(kind)
-        if policy is not None and await policy(actor, ref):
+        if policy is not None and await policy(actor, ref, media.public_id):
             return True
     return False
 

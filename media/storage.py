@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
+import email.utils
 import hashlib
 import hmac
 import os
@@ -19,7 +20,9 @@ import re
 import tempfile
 from functools import lru_cache
 from pathlib import Path
+from stat import S_ISREG
 from urllib.parse import parse_qsl, quote, urlsplit
+from xml.etree import ElementTree
 
 import anyio
 import httpx
@@ -62,6 +65,20 @@ class MediaStorage(abc.ABC):
     async def aclose(self) -> None:  # noqa: B027 - optional hook
         pass
 
+    async def written_before(self, moment: dt.datetime) -> list[str]:
+        """Keys of objects last written before ``moment``, for the orphan sweep
+        (media/tasks.py). A backend that cannot list returns none."""
+        return []
+
+    async def delete_if_written_before(self, key: str, moment: dt.datetime) -> bool:
+        """Delete unless the object was (re)written since ``moment``: an upload of the same
+        photo may have stored it again while the sweep was deciding."""
+        return False
+
+    async def discard_partial_writes(self, moment: dt.datetime) -> int:
+        """Remove leftovers of writes a crash interrupted before ``moment``."""
+        return 0
+
 
 class LocalMediaStorage(MediaStorage):
     def __init__(self, root: str | os.PathLike[str]) -> None:
@@ -100,6 +117,43 @@ class LocalMediaStorage(MediaStorage):
 
     async def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def _files(self, moment: dt.datetime, temporary: bool) -> list[Path]:
+        if not self.root.is_dir():
+            return []
+        limit, found = moment.timestamp(), []
+        for path in self.root.rglob(".tmp-*" if temporary else "*"):
+            if path.name.startswith(".tmp-") != temporary:
+                continue
+            try:
+                stat = path.stat()
+            except FileNotFoundError:  # renamed or removed by a write or another sweep
+                continue
+            if S_ISREG(stat.st_mode) and stat.st_mtime < limit:
+                found.append(path)
+        return found
+
+    async def written_before(self, moment: dt.datetime) -> list[str]:
+        files = await anyio.to_thread.run_sync(self._files, moment, False)
+        keys = (path.relative_to(self.root).as_posix() for path in files)
+        return [key for key in keys if _KEY.match(key) and ".." not in key and "//" not in key]
+
+    async def delete_if_written_before(self, key: str, moment: dt.datetime) -> bool:
+        path = self._path(key)
+        try:
+            if path.stat().st_mtime >= moment.timestamp():
+                return False
+        except FileNotFoundError:
+            return False
+        path.unlink(missing_ok=True)
+        return True
+
+    async def discard_partial_writes(self, moment: dt.datetime) -> int:
+        # _write's temporary files: a process killed between mkstemp and os.replace.
+        files = await anyio.to_thread.run_sync(self._files, moment, True)
+        for path in files:
+            path.unlink(missing_ok=True)
+        return len(files)
 
 
 # --- S3 -------------------------------------------------------------------------------------
@@ -316,10 +370,51 @@ class S3MediaStorage(MediaStorage):
     def url(self, key: str, ttl: int) -> str | None:
         return self.signer.presign(method="GET", url=self.object_url(key), ttl=ttl, now=clock.now())
 
+    async def written_before(self, moment: dt.datetime) -> list[str]:
+        # ListObjectsV2, a page of up to 1,000 keys at a time.
+        keys: list[str] = []
+        token: str | None = None
+        while True:
+            query = {"list-type": "2", **({"continuation-token": token} if token else {})}
+            encoded = "&".join(f"{k}={_uri_encode(v)}" for k, v in sorted(query.items()))
+            response = await self._request("GET", f"{self.object_url()}?{encoded}")
+            if response.status_code != 200:
+                raise StorageUnavailable() from RuntimeError(response.text[:300])
+            # Our own bucket's answer, not user input.
+            page = ElementTree.fromstring(response.content)  # noqa: S314
+            for item in _children(page, "Contents"):
+                key, modified = _text(item, "Key"), _text(item, "LastModified")
+                old = modified is not None and dt.datetime.fromisoformat(modified) < moment
+                if key and old and _KEY.match(key) and ".." not in key:
+                    keys.append(key)
+            token = _text(page, "NextContinuationToken")
+            if _text(page, "IsTruncated") != "true" or not token:
+                return keys
+
+    async def delete_if_written_before(self, key: str, moment: dt.datetime) -> bool:
+        response = await self._request("HEAD", self.object_url(key))
+        modified = response.headers.get("last-modified")
+        if response.status_code != 200 or not modified:
+            return False
+        if email.utils.parsedate_to_datetime(modified) >= moment:
+            return False
+        await self.delete(key)
+        return True
+
     async def aclose(self) -> None:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+
+
+def _children(element: ElementTree.Element, name: str) -> list[ElementTree.Element]:
+    # S3 and its look-alikes namespace their XML differently; match local names.
+    return [child for child in element if child.tag.rsplit("}", 1)[-1] == name]
+
+
+def _text(element: ElementTree.Element, name: str) -> str | None:
+    found = _children(element, name)
+    return found[0].text if found else None
 
 
 def storage_from_settings(settings: Settings) -> MediaStorage:

@@ -34,10 +34,10 @@ def links(*, gcj_lat: float, gcj_lon: float, name: str) -> NavLinks:
     bd_lat, bd_lon = geo.gcj02_to_bd09(gcj_lat, gcj_lon)
     q = _quoted(name)
     src = _quoted(get_settings().map_referer)
-    g = f"{gcj_lat:.6f},{gcj_lon:.6f}"
+    lat, lon = f"{gcj_lat:.6f}", f"{gcj_lon:.6f}"
     return NavLinks(
         amap=(
-            f"https://uri.amap.com/navigation?to={gcj_lon:.6f},{gcj_lat:.6f},{q}"
+            f"https://uri.amap.com/navigation?to={lon},{lat},{q}"
             f"&mode=walk&coordinate=gaode&callnative=1&src={src}"
         ),
         baidu=(
@@ -45,9 +45,10 @@ def links(*, gcj_lat: float, gcj_lon: float, name: str) -> NavLinks:
             f"{bd_lon:.6f}|name:{q}&mode=walking&coord_type=bd09ll&output=html&src={src}"
         ),
         tencent=(
-            f"https://apis.map.qq.com/uri/v1/routeplan?type=walk&to={q}&tocoord={g}&referer={src}"
+            f"https://apis.map.qq.com/uri/v1/routeplan?type=walk&to={q}&tocoord={lat},{lon}"
+            f"&referer={src}"
         ),
-        apple=f"https://maps.apple.com/?daddr={g}&dirflg=w&q={q}",
+        apple=f"https://maps.apple.com/?daddr={lat},{lon}&dirflg=w&q={q}",
     )
 
 

@@ -16,7 +16,7 @@ import msgspec
 from core import clock
 from core.actors import Actor
 from core.pagination import decode_cursor, encode_cursor
-from media.service import claim_media
+from media.service import claim_media, register_viewer
 from org import geo
 from places import index as nearby_index
 from places.errors import (
@@ -26,6 +26,7 @@ from places.errors import (
     NotParking,
     PlaceNotFound,
 )
+from places.found import Found
 from places.hours import validate_hours
 from places.kinds import check_attributes, get_kind
 from places.tables import Place
@@ -251,7 +252,7 @@ async def nearby(
     limit: int = 20,
     accessible: bool = False,
     open_now: bool = False,
-) -> list[nearby_index.Hit]:
+) -> Found:
     """The nearest places of ``kinds`` around a WGS-84 point, from the in-process index."""
     geo.validate(lat, lon)
     if not math.isfinite(radius_m) or radius_m <= 0 or radius_m > MAX_RADIUS_M:
@@ -272,3 +273,16 @@ async def nearby(
         open_now=open_now,
         now=clock.city_now(),
     )
+
+
+async def may_see_place_photo(actor: Actor, place_ref: str, media_id: str) -> bool:
+    """A place's photos are public: anyone signed in may see those the place still shows."""
+    row = (
+        await Place.select(Place.photos)
+        .where((Place.id == int(place_ref)) & (Place.deleted == False))  # noqa: E712
+        .first()
+    )
+    return row is not None and media_id in msgspec.json.decode(row["photos"])
+
+
+register_viewer("place", may_see_place_photo)

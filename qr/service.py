@@ -16,7 +16,7 @@ from org import geo
 from org import service as org
 from places import service as places
 from places.errors import UnknownPlaceKind
-from places.index import Hit
+from places.segment import Hit
 from qr import codes
 from qr.errors import InvalidSignpost, SignpostCodeTaken, SignpostNotFound
 from qr.tables import Signpost, SignpostDamage, SignpostScan

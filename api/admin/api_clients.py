@@ -9,10 +9,11 @@ from typing import Annotated, Literal
 import msgspec
 from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from accounts import api_key_admin
 from api.admin.audit import ADMIN_ONLY
+from api.params import IdParam
 from audit.service import record
 from core.actors import Actor
 from core.db import transaction
@@ -79,7 +80,7 @@ class ApiClientController(Controller):
         opt=ADMIN_ONLY,
         summary="A new key; the old one stops working at once",
     )
-    async def rotate(self, actor: NamedDependency[Actor], client_id: FromPath[int]) -> IssuedOut:
+    async def rotate(self, actor: NamedDependency[Actor], client_id: IdParam) -> IssuedOut:
         async with transaction():
             before = await api_key_admin.api_client_info(client_id=client_id)
             issued = await api_key_admin.rotate_key(client_id=client_id)
@@ -100,12 +101,12 @@ class ApiClientController(Controller):
         opt=ADMIN_ONLY,
         summary="Revoke: the key is refused from now on",
     )
-    async def revoke(self, actor: NamedDependency[Actor], client_id: FromPath[int]) -> ClientOut:
+    async def revoke(self, actor: NamedDependency[Actor], client_id: IdParam) -> ClientOut:
         return await self._set(actor, client_id, ClientPatch(active=False), "api_client.revoke")
 
     @patch("/{client_id:int}", summary="Trust or reactivate a client", opt=ADMIN_ONLY)
     async def update(
-        self, actor: NamedDependency[Actor], client_id: FromPath[int], data: JSONBody[ClientPatch]
+        self, actor: NamedDependency[Actor], client_id: IdParam, data: JSONBody[ClientPatch]
     ) -> ClientOut:
         return await self._set(actor, client_id, data, "api_client.update")
 

@@ -9,7 +9,7 @@ import msgspec
 from litestar import Controller, get
 from litestar.params import FromQuery, QueryParameter
 
-from api.params import PageLimit
+from api.params import PageLimit, id_query
 from audit import service as audit
 
 # The admin router lets operators in; configuration writes need an admin.
@@ -43,7 +43,7 @@ class AuditController(Controller):
     @get("/", summary="Admin writes, newest first, keyset pages")
     async def list_entries(
         self,
-        actor_id: Annotated[int | None, QueryParameter(name="actorId")] = None,
+        actor_id: Annotated[int | None, id_query("actorId")] = None,
         action: FromQuery[Annotated[str, msgspec.Meta(max_length=48)] | None] = None,
         target_kind: Annotated[str | None, QueryParameter(name="targetKind", max_length=32)] = None,
         target_id: Annotated[str | None, QueryParameter(name="targetId", max_length=64)] = None,

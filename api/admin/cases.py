@@ -14,7 +14,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from api.case_views import CaseStaffDetail, CaseStaffPage, case_staff_detail, case_staff_page
 from api.citizen.reports import CaseId
 from api.geo import CoordSysQuery
-from api.params import PageLimit
+from api.params import Int32, PageLimit, id_query
 from cases import command, handling, queries
 from cases.access import load_case
 from cases.tables import Case
@@ -45,7 +45,7 @@ class ActionIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_field
     reason: Annotated[str, msgspec.Meta(max_length=500)] | None = None
     note: Annotated[str, msgspec.Meta(max_length=500)] = ""
     into_case_id: CaseId | None = None
-    unit_id: int | None = None
+    unit_id: Int32 | None = None
     priority: Annotated[int, msgspec.Meta(ge=1, le=4)] | None = None
 
 
@@ -100,8 +100,8 @@ class AdminCaseController(Controller):
         self,
         case_state: Annotated[str | None, QueryParameter(name="state")] = None,
         category: FromQuery[str | None] = None,
-        grid_id: Annotated[int | None, QueryParameter(name="gridId")] = None,
-        unit_id: Annotated[int | None, QueryParameter(name="unitId")] = None,
+        grid_id: Annotated[int | None, id_query("gridId")] = None,
+        unit_id: Annotated[int | None, id_query("unitId")] = None,
         source: FromQuery[str | None] = None,
         light: FromQuery[Literal["green", "yellow", "red"] | None] = None,
         unassigned: FromQuery[bool | None] = None,

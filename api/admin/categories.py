@@ -8,9 +8,10 @@ from typing import Annotated, Literal
 import msgspec
 from litestar import Controller, delete, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from api.admin.audit import ADMIN_ONLY
+from api.params import Int32
 from audit.service import record
 from core.actors import Actor
 from core.db import transaction
@@ -34,7 +35,7 @@ class CategoryIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fie
     urgent: bool = False
     points_on_accept: Points = 0
     points_on_close: Points = 0
-    sort_order: int = 0
+    sort_order: Int32 = 0
 
 
 class CategoryPatch(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
@@ -194,7 +195,7 @@ class SlaPolicyController(Controller):
     async def remove(
         self,
         actor: NamedDependency[Actor],
-        priority: FromQuery[Priority],
+        priority: Annotated[int, QueryParameter(ge=1, le=4)],
         category_code: Annotated[
             str | None, QueryParameter(name="categoryCode", pattern=r"^[CE]\d{2}(\d{2})?$")
         ] = None,

@@ -7,9 +7,10 @@ from typing import Annotated, Literal
 import msgspec
 from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from api.admin.audit import ADMIN_ONLY
+from api.params import IdParam, Int32
 from audit.service import record
 from core.actors import Actor
 from core.db import transaction
@@ -19,15 +20,15 @@ Priority = Annotated[int, msgspec.Meta(ge=1, le=4)]
 
 
 class RuleIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
-    unit_id: int
+    unit_id: Int32
     category_code: Annotated[str, msgspec.Meta(pattern=r"^([CE]\d{2}(\d{2})?)?$")] = ""
     area_kind: Literal["grid", "street", "district", "any"] = "any"
-    area_id: int | None = None
+    area_id: Int32 | None = None
     priority: Priority | None = None
 
 
 class RulePatch(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
-    unit_id: int | None = None
+    unit_id: Int32 | None = None
     priority: Priority | None = None
     clear_priority: bool = False
     active: bool | None = None
@@ -70,7 +71,7 @@ class DispatchRuleController(Controller):
 
     @patch("/{rule_id:int}", summary="Change unit or priority, (de)activate", opt=ADMIN_ONLY)
     async def update(
-        self, actor: NamedDependency[Actor], rule_id: FromPath[int], data: JSONBody[RulePatch]
+        self, actor: NamedDependency[Actor], rule_id: IdParam, data: JSONBody[RulePatch]
     ) -> RuleOut:
         async with transaction():
             before = await admin_queries.dispatch_rule(rule_id=rule_id)
@@ -88,7 +89,7 @@ class DispatchRuleController(Controller):
         return rule_out(info)
 
     @delete("/{rule_id:int}", summary="Remove a rule", opt=ADMIN_ONLY)
-    async def remove(self, actor: NamedDependency[Actor], rule_id: FromPath[int]) -> None:
+    async def remove(self, actor: NamedDependency[Actor], rule_id: IdParam) -> None:
         async with transaction():
             before = await admin_queries.dispatch_rule(rule_id=rule_id)
             await dispatch.delete_dispatch_rule(rule_id=rule_id)

@@ -11,6 +11,8 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from api.admin.audit import ADMIN_ONLY
 from api.geo import CoordSys, CoordSysQuery
+from api.params import Int32
+from api.problems import GridImportProblem, problem_responses
 from audit.service import record
 from core.actors import Actor
 from core.db import transaction
@@ -25,16 +27,16 @@ class GridIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=
     name: Name
     polygon: dict[str, Any]
     parent_code: GridCode | None = None
-    unit_id: int | None = None
-    area_id: int | None = None
+    unit_id: Int32 | None = None
+    area_id: Int32 | None = None
     coord_sys: CoordSys = "wgs84"
 
 
 class GridPatch(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
     name: Name | None = None
     polygon: dict[str, Any] | None = None
-    unit_id: int | None = None
-    area_id: int | None = None
+    unit_id: Int32 | None = None
+    area_id: Int32 | None = None
     active: bool | None = None
     coord_sys: CoordSys = "wgs84"
 
@@ -178,6 +180,8 @@ class AdminGridController(Controller):
         "/import",
         status_code=200,
         opt=ADMIN_ONLY,
+        # Its 422 lists every bad feature, not field errors.
+        responses=problem_responses(422, container=GridImportProblem),
         summary="Import a GeoJSON FeatureCollection (properties: code, name, parent, "
         "unitCode, areaCode); all or nothing; overlaps and gaps reported",
     )

@@ -7,9 +7,9 @@ from typing import Literal
 
 import msgspec
 from litestar import Controller, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 
-from api.params import PageLimit
+from api.params import IdParam, PageLimit
 from core.db import transaction
 from notify import admin
 
@@ -77,7 +77,7 @@ class AdminNotificationController(Controller):
         status_code=200,
         summary="Send a dead letter again (after fixing the cause)",
     )
-    async def retry(self, delivery_id: FromPath[int]) -> RetriedOut:
+    async def retry(self, delivery_id: IdParam) -> RetriedOut:
         async with transaction():
             await admin.retry_dead_letter(delivery_id=delivery_id)
         return RetriedOut(id=delivery_id, status="pending")

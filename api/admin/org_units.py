@@ -7,9 +7,10 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from api.admin.audit import ADMIN_ONLY
+from api.params import IdParam, Int32
 from audit.service import record
 from core.actors import Actor
 from core.db import transaction
@@ -23,7 +24,7 @@ class UnitIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=
     code: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
     name_zh: Name
     name_en: Annotated[str, msgspec.Meta(max_length=150)] = ""
-    parent_id: int | None = None
+    parent_id: Int32 | None = None
     phone: Annotated[str, msgspec.Meta(max_length=32)] = ""
 
 
@@ -64,7 +65,7 @@ class OrgUnitController(Controller):
         ]
 
     @get("/{unit_id:int}", summary="One unit")
-    async def one(self, unit_id: FromPath[int]) -> UnitOut:
+    async def one(self, unit_id: IdParam) -> UnitOut:
         return unit_out(await units.get_unit(unit_id=unit_id, active_only=False))
 
     @post("/", summary="Create a unit", opt=ADMIN_ONLY)
@@ -82,7 +83,7 @@ class OrgUnitController(Controller):
 
     @patch("/{unit_id:int}", summary="Rename, change the phone or (de)activate", opt=ADMIN_ONLY)
     async def update(
-        self, actor: NamedDependency[Actor], unit_id: FromPath[int], data: JSONBody[UnitPatch]
+        self, actor: NamedDependency[Actor], unit_id: IdParam, data: JSONBody[UnitPatch]
     ) -> UnitOut:
         async with transaction():
             before = await units.get_unit(unit_id=unit_id, active_only=False)

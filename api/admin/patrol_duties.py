@@ -8,8 +8,9 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, JSONBody, QueryParameter
 
+from api.params import IdParam, Int32, id_query
 from core.actors import Actor
 from core.db import transaction
 from patrols import duties
@@ -17,7 +18,7 @@ from patrols.tables import PatrolDuty
 
 
 class DutyIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
-    staff_id: int
+    staff_id: Int32
     grid_code: Annotated[str, msgspec.Meta(min_length=2, max_length=32)]
     starts_at: dt.datetime
     ends_at: dt.datetime
@@ -66,7 +67,7 @@ class PatrolDutyController(Controller):
     @get("/", summary="Duties, soonest first; filter by inspector, grid or city-time day")
     async def list_duties(
         self,
-        staff_id: Annotated[int | None, QueryParameter(name="staffId")] = None,
+        staff_id: Annotated[int | None, id_query("staffId")] = None,
         grid_code: Annotated[str | None, QueryParameter(name="gridCode")] = None,
         day: FromQuery[dt.date | None] = None,
     ) -> list[DutyOut]:
@@ -74,6 +75,6 @@ class PatrolDutyController(Controller):
         return [DutyOut.of(row) for row in rows]
 
     @delete("/{duty_id:int}", summary="Remove a duty")
-    async def remove(self, actor: NamedDependency[Actor], duty_id: FromPath[int]) -> None:
+    async def remove(self, actor: NamedDependency[Actor], duty_id: IdParam) -> None:
         async with transaction():
             await duties.delete_duty(actor=actor, duty_id=duty_id)

@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.citizen.place_views import PlaceOut, place_out
 from api.geo import CoordSys, CoordSysQuery, Location
-from api.params import PageLimit
+from api.params import IdParam, Int32, PageLimit
 from core import clock
 from core.actors import Actor
 from core.db import transaction
@@ -64,14 +64,14 @@ class KindIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=
     name_zh: Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
     name_en: Annotated[str, msgspec.Meta(max_length=80)] = ""
     attributes: list[str] = []
-    sort_order: int = 100
+    sort_order: Int32 = 100
 
 
 class KindPatch(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
     name_zh: Annotated[str, msgspec.Meta(min_length=1, max_length=50)] | None = None
     name_en: Annotated[str, msgspec.Meta(max_length=80)] | None = None
     attributes: list[str] | None = None
-    sort_order: int | None = None
+    sort_order: Int32 | None = None
     active: bool | None = None
 
 
@@ -141,12 +141,12 @@ class AdminPlaceController(Controller):
         return _out(place)
 
     @get("/{place_id:int}", summary="One place")
-    async def one(self, place_id: FromPath[int], coord_sys: CoordSysQuery = "wgs84") -> PlaceOut:
+    async def one(self, place_id: IdParam, coord_sys: CoordSysQuery = "wgs84") -> PlaceOut:
         return _out(await places.get_place(place_id=place_id), coord_sys)
 
     @patch("/{place_id:int}", summary="Change a place; attributes replace the whole object")
     async def change(
-        self, actor: NamedDependency[Actor], place_id: FromPath[int], data: JSONBody[PlacePatch]
+        self, actor: NamedDependency[Actor], place_id: IdParam, data: JSONBody[PlacePatch]
     ) -> PlaceOut:
         lat, lon = data.location.wgs84() if data.location else (None, None)
         async with transaction():
@@ -168,7 +168,7 @@ class AdminPlaceController(Controller):
         return _out(place)
 
     @delete("/{place_id:int}", summary="Remove a place")
-    async def remove(self, place_id: FromPath[int]) -> None:
+    async def remove(self, place_id: IdParam) -> None:
         async with transaction():
             await places.delete_place(place_id=place_id)
 

@@ -14,7 +14,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.citizen.rewards import RewardId, RewardOut
 from api.idempotent import run_idempotent
-from api.params import PageLimit
+from api.params import INT32_MAX, IdParam, PageLimit, id_query
 from core import clock
 from core.actors import Actor
 from core.db import transaction
@@ -185,7 +185,7 @@ class AdminRedemptionController(Controller):
         self,
         status: FromQuery[Status | None] = None,
         reward_id: Annotated[RewardId | None, QueryParameter(name="rewardId")] = None,
-        citizen_id: Annotated[int | None, QueryParameter(name="citizenId")] = None,
+        citizen_id: Annotated[int | None, id_query("citizenId")] = None,
         cursor: FromQuery[str | None] = None,
         limit: PageLimit = 50,
     ) -> AdminRedemptionPage:
@@ -224,7 +224,7 @@ class AdminRedemptionController(Controller):
 
 
 class AdjustIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
-    citizen_id: Annotated[int, msgspec.Meta(ge=1)]
+    citizen_id: Annotated[int, msgspec.Meta(ge=1, le=INT32_MAX)]
     amount: Annotated[int, msgspec.Meta(ge=-1_000_000, le=1_000_000)]
     reason: Annotated[str, msgspec.Meta(max_length=500)] | None = None
 
@@ -267,8 +267,10 @@ class AdminPointsController(Controller):
 
         return await run_idempotent(request, actor, action)
 
-    @get("/accounts/{citizen_id:int}", summary="A citizen's balance")
-    async def account(self, citizen_id: FromPath[int]) -> AccountOut:
+    # Admins only, like adjusting it (README): operators have no business with one
+    # citizen's balance.
+    @get("/accounts/{citizen_id:int}", summary="A citizen's balance", opt=ADMIN_ONLY)
+    async def account(self, citizen_id: IdParam) -> AccountOut:
         summary = await points.summary(account_id=citizen_id)
         return AccountOut(
             citizen_id=citizen_id, balance=summary.balance, expiring_soon=summary.expiring_points

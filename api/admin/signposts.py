@@ -232,7 +232,7 @@ class AdminSignpostController(Controller):
         self,
         code: FromPath[Code],
         label: FromQuery[bool] = True,
-        size: FromQuery[Annotated[int, msgspec.Meta(ge=2, le=40)]] = 10,
+        size: Annotated[int, QueryParameter(ge=2, le=40)] = 10,
     ) -> Response[bytes]:
         sign = await signposts.get_signpost(code=code)
         image = render.png(codes.url_of(sign.code), sign.name if label else None, box=size)
@@ -247,7 +247,7 @@ class AdminSignpostController(Controller):
         self,
         code: FromPath[Code],
         label: FromQuery[bool] = True,
-        size: FromQuery[Annotated[int, msgspec.Meta(ge=2, le=40)]] = 10,
+        size: Annotated[int, QueryParameter(ge=2, le=40)] = 10,
     ) -> Response[bytes]:
         sign = await signposts.get_signpost(code=code)
         image = render.svg(codes.url_of(sign.code), sign.name if label else None, box=size)

@@ -8,12 +8,12 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, JSONBody
 
 from accounts import staff_admin
 from accounts.errors import InvalidStaff
 from api.admin.audit import ADMIN_ONLY
-from api.params import PageLimit
+from api.params import IdParam, Int32, PageLimit, id_query
 from audit.service import record
 from core.actors import Actor, StaffRole
 from core.db import transaction
@@ -26,14 +26,14 @@ class StaffIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields
     password: Annotated[str, msgspec.Meta(min_length=10, max_length=128)]
     role: StaffRole
     display_name: Annotated[str, msgspec.Meta(max_length=64)] = ""
-    org_unit_id: int | None = None
+    org_unit_id: Int32 | None = None
     phone: Annotated[str, msgspec.Meta(max_length=20)] | None = None
 
 
 class StaffPatch(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
     role: StaffRole | None = None
     display_name: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
-    org_unit_id: int | None = None
+    org_unit_id: Int32 | None = None
     clear_unit: bool = False
     phone: Annotated[str, msgspec.Meta(max_length=20)] | None = None
     active: bool | None = None
@@ -75,9 +75,9 @@ class AdminStaffController(Controller):
     async def list_staff(
         self,
         role: FromQuery[StaffRole | None] = None,
-        unit_id: Annotated[int | None, QueryParameter(name="unitId")] = None,
+        unit_id: Annotated[int | None, id_query("unitId")] = None,
         active: FromQuery[bool | None] = None,
-        after_id: Annotated[int | None, QueryParameter(name="afterId")] = None,
+        after_id: Annotated[int | None, id_query("afterId")] = None,
         limit: PageLimit = 50,
     ) -> StaffPage:
         rows = await staff_admin.list_staff(
@@ -87,7 +87,7 @@ class AdminStaffController(Controller):
         return StaffPage(items=items, next_cursor=items[-1].id if len(rows) > limit else None)
 
     @get("/{staff_id:int}", summary="One staff member")
-    async def one(self, staff_id: FromPath[int]) -> StaffOut:
+    async def one(self, staff_id: IdParam) -> StaffOut:
         return await _out(await staff_admin.staff_info(staff_id=staff_id))
 
     @post("/", summary="Create a staff account", opt=ADMIN_ONLY)
@@ -111,7 +111,7 @@ class AdminStaffController(Controller):
         opt=ADMIN_ONLY,
     )
     async def update(
-        self, actor: NamedDependency[Actor], staff_id: FromPath[int], data: JSONBody[StaffPatch]
+        self, actor: NamedDependency[Actor], staff_id: IdParam, data: JSONBody[StaffPatch]
     ) -> StaffOut:
         if staff_id == actor.id and (data.active is False or data.role not in (None, "admin")):
             # The last admin locking themselves out is unrecoverable without a shell.
@@ -133,7 +133,7 @@ class AdminStaffController(Controller):
 
     @put("/{staff_id:int}/grids", summary="Set the grids an inspector patrols", opt=ADMIN_ONLY)
     async def set_grids(
-        self, actor: NamedDependency[Actor], staff_id: FromPath[int], data: JSONBody[GridsIn]
+        self, actor: NamedDependency[Actor], staff_id: IdParam, data: JSONBody[GridsIn]
     ) -> StaffOut:
         async with transaction():
             info = await staff_admin.staff_info(staff_id=staff_id)

@@ -12,7 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from api.idempotent import run_idempotent
-from api.params import PageLimit
+from api.params import Int32, PageLimit
 from core.actors import Actor
 from core.db import transaction
 from notify import inbox, preferences
@@ -59,7 +59,7 @@ class UnreadOut(msgspec.Struct, frozen=True, rename="camel"):
 
 
 class ReadIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
-    ids: Annotated[list[int], msgspec.Meta(max_length=500)] = []
+    ids: Annotated[list[Int32], msgspec.Meta(max_length=500)] = []
     all: bool = False
 
 

@@ -9,24 +9,44 @@ import msgspec
 
 from api.geo import CoordSys, Location
 from org import geo
+from places.found import Found
 from places.hours import parse_hours
-from places.index import Hit
 from places.navigation import NavLinks, links, links_wgs84
+from places.segment import Details, Hit
 from places.service import PlaceInfo
 
 
 class NearbyPlaceOut(msgspec.Struct, frozen=True, rename="camel"):
+    # What holds for the place whatever the query comes first: nearby_json renders those
+    # fields once per place and reuses the bytes (see _PlacePart and _QueryPart).
     id: int
     kind: str
     name: str
     address: str
+    status: str
+    attributes: dict[str, Any]
+    navigation: NavLinks
     location: Location
     distance_m: int
     bearing_deg: int
-    status: str
     open_now: bool | None
+
+
+class _PlacePart(msgspec.Struct, frozen=True, rename="camel"):
+    id: int
+    kind: str
+    name: str
+    address: str
+    status: str
     attributes: dict[str, Any]
     navigation: NavLinks
+
+
+class _QueryPart(msgspec.Struct, frozen=True, rename="camel"):
+    location: Location
+    distance_m: int
+    bearing_deg: int
+    open_now: bool | None
 
 
 class NearbyOut(msgspec.Struct, frozen=True, rename="camel"):
@@ -61,21 +81,73 @@ def _location(wgs: tuple[float, float], gcj: tuple[float, float], coord_sys: Coo
     return Location(lat=round(lat, 7), lon=round(lon, 7), coord_sys=coord_sys)
 
 
-def nearby_item(hit: Hit, coord_sys: CoordSys) -> NearbyPlaceOut:
-    details = hit.details
-    return NearbyPlaceOut(
-        id=hit.id,
-        kind=hit.kind,
+def _place_part(place_id: int, kind: str, gcj: tuple[float, float], details: Details) -> _PlacePart:
+    return _PlacePart(
+        id=place_id,
+        kind=kind,
         name=details.name,
         address=details.address,
-        location=_location((hit.lat, hit.lon), (hit.gcj_lat, hit.gcj_lon), coord_sys),
-        distance_m=round(hit.distance_m),
-        bearing_deg=round(hit.bearing_deg) % 360,
         status=details.status,
-        open_now=hit.open_now,
         attributes=details.attributes,
-        navigation=links(gcj_lat=hit.gcj_lat, gcj_lon=hit.gcj_lon, name=details.name),
+        navigation=links(gcj_lat=gcj[0], gcj_lon=gcj[1], name=details.name),
     )
+
+
+def _query_part(found: Found | Hit, i: int | None, coord_sys: CoordSys) -> _QueryPart:
+    """From row ``i`` of ``found``, or from a Hit (``i`` None)."""
+    if i is None:
+        hit = found
+        wgs, gcj = (hit.lat, hit.lon), (hit.gcj_lat, hit.gcj_lon)
+        distance, bearing, open_now = hit.distance_m, hit.bearing_deg, hit.open_now
+    else:
+        wgs, gcj = (found.lat[i], found.lon[i]), (found.gcj_lat[i], found.gcj_lon[i])
+        distance, bearing = found.distance_m[i], found.bearing_deg[i]
+        open_now = found.open_now[i]
+    return _QueryPart(
+        location=_location(wgs, gcj, coord_sys),
+        distance_m=round(distance),
+        bearing_deg=round(bearing) % 360,
+        open_now=open_now,
+    )
+
+
+def nearby_item(hit: Hit, coord_sys: CoordSys) -> NearbyPlaceOut:
+    return NearbyPlaceOut(
+        **msgspec.structs.asdict(
+            _place_part(hit.id, hit.kind, (hit.gcj_lat, hit.gcj_lon), hit.details)
+        ),
+        **msgspec.structs.asdict(_query_part(hit, None, coord_sys)),
+    )
+
+
+_encode = msgspec.json.Encoder().encode
+# Rendered place parts by index key: a few tens of MB at most, beside the index itself.
+_PLACE_PARTS_MAX = 30_000
+_place_parts: dict[int, bytes] = {}
+
+
+def _place_json(found: Found, i: int) -> bytes:
+    """The place part of an item as JSON without its closing brace. Navigation links and
+    escaping cost more than the search itself, and the same places answer again and again."""
+    key = found.keys[i]
+    part = _place_parts.get(key)
+    if part is None:
+        if len(_place_parts) >= _PLACE_PARTS_MAX:
+            _place_parts.clear()
+        gcj = (found.gcj_lat[i], found.gcj_lon[i])
+        place = _place_part(found.ids[i], found.kinds[i], gcj, found.details(i))
+        part = _place_parts[key] = _encode(place)[:-1]
+    return part
+
+
+def nearby_json(found: Found, coord_sys: CoordSys) -> bytes:
+    """NearbyOut of ``found`` encoded as JSON, the same document msgspec makes of
+    ``NearbyOut(items=[nearby_item(hit, coord_sys) ...])``, from cached place parts."""
+    items = [
+        _place_json(found, i) + b"," + _encode(_query_part(found, i, coord_sys))[1:]
+        for i in range(len(found))
+    ]
+    return b'{"items":[' + b",".join(items) + b"]}"
 
 
 def place_out(place: PlaceInfo, coord_sys: CoordSys, now: dt.datetime) -> PlaceOut:

@@ -9,7 +9,7 @@ import msgspec
 
 from api.geo import CoordSys, Location, location_out
 from cases import queries, sla
-from cases.access import is_reporter
+from cases.access import followers_see_photo, is_reporter
 from cases.feedback import REOPEN_WINDOW
 from cases.tables import Case
 from cases.wording import citizen_step, state_label
@@ -113,8 +113,7 @@ def build_summary(case: Case, locale: str, coord_sys: CoordSys) -> ReportSummary
 
 async def _photos(case: Case, mine: bool) -> list[PhotoOut]:
     rows = await queries.photos(case)
-    # Followers see the report's own photos; the unit's after-photos are for everyone.
-    rows = [row for row in rows if mine or row.role != "evidence"]
+    rows = [row for row in rows if mine or followers_see_photo(row.role)]
     return [
         PhotoOut(
             id=row.media_id,

@@ -117,7 +117,11 @@ class CitizenReportController(Controller):
         case = await case_for_citizen(actor, case_id)
         return await build_report(case, actor, coord_sys)
 
-    @post("/{case_id:str}/follow", summary="Me too: follow an open case instead of filing")
+    @post(
+        "/{case_id:str}/follow",
+        status_code=200,
+        summary="Me too: follow an open case instead of filing",
+    )
     async def follow(
         self, request: Request, actor: NamedDependency[Actor], case_id: FromPath[CaseId]
     ) -> Response[ReportOut]:
@@ -127,7 +131,7 @@ class CitizenReportController(Controller):
 
         return await run_idempotent(request, actor, action, status_code=200)
 
-    @post("/{case_id:str}/rating", summary="Rate a closed case once (1-5)")
+    @post("/{case_id:str}/rating", status_code=200, summary="Rate a closed case once (1-5)")
     async def rating(
         self,
         request: Request,
@@ -143,7 +147,11 @@ class CitizenReportController(Controller):
 
         return await run_idempotent(request, actor, action, status_code=200)
 
-    @post("/{case_id:str}/reopen", summary="Not fixed: reopen within 7 days of closing")
+    @post(
+        "/{case_id:str}/reopen",
+        status_code=200,
+        summary="Not fixed: reopen within 7 days of closing",
+    )
     async def reopen(
         self,
         request: Request,

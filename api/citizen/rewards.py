@@ -166,7 +166,11 @@ class CitizenRedemptionController(Controller):
             headers={"Cache-Control": "private, no-store"},
         )
 
-    @post("/{redemption_id:str}/cancel", summary="Cancel before use: points and stock go back")
+    @post(
+        "/{redemption_id:str}/cancel",
+        status_code=200,
+        summary="Cancel before use: points and stock go back",
+    )
     async def cancel(
         self,
         request: Request,

@@ -157,6 +157,7 @@ class InspectorCaseController(Controller):
 
     @post(
         "/{case_id:str}/verify",
+        status_code=200,
         summary="核实: valid -> accepted and dispatched, invalid -> rejected with a reason",
     )
     async def verify(
@@ -180,7 +181,9 @@ class InspectorCaseController(Controller):
             ),
         )
 
-    @post("/{case_id:str}/resolve", summary="处置完成 with after-photos and a note")
+    @post(
+        "/{case_id:str}/resolve", status_code=200, summary="处置完成 with after-photos and a note"
+    )
     async def resolve(
         self,
         request: Request,
@@ -200,7 +203,11 @@ class InspectorCaseController(Controller):
             ),
         )
 
-    @post("/{case_id:str}/request-extension", summary="延期: ask the command centre for time")
+    @post(
+        "/{case_id:str}/request-extension",
+        status_code=200,
+        summary="延期: ask the command centre for time",
+    )
     async def request_extension(
         self,
         request: Request,
@@ -221,7 +228,9 @@ class InspectorCaseController(Controller):
             ),
         )
 
-    @post("/{case_id:str}/request-return", summary="回退: ask to hand the case back")
+    @post(
+        "/{case_id:str}/request-return", status_code=200, summary="回退: ask to hand the case back"
+    )
     async def request_return(
         self,
         request: Request,
@@ -241,7 +250,11 @@ class InspectorCaseController(Controller):
             ),
         )
 
-    @post("/{case_id:str}/check", summary="核查: pass -> closed, fail -> rework (返工)")
+    @post(
+        "/{case_id:str}/check",
+        status_code=200,
+        summary="核查: pass -> closed, fail -> rework (返工)",
+    )
     async def check(
         self,
         request: Request,
@@ -263,7 +276,11 @@ class InspectorCaseController(Controller):
             ),
         )
 
-    @post("/{case_id:str}/close", summary="一键结案: check and close with after-photos")
+    @post(
+        "/{case_id:str}/close",
+        status_code=200,
+        summary="一键结案: check and close with after-photos",
+    )
     async def close(
         self,
         request: Request,
@@ -285,6 +302,7 @@ class InspectorCaseController(Controller):
 
     @post(
         "/{case_id:str}/reporter-phone",
+        status_code=200,
         summary="The reporter's full phone number, for the one who must act now (audited)",
     )
     async def reporter_phone(

@@ -10,7 +10,7 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
 
-from api.case_views import CaseStaffOut, case_staff_out
+from api.case_views import CaseStaffOut, case_staff_outs
 from api.geo import CoordSysQuery, Latitude, Longitude
 from api.params import PageLimit
 from cases import sla, tasks_queue
@@ -57,6 +57,7 @@ class TaskController(Controller):
         page = await tasks_queue.my_tasks(
             actor=actor, kind=kind, near=near, cursor=cursor, limit=limit
         )
+        cases = await case_staff_outs([t.case for t in page.items], coord_sys)
         return TaskPageOut(
             items=[
                 TaskOut(
@@ -64,9 +65,9 @@ class TaskController(Controller):
                     due_at=t.due_at,
                     light=sla.light(t.case),
                     distance_m=t.distance_m,
-                    case=await case_staff_out(t.case, coord_sys),
+                    case=case,
                 )
-                for t in page.items
+                for t, case in zip(page.items, cases, strict=True)
             ],
             next_cursor=page.next_cursor,
         )

@@ -9,9 +9,11 @@ import msgspec
 from litestar import Controller, Request, Response, post
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
+from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody
 
 from accounts.api_keys import MachineClient, authenticate_api_key
+from accounts.errors import RoleNotAllowed
 from api.geo import Location
 from cases import reporting
 from cases.errors import IntakeKeyInvalid
@@ -22,11 +24,15 @@ from core.db import transaction
 LEVEL_TO_PRIORITY = {1: 1, 2: 2, 3: 3}
 
 
-async def api_key_guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+async def api_key_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
     key = connection.headers.get("x-api-key", "")
     client = await authenticate_api_key(key) if 10 <= len(key) <= 200 else None
     if client is None:
         raise IntakeKeyInvalid()
+    # A key is issued for one kind of machine: a camera's key must not set a car park's
+    # free spaces, nor a car park's key file detections.
+    if client.kind not in handler.opt.get("machine_kinds", ()):
+        raise RoleNotAllowed()
     connection.state.machine = client
 
 
@@ -54,11 +60,17 @@ class IntakeEventController(Controller):
     path = "/events"
     tags = ["intake"]
     guards = [api_key_guard]
+    opt = {"machine_kinds": ("camera", "sensor")}
 
     @post(
         "/",
         summary="An AI camera detection or a sensor alarm; repeats return the same case",
         security=[{"ApiKey": []}],
+        responses={
+            200: ResponseSpec(
+                data_container=IntakeCaseOut, description="A repeated externalId: the first case"
+            )
+        },
     )
     async def create(
         self, request: Request, data: JSONBody[IntakeEventIn]

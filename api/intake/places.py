@@ -6,9 +6,10 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, put
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from api.intake.events import api_key_guard
+from api.params import IdParam
 from core.db import transaction
 from places import service as places
 
@@ -30,6 +31,7 @@ class IntakePlaceController(Controller):
     path = "/places"
     tags = ["intake"]
     guards = [api_key_guard]
+    opt = {"machine_kinds": ("parking",)}
 
     @put(
         "/{place_id:int}/availability",
@@ -37,7 +39,7 @@ class IntakePlaceController(Controller):
         security=[{"ApiKey": []}],
     )
     async def availability(
-        self, place_id: FromPath[int], data: JSONBody[AvailabilityIn]
+        self, place_id: IdParam, data: JSONBody[AvailabilityIn]
     ) -> AvailabilityOut:
         async with transaction():
             place = await places.set_availability(

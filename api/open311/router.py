@@ -339,7 +339,8 @@ class Open311Controller(Controller):
     ) -> Response[list[CreatedOut]]:
         key = _form_value(data, "api_key") or request.headers.get("x-api-key", "")
         client = await authenticate_api_key(key) if 10 <= len(key) <= 200 else None
-        if client is None:
+        # Only keys issued to other city systems speak Open311; a camera's key is not one.
+        if client is None or client.kind != "system":
             raise Open311KeyInvalid()
         report = _new_case(data)
         actor = Actor(kind="machine", id=client.id, role=client.kind)
@@ -353,6 +354,7 @@ class Open311Controller(Controller):
         )
 
 
+OPEN311_PREFIX = "/open311/v2"
 open311_router = Router(
-    path="/open311/v2", route_handlers=[Open311Controller], exception_handlers=EXCEPTION_HANDLERS
+    path=OPEN311_PREFIX, route_handlers=[Open311Controller], exception_handlers=EXCEPTION_HANDLERS
 )

@@ -42,3 +42,22 @@ def test_json_log_lines_carry_the_request_id_and_mask_secrets():
     line = json.loads(JsonFormatter().format(record))
     assert line["request_id"] == "req-42"
     assert line["message"] == "token ***"
+
+
+def test_the_app_keeps_our_log_handler(capsys):
+    """Litestar configures the root logger unless told not to: the app must keep ours, with
+    its JSON lines and its masking, once it is built."""
+    import msgspec
+
+    from api.app import create_app
+    from core.settings import get_settings
+
+    secret = "jwt-secret-that-must-never-be-logged-0123456789"
+    settings = msgspec.structs.replace(
+        get_settings(), log_format="json", jwt_secret=secret, log_level="INFO"
+    )
+    create_app(settings)
+    logging.getLogger("cityops.test").warning("signing with %s", secret)
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line]
+    assert lines and lines[-1]["message"] == "signing with ***", lines
+    assert secret not in json.dumps(lines)

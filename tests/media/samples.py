@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
 import zipfile
 import zlib
 
 import pillow_heif
-from PIL import Image
+from PIL import Image, ImageCms, PngImagePlugin
 
 pillow_heif.register_heif_opener()
 
@@ -85,9 +86,9 @@ def webp(size=(800, 600), **params) -> bytes:
     return encode(picture(size), "WEBP", quality=80, **params)
 
 
-def heic(size=(800, 600), *, exif: Image.Exif | None = None) -> bytes:
+def heic(size=(800, 600), *, exif: Image.Exif | None = None, **params) -> bytes:
     extra = {"exif": exif.tobytes()} if exif is not None else {}
-    return encode(picture(size), "HEIF", quality=70, **extra)
+    return encode(picture(size), "HEIF", quality=70, **extra, **params)
 
 
 def gif(size=(64, 64)) -> bytes:
@@ -147,9 +148,180 @@ def polyglot() -> bytes:
     return jpeg((640, 480)) + zip_bytes()
 
 
-def very_wide_png() -> bytes:
+def very_wide_png(size=(50_000, 4)) -> bytes:
     """50,000 x 4 px: few pixels in all, but no photo is that wide."""
-    return encode(Image.new("L", (50_000, 4), 128), "PNG")
+    return encode(Image.new("L", size, 128), "PNG")
+
+
+@functools.cache
+def png_zero_bomb(side: int = 30_000) -> bytes:
+    """A complete, valid PNG of side x side black pixels: 900 MB decoded for the default side,
+    under 1 MB on disk (deflate's best ratio is about 1:1030). Cached: it takes a second or
+    two to compress."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 15, 9, zlib.Z_RLE)
+    rows = b"\x00" * ((1 + side) * 1000)  # filter byte + pixels, a thousand rows at a time
+    whole, rest = divmod(side, 1000)
+    idat = b"".join(
+        [packer.compress(rows) for _ in range(whole)]
+        + [packer.compress(b"\x00" * ((1 + side) * rest)), packer.flush()]
+    )
+    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", idat)
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def png_chunk_bomb(kind: bytes = b"zTXt", inflated: int = 64 * 1024 * 1024) -> bytes:
+    """A small PNG with a compressed text (zTXt, iTXt) or colour profile (iCCP) chunk that
+    inflates to ``inflated`` bytes of metadata when the header is read."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 15, 9, zlib.Z_RLE)
+    megabyte = b"\x00" * (1024 * 1024)
+    body = b"".join([packer.compress(megabyte) for _ in range(inflated // len(megabyte))])
+    body += packer.flush()
+    prefix = {b"zTXt": b"Comment\x00\x00", b"iTXt": b"Comment\x00\x01\x00\x00\x00"}
+    chunk = _png_chunk(kind, prefix.get(kind, b"profile\x00\x00") + body)
+    small = png((64, 64))
+    return small[:33] + chunk + small[33:]  # right after IHDR
+
+
+def gif_frame_bomb() -> bytes:
+    """A tiny GIF whose logical screen and first frame both claim 65535 x 65535."""
+    data = bytearray(gif_bomb())
+    flags = data[10]
+    at = 13 + (3 * 2 ** ((flags & 7) + 1) if flags & 0x80 else 0)
+    while data[at] == 0x21:  # extension blocks: label, then sub-blocks up to a 0 length
+        at += 2
+        while data[at]:
+            at += data[at] + 1
+        at += 1
+    assert data[at] == 0x2C  # image descriptor
+    data[at + 5 : at + 9] = struct.pack("<HH", 65535, 65535)
+    return bytes(data)
+
+
+def webp_canvas_bomb(side: int = 9_000) -> bytes:
+    """An animated WebP of two 64 px frames whose VP8X canvas claims side x side. 81 MP by
+    default: above our cap but below twice Pillow's, so only our own header check stops
+    libwebp from reserving the canvas (~800 MB of address space) when Pillow opens it."""
+    frames = [Image.new("RGB", (64, 64), colour) for colour in ((1, 2, 3), (200, 100, 50))]
+    data = bytearray(encode(frames[0], "WEBP", save_all=True, append_images=frames[1:]))
+    assert data[12:16] == b"VP8X"
+    data[24:27] = (side - 1).to_bytes(3, "little")
+    data[27:30] = (side - 1).to_bytes(3, "little")
+    return bytes(data)
+
+
+def jpeg_bomb(width: int = 65_000, height: int = 65_000) -> bytes:
+    """A small JPEG whose frame header (SOF) claims width x height."""
+    data = bytearray(jpeg((64, 64)))
+    at = next(i for i, marker in jpeg_segments(bytes(data)) if marker in (0xC0, 0xC2))
+    data[at + 5 : at + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
+
+
+def jpeg_scan_bomb(side: int = 64, scans: int = 5_000) -> bytes:
+    """A progressive JPEG with its smallest scan repeated ``scans`` times before the end
+    marker. libjpeg only warns about the bogus progression and passes over the whole picture
+    once per scan: on a 49 MP picture each copy costs milliseconds of CPU."""
+    data = encode(Image.new("RGB", (side, side), (120, 130, 140)), "JPEG", progressive=True)
+    offsets = [at for at, _ in jpeg_segments(data)]
+    starts = [at for at, marker in jpeg_segments(data) if marker == 0xDA]
+    start, end = min(
+        ((at, offsets[offsets.index(at) + 1]) for at in starts), key=lambda s: s[1] - s[0]
+    )
+    eoi = data.rindex(b"\xff\xd9")
+    return data[:eoi] + data[start:end] * scans + data[eoi:]
+
+
+def heic_bomb(side: int = 30_000) -> bytes:
+    """A small HEIC whose image spatial extents ('ispe') claim side x side."""
+    data = bytearray(heic((64, 64)))
+    at = data.find(b"ispe")
+    assert at > 0 and struct.unpack(">II", data[at + 8 : at + 16]) == (64, 64)
+    data[at + 8 : at + 16] = struct.pack(">II", side, side)
+    return bytes(data)
+
+
+def avif(size=(320, 240)) -> bytes:
+    """AVIF lists the HEIF brand mif1 too, but holds AV1: not a format we take."""
+    return encode(picture(size), "AVIF")
+
+
+def very_wide_jpeg(size=(50_000, 1)) -> bytes:
+    return encode(Image.new("RGB", size, (128, 128, 128)), "JPEG")
+
+
+def truncated(data: bytes, keep: float = 2 / 3) -> bytes:
+    return data[: int(len(data) * keep)]
+
+
+def zip_with_jpeg_header() -> bytes:
+    """A ZIP archive behind a JPEG's header segments (SOI to the frame and tables, no scan):
+    it starts like a photo and unzips, as zip readers find the archive from its end."""
+    header = jpeg((64, 64))
+    return header[: header.index(b"\xff\xda")] + zip_bytes()
+
+
+def jpeg_with_zip_in_comment() -> bytes:
+    """A valid JPEG carrying a ZIP archive in a COM segment, before the picture."""
+    payload = zip_bytes()
+    photo = jpeg((640, 480))
+    return photo[:2] + b"\xff\xfe" + struct.pack(">H", len(payload) + 2) + payload + photo[2:]
+
+
+# Strings planted in metadata: none may reach a stored derivative.
+SECRET_TEXT = "secret-note-cityops-7f3a"
+XMP = (
+    b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/'
+    b'22-rdf-syntax-ns#"><rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" '
+    b'exif:GPSLatitude="33,50.675N" exif:GPSLongitude="115,46.803E"/></rdf:RDF></x:xmpmeta>'
+)
+
+
+def icc_profile() -> bytes:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def jpeg_with_metadata(size=(1200, 900), *, orientation: int = 6) -> bytes:
+    """What a phone writes: EXIF (GPS, capture time, orientation), XMP, an ICC profile and a
+    comment."""
+    return encode(
+        picture(size),
+        "JPEG",
+        quality=90,
+        exif=exif_block(orientation=orientation, lat=BOZHOU[0], lon=BOZHOU[1]),
+        xmp=XMP,
+        icc_profile=icc_profile(),
+        comment=SECRET_TEXT.encode(),
+    )
+
+
+def png_with_metadata(size=(900, 700)) -> bytes:
+    """EXIF in an eXIf chunk, text in tEXt, zTXt and iTXt (XMP), and an iCCP profile."""
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", SECRET_TEXT)
+    info.add_text("Author", SECRET_TEXT, zip=True)
+    info.add_itxt("XML:com.adobe.xmp", XMP.decode())
+    return encode(
+        picture(size),
+        "PNG",
+        pnginfo=info,
+        exif=exif_block(lat=BOZHOU[0], lon=BOZHOU[1]),
+        icc_profile=icc_profile(),
+    )
+
+
+def webp_with_metadata(size=(900, 700)) -> bytes:
+    return webp(
+        size, exif=exif_block(lat=BOZHOU[0], lon=BOZHOU[1]), xmp=XMP, icc_profile=icc_profile()
+    )
+
+
+def heic_with_metadata(size=(1000, 750)) -> bytes:
+    return heic(size, exif=exif_block(lat=BOZHOU[0], lon=BOZHOU[1]), xmp=XMP)
 
 
 # --- reading back ----------------------------------------------------------------------------
@@ -169,6 +341,38 @@ def assert_clean(data: bytes) -> Image.Image:
     assert data.endswith(b"\xff\xd9")
     image.load()
     return image
+
+
+def jpeg_segments(data: bytes) -> list[tuple[int, int]]:
+    """(offset, marker) of every marker in a JPEG, stepping over segment payloads and the
+    entropy-coded data after each scan."""
+    assert data[:2] == b"\xff\xd8"
+    found, at = [(0, 0xD8)], 2
+    while at < len(data) - 1:
+        assert data[at] == 0xFF, f"no marker at {at}"
+        while data[at + 1] == 0xFF:  # fill bytes
+            at += 1
+        marker = data[at + 1]
+        found.append((at, marker))
+        if marker == 0xD9:
+            break
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
+            at += 2
+            continue
+        at += 2 + int.from_bytes(data[at + 2 : at + 4], "big")
+        if marker == 0xDA:
+            while not (data[at] == 0xFF and data[at + 1] not in range(0xD0, 0xD8) and data[at + 1]):
+                at += 1
+    return found
+
+
+def metadata_segments(data: bytes) -> list[bytes]:
+    """The APPn and COM segments of a JPEG, each as its first 16 payload bytes."""
+    return [
+        data[at + 4 : at + 20]
+        for at, marker in jpeg_segments(data)
+        if 0xE0 <= marker <= 0xEF or marker == 0xFE
+    ]
 
 
 def is_red(pixel) -> bool:

@@ -73,7 +73,7 @@ async def test_only_the_owner_or_an_admitted_viewer_may_open(database, monkeypat
         await service.open_media(actor=ME, media_id=photo.id, variant="original")
 
     # The cases domain admits staff of the case the photo is attached to.
-    async def staff_of_case(actor: Actor, case_id: str) -> bool:
+    async def staff_of_case(actor: Actor, case_id: str, media_id: str) -> bool:
         return actor.kind == "staff" and case_id == "42"
 
     monkeypatch.setitem(service._viewers, "case", staff_of_case)

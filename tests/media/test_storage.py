@@ -202,3 +202,41 @@ async def test_upload_to_s3_through_the_service(s3_server, database):
         assert parse_qs(urlsplit(resigned).query)["X-Amz-Signature"] != query["X-Amz-Signature"]
     finally:
         await storage.aclose()
+
+
+async def test_sweep_on_s3_storage(s3_server, database):
+    """The orphan sweep (media/tasks.py, tested on local storage in tests/faults) on S3:
+    ListObjectsV2 gives the keys and their times."""
+    import datetime as dt
+    import hashlib
+
+    from core.db import transaction
+    from media.service import storage_keys
+    from media.tables import Media
+    from media.tasks import sweep_orphan_files
+    from tests.helpers import jpeg_bytes
+
+    storage = s3_server.storage()
+    await storage.create_bucket()
+    try:
+        async with transaction():
+            photo = await service.upload(
+                actor=CITIZEN,
+                filename="a.jpg",
+                content_type="image/jpeg",
+                data=jpeg_bytes(size=(320, 240), seed=3),
+                storage=storage,
+            )
+        row = await Media.objects().where(Media.public_id == photo.id).first()
+        orphan = storage_keys(hashlib.sha256(b"s3 orphan").hexdigest())
+        for key in orphan:
+            await storage.put(key, jpeg_bytes(size=(64, 48)), "image/jpeg")
+
+        # Everything is younger than the grace: nothing goes.
+        assert await sweep_orphan_files(storage=storage) == 0
+        # S3 keeps its own times, so "old" is "before a moment in the future" here.
+        assert await sweep_orphan_files(grace=-dt.timedelta(minutes=5), storage=storage) == 2
+        assert not any([await storage.exists(key) for key in orphan])
+        assert await storage.exists(row.display_key) and await storage.exists(row.thumb_key)
+    finally:
+        await storage.aclose()

@@ -78,6 +78,21 @@ async def test_photos_are_claimed(api):
     assert_problem(again, 409, "media.already_attached")
 
 
+async def test_a_places_photos_are_public_while_it_shows_them(api):
+    admin = await api.staff("admin")
+    photo = await upload_photo(api, admin, app="inspector")
+    place = await add_place(api, admin, photos=[photo])
+    citizen = await api.citizen()
+    url = f"/api/citizen/media/{photo}/thumb"
+    shown = await api.get(url, headers=citizen.headers)
+    assert shown.status_code == 200 and shown.headers["content-type"] == "image/jpeg"
+    dropped = await api.patch(
+        f"/api/admin/places/{place['id']}", headers=admin.headers, json={"photos": []}
+    )
+    assert dropped.status_code == 200, dropped.text
+    assert_problem(await api.get(url, headers=citizen.headers), 404, "media.not_found")
+
+
 async def test_admins_only(api):
     citizen = await api.citizen()
     inspector = await api.staff("inspector")
