@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 from places.hours import parse_hours
-from places.segment import Details, Hit, Segment, schedules
+from places.segment import Details, Hit, schedules
 
 
 class Found:
@@ -69,10 +69,6 @@ class Found:
     def extend(self, other: Found) -> None:
         for name in self.__slots__:
             getattr(self, name).extend(getattr(other, name))
-
-
-def sources_of(segment: Segment, positions: list[int]) -> list[tuple[Segment, int]]:
-    return [(segment, pos) for pos in positions]
 
 
 _open_now_memo: dict[tuple[int, bool, tuple], bool | None] = {}

@@ -30,7 +30,7 @@ import numpy as np
 from core import clock
 from core.db import raw
 from core.settings import get_settings
-from places.found import Found, sources_of
+from places.found import Found
 from places.found import open_now as open_now_at
 from places.segment import (
     ACCESSIBLE,
@@ -167,7 +167,7 @@ class PlaceIndex:
             segment = found[0][0]
             cols = {name: getattr(segment, name)[pos_of] for name in names}
             keys = (pos_of + (segment.uid << 32)).tolist()
-            sources = sources_of(segment, pos_of.tolist())
+            sources = [(segment, pos) for pos in pos_of.tolist()]
         else:
             n = len(pos_of)
             cols = {name: np.empty(n, getattr(found[0][0], name).dtype) for name in names}
@@ -181,8 +181,8 @@ class PlaceIndex:
                         column[mask] = getattr(segment, name)[where]
                     key_col[mask] = where + (segment.uid << 32)
                     rows = np.flatnonzero(mask).tolist()
-                    for i, source in zip(rows, sources_of(segment, where.tolist()), strict=True):
-                        sources[i] = source
+                    for i, pos in zip(rows, where.tolist(), strict=True):
+                        sources[i] = (segment, pos)
             keys = key_col.tolist()
         minute = (now.date(), now.hour * 60 + now.minute)
         status_open = ((cols["flags"] & STATUS_OPEN) != 0).tolist()

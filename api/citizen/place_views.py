@@ -93,20 +93,18 @@ def _place_part(place_id: int, kind: str, gcj: tuple[float, float], details: Det
     )
 
 
-def _query_part(found: Found | Hit, i: int | None, coord_sys: CoordSys) -> _QueryPart:
-    """From row ``i`` of ``found``, or from a Hit (``i`` None)."""
-    if i is None:
-        hit = found
-        wgs, gcj = (hit.lat, hit.lon), (hit.gcj_lat, hit.gcj_lon)
-        distance, bearing, open_now = hit.distance_m, hit.bearing_deg, hit.open_now
-    else:
-        wgs, gcj = (found.lat[i], found.lon[i]), (found.gcj_lat[i], found.gcj_lon[i])
-        distance, bearing = found.distance_m[i], found.bearing_deg[i]
-        open_now = found.open_now[i]
+def _query_part(
+    wgs: tuple[float, float],
+    gcj: tuple[float, float],
+    distance_m: float,
+    bearing_deg: float,
+    open_now: bool | None,
+    coord_sys: CoordSys,
+) -> _QueryPart:
     return _QueryPart(
         location=_location(wgs, gcj, coord_sys),
-        distance_m=round(distance),
-        bearing_deg=round(bearing) % 360,
+        distance_m=round(distance_m),
+        bearing_deg=round(bearing_deg) % 360,
         open_now=open_now,
     )
 
@@ -116,7 +114,16 @@ def nearby_item(hit: Hit, coord_sys: CoordSys) -> NearbyPlaceOut:
         **msgspec.structs.asdict(
             _place_part(hit.id, hit.kind, (hit.gcj_lat, hit.gcj_lon), hit.details)
         ),
-        **msgspec.structs.asdict(_query_part(hit, None, coord_sys)),
+        **msgspec.structs.asdict(
+            _query_part(
+                (hit.lat, hit.lon),
+                (hit.gcj_lat, hit.gcj_lon),
+                hit.distance_m,
+                hit.bearing_deg,
+                hit.open_now,
+                coord_sys,
+            )
+        ),
     )
 
 
@@ -143,10 +150,17 @@ def _place_json(found: Found, i: int) -> bytes:
 def nearby_json(found: Found, coord_sys: CoordSys) -> bytes:
     """NearbyOut of ``found`` encoded as JSON, the same document msgspec makes of
     ``NearbyOut(items=[nearby_item(hit, coord_sys) ...])``, from cached place parts."""
-    items = [
-        _place_json(found, i) + b"," + _encode(_query_part(found, i, coord_sys))[1:]
-        for i in range(len(found))
-    ]
+    items = []
+    for i in range(len(found)):
+        query = _query_part(
+            (found.lat[i], found.lon[i]),
+            (found.gcj_lat[i], found.gcj_lon[i]),
+            found.distance_m[i],
+            found.bearing_deg[i],
+            found.open_now[i],
+            coord_sys,
+        )
+        items.append(_place_json(found, i) + b"," + _encode(query)[1:])
     return b'{"items":[' + b",".join(items) + b"]}"
 
 
