@@ -11,11 +11,12 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(PY)
+# The nearby search's C kernel is built by the install, so an edit to it reinstalls.
+$(STAMP): pyproject.toml places/_kernel.c | $(PY)
 	$(PY) -m pip install --quiet -e .
 	touch $@
 
-$(DEV_STAMP): pyproject.toml | $(PY)
+$(DEV_STAMP): pyproject.toml places/_kernel.c | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@ $(STAMP)
 

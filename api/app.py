@@ -15,7 +15,8 @@ from piccolo.apps.user.tables import BaseUser
 
 from api.admin.router import admin_router
 from api.admin_ui import ADMIN_UI
-from api.citizen.router import citizen_router
+from api.citizen.places import nearby_limiter
+from api.citizen.router import citizen_places_router, citizen_router
 from api.errors import EXCEPTION_HANDLERS
 from api.health import HealthController
 from api.inspector.router import inspector_router
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             yield
         finally:
             await periodic.stop(running)
+            await nearby_limiter.drain()  # its counts are written beside the requests
             await db.close_pool()
 
     prometheus = PrometheusConfig(
@@ -62,6 +64,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MetricsController,
             SessionController,
             citizen_router,
+            citizen_places_router,
             inspector_router,
             admin_router,
             intake_router,

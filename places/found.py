@@ -1,58 +1,153 @@
-"""What one nearby search found, as columns: the citizen API renders its list straight from
-them (no object per place on the hot path); other callers take Hits by index or iteration."""
+"""What one nearby search found, as numpy columns: the citizen API renders its list from them
+without an object per place; other callers take Hits by index or iteration."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
+import numpy as np
+
+from places import _kernel
 from places.hours import parse_hours
-from places.segment import Details, Hit, schedules
+from places.segment import STATUS_OPEN, Hit, Segment, schedules
+
+OPEN, CLOSED, UNKNOWN = 1, 0, -1
+_AS_BOOL = {OPEN: True, CLOSED: False, UNKNOWN: None}
 
 
 class Found:
-    __slots__ = (
-        "keys",
-        "ids",
-        "kinds",
-        "lat",
-        "lon",
-        "gcj_lat",
-        "gcj_lon",
-        "distance_m",
-        "bearing_deg",
-        "open_now",
-        "sources",
-    )
+    """Rows ``pos`` of ``segments[seg[i]]``, nearest first; ``seg`` is None when all rows are
+    in one segment, ``segments[single]`` (the usual case). ``open_now`` holds OPEN, CLOSED or
+    UNKNOWN. The nearby list is printed from the segments' columns at those rows
+    (api.citizen.place_views); other callers take Hits."""
 
-    def __init__(self, **columns: list) -> None:
-        for name in self.__slots__:
-            setattr(self, name, columns[name])
+    __slots__ = (
+        "segments",
+        "kind_codes",
+        "origin",
+        "single",
+        "seg",
+        "pos",
+        "distance_m",
+        "open_now",
+        "_columns",
+    )
+    _ROWS = ("seg", "pos", "distance_m", "open_now")
+
+    def __init__(
+        self,
+        segments: Sequence[Segment],
+        kind_codes: list[str],
+        origin: tuple[float, float],
+        single: int | None,
+        **rows: np.ndarray,
+    ) -> None:
+        # ``origin``: the WGS-84 point searched around, which bearings are from; ``kind_codes``
+        # names the segments' kind numbers.
+        self.segments, self.kind_codes, self.origin = segments, kind_codes, origin
+        self.single = single
+        for name in self._ROWS:
+            setattr(self, name, rows[name])
+        self._columns: dict[str, np.ndarray] = {}
 
     @classmethod
     def empty(cls) -> Found:
-        return cls(**{name: [] for name in cls.__slots__})
+        empty = {name: np.empty(0, np.int64) for name in cls._ROWS}
+        return cls((), [], (0.0, 0.0), None, **empty)  # no segment: ``seg`` says so
+
+    @classmethod
+    def of(
+        cls,
+        segments: Sequence[Segment],
+        kind_codes: list[str],
+        single: int | None,
+        seg: np.ndarray | None,
+        pos: np.ndarray,
+        dists: np.ndarray,
+        origin: tuple[float, float],
+        now: dt.datetime,
+    ) -> Found:
+        """Rows in the order given; ``now`` is the city's local time, for open-now."""
+        found = cls(
+            segments,
+            kind_codes,
+            origin,
+            single,
+            seg=seg,
+            pos=pos,
+            distance_m=dists,
+            open_now=np.empty(0, np.int8),
+        )
+        found.open_now = open_now_column(found.column("sched"), found.column("flags"), now)
+        return found
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.pos)
 
-    def details(self, i: int) -> Details:
-        segment, pos = self.sources[i]
-        return segment.record(pos)
+    def column(self, name: str) -> np.ndarray:
+        """A segment column (places.segment) for each row."""
+        found = self._columns.get(name)
+        if found is None:
+            if self.single is not None:
+                found = getattr(self.segments[self.single], name)[self.pos]
+            else:
+                found = np.empty(len(self), getattr(self.segments[0], name).dtype)
+                for k, segment in enumerate(self.segments):
+                    mask = self.seg == k
+                    found[mask] = getattr(segment, name)[self.pos[mask]]
+            self._columns[name] = found
+        return found
+
+    def take(self, rows: np.ndarray | slice) -> Found:
+        picked = {name: _pick(getattr(self, name), rows) for name in self._ROWS}
+        return Found(self.segments, self.kind_codes, self.origin, self.single, **picked)
+
+    @classmethod
+    def concat(cls, parts: list[Found]) -> Found:
+        parts = [part for part in parts if len(part)]
+        if not parts:
+            return cls.empty()
+        first = parts[0]
+        single = first.single if all(p.single == first.single for p in parts) else None
+        rows = {name: np.concatenate([getattr(p, name) for p in parts]) for name in cls._ROWS[1:]}
+        rows["seg"] = (
+            None if single is not None else np.concatenate([p.segment_numbers() for p in parts])
+        )
+        return Found(first.segments, first.kind_codes, first.origin, single, **rows)
+
+    def segment_numbers(self) -> np.ndarray:
+        if self.seg is None:
+            return np.full(len(self), self.single, np.int8)
+        return self.seg
+
+    def by_segment(self) -> Iterator[tuple[Segment, np.ndarray | None]]:
+        """Each segment with the rows in it (None: all rows)."""
+        if not len(self):
+            return
+        if self.single is not None:
+            yield self.segments[self.single], None
+            return
+        for k, segment in enumerate(self.segments):
+            rows = np.flatnonzero(self.seg == k)
+            if len(rows):
+                yield segment, rows
 
     def hit(self, i: int) -> Hit:
+        k = self.single if self.seg is None else int(self.seg[i])
+        segment, pos = self.segments[k], int(self.pos[i])
+        lat, lon = float(segment.lat[pos]), float(segment.lon[pos])
         return Hit(
-            id=self.ids[i],
-            kind=self.kinds[i],
-            lat=self.lat[i],
-            lon=self.lon[i],
-            gcj_lat=self.gcj_lat[i],
-            gcj_lon=self.gcj_lon[i],
-            distance_m=self.distance_m[i],
-            bearing_deg=self.bearing_deg[i],
-            open_now=self.open_now[i],
-            details=self.details(i),
-            key=self.keys[i],
+            id=int(segment.ids[pos]),
+            kind=self.kind_codes[int(segment.kinds[pos])],
+            lat=lat,
+            lon=lon,
+            gcj_lat=lat + float(segment.d_lat[pos]),
+            gcj_lon=lon + float(segment.d_lon[pos]),
+            distance_m=float(self.distance_m[i]),
+            bearing_deg=_kernel.bearing(*self.origin, lat, lon),
+            open_now=_AS_BOOL[int(self.open_now[i])],
+            details=segment.details(pos),
         )
 
     def __getitem__(self, i: int | slice) -> Hit | list[Hit]:
@@ -63,27 +158,41 @@ class Found:
     def __iter__(self) -> Iterator[Hit]:
         return (self.hit(i) for i in range(len(self)))
 
-    def take(self, rows: list[int] | range) -> Found:
-        return Found(**{name: [getattr(self, name)[i] for i in rows] for name in self.__slots__})
 
-    def extend(self, other: Found) -> None:
-        for name in self.__slots__:
-            getattr(self, name).extend(getattr(other, name))
+def _pick(column: np.ndarray | None, rows: np.ndarray | slice) -> np.ndarray | None:
+    return None if column is None else column[rows]
 
 
-_open_now_memo: dict[tuple[int, bool, tuple], bool | None] = {}
+class _OpenNowMemo:
+    """Open-now by (schedule, status) for the current minute: schedules are minute-grained,
+    so one answer per minute is exact, and a city has few distinct schedules."""
+
+    def __init__(self) -> None:
+        self.minute: tuple | None = None
+        self.answers: dict[int, int] = {}
+
+    def column(self, sched: np.ndarray, flags: np.ndarray, now: dt.datetime) -> np.ndarray:
+        minute = (now.date(), now.hour, now.minute)
+        if minute != self.minute or len(self.answers) > 8192:
+            self.minute, self.answers = minute, {}
+        answers = self.answers
+        out = []
+        # One int per row (schedule and status together): cheaper to look up than a tuple.
+        for key in ((sched.astype(np.int64) << 1) | ((flags & STATUS_OPEN) != 0)).tolist():
+            answer = answers.get(key)
+            if answer is None:
+                answer = answers[key] = _open_now(key >> 1, bool(key & 1), now)
+            out.append(answer)
+        return np.array(out, np.int8)
 
 
-def open_now(schedule: int, status_open: bool, minute: tuple, now: dt.datetime) -> bool | None:
-    """Schedules are minute-grained, so one answer per (schedule, minute) is exact; ``now``
-    is the city's local time and ``minute`` its (date, minute of day)."""
-    key = (schedule, status_open, minute)
-    found = _open_now_memo.get(key, _open_now_memo)
-    if found is not _open_now_memo:
-        return found
-    if len(_open_now_memo) > 8192:
-        _open_now_memo.clear()
+open_now_column = _OpenNowMemo().column
+
+
+def _open_now(schedule: int, status_open: bool, now: dt.datetime) -> int:
+    if not status_open:
+        return CLOSED
     hours = parse_hours(schedules[schedule])
-    result = False if not status_open else (None if hours is None else hours.is_open(now))
-    _open_now_memo[key] = result
-    return result
+    if hours is None:
+        return UNKNOWN
+    return OPEN if hours.is_open(now) else CLOSED

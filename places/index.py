@@ -2,12 +2,13 @@
 
 Layout (about 60 bytes of arrays plus the packed details per place, so 1,000,000 places fit
 in well under 400 MB): the ``main`` segment holds numpy columns sorted by a cell key
-(kind, 0.0025-degree latitude row, 0.0025-degree longitude column, ~250 m); a search turns
-its circle into one key range per (kind, row) and binary-searches them. It starts with a
-small circle and widens it only while fewer than ``limit`` places are found, so a query in
-the dense centre touches hundreds of candidates, not the tens of thousands within 2 km.
-Names, addresses, hours and attributes are msgpack records packed into one bytearray,
-decoded only for the results.
+(kind, 0.0025-degree latitude row, 0.0025-degree longitude column, ~250 m); a search
+(places/_kernel.c) turns its circle into one key range per (kind, row), rows nearest the
+point first, and once it holds ``limit`` places the farthest of them narrows the rest. It
+starts with a small circle and widens it only while fewer than ``limit`` places are found,
+so a query in the dense centre touches hundreds of candidates, not the tens of thousands
+within 2 km. Names, addresses, statuses and attributes are kept as the JSON the nearby list
+prints, packed into one bytearray, and copied into the response as they are.
 
 Freshness: each write stamps the changed rows with the next value of the "places" version
 stamp (places.service). A process asks the database for that stamp at most every
@@ -31,16 +32,12 @@ from core import clock
 from core.db import raw
 from core.settings import get_settings
 from places.found import Found
-from places.found import open_now as open_now_at
 from places.segment import (
     ACCESSIBLE,
     STATUS_OPEN,
-    Details,
     Segment,
-    _encode,
     _flags,
-    approx_distance,
-    bearing,
+    pack_record,
     schedule_id,
 )
 
@@ -59,7 +56,7 @@ class PlaceIndex:
         self.kind_codes = kind_codes
         self.kind_ids = {code: i for i, code in enumerate(kind_codes)}
         self.overlay_rows: dict[int, dict | None] = {}
-        self.overlay = _segment_of([], self.kind_ids, indexed=False)
+        self.overlay = _segment_of([], self.kind_ids)
 
     def __len__(self) -> int:
         return int(len(self.main) - self.main.dead.sum() + len(self.overlay))
@@ -72,7 +69,7 @@ class PlaceIndex:
                 self.main.dead[pos] = True
                 self.main.any_dead = True
         live = [row for row in self.overlay_rows.values() if row is not None]
-        self.overlay = _segment_of(live, self.kind_ids, indexed=False)
+        self.overlay = _segment_of(live, self.kind_ids)
         self.kind_codes = list(self.kind_ids)  # a kind created since the build
         self.version = version
 
@@ -114,103 +111,107 @@ class PlaceIndex:
         now: dt.datetime,
     ) -> Found:
         need = (ACCESSIBLE if accessible else 0) | (STATUS_OPEN if open_now else 0)
+        segments = (self.main, self.overlay)
         found = []
-        for segment in (self.main, self.overlay):
-            pos, lats, lons = segment.candidates(kind_ids, lat, lon, radius_m, need)
+        for k, segment in enumerate(segments):
+            pos, dist = segment.nearest(
+                kind_ids, lat, lon, radius_m, need, -1 if open_now else limit
+            )
             if len(pos):
-                dist = approx_distance(lat, lon, lats, lons)
-                inside = dist <= radius_m
-                found.append((segment, pos[inside], dist[inside]))
+                found.append((k, pos, dist))
         if not found:
             return Found.empty()
         if len(found) == 1:  # the usual case: nothing changed since the last rebuild
-            segments = np.zeros(len(found[0][1]), np.int8)
-            positions, dists = found[0][1], found[0][2]
-            ids = found[0][0].ids[positions]
+            single, positions, dists = found[0]  # nearest first already
+            seg_of = None
         else:
-            segments = np.concatenate(
-                [np.full(len(p), i, np.int8) for i, (_, p, _) in enumerate(found)]
-            )
+            single = None
+            seg_of = np.concatenate([np.full(len(p), k, np.int8) for k, p, _ in found])
             positions = np.concatenate([p for _, p, _ in found])
             dists = np.concatenate([d for _, _, d in found])
-            ids = np.concatenate([s.ids[p] for s, p, _ in found])
-        if not open_now and len(dists) > limit:
-            top = np.argpartition(dists, limit - 1)[:limit]
-            segments, positions, dists, ids = segments[top], positions[top], dists[top], ids[top]
-        order = np.lexsort((ids, dists))
-        result = Found.empty()
-        # Build results a batch at a time: with openNow some candidates are dropped.
-        step = limit if not open_now else max(limit * 2, 32)
-        for start in range(0, len(order), step):
-            sel = order[start : start + step]
-            batch = self._found(found, segments[sel], positions[sel], dists[sel], lat, lon, now)
-            if open_now:
-                batch = batch.take([i for i, is_open in enumerate(batch.open_now) if is_open])
-            result.extend(batch)
-            if len(result) >= limit:
-                return result.take(range(limit)) if len(result) > limit else result
-        return result
+            ids = np.concatenate([segments[k].ids[p] for k, p, _ in found])
+            order = np.lexsort((ids, dists))
+            seg_of, positions, dists = seg_of[order], positions[order], dists[order]
 
-    def _found(
-        self,
-        found,
-        seg_of: np.ndarray,
-        pos_of: np.ndarray,
-        dists: np.ndarray,
-        lat: float,
-        lon: float,
-        now: dt.datetime,
-    ) -> Found:
-        """A batch of candidates as columns, the arithmetic done on arrays at once."""
-        names = ("lat", "lon", "d_lat", "d_lon", "ids", "kinds", "flags", "sched")
-        if len(found) == 1:
-            segment = found[0][0]
-            cols = {name: getattr(segment, name)[pos_of] for name in names}
-            keys = (pos_of + (segment.uid << 32)).tolist()
-            sources = [(segment, pos) for pos in pos_of.tolist()]
-        else:
-            n = len(pos_of)
-            cols = {name: np.empty(n, getattr(found[0][0], name).dtype) for name in names}
-            key_col = np.empty(n, np.int64)
-            sources = [None] * n
-            for k, (segment, _, _) in enumerate(found):
-                mask = seg_of == k
-                if mask.any():
-                    where = pos_of[mask]
-                    for name, column in cols.items():
-                        column[mask] = getattr(segment, name)[where]
-                    key_col[mask] = where + (segment.uid << 32)
-                    rows = np.flatnonzero(mask).tolist()
-                    for i, pos in zip(rows, where.tolist(), strict=True):
-                        sources[i] = (segment, pos)
-            keys = key_col.tolist()
-        minute = (now.date(), now.hour * 60 + now.minute)
-        status_open = ((cols["flags"] & STATUS_OPEN) != 0).tolist()
-        kind_codes = self.kind_codes
-        return Found(
-            keys=keys,
-            ids=cols["ids"].tolist(),
-            kinds=[kind_codes[k] for k in cols["kinds"].tolist()],
-            lat=cols["lat"].tolist(),
-            lon=cols["lon"].tolist(),
-            gcj_lat=(cols["lat"] + cols["d_lat"]).tolist(),
-            gcj_lon=(cols["lon"] + cols["d_lon"]).tolist(),
-            distance_m=dists.tolist(),
-            bearing_deg=bearing(lat, lon, cols["lat"], cols["lon"]).tolist(),
-            open_now=[
-                open_now_at(schedule, is_open, minute, now)
-                for schedule, is_open in zip(cols["sched"].tolist(), status_open, strict=True)
-            ],
-            sources=sources,
-        )
+        def rows_of(rows: slice) -> Found:
+            seg = None if seg_of is None else seg_of[rows]
+            part = (positions[rows], dists[rows], (lat, lon), now)
+            return Found.of(segments, self.kind_codes, single, seg, *part)
+
+        if not open_now:
+            return rows_of(slice(0, limit))
+        # Open-now needs each candidate's hours: look at them a batch at a time, nearest first.
+        batches = []
+        step, kept = max(limit * 2, 32), 0
+        for start in range(0, len(positions), step):
+            batch = rows_of(slice(start, start + step))
+            batch = batch.take(np.flatnonzero(batch.open_now == 1))
+            batches.append(batch)
+            kept += len(batch)
+            if kept >= limit:
+                break
+        return Found.concat(batches).take(slice(0, limit))
 
 
-def _record(row: dict) -> tuple[bytes, int, int]:
+def _record(row: dict) -> tuple[bytes, tuple, int, int]:
     attributes = row["attributes"]
     if isinstance(attributes, str):
         attributes = msgspec.json.decode(attributes)
-    details = Details(row["name"], row["address"], row["hours"], row["status"], attributes)
-    return _encode(details), _flags(row["status"], attributes), schedule_id(row["hours"])
+    record, cuts = pack_record(row["name"], row["address"], row["status"], attributes)
+    return record, cuts, _flags(row["status"], attributes), schedule_id(row["hours"])
+
+
+class _Packer:
+    """Places' columns and records as they are read, before they become a Segment."""
+
+    def __init__(self, kind_ids: dict[str, int]) -> None:
+        self.kind_ids = kind_ids
+        self.blob = bytearray()
+        self.columns: dict[str, list[np.ndarray]] = {
+            k: [] for k in ("ids", "kinds", "lat", "lon", "flags", "sched", "bounds", "cuts")
+        }
+
+    def add(self, rows: list[dict]) -> None:
+        n, blob = len(rows), self.blob
+        bounds, cuts, flags, sched = [], [], [], []
+        for row in rows:
+            record, cut, flag, schedule = _record(row)
+            bounds.append((len(blob), len(blob) + len(record)))
+            blob += record
+            cuts.append(cut)
+            flags.append(flag)
+            sched.append(schedule)
+        columns = self.columns
+        columns["ids"].append(np.fromiter((r["id"] for r in rows), np.int64, n))
+        columns["kinds"].append(
+            np.fromiter((_kind_id(self.kind_ids, r["kind"]) for r in rows), np.int16, n)
+        )
+        columns["lat"].append(np.fromiter((r["lat"] for r in rows), np.float64, n))
+        columns["lon"].append(np.fromiter((r["lon"] for r in rows), np.float64, n))
+        columns["flags"].append(np.asarray(flags, dtype=np.uint8))
+        columns["sched"].append(np.asarray(sched, dtype=np.int32))
+        columns["bounds"].append(np.asarray(bounds, dtype=np.uint64).reshape(n, 2))
+        columns["cuts"].append(np.asarray(cuts, dtype=np.uint16).reshape(n, 3))
+
+    def segment(self) -> Segment:
+        arrays = {}
+        for name, parts in self.columns.items():
+            arrays[name] = np.concatenate(parts) if parts else []
+            parts.clear()
+        bounds = np.asarray(arrays["bounds"], np.uint64).reshape(-1, 2)
+        if len(self.blob) < 2**32:
+            bounds = bounds.astype(np.uint32)
+        return Segment(
+            arrays["ids"],
+            arrays["kinds"],
+            arrays["lat"],
+            arrays["lon"],
+            arrays["flags"],
+            arrays["sched"],
+            self.blob,
+            bounds,
+            np.asarray(arrays["cuts"], np.uint16).reshape(-1, 3),
+        )
 
 
 def _kind_id(kind_ids: dict[str, int], code: str) -> int:
@@ -219,24 +220,11 @@ def _kind_id(kind_ids: dict[str, int], code: str) -> int:
     return kind_ids[code]
 
 
-def _segment_of(rows: list[dict], kind_ids: dict[str, int], *, indexed: bool) -> Segment:
-    records, flags, sched = [], [], []
-    for row in rows:
-        record, flag, schedule = _record(row)
-        records.append(record)
-        flags.append(flag)
-        sched.append(schedule)
-    return Segment(
-        [r["id"] for r in rows],
-        [_kind_id(kind_ids, r["kind"]) for r in rows],
-        [r["lat"] for r in rows],
-        [r["lon"] for r in rows],
-        flags,
-        sched,
-        records,
-        None,
-        indexed=indexed,
-    )
+def _segment_of(rows: list[dict], kind_ids: dict[str, int]) -> Segment:
+    packer = _Packer(kind_ids)
+    if rows:
+        packer.add(rows)
+    return packer.segment()
 
 
 _COLUMNS = "id, kind, lat, lon, name, address, hours, status, attributes, deleted"
@@ -248,10 +236,7 @@ async def build_index(epoch: int | None, version: int | None) -> PlaceIndex:
     kind_ids: dict[str, int] = {}
     for row in kind_rows:
         _kind_id(kind_ids, row["code"])
-    columns: dict[str, list[np.ndarray]] = {
-        k: [] for k in ("ids", "kinds", "lat", "lon", "flags", "sched", "bounds")
-    }
-    blob = bytearray()
+    packer = _Packer(kind_ids)
     last = 0
     while True:
         rows = await raw(
@@ -262,50 +247,10 @@ async def build_index(epoch: int | None, version: int | None) -> PlaceIndex:
         )
         if not rows:
             break
-        bounds, flags, sched = [], [], []
-        for row in rows:
-            record, flag, schedule = _record(row)
-            bounds.append((len(blob), len(blob) + len(record)))
-            blob += record
-            flags.append(flag)
-            sched.append(schedule)
-        columns["ids"].append(np.fromiter((r["id"] for r in rows), np.int64, len(rows)))
-        columns["kinds"].append(
-            np.fromiter((_kind_id(kind_ids, r["kind"]) for r in rows), np.int16, len(rows))
-        )
-        columns["lat"].append(np.fromiter((r["lat"] for r in rows), np.float64, len(rows)))
-        columns["lon"].append(np.fromiter((r["lon"] for r in rows), np.float64, len(rows)))
-        columns["flags"].append(np.asarray(flags, dtype=np.uint8))
-        columns["sched"].append(np.asarray(sched, dtype=np.int32))
-        columns["bounds"].append(
-            np.asarray(bounds, dtype=np.uint32 if len(blob) < 2**32 else np.uint64)
-        )
+        packer.add(rows)
         last = rows[-1]["id"]
         del rows
-    if columns["ids"]:
-        arrays = {k: np.concatenate(v) for k, v in columns.items()}
-    else:
-        arrays = {
-            "ids": [],
-            "kinds": [],
-            "lat": [],
-            "lon": [],
-            "flags": [],
-            "sched": [],
-            "bounds": np.empty((0, 2), np.uint32),
-        }
-    columns.clear()
-    main = Segment(
-        arrays["ids"],
-        arrays["kinds"],
-        arrays["lat"],
-        arrays["lon"],
-        arrays["flags"],
-        arrays["sched"],
-        blob,
-        arrays["bounds"],
-        indexed=True,
-    )
+    main = packer.segment()
     return PlaceIndex(epoch, version, main, list(kind_ids))
 
 

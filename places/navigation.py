@@ -14,6 +14,7 @@ import numpy as np
 
 from core.settings import get_settings
 from org import geo
+from places import _kernel
 
 
 class NavLinks(msgspec.Struct, frozen=True, rename="camel"):
@@ -23,33 +24,30 @@ class NavLinks(msgspec.Struct, frozen=True, rename="camel"):
     apple: str
 
 
-@lru_cache(maxsize=65_536)
-def _quoted(text: str) -> str:
-    # urllib's quote costs microseconds; the same nearby places come up again and again.
-    return quote(text, safe="")
+_encode = msgspec.json.Encoder().encode
+
+
+def quoted_json_name(name_json: bytes) -> bytes:
+    """A name given as JSON, percent-encoded for a URL. places/_kernel.c encodes names itself
+    and asks this only for one that JSON had to escape."""
+    return quote(msgspec.json.decode(name_json), safe="").encode()
+
+
+@lru_cache(maxsize=8)
+def _quoted(text: str) -> bytes:
+    return quote(text, safe="").encode()
+
+
+def referer() -> bytes:
+    """The ``src``/``referer`` the map apps ask callers to send, percent-encoded."""
+    return _quoted(get_settings().map_referer)
 
 
 def links(*, gcj_lat: float, gcj_lon: float, name: str) -> NavLinks:
-    """From the GCJ-02 position (Baidu's BD-09 is derived from it)."""
-    bd_lat, bd_lon = geo.gcj02_to_bd09(gcj_lat, gcj_lon)
-    q = _quoted(name)
-    src = _quoted(get_settings().map_referer)
-    lat, lon = f"{gcj_lat:.6f}", f"{gcj_lon:.6f}"
-    return NavLinks(
-        amap=(
-            f"https://uri.amap.com/navigation?to={lon},{lat},{q}"
-            f"&mode=walk&coordinate=gaode&callnative=1&src={src}"
-        ),
-        baidu=(
-            f"https://api.map.baidu.com/direction?destination=latlng:{bd_lat:.6f},"
-            f"{bd_lon:.6f}|name:{q}&mode=walking&coord_type=bd09ll&output=html&src={src}"
-        ),
-        tencent=(
-            f"https://apis.map.qq.com/uri/v1/routeplan?type=walk&to={q}&tocoord={lat},{lon}"
-            f"&referer={src}"
-        ),
-        apple=f"https://maps.apple.com/?daddr={lat},{lon}&dirflg=w&q={q}",
-    )
+    """From the GCJ-02 position (Baidu's BD-09 is derived from it). places/_kernel.c prints
+    them, here and in the nearby list."""
+    document = _kernel.links(gcj_lat, gcj_lon, _encode(name), quoted_json_name, referer())
+    return msgspec.json.decode(document, type=NavLinks)
 
 
 def links_wgs84(*, lat: float, lon: float, name: str) -> NavLinks:

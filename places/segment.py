@@ -1,26 +1,24 @@
 """The columns of the nearby index: places as numpy arrays sorted by a cell key, their
-details packed as msgpack records, and the geometry that searches them (see places.index)."""
+details packed as JSON records, and the geometry that searches them (see places.index)."""
 
 from __future__ import annotations
 
 import itertools
-import math
 from typing import Any
 
 import msgspec
 import numpy as np
 
+from places import _kernel
 from places.navigation import gcj_offsets
 
-CELL = 0.0025  # degrees: ~280 m north-south, ~225 m east-west at Qingdao
-_LAT_OFF, _LON_OFF = 36_000, 72_000  # cell indices made non-negative
-_MAX_CELL = 2**20 - 1
-EARTH_RADIUS_M = 6371008.8
-M_PER_DEG = EARTH_RADIUS_M * math.pi / 180
+# Cells of 0.0025 degrees (~280 m north-south, ~225 m east-west at Qingdao), their row and
+# column numbers offset to be non-negative: places/_kernel.c searches by them.
+CELL, _LAT_OFF, _LON_OFF = _kernel.CELL, _kernel.LAT_OFF, _kernel.LON_OFF
 ACCESSIBLE, STATUS_OPEN = 1, 2
 
 
-class Details(msgspec.Struct, array_like=True, frozen=True):
+class Details(msgspec.Struct, frozen=True):
     name: str
     address: str
     hours: str
@@ -28,7 +26,8 @@ class Details(msgspec.Struct, array_like=True, frozen=True):
     attributes: dict[str, Any]
 
 
-_encode = msgspec.msgpack.Encoder().encode
+_json = msgspec.json.Encoder().encode
+_decode = msgspec.json.decode
 # Opening hours by number, process-wide: a city has few distinct schedules, so open-now is
 # worked out once per schedule and minute, without decoding the places' records.
 _schedule_ids: dict[str, int] = {}
@@ -43,7 +42,15 @@ def schedule_id(hours: str) -> int:
     return found
 
 
-_decode = msgspec.msgpack.Decoder(Details).decode
+def pack_record(name: str, address: str, status: str, attributes: dict) -> tuple[bytes, tuple]:
+    """A place's record: its name, address, status and attributes as the JSON values the
+    nearby list prints, back to back, and where the first three end. Hours are not kept here
+    but as a schedule number (``sched``)."""
+    pieces = (_json(name), _json(address), _json(status), _json(attributes))
+    ends = tuple(itertools.accumulate(len(piece) for piece in pieces[:3]))
+    if ends[-1] > 0xFFFF:
+        raise ValueError("a place's name, address and status exceed 64 KiB")
+    return b"".join(pieces), ends
 
 
 class Hit(msgspec.Struct, frozen=True, kw_only=True):
@@ -57,9 +64,6 @@ class Hit(msgspec.Struct, frozen=True, kw_only=True):
     bearing_deg: float
     open_now: bool | None
     details: Details
-    # Equal keys mean the same record of the same index segment, so a rendering of the
-    # place may be cached under it: an edit lands in a new segment under a new key.
-    key: int
 
 
 def cell_keys(kind: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
@@ -74,11 +78,11 @@ def _flags(status: str, attributes: dict) -> int:
     )
 
 
-_segment_uids = itertools.count(1)
+_PER_PLACE = ("ids", "kinds", "lat", "lon", "flags", "sched", "d_lat", "d_lon", "bounds", "cuts")
 
 
 class Segment:
-    """Columns of places; ``keys`` sorted when ``indexed`` (the main segment)."""
+    """Columns of places sorted by ``keys``, the cell key."""
 
     def __init__(
         self,
@@ -88,12 +92,10 @@ class Segment:
         lon,
         flags,
         sched,
-        records: list[bytes] | bytearray,
-        bounds: np.ndarray | None,
-        *,
-        indexed: bool,
+        records: bytearray,
+        bounds: np.ndarray,
+        cuts: np.ndarray,
     ) -> None:
-        self.uid = next(_segment_uids)
         self.ids = np.asarray(ids, dtype=np.int64)
         self.kinds = np.asarray(kinds, dtype=np.int16)
         self.lat = np.asarray(lat, dtype=np.float64)
@@ -103,101 +105,59 @@ class Segment:
         d_lat, d_lon = gcj_offsets(self.lat, self.lon)
         self.d_lat, self.d_lon = d_lat.astype(np.float32), d_lon.astype(np.float32)
         self.records = records
-        self.bounds = bounds  # (n, 2) start/end in records when packed
-        self.keys = None
-        if indexed and len(self.ids):
-            keys = cell_keys(self.kinds, self.lat, self.lon)
-            order = np.argsort(keys, kind="stable")
-            self.keys = keys[order]
-            for name in ("ids", "kinds", "lat", "lon", "flags", "sched", "d_lat", "d_lon"):
-                setattr(self, name, getattr(self, name)[order])
-            if self.bounds is not None:
-                self.bounds = self.bounds[order]
-            else:
-                self.records = [self.records[i] for i in order.tolist()]
-            self.by_id = np.argsort(self.ids).astype(np.int32)
-            self.sorted_ids = self.ids[self.by_id]
+        self.bounds = bounds  # (n, 2): where each place's record starts and ends
+        self.cuts = cuts  # (n, 3): where its name, address and status end in the record
+        keys = cell_keys(self.kinds, self.lat, self.lon)
+        order = np.argsort(keys, kind="stable")
+        self.keys = keys[order]
+        for name in _PER_PLACE:
+            setattr(self, name, getattr(self, name)[order])
+        self.by_id = np.argsort(self.ids).astype(np.int32)
+        self.sorted_ids = self.ids[self.by_id]
         self.dead = np.zeros(len(self.ids), dtype=bool)
         self.any_dead = False
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def record(self, pos: int) -> Details:
-        if self.bounds is None:
-            return _decode(self.records[pos])
-        start, end = self.bounds[pos]
-        return _decode(memoryview(self.records)[start:end])
-
-    def records_at(self, positions: np.ndarray) -> list[Details]:
-        if self.bounds is None:
-            return [_decode(self.records[pos]) for pos in positions.tolist()]
-        view = memoryview(self.records)
-        return [_decode(view[start:end]) for start, end in self.bounds[positions].tolist()]
+    def details(self, pos: int) -> Details:
+        start, end = self.bounds[pos].tolist()
+        a, b, c = self.cuts[pos].tolist()
+        record = bytes(self.records[start:end])
+        name, address, status, attributes = record[:a], record[a:b], record[b:c], record[c:]
+        return Details(
+            name=_decode(name),
+            address=_decode(address),
+            hours=schedules[self.sched[pos]],
+            status=_decode(status),
+            attributes=_decode(attributes),
+        )
 
     def position(self, place_id: int) -> int | None:
-        if self.keys is None:
-            return None
         at = int(np.searchsorted(self.sorted_ids, place_id))
         if at < len(self.sorted_ids) and self.sorted_ids[at] == place_id:
             return int(self.by_id[at])
         return None
 
-    def candidates(
-        self, kinds: list[int], lat: float, lon: float, radius: float, need: int
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Positions (and their lat, lon) of places of ``kinds`` in the circle's bounding
-        box whose flags include ``need``."""
+    def nearest(
+        self, kinds: list[int], lat: float, lon: float, radius: float, need: int, limit: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Positions and distances (m) of the ``limit`` nearest places (all when negative) of
+        ``kinds`` within ``radius`` whose flags include ``need``, nearest first, ties by id."""
         if not len(self.ids):
-            return _EMPTY
-        d_lat = radius / M_PER_DEG
-        cos = max(math.cos(math.radians(min(89.9, abs(lat) + d_lat))), 1e-3)
-        d_lon = radius / (M_PER_DEG * cos)
-        if self.keys is not None:
-            r0 = max(math.floor((lat - d_lat) / CELL) + _LAT_OFF, 0)
-            r1 = min(math.floor((lat + d_lat) / CELL) + _LAT_OFF, _MAX_CELL)
-            c0 = max(math.floor((lon - d_lon) / CELL) + _LON_OFF, 0)
-            c1 = min(math.floor((lon + d_lon) / CELL) + _LON_OFF, _MAX_CELL)
-            rows = np.arange(r0, r1 + 1, dtype=np.int64) << 20
-            base = np.concatenate([rows | (kind << 40) for kind in kinds])
-            lo = np.searchsorted(self.keys, base | c0, "left").tolist()
-            hi = np.searchsorted(self.keys, base | c1, "right").tolist()
-            ranges = [(a, b) for a, b in zip(lo, hi, strict=True) if b > a]
-            if not ranges:
-                return _EMPTY
-            if len(ranges) == 1:
-                pos = np.arange(*ranges[0])
-            else:
-                pos = np.concatenate([np.arange(a, b) for a, b in ranges])
-            keep = None if not self.any_dead else ~self.dead[pos]
-        else:
-            pos = np.arange(len(self.ids))
-            keep = np.isin(self.kinds, kinds)
-        if need:
-            ok = (self.flags[pos] & need) == need
-            keep = ok if keep is None else keep & ok
-        if keep is not None:
-            pos = pos[keep]
-        lats, lons = self.lat[pos], self.lon[pos]
-        # Rows already bound latitude; columns bound longitude to within a cell, the exact
-        # circle test follows in the caller.
-        return pos, lats, lons
-
-
-_EMPTY = (np.empty(0, dtype=np.int64), np.empty(0), np.empty(0))
-
-
-def approx_distance(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
-    """Equirectangular distance with the mean latitude of each pair: within millimetres of
-    the great circle at 5 km, and several times cheaper than haversine."""
-    y = (lats - lat) * M_PER_DEG
-    x = (lons - lon) * M_PER_DEG * np.cos(np.radians((lats + lat) * 0.5))
-    return np.sqrt(x * x + y * y)
-
-
-def bearing(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
-    """Initial bearing (degrees clockwise from north) on the plane of ``approx_distance``:
-    within a few hundredths of a degree of the great-circle bearing at 5 km."""
-    y = lats - lat
-    x = (lons - lon) * np.cos(np.radians((lats + lat) * 0.5))
-    return np.degrees(np.arctan2(x, y)) % 360.0
+            return np.empty(0, np.int64), np.empty(0)
+        positions, distances = _kernel.nearest(
+            self.keys,
+            self.lat,
+            self.lon,
+            self.flags,
+            self.dead if self.any_dead else None,
+            self.ids,
+            kinds,
+            lat,
+            lon,
+            radius,
+            need,
+            limit,
+        )
+        return np.frombuffer(positions, np.int64), np.frombuffer(distances, np.float64)

@@ -16,7 +16,7 @@ from org import geo
 from org import service as org
 from places import service as places
 from places.errors import UnknownPlaceKind
-from places.segment import Hit
+from places.found import Found
 from qr import codes
 from qr.errors import InvalidSignpost, SignpostCodeTaken, SignpostNotFound
 from qr.tables import Signpost, SignpostDamage, SignpostScan
@@ -44,7 +44,7 @@ class SignpostInfo(msgspec.Struct, frozen=True, kw_only=True):
 
 class ScanView(msgspec.Struct, frozen=True, kw_only=True):
     signpost: SignpostInfo
-    nearby: dict[str, list[Hit]]  # kind -> nearest first
+    nearby: dict[str, Found]  # kind -> nearest first
 
 
 class ScanDay(msgspec.Struct, frozen=True, kw_only=True):
@@ -224,7 +224,7 @@ async def scan(*, code: str, channel: str) -> ScanView:
                 limit=NEAR_PER_KIND,
             )
         except UnknownPlaceKind:
-            near[kind] = []  # an installation that deleted a seeded kind
+            near[kind] = Found.empty()  # an installation that deleted a seeded kind
     return ScanView(signpost=signpost, nearby=near)
 
 

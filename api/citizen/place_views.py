@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import Any
 
 import msgspec
+import numpy as np
 
 from api.geo import CoordSys, Location
 from org import geo
+from places import _kernel
 from places.found import Found
 from places.hours import parse_hours
-from places.navigation import NavLinks, links, links_wgs84
-from places.segment import Details, Hit
+from places.navigation import NavLinks, links_wgs84, quoted_json_name, referer
 from places.service import PlaceInfo
 
 
 class NearbyPlaceOut(msgspec.Struct, frozen=True, rename="camel"):
-    # What holds for the place whatever the query comes first: nearby_json renders those
-    # fields once per place and reuses the bytes (see _PlacePart and _QueryPart).
+    # nearby_json prints this document from the index's columns and JSON records.
     id: int
     kind: str
     name: str
@@ -26,23 +27,6 @@ class NearbyPlaceOut(msgspec.Struct, frozen=True, rename="camel"):
     status: str
     attributes: dict[str, Any]
     navigation: NavLinks
-    location: Location
-    distance_m: int
-    bearing_deg: int
-    open_now: bool | None
-
-
-class _PlacePart(msgspec.Struct, frozen=True, rename="camel"):
-    id: int
-    kind: str
-    name: str
-    address: str
-    status: str
-    attributes: dict[str, Any]
-    navigation: NavLinks
-
-
-class _QueryPart(msgspec.Struct, frozen=True, rename="camel"):
     location: Location
     distance_m: int
     bearing_deg: int
@@ -71,97 +55,65 @@ class PlaceOut(msgspec.Struct, frozen=True, rename="camel"):
 
 
 def _location(wgs: tuple[float, float], gcj: tuple[float, float], coord_sys: CoordSys) -> Location:
-    """From the GCJ-02 position the index precomputed, so no per-result transform."""
+    """Rounded to 7 decimals as nearby_json rounds them (numpy's rounding, half to even)."""
     if coord_sys == "wgs84":
         lat, lon = wgs
     elif coord_sys == "gcj02":
         lat, lon = gcj
     else:
         lat, lon = geo.gcj02_to_bd09(*gcj)
-    return Location(lat=round(lat, 7), lon=round(lon, 7), coord_sys=coord_sys)
+    lat, lon = np.round((lat, lon), 7).tolist()
+    return Location(lat=lat, lon=lon, coord_sys=coord_sys)
 
 
-def _place_part(place_id: int, kind: str, gcj: tuple[float, float], details: Details) -> _PlacePart:
-    return _PlacePart(
-        id=place_id,
-        kind=kind,
-        name=details.name,
-        address=details.address,
-        status=details.status,
-        attributes=details.attributes,
-        navigation=links(gcj_lat=gcj[0], gcj_lon=gcj[1], name=details.name),
-    )
+_COORD_SYS = {"wgs84": 0, "gcj02": 1, "bd09": 2}
 
 
-def _query_part(
-    wgs: tuple[float, float],
-    gcj: tuple[float, float],
-    distance_m: float,
-    bearing_deg: float,
-    open_now: bool | None,
-    coord_sys: CoordSys,
-) -> _QueryPart:
-    return _QueryPart(
-        location=_location(wgs, gcj, coord_sys),
-        distance_m=round(distance_m),
-        bearing_deg=round(bearing_deg) % 360,
-        open_now=open_now,
-    )
-
-
-def nearby_item(hit: Hit, coord_sys: CoordSys) -> NearbyPlaceOut:
-    return NearbyPlaceOut(
-        **msgspec.structs.asdict(
-            _place_part(hit.id, hit.kind, (hit.gcj_lat, hit.gcj_lon), hit.details)
-        ),
-        **msgspec.structs.asdict(
-            _query_part(
-                (hit.lat, hit.lon),
-                (hit.gcj_lat, hit.gcj_lon),
-                hit.distance_m,
-                hit.bearing_deg,
-                hit.open_now,
-                coord_sys,
-            )
-        ),
-    )
-
-
-_encode = msgspec.json.Encoder().encode
-# Rendered place parts by index key: a few tens of MB at most, beside the index itself.
-_PLACE_PARTS_MAX = 30_000
-_place_parts: dict[int, bytes] = {}
-
-
-def _place_json(found: Found, i: int) -> bytes:
-    """The place part of an item as JSON without its closing brace. Navigation links and
-    escaping cost more than the search itself, and the same places answer again and again."""
-    key = found.keys[i]
-    part = _place_parts.get(key)
-    if part is None:
-        if len(_place_parts) >= _PLACE_PARTS_MAX:
-            _place_parts.clear()
-        gcj = (found.gcj_lat[i], found.gcj_lon[i])
-        place = _place_part(found.ids[i], found.kinds[i], gcj, found.details(i))
-        part = _place_parts[key] = _encode(place)[:-1]
-    return part
+@lru_cache(maxsize=64)
+def _kinds_json(codes: tuple[str, ...]) -> list[bytes]:
+    return [msgspec.json.encode(code) for code in codes]
 
 
 def nearby_json(found: Found, coord_sys: CoordSys) -> bytes:
-    """NearbyOut of ``found`` encoded as JSON, the same document msgspec makes of
-    ``NearbyOut(items=[nearby_item(hit, coord_sys) ...])``, from cached place parts."""
-    items = []
-    for i in range(len(found)):
-        query = _query_part(
-            (found.lat[i], found.lon[i]),
-            (found.gcj_lat[i], found.gcj_lon[i]),
-            found.distance_m[i],
-            found.bearing_deg[i],
-            found.open_now[i],
-            coord_sys,
+    """NearbyOut of ``found`` as JSON. places/_kernel.c prints each NearbyPlaceOut from the
+    index's columns and the places' JSON records: a Struct per place and per link cost more
+    than the search itself."""
+    return b'{"items":[' + b",".join(_item_documents(found, coord_sys)) + b"]}"
+
+
+def _item_documents(found: Found, coord_sys: CoordSys) -> list[bytes]:
+    documents: list[bytes] = [b""] * len(found)
+    kinds_json = _kinds_json(tuple(found.kind_codes))
+    for segment, rows in found.by_segment():
+        part = found if rows is None else found.take(rows)
+        printed = _kernel.items(
+            segment.records,
+            segment.bounds,
+            segment.cuts,
+            segment.ids,
+            segment.kinds,
+            segment.lat,
+            segment.lon,
+            segment.d_lat,
+            segment.d_lon,
+            part.pos,
+            part.distance_m,
+            part.open_now,
+            kinds_json,
+            quoted_json_name,
+            *found.origin,
+            _COORD_SYS[coord_sys],
+            referer(),
         )
-        items.append(_place_json(found, i) + b"," + _encode(query)[1:])
-    return b'{"items":[' + b",".join(items) + b"]}"
+        if rows is None:
+            return printed
+        for i, document in zip(rows.tolist(), printed, strict=True):
+            documents[i] = document
+    return documents
+
+
+def nearby_items(found: Found, coord_sys: CoordSys) -> list[NearbyPlaceOut]:
+    return msgspec.json.decode(nearby_json(found, coord_sys), type=NearbyOut).items
 
 
 def place_out(place: PlaceInfo, coord_sys: CoordSys, now: dt.datetime) -> PlaceOut:

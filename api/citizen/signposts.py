@@ -11,7 +11,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody
 
 from api.auth import client_ip
-from api.citizen.place_views import NearbyPlaceOut, nearby_item
+from api.citizen.place_views import NearbyPlaceOut, nearby_items
 from api.geo import CoordSys, CoordSysQuery, Location, location_out
 from core import ratelimit
 from core.db import transaction
@@ -58,10 +58,7 @@ def scan_out(view: signposts.ScanView, coord_sys: CoordSys) -> SignpostScanOut:
         status=sign.status,
         location=location,
         grid_code=sign.grid_code or None,
-        nearby={
-            kind: [nearby_item(hit, coord_sys) for hit in hits]
-            for kind, hits in view.nearby.items()
-        },
+        nearby={kind: nearby_items(hits, coord_sys) for kind, hits in view.nearby.items()},
         report_prefill=ReportPrefillOut(
             location=location,
             address=sign.name,

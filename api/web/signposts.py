@@ -13,7 +13,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 
 from api.auth import client_ip
-from api.citizen.place_views import nearby_item
+from api.citizen.place_views import nearby_items
 from core import ratelimit
 from core.db import transaction
 from core.errors import DomainError, RateLimited
@@ -99,7 +99,7 @@ class SignpostPageController(Controller):
                 {
                     "kind": kind,
                     "title": en if locale == "en" else zh,
-                    "place": nearby_item(hits[0], "gcj02") if hits else None,
+                    "place": nearby_items(hits, "gcj02")[0] if len(hits) else None,
                 }
             )
         return _page(

@@ -3,6 +3,8 @@
 import datetime as dt
 import random
 
+import pytest
+
 from org.geo import distance_m
 from places.index import PlaceIndex, _segment_of
 
@@ -32,7 +34,7 @@ def _rows(count: int, seed: int) -> list[dict]:
 
 def _index(rows: list[dict]) -> PlaceIndex:
     kind_ids = {"toilet": 0, "parking": 1, "park": 2}
-    main = _segment_of(rows, kind_ids, indexed=True)
+    main = _segment_of(rows, kind_ids)
     return PlaceIndex(1, 1, main, list(kind_ids))
 
 
@@ -51,10 +53,18 @@ def _brute(rows, lat, lon, kinds, radius, limit, accessible=False, open_now=Fals
     return [place_id for _, place_id in sorted(found)[:limit]]
 
 
-def test_search_matches_brute_force():
+@pytest.mark.parametrize("edited", [False, True])
+def test_search_matches_brute_force(edited):
     rows = _rows(3000, seed=1)
     index = _index(rows)
     rng = random.Random(2)
+    if edited:  # a tenth of the places moved, renamed or deleted: the overlay shadows main
+        changed = {}
+        for row in rng.sample(rows, 300):
+            lat, lon = 36.06 + rng.gauss(0, 0.02), 120.385 + rng.gauss(0, 0.02)
+            changed[row["id"]] = dict(row, lat=lat, lon=lon, deleted=rng.random() < 0.2)
+        index.apply(list(changed.values()), version=2)
+        rows = [changed.get(row["id"], row) for row in rows]
     for _ in range(150):
         lat, lon = 36.06 + rng.gauss(0, 0.02), 120.385 + rng.gauss(0, 0.02)
         kinds = rng.sample(["toilet", "parking", "park"], rng.randint(1, 3))
