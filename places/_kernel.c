@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
 #define EARTH_RADIUS_M 6371008.8
 #define M_PER_DEG (EARTH_RADIUS_M * M_PI / 180.0)
 #define CELL 0.0025
@@ -27,12 +30,20 @@ typedef struct {
     int held;
 } Buf;
 
-static int take(PyObject *obj, Buf *buf, Py_ssize_t itemsize, const char *what) {
-    if (PyObject_GetBuffer(obj, &buf->view, PyBUF_C_CONTIGUOUS) < 0) return -1;
+/* The buffer of ``obj`` as a C-contiguous, aligned array of ``itemsize``-byte items of
+ * ``kind``: 'f' floating, 'i' signed integer, 'u' unsigned integer or bool. */
+static int take(PyObject *obj, Buf *buf, char kind, Py_ssize_t itemsize, const char *what) {
+    if (PyObject_GetBuffer(obj, &buf->view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return -1;
     buf->held = 1;
-    if (itemsize && buf->view.len % itemsize) {
-        PyErr_Format(PyExc_TypeError, "%s: %zd bytes is not a whole number of %zd-byte items",
-                     what, buf->view.len, itemsize);
+    const char *format = buf->view.format ? buf->view.format : "B";
+    char code = format[strlen(format) ? strlen(format) - 1 : 0];
+    char found = strchr("fde", code) ? 'f' : strchr("bhilqn", code) ? 'i'
+               : strchr("BHILQN?c", code) ? 'u' : '?';
+    if (found != kind || buf->view.itemsize != itemsize ||
+        (uintptr_t)buf->view.buf % (uintptr_t)itemsize) {
+        PyErr_Format(PyExc_TypeError, "%s: expected aligned %zd-byte %s items, got format '%s'",
+                     what, itemsize, kind == 'f' ? "floating" : kind == 'i' ? "signed" : "unsigned",
+                     format);
         return -1;
     }
     return 0;
@@ -108,6 +119,14 @@ static int best_add(Best *best, Cand c) {
     return 0;
 }
 
+/* The row (LAT_OFF) or column (LON_OFF) number of the cell holding ``degrees``, clamped to
+ * the grid in floating point before the cast, so no value is out of an integer's range. */
+static int64_t cell_of(double degrees, int64_t offset) {
+    double cell = floor(degrees / CELL) + (double)offset;
+    if (!(cell > 0)) return 0; /* NaN too */
+    return cell >= MAX_CELL ? MAX_CELL : (int64_t)cell;
+}
+
 PyDoc_STRVAR(nearest_doc,
 "nearest(keys, lat, lon, flags, dead, ids, kinds, qlat, qlon, radius, need, limit)\n"
 "-> (positions: bytes of int64, distances: bytes of float64)\n\n"
@@ -123,7 +142,7 @@ static PyObject *nearest(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOOOOOOdddin", &o_keys, &o_lat, &o_lon, &o_flags, &o_dead,
                           &o_ids, &o_kinds, &qlat, &qlon, &radius, &need, &limit))
         return NULL;
-    if (!isfinite(qlat) || !isfinite(qlon) || !(radius >= 0 && radius <= 1e7)) {
+    if (!(fabs(qlat) <= 90.0) || !(fabs(qlon) <= 180.0) || !(radius >= 0 && radius <= 1e7)) {
         PyErr_SetString(PyExc_ValueError, "a point or radius out of range");
         return NULL;
     }
@@ -131,9 +150,10 @@ static PyObject *nearest(PyObject *self, PyObject *args) {
     memset(b, 0, sizeof b);
     Best best = {NULL, 0, 0, limit};
     PyObject *result = NULL, *kinds = NULL;
-    if (take(o_keys, &b[0], 8, "keys") || take(o_lat, &b[1], 8, "lat") ||
-        take(o_lon, &b[2], 8, "lon") || take(o_flags, &b[3], 1, "flags") ||
-        take(o_ids, &b[4], 8, "ids") || (o_dead != Py_None && take(o_dead, &b[5], 1, "dead")))
+    if (take(o_keys, &b[0], 'i', 8, "keys") || take(o_lat, &b[1], 'f', 8, "lat") ||
+        take(o_lon, &b[2], 'f', 8, "lon") || take(o_flags, &b[3], 'u', 1, "flags") ||
+        take(o_ids, &b[4], 'i', 8, "ids") ||
+        (o_dead != Py_None && take(o_dead, &b[5], 'u', 1, "dead")))
         goto done;
     Py_ssize_t n = b[0].view.len / 8;
     if (b[1].view.len != n * 8 || b[2].view.len != n * 8 || b[3].view.len != n ||
@@ -145,31 +165,45 @@ static PyObject *nearest(PyObject *self, PyObject *args) {
     const double *lat = b[1].view.buf, *lon = b[2].view.buf;
     const uint8_t *flags = b[3].view.buf, *dead = b[5].held ? b[5].view.buf : NULL;
     if (limit >= 0) {
-        best.items = PyMem_Malloc((limit ? limit : 1) * sizeof(Cand));
+        best.limit = limit = limit > n ? n : limit; /* never more than the segment holds */
+        best.items = PyMem_New(Cand, limit ? limit : 1);
         if (!best.items) { PyErr_NoMemory(); goto done; }
     }
     kinds = PySequence_Fast(o_kinds, "kinds must be a sequence");
     if (!kinds) goto done;
-
-    /* The circle's bounding rows and columns of cells; ``cos_min`` bounds the cosine of the
-     * mean latitude of any pair inside it from below, so column ranges and the quick
-     * rejections below never drop a place the exact distance would keep. */
-    double d_lat = radius / M_PER_DEG;
-    double cos_min = fmax(cos(fmin(89.9, fabs(qlat) + d_lat) * M_PI / 180.0), 1e-3);
-    int64_t r0 = (int64_t)floor((qlat - d_lat) / CELL) + LAT_OFF;
-    int64_t r1 = (int64_t)floor((qlat + d_lat) / CELL) + LAT_OFF;
-    int64_t rq = (int64_t)floor(qlat / CELL) + LAT_OFF;
-    r0 = r0 < 0 ? 0 : r0;
-    r1 = r1 > MAX_CELL ? MAX_CELL : r1;
-    rq = rq < r0 ? r0 : rq > r1 ? r1 : rq;
-
-    for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(kinds); k++) {
+    Py_ssize_t kind_count = PySequence_Fast_GET_SIZE(kinds);
+    int64_t kind_numbers[64];
+    if (kind_count > 64) {
+        PyErr_SetString(PyExc_ValueError, "more than 64 kinds");
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < kind_count; k++) {
         int64_t kind = PyLong_AsLongLong(PySequence_Fast_GET_ITEM(kinds, k));
         if (kind == -1 && PyErr_Occurred()) goto done;
         if (kind < 0 || kind > INT16_MAX) {
             PyErr_SetString(PyExc_ValueError, "a kind number out of range");
             goto done;
         }
+        for (Py_ssize_t j = 0; j < k; j++)
+            if (kind_numbers[j] == kind) {
+                PyErr_SetString(PyExc_ValueError, "a kind twice");
+                goto done;
+            }
+        kind_numbers[k] = kind;
+    }
+
+    /* The circle's bounding rows and columns of cells; ``cos_min`` bounds the cosine of the
+     * mean latitude of any pair inside it from below, so column ranges and the quick
+     * rejections below never drop a place the exact distance would keep. */
+    double d_lat = radius * (1 + 1e-9) / M_PER_DEG;
+    double top = fabs(qlat) + d_lat; /* no pair inside has a mean latitude beyond it */
+    double cos_min = top >= 90.0 ? 0.0 : cos(top * M_PI / 180.0);
+    int64_t r0 = cell_of(qlat - d_lat, LAT_OFF);
+    int64_t r1 = cell_of(qlat + d_lat, LAT_OFF);
+    int64_t rq = cell_of(qlat, LAT_OFF);
+
+    for (Py_ssize_t k = 0; k < kind_count; k++) {
+        int64_t kind = kind_numbers[k];
         /* Rows from the query's outwards: once ``limit`` places are held, the farthest of
          * them bounds what is left to look at, and near rows make that bound small early. */
         for (int64_t step = 0; step <= 2 * (r1 - r0); step++) {
@@ -180,12 +214,8 @@ static PyObject *nearest(PyObject *self, PyObject *args) {
             double south = (double)(row - LAT_OFF) * CELL, north = south + CELL;
             double gap = fmax(0.0, fmax(south - qlat, qlat - north)) * M_PER_DEG - 0.001;
             if (gap > bound) continue;
-            double d_lon = bound / (M_PER_DEG * cos_min);
-            int64_t c0 = (int64_t)floor((qlon - d_lon) / CELL) + LON_OFF;
-            int64_t c1 = (int64_t)floor((qlon + d_lon) / CELL) + LON_OFF;
-            c0 = c0 < 0 ? 0 : c0;
-            c1 = c1 > MAX_CELL ? MAX_CELL : c1;
-            if (c0 > c1) continue;
+            double d_lon = cos_min > 0 ? bound * (1 + 1e-9) / (M_PER_DEG * cos_min) : INFINITY;
+            int64_t c0 = cell_of(qlon - d_lon, LON_OFF), c1 = cell_of(qlon + d_lon, LON_OFF);
             int64_t base = (kind << 40) | (row << 20);
             Py_ssize_t i = lower_bound(keys, n, base | c0);
             Py_ssize_t end = lower_bound(keys, n, (base | c1) + 1);
@@ -195,7 +225,7 @@ static PyObject *nearest(PyObject *self, PyObject *args) {
                 double x_min = (lon[i] - qlon) * M_PER_DEG * cos_min;
                 if (x_min * x_min + y * y > bound * bound * 1.000001 + 1e-6) continue;
                 double dist = approx_distance(qlat, qlon, lat[i], lon[i]);
-                if (dist > radius) continue;
+                if (!(dist <= radius)) continue; /* NaN too */
                 Cand cand = {dist, ids[i], i};
                 if (best_add(&best, cand) < 0) goto done;
                 if (best.limit > 0 && best.len == best.limit) bound = best.items[best.len - 1].dist;
@@ -204,7 +234,7 @@ static PyObject *nearest(PyObject *self, PyObject *args) {
     }
     if (limit < 0 && best.len > 1) qsort(best.items, best.len, sizeof(Cand), cand_cmp);
     PyObject *positions = PyBytes_FromStringAndSize(NULL, best.len * 8);
-    PyObject *distances = PyBytes_FromStringAndSize(NULL, best.len * 8);
+    PyObject *distances = positions ? PyBytes_FromStringAndSize(NULL, best.len * 8) : NULL;
     if (positions && distances) {
         int64_t *p = (int64_t *)PyBytes_AS_STRING(positions);
         double *d = (double *)PyBytes_AS_STRING(distances);
@@ -231,9 +261,13 @@ typedef struct {
 } Out;
 
 static int out_grow(Out *out, Py_ssize_t more) {
+    if (more > PY_SSIZE_T_MAX - out->len) { PyErr_NoMemory(); return -1; }
     if (out->len + more <= out->cap) return 0;
     Py_ssize_t cap = out->cap ? out->cap : 4096;
-    while (cap < out->len + more) cap *= 2;
+    while (cap < out->len + more) {
+        if (cap > PY_SSIZE_T_MAX / 2) { cap = out->len + more; break; }
+        cap *= 2;
+    }
     char *grown = PyMem_Realloc(out->data, cap);
     if (!grown) { PyErr_NoMemory(); return -1; }
     out->data = grown;
@@ -242,6 +276,7 @@ static int out_grow(Out *out, Py_ssize_t more) {
 }
 
 static int put(Out *out, const char *text, Py_ssize_t len) {
+    if (len <= 0) return 0;
     if (out_grow(out, len) < 0) return -1;
     memcpy(out->data + out->len, text, len);
     out->len += len;
@@ -272,9 +307,14 @@ static int put_int(Out *out, long long value) {
  * reads back as exactly the double the unscaling made (IEEE division rounds correctly). */
 static int put_decimal(Out *out, double value, int digits) {
     static const long long powers[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000};
+    if (!isfinite(value)) {
+        PyErr_SetString(PyExc_ValueError, "a coordinate that is not a number");
+        return -1;
+    }
     double scaled = nearbyint(value * (double)powers[digits]);
     if (!(fabs(scaled) < 1e15)) {
-        char *text = PyOS_double_to_string(scaled / (double)powers[digits], 'r', 0, 0, NULL);
+        char *text = PyOS_double_to_string(scaled / (double)powers[digits], 'r', 0,
+                                           Py_DTSF_ADD_DOT_0, NULL);
         if (!text) return -1;
         int rc = put(out, text, strlen(text));
         PyMem_Free(text);
@@ -302,7 +342,8 @@ static double bearing_of(double lat, double lon, double plat, double plon) {
     double y = plat - lat;
     double x = (plon - lon) * cos((plat + lat) * 0.5 * M_PI / 180.0);
     double deg = fmod(atan2(x, y) * 180.0 / M_PI, 360.0);
-    return deg < 0 ? deg + 360.0 : deg;
+    deg = deg < 0 ? deg + 360.0 : deg;
+    return deg >= 360.0 ? 0.0 : deg; /* -1e-300 + 360 */
 }
 
 PyDoc_STRVAR(bearing_doc, "bearing(lat, lon, plat, plon) -> float\n\nFrom a point to a place.");
@@ -352,14 +393,21 @@ static int record_at(Buf *b, Py_ssize_t n, int wide, int64_t p, uint64_t *start,
 /* Takes records, bounds and cuts into b[0..2]; the segment's row count, or -1. */
 static Py_ssize_t take_records(PyObject *records, PyObject *bounds, PyObject *cuts, Buf *b,
                                int *wide) {
-    if (take(records, &b[0], 1, "records") || take(bounds, &b[1], 0, "bounds") ||
-        take(cuts, &b[2], 6, "cuts"))
+    if (take(records, &b[0], 'u', 1, "records") || take(cuts, &b[2], 'u', 2, "cuts"))
         return -1;
-    /* bounds are (n, 2) uint32 or uint64: told apart by the cuts' row count. */
+    /* bounds are (n, 2) uint32, or uint64 past 4 GiB of records */
+    *wide = 1;
+    if (take(bounds, &b[1], 'u', 8, "bounds") < 0) {
+        if (!b[1].held) return -1; /* not a buffer at all */
+        PyErr_Clear();
+        PyBuffer_Release(&b[1].view);
+        b[1].held = 0;
+        *wide = 0;
+        if (take(bounds, &b[1], 'u', 4, "bounds") < 0) return -1;
+    }
     Py_ssize_t n = b[2].view.len / 6;
-    if (b[1].view.len == n * 16) *wide = 1;
-    else if (b[1].view.len == n * 8) *wide = 0;
-    else {
+    if (b[2].view.len != n * 6 || b[1].view.len / (*wide ? 16 : 8) != n ||
+        b[1].view.len % (*wide ? 16 : 8)) {
         PyErr_SetString(PyExc_ValueError, "bounds and cuts of different lengths");
         return -1;
     }
@@ -497,11 +545,18 @@ static PyObject *items(PyObject *self, PyObject *args) {
     /* records, bounds, cuts, then per place: ids, kinds, lat, lon, d_lat, d_lon; per row:
      * pos, distance, open_now. */
     const Py_ssize_t sizes[12] = {1, 0, 6, 8, 2, 8, 8, 4, 4, 8, 8, 1};
+    const char kinds_of[12] = "uuuiiffffifi";
+    const char *names[12] = {"records", "bounds", "cuts", "ids", "kinds", "lat", "lon",
+                             "d_lat", "d_lon", "pos", "distance", "open_now"};
     int wide;
     Py_ssize_t n = take_records(o[0], o[1], o[2], b, &wide);
     if (n < 0) goto done;
+    if (!isfinite(qlat) || !isfinite(qlon)) {
+        PyErr_SetString(PyExc_ValueError, "a point out of range");
+        goto done;
+    }
     for (int i = 3; i < 12; i++)
-        if (take(o[i], &b[i], sizes[i], "column") < 0) goto done;
+        if (take(o[i], &b[i], kinds_of[i], sizes[i], names[i]) < 0) goto done;
     Py_ssize_t m = b[9].view.len / 8;
     for (int i = 3; i < 12; i++)
         if (b[i].view.len != (i < 9 ? n : m) * sizes[i]) {
@@ -533,6 +588,10 @@ static PyObject *items(PyObject *self, PyObject *args) {
         double loc_lat = lat[p], loc_lon = lon[p];
         if (coord_sys == 1) { loc_lat = gcj_lat; loc_lon = gcj_lon; }
         else if (coord_sys == 2) gcj02_to_bd09(gcj_lat, gcj_lon, &loc_lat, &loc_lon);
+        if (!isfinite(lat[p]) || !isfinite(lon[p]) || !(fabs(distance[i]) < 1e15)) {
+            PyErr_SetString(PyExc_ValueError, "a place or distance that is not a number");
+            goto fail;
+        }
         long long bearing_deg = (long long)nearbyint(bearing_of(qlat, qlon, lat[p], lon[p])) % 360;
         out.len = 0;
 #define TRY(call) if ((call) < 0) goto fail
@@ -586,10 +645,10 @@ PyMODINIT_FUNC PyInit__kernel(void) {
     PyObject *m = PyModule_Create(&module);
     if (!m) return NULL;
     PyObject *cell = PyFloat_FromDouble(CELL);
-    if (!cell || PyModule_AddObject(m, "CELL", cell) < 0 ||
-        PyModule_AddIntConstant(m, "LAT_OFF", LAT_OFF) < 0 ||
+    int rc = cell ? PyModule_AddObjectRef(m, "CELL", cell) : -1;
+    Py_XDECREF(cell);
+    if (rc < 0 || PyModule_AddIntConstant(m, "LAT_OFF", LAT_OFF) < 0 ||
         PyModule_AddIntConstant(m, "LON_OFF", LON_OFF) < 0) {
-        Py_XDECREF(cell);
         Py_DECREF(m);
         return NULL;
     }

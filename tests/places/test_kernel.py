@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from places import _kernel
+from places.index import _segment_of
 from places.navigation import NavLinks, quoted_json_name
 from tests.places.test_index import _index, _rows
 
@@ -52,6 +53,11 @@ def test_bearing_is_clockwise_from_north():
     assert _kernel.bearing(36.0, 120.0, 35.99, 120.0) == pytest.approx(180.0)
     assert _kernel.bearing(36.0, 120.0, 36.0, 119.99) == pytest.approx(270.0)
     assert 0 <= _kernel.bearing(36.0, 120.0, 36.01, 119.9999999) < 360
+    assert _kernel.bearing(0.0, 0.0, 1.0, -1e-300) == 0.0  # not 360
+
+
+def test_an_empty_name_still_makes_links():
+    assert _links(36.06, 120.38, "").apple.endswith("&q=")
 
 
 def _segment():
@@ -89,16 +95,57 @@ def test_nearest_refuses_columns_of_different_lengths():
 @pytest.mark.parametrize(
     "change",
     [
+        {"lat": "lat32"},  # float32 where doubles are read
+        {"keys": "unaligned"},
+        {"ids": "float"},
+        {"flags": "int64"},
+    ],
+)
+def test_nearest_refuses_buffers_of_the_wrong_type_or_alignment(change):
+    segment = _segment()
+    (name, how), n = next(iter(change.items())), len(segment.ids)
+    wrong = {
+        "lat32": lambda: np.zeros(2 * n, np.float32),
+        "unaligned": lambda: np.frombuffer(bytearray(8 * n + 1), np.int64, count=n, offset=1),
+        "float": lambda: segment.ids.astype(np.float64),
+        "int64": lambda: segment.flags.astype(np.int64),
+    }[how]()
+    with pytest.raises(TypeError, match="expected aligned"):
+        _kernel.nearest(*_nearest_args(segment, **{name: wrong}))
+
+
+def test_a_huge_limit_holds_at_most_the_segment():
+    segment = _segment()
+    positions, _ = _kernel.nearest(*_nearest_args(segment, limit=2**62, radius=1e6))
+    assert len(positions) == 8 * len(segment.ids)
+
+
+def test_places_near_a_pole_are_found():
+    kind_ids = {"toilet": 0}
+    rows = [dict(_rows(1, seed=1)[0], kind="toilet", lat=89.95, lon=100.0)]
+    segment = _segment_of(rows, kind_ids)
+    positions, distances = _kernel.nearest(
+        *_nearest_args(segment, kinds=[0], qlat=89.95, qlon=0.0, radius=10_000.0)
+    )
+    assert len(positions) == 8 and 9_000 < np.frombuffer(distances)[0] < 10_000
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
         {"qlat": math.nan},
         {"qlon": math.inf},
         {"radius": -1.0},
         {"radius": 1e12},
+        {"qlat": 90.5},
+        {"qlon": -181.0},
         {"kinds": [-1]},
         {"kinds": [2**40]},
+        {"kinds": [1, 0, 1]},
     ],
 )
 def test_nearest_refuses_points_and_kinds_out_of_range(change):
-    with pytest.raises(ValueError, match="out of range"):
+    with pytest.raises(ValueError, match="out of range|twice"):
         _kernel.nearest(*_nearest_args(_segment(), **change))
 
 
@@ -158,6 +205,9 @@ def test_items_print_what_the_segment_holds():
         ({"kind_json": []}, ValueError),
         ({"kind_json": ["toilet", "parking", "park"]}, ValueError),
         ({"coord_sys": 3}, ValueError),
+        ({"distance": np.full(3, np.nan)}, ValueError),
+        ({"qlat": np.nan}, ValueError),
+        ({"cuts": np.zeros((50, 3), np.int16)}, TypeError),
         ({"fallback": lambda name: "not bytes"}, None),
     ],
 )
