@@ -22,6 +22,7 @@
 #define LON_OFF 72000
 #define MAX_CELL ((1 << 20) - 1)
 #define X_PI (M_PI * 3000.0 / 180.0)
+#define STATUS_OPEN 2 /* a place's flag: its status is open */
 
 /* --- buffers ---------------------------------------------------------------------------- */
 
@@ -128,42 +129,45 @@ static int64_t cell_of(double degrees, int64_t offset) {
 }
 
 PyDoc_STRVAR(nearest_doc,
-"nearest(keys, lat, lon, flags, dead, ids, kinds, qlat, qlon, radius, need, limit)\n"
-"-> (positions: bytes of int64, distances: bytes of float64)\n\n"
+"nearest(keys, lat, lon, flags, dead, ids, sched, kinds, qlat, qlon, radius, need, limit)\n"
+"-> (positions: bytes of int64, distances: bytes of float64, hours: list[int])\n\n"
 "Places of a segment sorted by cell key (places.segment) whose kind is in ``kinds``, whose\n"
 "flags include ``need`` and that are not ``dead``, within ``radius`` metres of (qlat, qlon):\n"
-"the ``limit`` nearest (all if negative), nearest first, ties by id.");
+"the ``limit`` nearest (all if negative), nearest first, ties by id. ``hours`` holds for\n"
+"each the schedule number (``sched``, int32) times two plus one if its status is open:\n"
+"what open-now needs (places.found).");
 
 static PyObject *nearest(PyObject *self, PyObject *args) {
-    PyObject *o_keys, *o_lat, *o_lon, *o_flags, *o_dead, *o_ids, *o_kinds;
+    PyObject *o_keys, *o_lat, *o_lon, *o_flags, *o_dead, *o_ids, *o_sched, *o_kinds;
     double qlat, qlon, radius;
     int need;
     Py_ssize_t limit;
-    if (!PyArg_ParseTuple(args, "OOOOOOOdddin", &o_keys, &o_lat, &o_lon, &o_flags, &o_dead,
-                          &o_ids, &o_kinds, &qlat, &qlon, &radius, &need, &limit))
+    if (!PyArg_ParseTuple(args, "OOOOOOOOdddin", &o_keys, &o_lat, &o_lon, &o_flags, &o_dead,
+                          &o_ids, &o_sched, &o_kinds, &qlat, &qlon, &radius, &need, &limit))
         return NULL;
     if (!(fabs(qlat) <= 90.0) || !(fabs(qlon) <= 180.0) || !(radius >= 0 && radius <= 1e7)) {
         PyErr_SetString(PyExc_ValueError, "a point or radius out of range");
         return NULL;
     }
-    Buf b[6];
+    Buf b[7];
     memset(b, 0, sizeof b);
     Best best = {NULL, 0, 0, limit};
     PyObject *result = NULL, *kinds = NULL;
     if (take(o_keys, &b[0], 'i', 8, "keys") || take(o_lat, &b[1], 'f', 8, "lat") ||
         take(o_lon, &b[2], 'f', 8, "lon") || take(o_flags, &b[3], 'u', 1, "flags") ||
-        take(o_ids, &b[4], 'i', 8, "ids") ||
+        take(o_ids, &b[4], 'i', 8, "ids") || take(o_sched, &b[6], 'i', 4, "sched") ||
         (o_dead != Py_None && take(o_dead, &b[5], 'u', 1, "dead")))
         goto done;
     Py_ssize_t n = b[0].view.len / 8;
     if (b[1].view.len != n * 8 || b[2].view.len != n * 8 || b[3].view.len != n ||
-        b[4].view.len != n * 8 || (b[5].held && b[5].view.len != n)) {
+        b[4].view.len != n * 8 || b[6].view.len != n * 4 || (b[5].held && b[5].view.len != n)) {
         PyErr_SetString(PyExc_ValueError, "columns of different lengths");
         goto done;
     }
     const int64_t *keys = b[0].view.buf, *ids = b[4].view.buf;
     const double *lat = b[1].view.buf, *lon = b[2].view.buf;
     const uint8_t *flags = b[3].view.buf, *dead = b[5].held ? b[5].view.buf : NULL;
+    const int32_t *sched = b[6].view.buf;
     if (limit >= 0) {
         best.limit = limit = limit > n ? n : limit; /* never more than the segment holds */
         best.items = PyMem_New(Cand, limit ? limit : 1);
@@ -235,21 +239,27 @@ static PyObject *nearest(PyObject *self, PyObject *args) {
     if (limit < 0 && best.len > 1) qsort(best.items, best.len, sizeof(Cand), cand_cmp);
     PyObject *positions = PyBytes_FromStringAndSize(NULL, best.len * 8);
     PyObject *distances = positions ? PyBytes_FromStringAndSize(NULL, best.len * 8) : NULL;
-    if (positions && distances) {
+    PyObject *hours = distances ? PyList_New(best.len) : NULL;
+    if (hours) {
         int64_t *p = (int64_t *)PyBytes_AS_STRING(positions);
         double *d = (double *)PyBytes_AS_STRING(distances);
         for (Py_ssize_t i = 0; i < best.len; i++) {
-            p[i] = best.items[i].pos;
+            Py_ssize_t at = p[i] = best.items[i].pos;
             d[i] = best.items[i].dist;
+            long long open = (flags[at] & STATUS_OPEN) != 0;
+            PyObject *key = PyLong_FromLongLong(2 * (long long)sched[at] + open);
+            if (!key) { Py_CLEAR(hours); break; }
+            PyList_SET_ITEM(hours, i, key);
         }
-        result = PyTuple_Pack(2, positions, distances);
+        if (hours) result = PyTuple_Pack(3, positions, distances, hours);
     }
     Py_XDECREF(positions);
     Py_XDECREF(distances);
+    Py_XDECREF(hours);
 done:
     Py_XDECREF(kinds);
     PyMem_Free(best.items);
-    release(b, 6);
+    release(b, 7);
     return result;
 }
 
@@ -648,7 +658,8 @@ PyMODINIT_FUNC PyInit__kernel(void) {
     int rc = cell ? PyModule_AddObjectRef(m, "CELL", cell) : -1;
     Py_XDECREF(cell);
     if (rc < 0 || PyModule_AddIntConstant(m, "LAT_OFF", LAT_OFF) < 0 ||
-        PyModule_AddIntConstant(m, "LON_OFF", LON_OFF) < 0) {
+        PyModule_AddIntConstant(m, "LON_OFF", LON_OFF) < 0 ||
+        PyModule_AddIntConstant(m, "STATUS_OPEN", STATUS_OPEN) < 0) {
         Py_DECREF(m);
         return NULL;
     }

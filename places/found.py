@@ -10,7 +10,7 @@ import numpy as np
 
 from places import _kernel
 from places.hours import parse_hours
-from places.segment import STATUS_OPEN, Hit, Segment, schedules
+from places.segment import Hit, Segment, schedules
 
 OPEN, CLOSED, UNKNOWN = 1, 0, -1
 _AS_BOOL = {OPEN: True, CLOSED: False, UNKNOWN: None}
@@ -31,7 +31,6 @@ class Found:
         "pos",
         "distance_m",
         "open_now",
-        "_columns",
     )
     _ROWS = ("seg", "pos", "distance_m", "open_now")
 
@@ -49,7 +48,6 @@ class Found:
         self.single = single
         for name in self._ROWS:
             setattr(self, name, rows[name])
-        self._columns: dict[str, np.ndarray] = {}
 
     @classmethod
     def empty(cls) -> Found:
@@ -65,11 +63,14 @@ class Found:
         seg: np.ndarray | None,
         pos: np.ndarray,
         dists: np.ndarray,
+        hours: list[int],
         origin: tuple[float, float],
         now: dt.datetime,
     ) -> Found:
-        """Rows in the order given; ``now`` is the city's local time, for open-now."""
-        found = cls(
+        """Rows in the order given with their hours keys (Segment.nearest); ``now`` is the
+        city's local time, for open-now."""
+        open_now = open_now_column(hours, now)
+        return cls(
             segments,
             kind_codes,
             origin,
@@ -77,27 +78,11 @@ class Found:
             seg=seg,
             pos=pos,
             distance_m=dists,
-            open_now=np.empty(0, np.int8),
+            open_now=open_now,
         )
-        found.open_now = open_now_column(found.column("sched"), found.column("flags"), now)
-        return found
 
     def __len__(self) -> int:
         return len(self.pos)
-
-    def column(self, name: str) -> np.ndarray:
-        """A segment column (places.segment) for each row."""
-        found = self._columns.get(name)
-        if found is None:
-            if self.single is not None:
-                found = getattr(self.segments[self.single], name)[self.pos]
-            else:
-                found = np.empty(len(self), getattr(self.segments[0], name).dtype)
-                for k, segment in enumerate(self.segments):
-                    mask = self.seg == k
-                    found[mask] = getattr(segment, name)[self.pos[mask]]
-            self._columns[name] = found
-        return found
 
     def take(self, rows: np.ndarray | slice) -> Found:
         picked = {name: _pick(getattr(self, name), rows) for name in self._ROWS}
@@ -171,14 +156,15 @@ class _OpenNowMemo:
         self.minute: tuple | None = None
         self.answers: dict[int, int] = {}
 
-    def column(self, sched: np.ndarray, flags: np.ndarray, now: dt.datetime) -> np.ndarray:
+    def column(self, hours: list[int], now: dt.datetime) -> np.ndarray:
+        """``hours``: a key per row, its schedule number times two plus one if its status is
+        open (Segment.nearest), cheaper to look up than a tuple."""
         minute = (now.date(), now.hour, now.minute)
         if minute != self.minute or len(self.answers) > 8192:
             self.minute, self.answers = minute, {}
         answers = self.answers
         out = []
-        # One int per row (schedule and status together): cheaper to look up than a tuple.
-        for key in ((sched.astype(np.int64) << 1) | ((flags & STATUS_OPEN) != 0)).tolist():
+        for key in hours:
             answer = answers.get(key)
             if answer is None:
                 answer = answers[key] = _open_now(key >> 1, bool(key & 1), now)

@@ -114,28 +114,30 @@ class PlaceIndex:
         segments = (self.main, self.overlay)
         found = []
         for k, segment in enumerate(segments):
-            pos, dist = segment.nearest(
+            pos, dist, hours = segment.nearest(
                 kind_ids, lat, lon, radius_m, need, -1 if open_now else limit
             )
             if len(pos):
-                found.append((k, pos, dist))
+                found.append((k, pos, dist, hours))
         if not found:
             return Found.empty()
         if len(found) == 1:  # the usual case: nothing changed since the last rebuild
-            single, positions, dists = found[0]  # nearest first already
+            single, positions, dists, hours = found[0]  # nearest first already
             seg_of = None
         else:
             single = None
-            seg_of = np.concatenate([np.full(len(p), k, np.int8) for k, p, _ in found])
-            positions = np.concatenate([p for _, p, _ in found])
-            dists = np.concatenate([d for _, _, d in found])
-            ids = np.concatenate([segments[k].ids[p] for k, p, _ in found])
+            seg_of = np.concatenate([np.full(len(p), k, np.int8) for k, p, _, _ in found])
+            positions = np.concatenate([p for _, p, _, _ in found])
+            dists = np.concatenate([d for _, _, d, _ in found])
+            ids = np.concatenate([segments[k].ids[p] for k, p, _, _ in found])
             order = np.lexsort((ids, dists))
             seg_of, positions, dists = seg_of[order], positions[order], dists[order]
+            every = [key for *_, keys in found for key in keys]
+            hours = [every[i] for i in order.tolist()]
 
         def rows_of(rows: slice) -> Found:
             seg = None if seg_of is None else seg_of[rows]
-            part = (positions[rows], dists[rows], (lat, lon), now)
+            part = (positions[rows], dists[rows], hours[rows], (lat, lon), now)
             return Found.of(segments, self.kind_codes, single, seg, *part)
 
         if not open_now:

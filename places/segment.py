@@ -15,7 +15,7 @@ from places.navigation import gcj_offsets
 # Cells of 0.0025 degrees (~280 m north-south, ~225 m east-west at Qingdao), their row and
 # column numbers offset to be non-negative: places/_kernel.c searches by them.
 CELL, _LAT_OFF, _LON_OFF = _kernel.CELL, _kernel.LAT_OFF, _kernel.LON_OFF
-ACCESSIBLE, STATUS_OPEN = 1, 2
+ACCESSIBLE, STATUS_OPEN = 1, _kernel.STATUS_OPEN
 
 
 class Details(msgspec.Struct, frozen=True):
@@ -141,18 +141,20 @@ class Segment:
 
     def nearest(
         self, kinds: list[int], lat: float, lon: float, radius: float, need: int, limit: int
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Positions and distances (m) of the ``limit`` nearest places (all when negative) of
-        ``kinds`` within ``radius`` whose flags include ``need``, nearest first, ties by id."""
+    ) -> tuple[np.ndarray, np.ndarray, list[int]]:
+        """Positions, distances (m) and hours keys (places.found.open_now_column) of the
+        ``limit`` nearest places (all when negative) of ``kinds`` within ``radius`` whose
+        flags include ``need``, nearest first, ties by id."""
         if not len(self.ids):
-            return np.empty(0, np.int64), np.empty(0)
-        positions, distances = _kernel.nearest(
+            return np.empty(0, np.int64), np.empty(0), []
+        positions, distances, hours = _kernel.nearest(
             self.keys,
             self.lat,
             self.lon,
             self.flags,
             self.dead if self.any_dead else None,
             self.ids,
+            self.sched,
             kinds,
             lat,
             lon,
@@ -160,4 +162,4 @@ class Segment:
             need,
             limit,
         )
-        return np.frombuffer(positions, np.int64), np.frombuffer(distances, np.float64)
+        return np.frombuffer(positions, np.int64), np.frombuffer(distances, np.float64), hours

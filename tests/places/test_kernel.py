@@ -72,6 +72,7 @@ def _nearest_args(segment, **changes):
         "flags": segment.flags,
         "dead": None,
         "ids": segment.ids,
+        "sched": segment.sched,
         "kinds": [0, 1, 2],
         "qlat": 36.06,
         "qlon": 120.385,
@@ -116,7 +117,7 @@ def test_nearest_refuses_buffers_of_the_wrong_type_or_alignment(change):
 
 def test_a_huge_limit_holds_at_most_the_segment():
     segment = _segment()
-    positions, _ = _kernel.nearest(*_nearest_args(segment, limit=2**62, radius=1e6))
+    positions, _, _ = _kernel.nearest(*_nearest_args(segment, limit=2**62, radius=1e6))
     assert len(positions) == 8 * len(segment.ids)
 
 
@@ -124,7 +125,7 @@ def test_places_near_a_pole_are_found():
     kind_ids = {"toilet": 0}
     rows = [dict(_rows(1, seed=1)[0], kind="toilet", lat=89.95, lon=100.0)]
     segment = _segment_of(rows, kind_ids)
-    positions, distances = _kernel.nearest(
+    positions, distances, _ = _kernel.nearest(
         *_nearest_args(segment, kinds=[0], qlat=89.95, qlon=0.0, radius=10_000.0)
     )
     assert len(positions) == 8 and 9_000 < np.frombuffer(distances)[0] < 10_000
@@ -151,13 +152,16 @@ def test_nearest_refuses_points_and_kinds_out_of_range(change):
 
 def test_nearest_keeps_the_limit_and_the_order():
     segment = _segment()
-    positions, distances = _kernel.nearest(*_nearest_args(segment))
+    positions, distances, hours = _kernel.nearest(*_nearest_args(segment))
     distances = np.frombuffer(distances)
     assert len(distances) == 10 and list(distances) == sorted(distances)
     everything = _kernel.nearest(*_nearest_args(segment, limit=-1, radius=50_000.0))[1]
     everything = np.frombuffer(everything)
     assert len(everything) == 50 and list(everything[:10]) == list(distances)
-    assert _kernel.nearest(*_nearest_args(segment, limit=0)) == (b"", b"")
+    assert _kernel.nearest(*_nearest_args(segment, limit=0)) == (b"", b"", [])
+    rows = np.frombuffer(positions, np.int64)
+    expected = segment.sched[rows] * 2 + (segment.flags[rows] & _kernel.STATUS_OPEN != 0)
+    assert hours == expected.tolist()  # what open-now is worked out from
 
 
 def _items_args(segment, **changes):
