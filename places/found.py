@@ -1,5 +1,6 @@
-"""What one nearby search found, as numpy columns: the citizen API renders its list from them
-without an object per place; other callers take Hits by index or iteration."""
+"""What one nearby search found: rows of the index's segments, nearest first. The citizen API
+prints its list from the segments' columns at those rows, without an object per place;
+other callers take Hits by index or iteration."""
 
 from __future__ import annotations
 
@@ -93,18 +94,11 @@ class Found:
         parts = [part for part in parts if len(part)]
         if not parts:
             return cls.empty()
+        # Parts of one search: the same segments, and all in one segment or none.
         first = parts[0]
-        single = first.single if all(p.single == first.single for p in parts) else None
         rows = {name: np.concatenate([getattr(p, name) for p in parts]) for name in cls._ROWS[1:]}
-        rows["seg"] = (
-            None if single is not None else np.concatenate([p.segment_numbers() for p in parts])
-        )
-        return Found(first.segments, first.kind_codes, first.origin, single, **rows)
-
-    def segment_numbers(self) -> np.ndarray:
-        if self.seg is None:
-            return np.full(len(self), self.single, np.int8)
-        return self.seg
+        rows["seg"] = None if first.single is not None else np.concatenate([p.seg for p in parts])
+        return Found(first.segments, first.kind_codes, first.origin, first.single, **rows)
 
     def by_segment(self) -> Iterator[tuple[Segment, np.ndarray | None]]:
         """Each segment with the rows in it (None: all rows)."""

@@ -44,7 +44,7 @@ class BatchedLimiter:
         self.counts: dict[str, _Count] = {}
         self._writes: set[asyncio.Task] = set()
 
-    async def hit(self, key: str, *, limit: int) -> None:
+    def hit(self, key: str, *, limit: int) -> None:
         now = int(clock.now().timestamp())
         start = now // self.seconds * self.seconds
         count = self.counts.get(key)

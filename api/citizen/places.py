@@ -51,7 +51,7 @@ class CitizenPlaceController(Controller):
         accessible: FromQuery[bool] = False,
         coord_sys: CoordSysQuery = "wgs84",
     ) -> NearbyOut:
-        await nearby_limiter.hit(client_ip(request), limit=get_settings().places_nearby_rate_limit)
+        nearby_limiter.hit(client_ip(request), limit=get_settings().places_nearby_rate_limit)
         wgs_lat, wgs_lon = to_wgs84(lat, lon, coord_sys)
         wanted = list(dict.fromkeys(k.strip() for k in kinds.split(",") if k.strip()))
         hits = await places.nearby(
