@@ -10,7 +10,7 @@ from litestar.config.compression import CompressionConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusController
 from piccolo.apps.user.tables import BaseUser
 
 from api.admin.router import admin_router
@@ -21,7 +21,7 @@ from api.errors import EXCEPTION_HANDLERS
 from api.health import HealthController
 from api.inspector.router import inspector_router
 from api.intake.router import intake_router
-from api.observability import RequestIdMiddleware
+from api.observability import ObservabilityMiddleware
 from api.open311.router import OPEN311_PREFIX, open311_router
 from api.problems import georeport_error_responses, problem_responses
 from api.session import SessionController
@@ -52,12 +52,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await nearby_limiter.drain()  # its counts are written beside the requests
             await db.close_pool()
 
-    prometheus = PrometheusConfig(
-        app_name="cityops",
-        prefix="cityops",
-        group_path=True,
-        exclude=["/metrics", "/healthz", "/readyz"],
-    )
     app = Litestar(
         route_handlers=[
             HealthController,
@@ -73,7 +67,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SignpostPageController,
         ],
         lifespan=[lifespan],
-        middleware=[prometheus.middleware],
         exception_handlers=EXCEPTION_HANDLERS,
         compression_config=CompressionConfig(
             backend="gzip", minimum_size=1024, exclude_opt_key="skip_compression"
@@ -129,7 +122,6 @@ def _document_public_routes(app: Litestar) -> None:
                 handler.security = [*(handler.security or []), {}]
 
 
-def create_asgi_app(settings: Settings | None = None) -> RequestIdMiddleware:
-    """The app as served: the request id wraps everything, so even a 404 for an unknown
-    route carries one (Litestar's own middleware only runs for matched routes)."""
-    return RequestIdMiddleware(create_app(settings))
+def create_asgi_app(settings: Settings | None = None) -> ObservabilityMiddleware:
+    """The app as served: request ids and metrics wrap everything."""
+    return ObservabilityMiddleware(create_app(settings))

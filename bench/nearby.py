@@ -242,7 +242,7 @@ def create_api_app_with_bare():
 
     from api.app import create_app
     from api.citizen.place_views import NearbyOut
-    from api.observability import RequestIdMiddleware
+    from api.observability import ObservabilityMiddleware
 
     payload = msgspec_payload(NearbyOut)
 
@@ -252,7 +252,7 @@ def create_api_app_with_bare():
 
     app = create_app()
     app.register(bare_nearby)
-    return RequestIdMiddleware(app)
+    return ObservabilityMiddleware(app)
 
 
 def msgspec_payload(kind):
