@@ -19,13 +19,30 @@ async def migrate() -> str:
 
         db.configure_sqlite(db.engine().path, get_settings().sqlite_busy_timeout_ms)
         await create_db_tables(*all_tables(), if_not_exists=True)
-        return "sqlite schema created"
+        added = await _add_new_sqlite_columns()
+        return (
+            f"sqlite schema created ({added} columns added)" if added else "sqlite schema created"
+        )
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
     result = await run_forwards(app_name="all", migration_id="all", fake=False)
     if not result.success:
         raise SystemExit(f"migrations failed: {result.message}")
     return "postgresql migrations applied"
+
+
+async def _add_new_sqlite_columns() -> int:
+    """A database made by an older checkout lacks the columns added since; SQLite can add a
+    column (not change one), which is all a nullable or defaulted new column needs."""
+    added = 0
+    for table in all_tables():
+        name = table._meta.tablename
+        present = {row["name"] for row in await db.raw(f'PRAGMA table_info("{name}")')}
+        for column in table._meta.columns:
+            if column._meta.db_column_name not in present:
+                await table.alter().add_column(column._meta.name, column)
+                added += 1
+    return added
 
 
 async def truncate_all() -> None:

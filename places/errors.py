@@ -50,6 +50,26 @@ class NearbyTooFar(DomainError):
     message = Msg(zh="搜索半径最大为 {max} 米", en="The radius is at most {max} m")
 
 
+class FeedNotYours(DomainError):
+    code = "place.feed_not_yours"
+    status = 403
+    title = Msg(zh="无权上报该停车场", en="Not this key's car park")
+    message = Msg(
+        zh="该接入方未绑定停车场 {place_id}，不能上报其车位",
+        en="This API key is not bound to car park {place_id} and cannot report its spaces",
+    )
+
+
+class InvalidFeedClient(DomainError):
+    code = "place.feed_client_invalid"
+    status = 422
+    title = Msg(zh="车位上报方无效", en="Invalid parking feed")
+    message = Msg(
+        zh="接入方 {client_id} 不能上报车位：{reason}",
+        en="API client {client_id} cannot report parking spaces: {reason}",
+    )
+
+
 class NotParking(DomainError):
     code = "place.not_parking"
     status = 422

@@ -13,6 +13,8 @@ from typing import Any
 
 import msgspec
 
+from accounts.api_key_admin import api_client_info
+from accounts.errors import UnknownApiClient
 from core import clock
 from core.actors import Actor
 from core.pagination import decode_cursor, encode_cursor
@@ -20,6 +22,8 @@ from media.service import claim_media, register_viewer
 from org import geo
 from places import index as nearby_index
 from places.errors import (
+    FeedNotYours,
+    InvalidFeedClient,
     InvalidPlace,
     NearbyLimitTooLarge,
     NearbyTooFar,
@@ -51,6 +55,7 @@ class PlaceInfo(msgspec.Struct, frozen=True, kw_only=True):
     source: str
     created_at: dt.datetime
     updated_at: dt.datetime
+    feed_client_id: int | None = None
 
 
 class PlacePage(msgspec.Struct, frozen=True, kw_only=True):
@@ -74,6 +79,7 @@ def place_info(row: dict) -> PlaceInfo:
         source=row["source"],
         created_at=clock.as_utc(row["created_at"]),
         updated_at=clock.as_utc(row["updated_at"]),
+        feed_client_id=row["feed_client_id"],
     )
 
 
@@ -205,18 +211,38 @@ async def delete_place(*, place_id: int) -> None:
     ).where(Place.id == place_id)
 
 
-async def set_availability(
-    *, place_id: int, free_spaces: int, total_spaces: int | None = None
-) -> PlaceInfo:
-    """Live free spaces from a parking system."""
+async def _parking(place_id: int) -> PlaceInfo:
     place = await get_place(place_id=place_id)
-    kind = await get_kind(place.kind)
-    if "free_spaces" not in kind.attributes:
+    if "free_spaces" not in (await get_kind(place.kind)).attributes:
         raise NotParking(place_id=place_id)
+    return place
+
+
+async def bind_feed(*, place_id: int, client_id: int | None) -> PlaceInfo:
+    """Name the parking system whose key reports this car park's free spaces (None: none)."""
+    await _parking(place_id)
+    if client_id is not None:
+        try:
+            client = await api_client_info(client_id=client_id)
+        except UnknownApiClient:
+            raise InvalidFeedClient(client_id=client_id, reason="no such client") from None
+        if client.kind != "parking" or not client.active:
+            raise InvalidFeedClient(client_id=client_id, reason="not an active parking client")
+    await Place.update({Place.feed_client_id: client_id}).where(Place.id == place_id)
+    return await get_place(place_id=place_id)
+
+
+async def set_availability(
+    *, place_id: int, client_id: int, free_spaces: int, total_spaces: int | None = None
+) -> PlaceInfo:
+    """Live free spaces from the parking system bound to the car park, and no other."""
+    place = await _parking(place_id)
+    if place.feed_client_id != client_id:
+        raise FeedNotYours(place_id=place_id)
     attributes = {**place.attributes, "free_spaces": free_spaces}
     if total_spaces is not None:
         attributes["total_spaces"] = total_spaces
-    check_attributes(kind, attributes)
+    check_attributes(await get_kind(place.kind), attributes)
     await Place.update(
         {
             Place.attributes: msgspec.json.encode(attributes).decode(),

@@ -37,6 +37,9 @@ class Place(Table, tablename="place"):
     status = Varchar(length=16, default="open")  # open | closed | maintenance
     photos = Text(default="[]")  # JSON list of media ids
     source = Varchar(length=100, default="")
+    # The API client (a parking system) whose key may report this car park's free spaces;
+    # no other key may.
+    feed_client_id = Integer(null=True, default=None)
     # The "places" version stamp at the place's last change: processes refresh by revision.
     revision = BigInt(default=0, index=True)
     deleted = Boolean(default=False)

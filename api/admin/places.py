@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, delete, get, patch, post
+from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
@@ -53,6 +53,15 @@ class PlacePatch(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fie
 class AdminPlacePage(msgspec.Struct, frozen=True, rename="camel"):
     items: list[PlaceOut]
     next_cursor: str | None
+
+
+class FeedIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
+    client_id: Int32 | None  # an API client of kind "parking"; null unbinds
+
+
+class FeedOut(msgspec.Struct, frozen=True, rename="camel"):
+    place_id: int
+    client_id: int | None
 
 
 class ImportOut(msgspec.Struct, frozen=True, rename="camel"):
@@ -171,6 +180,20 @@ class AdminPlaceController(Controller):
     async def remove(self, place_id: IdParam) -> None:
         async with transaction():
             await places.delete_place(place_id=place_id)
+
+    @get("/{place_id:int}/feed", summary="The parking system that reports a car park's spaces")
+    async def feed(self, place_id: IdParam) -> FeedOut:
+        place = await places.get_place(place_id=place_id)
+        return FeedOut(place_id=place.id, client_id=place.feed_client_id)
+
+    @put(
+        "/{place_id:int}/feed",
+        summary="Bind a car park to the parking system whose key reports its free spaces",
+    )
+    async def bind_feed(self, place_id: IdParam, data: JSONBody[FeedIn]) -> FeedOut:
+        async with transaction():
+            place = await places.bind_feed(place_id=place_id, client_id=data.client_id)
+        return FeedOut(place_id=place.id, client_id=place.feed_client_id)
 
     @post(
         "/import",

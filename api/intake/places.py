@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, put
+from litestar import Controller, Request, put
 from litestar.params import JSONBody
 
 from api.intake.events import api_key_guard
@@ -35,15 +35,18 @@ class IntakePlaceController(Controller):
 
     @put(
         "/{place_id:int}/availability",
-        summary="Free parking spaces, now",
+        summary="Free parking spaces, now; only the key bound to the car park may set them",
         security=[{"ApiKey": []}],
     )
     async def availability(
-        self, place_id: IdParam, data: JSONBody[AvailabilityIn]
+        self, request: Request, place_id: IdParam, data: JSONBody[AvailabilityIn]
     ) -> AvailabilityOut:
         async with transaction():
             place = await places.set_availability(
-                place_id=place_id, free_spaces=data.free_spaces, total_spaces=data.total_spaces
+                place_id=place_id,
+                client_id=request.state.machine.id,
+                free_spaces=data.free_spaces,
+                total_spaces=data.total_spaces,
             )
         return AvailabilityOut(
             id=place.id,

@@ -249,6 +249,16 @@ for _method, _body in (("GET", None), ("PATCH", {"name": "新公厕"}), ("DELETE
     admin_entry(_method, f"{A}/places/{{place_id:int}}", admin_only=False, body=_body)(place)
 
 
+async def _car_park(w: World) -> int:
+    return await place(w, kind="parking")
+
+
+for _method, _body in (("GET", None), ("PUT", {"clientId": None})):
+    admin_entry(_method, f"{A}/places/{{place_id:int}}/feed", admin_only=False, body=_body)(
+        _car_park
+    )
+
+
 @admin_entry("PATCH", f"{A}/place-kinds/{{code:str}}", admin_only=False, body={"sortOrder": 7})
 async def _kind(w: World) -> str:
     return "toilet"
@@ -374,7 +384,11 @@ async def _availability(w: World) -> Probe:
     lot = await add_place(
         w.api, w.admin, kind="parking", name="停车场", attributes={"total_spaces": 50}
     )
-    _, key = await api_client(w, kind="parking")
+    client_id, key = await api_client(w, kind="parking")
+    bound = await w.api.put(
+        f"{A}/places/{lot['id']}/feed", json={"clientId": client_id}, headers=w.admin.headers
+    )
+    assert bound.status_code == 200, bound.text
     url = f"/api/intake/places/{lot['id']}/availability"
     return Probe(
         "PUT",

@@ -55,6 +55,7 @@ OPERATOR_WRITES = {
     ("POST", "/api/admin/places/import"),
     ("PATCH", "/api/admin/places/{place_id:int}"),
     ("DELETE", "/api/admin/places/{place_id:int}"),
+    ("PUT", "/api/admin/places/{place_id:int}/feed"),
     ("POST", "/api/admin/place-kinds"),
     ("PATCH", "/api/admin/place-kinds/{code:str}"),
     ("POST", "/api/admin/signposts"),
@@ -314,7 +315,14 @@ async def test_machine_keys_act_only_for_their_kind(api, world):
         "category": "E0102",
         "location": {"lat": IN_GRID[0], "lon": IN_GRID[1]},
     }
-    keys = {k: (await api_client(world, kind=k))[1] for k in ("camera", "parking", "system")}
+    clients = {k: await api_client(world, kind=k) for k in ("camera", "parking", "system")}
+    keys = {kind: key for kind, (_, key) in clients.items()}
+    bound = await api.put(
+        f"/api/admin/places/{lot['id']}/feed",
+        json={"clientId": clients["parking"][0]},
+        headers=world.admin.headers,
+    )
+    assert bound.status_code == 200, bound.text
     for wrong, right, method, url, body in (
         (
             "camera",
