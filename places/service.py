@@ -32,7 +32,7 @@ from places.errors import (
 )
 from places.found import Found
 from places.hours import validate_hours
-from places.kinds import check_attributes, get_kind
+from places.kinds import KindInfo, check_attributes, get_kind
 from places.tables import Place
 
 STATUSES = ("open", "closed", "maintenance")
@@ -211,11 +211,12 @@ async def delete_place(*, place_id: int) -> None:
     ).where(Place.id == place_id)
 
 
-async def _parking(place_id: int) -> PlaceInfo:
+async def _parking(place_id: int) -> tuple[PlaceInfo, KindInfo]:
     place = await get_place(place_id=place_id)
-    if "free_spaces" not in (await get_kind(place.kind)).attributes:
+    kind = await get_kind(place.kind)
+    if "free_spaces" not in kind.attributes:
         raise NotParking(place_id=place_id)
-    return place
+    return place, kind
 
 
 async def bind_feed(*, place_id: int, client_id: int | None) -> PlaceInfo:
@@ -236,13 +237,13 @@ async def set_availability(
     *, place_id: int, client_id: int, free_spaces: int, total_spaces: int | None = None
 ) -> PlaceInfo:
     """Live free spaces from the parking system bound to the car park, and no other."""
-    place = await _parking(place_id)
+    place, kind = await _parking(place_id)
     if place.feed_client_id != client_id:
         raise FeedNotYours(place_id=place_id)
     attributes = {**place.attributes, "free_spaces": free_spaces}
     if total_spaces is not None:
         attributes["total_spaces"] = total_spaces
-    check_attributes(await get_kind(place.kind), attributes)
+    check_attributes(kind, attributes)
     await Place.update(
         {
             Place.attributes: msgspec.json.encode(attributes).decode(),
