@@ -41,14 +41,17 @@ class Found:
         kind_codes: list[str],
         origin: tuple[float, float],
         single: int | None,
-        **rows: np.ndarray,
+        *,
+        seg: np.ndarray | None,
+        pos: np.ndarray,
+        distance_m: np.ndarray,
+        open_now: np.ndarray,
     ) -> None:
         # ``origin``: the WGS-84 point searched around, which bearings are from; ``kind_codes``
         # names the segments' kind numbers.
         self.segments, self.kind_codes, self.origin = segments, kind_codes, origin
-        self.single = single
-        for name in self._ROWS:
-            setattr(self, name, rows[name])
+        self.single, self.seg, self.pos = single, seg, pos
+        self.distance_m, self.open_now = distance_m, open_now
 
     @classmethod
     def empty(cls) -> Found:
@@ -157,13 +160,13 @@ class _OpenNowMemo:
         if minute != self.minute or len(self.answers) > 8192:
             self.minute, self.answers = minute, {}
         answers = self.answers
-        out = []
-        for key in hours:
-            answer = answers.get(key)
-            if answer is None:
-                answer = answers[key] = _open_now(key >> 1, bool(key & 1), now)
-            out.append(answer)
-        return np.array(out, np.int8)
+        try:
+            return np.array([answers[key] for key in hours], np.int8)
+        except KeyError:  # a schedule not yet seen this minute
+            for key in hours:
+                if key not in answers:
+                    answers[key] = _open_now(key >> 1, bool(key & 1), now)
+            return np.array([answers[key] for key in hours], np.int8)
 
 
 open_now_column = _OpenNowMemo().column

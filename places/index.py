@@ -91,42 +91,45 @@ class PlaceIndex:
         if not kind_ids or limit <= 0:
             return Found.empty()
         now = now or clock.city_now()
+        need = (ACCESSIBLE if accessible else 0) | (STATUS_OPEN if open_now else 0)
+        # The overlay is empty until something changes after a rebuild: then skip it.
+        segments = (self.main, self.overlay) if len(self.overlay) else (self.main,)
+        keep = -1 if open_now else limit
         # Everything closer than r was looked at, so ``limit`` hits within r are the nearest.
         r = min(radius_m, FIRST_RADIUS_M)
         while True:
-            hits = self._search(kind_ids, lat, lon, r, limit, accessible, open_now, now)
-            if len(hits) >= limit or r >= radius_m:
-                return hits
+            found = [segment.nearest(kind_ids, lat, lon, r, need, keep) for segment in segments]
+            # Without open-now every candidate is a hit, so they are counted before any
+            # Found is made; with it, each candidate's hours decide.
+            enough = open_now or sum(len(pos) for pos, _, _ in found) >= limit
+            if enough or r >= radius_m:
+                hits = self._hits(segments, found, (lat, lon), limit, open_now, now)
+                if len(hits) >= limit or r >= radius_m:
+                    return hits
             r = min(radius_m, r * 4)
 
-    def _search(
+    def _hits(
         self,
-        kind_ids: list[int],
-        lat: float,
-        lon: float,
-        radius_m: float,
+        segments: tuple[Segment, ...],
+        found: list[tuple[np.ndarray, np.ndarray, list[int]]],
+        origin: tuple[float, float],
         limit: int,
-        accessible: bool,
         open_now: bool,
         now: dt.datetime,
     ) -> Found:
-        need = (ACCESSIBLE if accessible else 0) | (STATUS_OPEN if open_now else 0)
-        segments = (self.main, self.overlay)
-        found = []
-        for k, segment in enumerate(segments):
-            pos, dist, hours = segment.nearest(
-                kind_ids, lat, lon, radius_m, need, -1 if open_now else limit
-            )
-            if len(pos):
-                found.append((k, pos, dist, hours))
-        if not found:
-            return Found.empty()
-        if len(found) == 1:  # the usual case: nothing changed since the last rebuild
-            single, positions, dists, hours = found[0]  # nearest first already
-            seg_of = None
+        """The ``limit`` nearest of what each segment's search found (Segment.nearest)."""
+        seg_of = None
+        if len(found) == 1:  # the usual case: one segment, nearest first already
+            single, (positions, dists, hours) = 0, found[0]
+        elif sum(len(pos) > 0 for pos, _, _ in found) <= 1:
+            single = next((k for k, (pos, _, _) in enumerate(found) if len(pos)), 0)
+            positions, dists, hours = found[single]
         else:
-            single = None
-            seg_of = np.concatenate([np.full(len(p), k, np.int8) for k, p, _, _ in found])
+            found = [(k, *part) for k, part in enumerate(found) if len(part[0])]
+            single, seg_of = (
+                None,
+                np.concatenate([np.full(len(p), k, np.int8) for k, p, _, _ in found]),
+            )
             positions = np.concatenate([p for _, p, _, _ in found])
             dists = np.concatenate([d for _, _, d, _ in found])
             ids = np.concatenate([segments[k].ids[p] for k, p, _, _ in found])
@@ -137,7 +140,7 @@ class PlaceIndex:
 
         def rows_of(rows: slice) -> Found:
             seg = None if seg_of is None else seg_of[rows]
-            part = (positions[rows], dists[rows], hours[rows], (lat, lon), now)
+            part = (positions[rows], dists[rows], hours[rows], origin, now)
             return Found.of(segments, self.kind_codes, single, seg, *part)
 
         if not open_now:
@@ -196,24 +199,17 @@ class _Packer:
         columns["cuts"].append(np.asarray(cuts, dtype=np.uint16).reshape(n, 3))
 
     def segment(self) -> Segment:
-        arrays = {}
+        # Column by column, each chunk list freed as soon as it is joined: the peak of a
+        # rebuild is what the process must be sized for.
+        columns: dict[str, np.ndarray | list] = {}
         for name, parts in self.columns.items():
-            arrays[name] = np.concatenate(parts) if parts else []
+            columns[name] = np.concatenate(parts) if parts else []
             parts.clear()
-        bounds = np.asarray(arrays["bounds"], np.uint64).reshape(-1, 2)
-        if len(self.blob) < 2**32:
-            bounds = bounds.astype(np.uint32)
-        return Segment(
-            arrays["ids"],
-            arrays["kinds"],
-            arrays["lat"],
-            arrays["lon"],
-            arrays["flags"],
-            arrays["sched"],
-            self.blob,
-            bounds,
-            np.asarray(arrays["cuts"], np.uint16).reshape(-1, 3),
-        )
+        bounds = np.asarray(columns.pop("bounds"), np.uint64).reshape(-1, 2)
+        columns["bounds"] = bounds.astype(np.uint32) if len(self.blob) < 2**32 else bounds
+        del bounds
+        columns["cuts"] = np.asarray(columns["cuts"], np.uint16).reshape(-1, 3)
+        return Segment(columns, self.blob)
 
 
 def _kind_id(kind_ids: dict[str, int], code: str) -> int:

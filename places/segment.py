@@ -78,40 +78,47 @@ def _flags(status: str, attributes: dict) -> int:
     )
 
 
-_PER_PLACE = ("ids", "kinds", "lat", "lon", "flags", "sched", "d_lat", "d_lon", "bounds", "cuts")
+_PER_PLACE = ("ids", "kinds", "lat", "lon", "flags", "sched", "bounds", "cuts")
+_DTYPES = {
+    "ids": np.int64,
+    "kinds": np.int16,
+    "lat": np.float64,
+    "lon": np.float64,
+    "flags": np.uint8,
+    "sched": np.int32,
+}
+_OFFSET_CHUNK = 65_536
+
+
+def _gcj_offsets32(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """GCJ-02 offsets as float32, a chunk at a time: the float64 formula's temporaries for a
+    million places at once were tens of megabytes."""
+    d_lat, d_lon = np.empty(len(lat), np.float32), np.empty(len(lat), np.float32)
+    for start in range(0, len(lat), _OFFSET_CHUNK):
+        part = slice(start, start + _OFFSET_CHUNK)
+        d_lat[part], d_lon[part] = gcj_offsets(lat[part], lon[part])
+    return d_lat, d_lon
 
 
 class Segment:
     """Columns of places sorted by ``keys``, the cell key."""
 
-    def __init__(
-        self,
-        ids,
-        kinds,
-        lat,
-        lon,
-        flags,
-        sched,
-        records: bytearray,
-        bounds: np.ndarray,
-        cuts: np.ndarray,
-    ) -> None:
-        self.ids = np.asarray(ids, dtype=np.int64)
-        self.kinds = np.asarray(kinds, dtype=np.int16)
-        self.lat = np.asarray(lat, dtype=np.float64)
-        self.lon = np.asarray(lon, dtype=np.float64)
-        self.flags = np.asarray(flags, dtype=np.uint8)
-        self.sched = np.asarray(sched, dtype=np.int32)
-        d_lat, d_lon = gcj_offsets(self.lat, self.lon)
-        self.d_lat, self.d_lon = d_lat.astype(np.float32), d_lon.astype(np.float32)
-        self.records = records
-        self.bounds = bounds  # (n, 2): where each place's record starts and ends
-        self.cuts = cuts  # (n, 3): where its name, address and status end in the record
-        keys = cell_keys(self.kinds, self.lat, self.lon)
+    def __init__(self, columns: dict[str, Any], records: bytearray) -> None:
+        """``columns``: ids, kinds, lat, lon, flags, sched, bounds ((n, 2): where each
+        place's record starts and ends) and cuts ((n, 3): where its name, address and status
+        end in the record). The dict is emptied as each column is sorted, so the unsorted
+        one is freed at once: with a million places, holding both set the process's peak."""
+        for name, dtype in _DTYPES.items():
+            columns[name] = np.asarray(columns[name], dtype=dtype)
+        keys = cell_keys(columns["kinds"], columns["lat"], columns["lon"])
         order = np.argsort(keys, kind="stable")
         self.keys = keys[order]
+        del keys
         for name in _PER_PLACE:
-            setattr(self, name, getattr(self, name)[order])
+            setattr(self, name, columns.pop(name)[order])
+        del order
+        self.d_lat, self.d_lon = _gcj_offsets32(self.lat, self.lon)
+        self.records = records
         self.by_id = np.argsort(self.ids).astype(np.int32)
         self.sorted_ids = self.ids[self.by_id]
         self.dead = np.zeros(len(self.ids), dtype=bool)
