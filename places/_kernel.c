@@ -285,9 +285,10 @@ static int out_grow(Out *out, Py_ssize_t more) {
     return 0;
 }
 
-static int put(Out *out, const char *text, Py_ssize_t len) {
+/* Inline: a place's document is some sixty small pieces, and a call apiece showed. */
+static inline int put(Out *out, const char *text, Py_ssize_t len) {
     if (len <= 0) return 0;
-    if (out_grow(out, len) < 0) return -1;
+    if (out->cap - out->len < len && out_grow(out, len) < 0) return -1;
     memcpy(out->data + out->len, text, len);
     out->len += len;
     return 0;
@@ -463,37 +464,34 @@ static int put_quoted(Out *out, const char *json, Py_ssize_t len, PyObject *fall
 }
 
 /* The NavLinks document (places.navigation) of a place at a GCJ-02 position. AMap, Tencent
- * and Apple (AutoNavi's data in China) take GCJ-02; Baidu takes BD-09. */
-static int put_links(Out *out, double lat, double lon, const char *name, Py_ssize_t name_len,
-                     PyObject *fallback, const char *src, Py_ssize_t src_len) {
+ * and Apple (AutoNavi's data in China) take GCJ-02; Baidu takes BD-09. ``q`` is scratch
+ * space, kept by the caller so a list of places allocates it once. */
+static int put_links(Out *out, Out *q, double lat, double lon, const char *name,
+                     Py_ssize_t name_len, PyObject *fallback, const char *src,
+                     Py_ssize_t src_len) {
     double bd_lat, bd_lon;
     gcj02_to_bd09(lat, lon, &bd_lat, &bd_lon);
     /* The quoted name goes in four times: print it once, copy it thrice. */
-    Out q = {0};
-    int rc = -1;
-    if (put_quoted(&q, name, name_len, fallback) < 0) goto done;
-#define TRY(call) if ((call) < 0) goto done
+    q->len = 0;
+#define TRY(call) if ((call) < 0) return -1
+    TRY(put_quoted(q, name, name_len, fallback));
     TRY(PUT(out, "{\"amap\":\"https://uri.amap.com/navigation?to="));
     TRY(put_decimal(out, lon, 6)); TRY(PUT(out, ",")); TRY(put_decimal(out, lat, 6));
-    TRY(PUT(out, ",")); TRY(put(out, q.data, q.len));
+    TRY(PUT(out, ",")); TRY(put(out, q->data, q->len));
     TRY(PUT(out, "&mode=walk&coordinate=gaode&callnative=1&src=")); TRY(put(out, src, src_len));
     TRY(PUT(out, "\",\"baidu\":\"https://api.map.baidu.com/direction?destination=latlng:"));
     TRY(put_decimal(out, bd_lat, 6)); TRY(PUT(out, ",")); TRY(put_decimal(out, bd_lon, 6));
-    TRY(PUT(out, "|name:")); TRY(put(out, q.data, q.len));
+    TRY(PUT(out, "|name:")); TRY(put(out, q->data, q->len));
     TRY(PUT(out, "&mode=walking&coord_type=bd09ll&output=html&src=")); TRY(put(out, src, src_len));
     TRY(PUT(out, "\",\"tencent\":\"https://apis.map.qq.com/uri/v1/routeplan?type=walk&to="));
-    TRY(put(out, q.data, q.len)); TRY(PUT(out, "&tocoord="));
+    TRY(put(out, q->data, q->len)); TRY(PUT(out, "&tocoord="));
     TRY(put_decimal(out, lat, 6)); TRY(PUT(out, ",")); TRY(put_decimal(out, lon, 6));
     TRY(PUT(out, "&referer=")); TRY(put(out, src, src_len));
     TRY(PUT(out, "\",\"apple\":\"https://maps.apple.com/?daddr="));
     TRY(put_decimal(out, lat, 6)); TRY(PUT(out, ",")); TRY(put_decimal(out, lon, 6));
-    TRY(PUT(out, "&dirflg=w&q=")); TRY(put(out, q.data, q.len));
-    TRY(PUT(out, "\"}"));
+    TRY(PUT(out, "&dirflg=w&q=")); TRY(put(out, q->data, q->len));
+    return PUT(out, "\"}");
 #undef TRY
-    rc = 0;
-done:
-    PyMem_Free(q.data);
-    return rc;
 }
 
 static PyObject *out_bytes(Out *out) {
@@ -514,8 +512,10 @@ static PyObject *links(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "ddy#Oy#", &lat, &lon, &name, &name_len, &fallback, &src,
                           &src_len))
         return NULL;
-    Out out = {0};
-    if (put_links(&out, lat, lon, name, name_len, fallback, src, src_len) < 0) {
+    Out out = {0}, q = {0};
+    int rc = put_links(&out, &q, lat, lon, name, name_len, fallback, src, src_len);
+    PyMem_Free(q.data);
+    if (rc < 0) {
         PyMem_Free(out.data);
         return NULL;
     }
@@ -526,13 +526,15 @@ static const char *const COORD_SYS[] = {"wgs84", "gcj02", "bd09"};
 
 PyDoc_STRVAR(items_doc,
 "items(records, bounds, cuts, ids, kinds, lat, lon, d_lat, d_lon, pos, distance, open_now,\n"
-"      kind_json, fallback, qlat, qlon, coord_sys, src) -> list[bytes]\n\n"
+"      kind_json, fallback, qlat, qlon, coord_sys, src) -> (documents: bytes, ends: bytes)\n\n"
 "Rows ``pos`` (int64) of a segment (places.segment: its records, (n, 2) uint32 or uint64\n"
 "bounds, (n, 3) uint16 cuts and columns: ids int64, kinds int16, lat/lon float64, GCJ-02\n"
 "offsets float32) as the JSON objects api.citizen.place_views.NearbyPlaceOut describes, with\n"
 "``distance`` (float64) and ``open_now`` (int8: 1, 0, -1) per row. ``kind_json`` holds each\n"
 "kind number's code as JSON; (qlat, qlon) is the point searched around; ``coord_sys`` 0\n"
-"wgs84, 1 gcj02, 2 bd09; ``src`` the percent-encoded referer.");
+"wgs84, 1 gcj02, 2 bd09; ``src`` the percent-encoded referer. The documents come back joined\n"
+"by commas, as a JSON array's body, with where each ends (int64): one buffer, not a bytes\n"
+"object per place.");
 
 static PyObject *items(PyObject *self, PyObject *args) {
     PyObject *o[12], *kind_json, *fallback;
@@ -550,8 +552,8 @@ static PyObject *items(PyObject *self, PyObject *args) {
     }
     Buf b[12];
     memset(b, 0, sizeof b);
-    Out out = {0};
-    PyObject *result = NULL;
+    Out out = {0}, q = {0};
+    PyObject *result = NULL, *ends = NULL;
     /* records, bounds, cuts, then per place: ids, kinds, lat, lon, d_lat, d_lon; per row:
      * pos, distance, open_now. */
     const Py_ssize_t sizes[12] = {1, 0, 6, 8, 2, 8, 8, 4, 4, 8, 8, 1};
@@ -580,18 +582,19 @@ static PyObject *items(PyObject *self, PyObject *args) {
     const double *lat = b[5].view.buf, *lon = b[6].view.buf, *distance = b[10].view.buf;
     const float *d_lat = b[7].view.buf, *d_lon = b[8].view.buf;
     const int8_t *open_now = b[11].view.buf;
-    result = PyList_New(m);
-    if (!result) goto done;
+    ends = PyBytes_FromStringAndSize(NULL, m * 8);
+    /* About 1 KiB a place: reserve for a page of them, grow past that. */
+    if (!ends || out_grow(&out, (m < 64 ? m : 64) * 1536) < 0) goto done;
     for (Py_ssize_t i = 0; i < m; i++) {
         uint64_t start, end;
         int64_t p = pos[i];
-        if (record_at(b, n, wide, p, &start, &end) < 0) goto fail;
+        if (record_at(b, n, wide, p, &start, &end) < 0) goto done;
         const uint16_t *cut = cuts + 3 * p;
         const char *record = records + start;
         if (kinds[p] < 0 || kinds[p] >= PyList_GET_SIZE(kind_json) ||
             !PyBytes_Check(PyList_GET_ITEM(kind_json, kinds[p]))) {
             PyErr_SetString(PyExc_ValueError, "a kind without its JSON");
-            goto fail;
+            goto done;
         }
         PyObject *kind = PyList_GET_ITEM(kind_json, kinds[p]);
         double gcj_lat = lat[p] + (double)d_lat[p], gcj_lon = lon[p] + (double)d_lon[p];
@@ -600,11 +603,11 @@ static PyObject *items(PyObject *self, PyObject *args) {
         else if (coord_sys == 2) gcj02_to_bd09(gcj_lat, gcj_lon, &loc_lat, &loc_lon);
         if (!isfinite(lat[p]) || !isfinite(lon[p]) || !(fabs(distance[i]) < 1e15)) {
             PyErr_SetString(PyExc_ValueError, "a place or distance that is not a number");
-            goto fail;
+            goto done;
         }
         long long bearing_deg = (long long)nearbyint(bearing_of(qlat, qlon, lat[p], lon[p])) % 360;
-        out.len = 0;
-#define TRY(call) if ((call) < 0) goto fail
+#define TRY(call) if ((call) < 0) goto done
+        if (i > 0) TRY(PUT(&out, ","));
         TRY(PUT(&out, "{\"id\":")); TRY(put_int(&out, ids[p]));
         TRY(PUT(&out, ",\"kind\":")); TRY(put(&out, PyBytes_AS_STRING(kind), PyBytes_GET_SIZE(kind)));
         TRY(PUT(&out, ",\"name\":")); TRY(put(&out, record, cut[0]));
@@ -613,7 +616,7 @@ static PyObject *items(PyObject *self, PyObject *args) {
         TRY(PUT(&out, ",\"attributes\":"));
         TRY(put(&out, record + cut[2], (Py_ssize_t)(end - start) - cut[2]));
         TRY(PUT(&out, ",\"navigation\":"));
-        TRY(put_links(&out, gcj_lat, gcj_lon, record, cut[0], fallback, src, src_len));
+        TRY(put_links(&out, &q, gcj_lat, gcj_lon, record, cut[0], fallback, src, src_len));
         TRY(PUT(&out, ",\"location\":{\"lat\":")); TRY(put_decimal(&out, loc_lat, 7));
         TRY(PUT(&out, ",\"lon\":")); TRY(put_decimal(&out, loc_lon, 7));
         TRY(PUT(&out, ",\"coordSys\":\""));
@@ -624,15 +627,15 @@ static PyObject *items(PyObject *self, PyObject *args) {
         TRY(open_now[i] > 0 ? PUT(&out, "true}") : open_now[i] == 0 ? PUT(&out, "false}")
                                                                     : PUT(&out, "null}"));
 #undef TRY
-        PyObject *item = PyBytes_FromStringAndSize(out.data, out.len);
-        if (!item) goto fail;
-        PyList_SET_ITEM(result, i, item);
+        ((int64_t *)PyBytes_AS_STRING(ends))[i] = out.len;
     }
-    goto done;
-fail:
-    Py_CLEAR(result);
+    PyObject *documents = PyBytes_FromStringAndSize(out.data ? out.data : "", out.len);
+    if (documents) result = PyTuple_Pack(2, documents, ends);
+    Py_XDECREF(documents);
 done:
+    Py_XDECREF(ends);
     PyMem_Free(out.data);
+    PyMem_Free(q.data);
     release(b, 12);
     return result;
 }

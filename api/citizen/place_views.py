@@ -15,6 +15,7 @@ from places import _kernel
 from places.found import Found
 from places.hours import parse_hours
 from places.navigation import NavLinks, links_wgs84, quoted_json_name, referer
+from places.segment import Segment
 from places.service import PlaceInfo
 
 
@@ -78,37 +79,43 @@ def nearby_json(found: Found, coord_sys: CoordSys) -> bytes:
     """NearbyOut of ``found`` as JSON. places/_kernel.c prints each NearbyPlaceOut from the
     index's columns and the places' JSON records: a Struct per place and per link cost more
     than the search itself."""
+    if found.single is not None:  # the usual case: one segment, printed in order
+        documents, _ = _print(found, found.segments[found.single], coord_sys)
+        return b"".join((b'{"items":[', documents, b"]}"))
     return b'{"items":[' + b",".join(_item_documents(found, coord_sys)) + b"]}"
 
 
+def _print(part: Found, segment: Segment, coord_sys: CoordSys) -> tuple[bytes, bytes]:
+    return _kernel.items(
+        segment.records,
+        segment.bounds,
+        segment.cuts,
+        segment.ids,
+        segment.kinds,
+        segment.lat,
+        segment.lon,
+        segment.d_lat,
+        segment.d_lon,
+        part.pos,
+        part.distance_m,
+        part.open_now,
+        _kinds_json(tuple(part.kind_codes)),
+        quoted_json_name,
+        *part.origin,
+        _COORD_SYS[coord_sys],
+        referer(),
+    )
+
+
 def _item_documents(found: Found, coord_sys: CoordSys) -> list[bytes]:
+    """Each place's document, for a list drawn from more than one segment."""
     documents: list[bytes] = [b""] * len(found)
-    kinds_json = _kinds_json(tuple(found.kind_codes))
     for segment, rows in found.by_segment():
-        part = found if rows is None else found.take(rows)
-        printed = _kernel.items(
-            segment.records,
-            segment.bounds,
-            segment.cuts,
-            segment.ids,
-            segment.kinds,
-            segment.lat,
-            segment.lon,
-            segment.d_lat,
-            segment.d_lon,
-            part.pos,
-            part.distance_m,
-            part.open_now,
-            kinds_json,
-            quoted_json_name,
-            *found.origin,
-            _COORD_SYS[coord_sys],
-            referer(),
-        )
-        if rows is None:
-            return printed
-        for i, document in zip(rows.tolist(), printed, strict=True):
-            documents[i] = document
+        printed, ends = _print(found.take(rows), segment, coord_sys)
+        start = 0
+        for i, end in zip(rows.tolist(), np.frombuffer(ends, np.int64).tolist(), strict=True):
+            documents[i] = printed[start:end]
+            start = end + 1  # past the comma
     return documents
 
 

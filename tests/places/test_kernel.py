@@ -191,8 +191,14 @@ def _items_args(segment, **changes):
 
 def test_items_print_what_the_segment_holds():
     segment = _segment()
-    for document, pos in zip(_kernel.items(*_items_args(segment)), range(3), strict=True):
-        item = msgspec.json.decode(document)
+    documents, ends = _kernel.items(*_items_args(segment))
+    items = msgspec.json.decode(b"[" + documents + b"]")
+    ends = np.frombuffer(ends, np.int64).tolist()
+    assert len(items) == 3 and ends[-1] == len(documents)
+    starts = [0] + [end + 1 for end in ends[:-1]]  # each document, without the comma
+    for start, end, item in zip(starts, ends, items, strict=True):
+        assert msgspec.json.decode(documents[start:end]) == item
+    for item, pos in zip(items, range(3), strict=True):
         details = segment.details(pos)
         assert item["id"] == segment.ids[pos] and item["name"] == details.name
         assert item["attributes"] == details.attributes and item["openNow"] is True
@@ -222,6 +228,11 @@ def test_items_refuse_what_does_not_fit(change, error):
         return
     with pytest.raises(error):
         _kernel.items(*_items_args(segment, **change))
+
+
+def test_no_rows_print_nothing():
+    documents, ends = _kernel.items(*_items_args(_segment(), pos=np.empty(0, np.int64)))
+    assert documents == b"" and ends == b""
 
 
 def test_a_record_outside_the_records_is_refused():
