@@ -6,12 +6,14 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, get
-from litestar.params import FromQuery, QueryParameter
+from litestar.types import ASGIApp
 
 from api.auth import client_ip
 from api.citizen.place_views import NearbyOut, PlaceOut, nearby_json, place_out
-from api.geo import CoordSysQuery
+from api.geo import CoordSys, CoordSysQuery
 from api.params import IdParam
+from api.printed import PrintedJson, printed_json_responses
+from api.query import parse_query, query_operation
 from core import clock
 from core.i18n import negotiate_locale
 from core.settings import get_settings
@@ -21,6 +23,23 @@ from places import service as places
 from places.throttle import BatchedLimiter
 
 nearby_limiter = BatchedLimiter("places.nearby")
+
+
+class NearbyQuery(msgspec.Struct, frozen=True, rename="camel"):
+    lat: Annotated[float, msgspec.Meta(description="Latitude in ``coordSys``")]
+    lon: Annotated[float, msgspec.Meta(description="Longitude in ``coordSys``")]
+    kinds: Annotated[
+        str,
+        msgspec.Meta(min_length=1, max_length=200, description="Kind codes, comma-separated"),
+    ] = "toilet"
+    radius: Annotated[float, msgspec.Meta(description="Metres, up to 5000")] = 1000
+    limit: Annotated[int, msgspec.Meta(description="Places, up to 50")] = 20
+    open_now: bool = False
+    accessible: bool = False
+    coord_sys: CoordSys = "wgs84"
+
+    def kind_codes(self) -> list[str]:
+        return list(dict.fromkeys(k.strip() for k in self.kinds.split(",") if k.strip()))
 
 
 class KindOut(msgspec.Struct, frozen=True, rename="camel"):
@@ -38,34 +57,29 @@ class CitizenPlaceController(Controller):
     tags = ["places"]
     opt = {"public": True}
 
-    @get("/nearby", summary="Places of some kinds near a point, nearest first")
-    async def nearby(
-        self,
-        request: Request,
-        lat: FromQuery[float],
-        lon: FromQuery[float],
-        kinds: FromQuery[Annotated[str, msgspec.Meta(min_length=1, max_length=200)]] = "toilet",
-        radius: FromQuery[float] = 1000,
-        limit: FromQuery[int] = 20,
-        open_now: Annotated[bool, QueryParameter(name="openNow")] = False,
-        accessible: FromQuery[bool] = False,
-        coord_sys: CoordSysQuery = "wgs84",
-    ) -> NearbyOut:
+    @get(
+        "/nearby",
+        summary="Places of some kinds near a point, nearest first",
+        operation_class=query_operation(NearbyQuery),
+        responses=printed_json_responses(NearbyOut, "The places, nearest first"),
+    )
+    async def nearby(self, request: Request) -> ASGIApp:
+        # The busiest public route reads its query itself (api.query): Litestar's parameter
+        # handling cost about as much as the search.
         nearby_limiter.hit(client_ip(request), limit=get_settings().places_nearby_rate_limit)
-        wgs_lat, wgs_lon = to_wgs84(lat, lon, coord_sys)
-        wanted = list(dict.fromkeys(k.strip() for k in kinds.split(",") if k.strip()))
+        query = parse_query(request.scope["query_string"], NearbyQuery)
+        lat, lon = to_wgs84(query.lat, query.lon, query.coord_sys)
         hits = await places.nearby(
-            lat=wgs_lat,
-            lon=wgs_lon,
-            kinds=wanted,
-            radius_m=radius,
-            limit=limit,
-            accessible=accessible,
-            open_now=open_now,
+            lat=lat,
+            lon=lon,
+            kinds=query.kind_codes(),
+            radius_m=query.radius,
+            limit=query.limit,
+            accessible=query.accessible,
+            open_now=query.open_now,
         )
-        # Documented as NearbyOut; sent as the bytes nearby_json renders for it (Raw goes
-        # through Litestar's plain data path, cheaper than a Response of our own).
-        return msgspec.Raw(nearby_json(hits, coord_sys))
+        # NearbyOut, as the bytes nearby_json prints for it (api.printed).
+        return PrintedJson(nearby_json(hits, query.coord_sys))
 
     @get("/kinds", summary="The kinds of places, in the request's language")
     async def kinds(self, request: Request) -> KindsOut:
