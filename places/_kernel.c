@@ -316,7 +316,7 @@ static int put_int(Out *out, long long value) {
  * unscale), printed as the integer it scaled to with the point put back: the same number as
  * msgspec's shortest repr of that float, since a decimal of at most 15 significant digits
  * reads back as exactly the double the unscaling made (IEEE division rounds correctly). */
-static int put_decimal(Out *out, double value, int digits) {
+static inline int put_decimal(Out *out, double value, int digits) {
     static const long long powers[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000};
     if (!isfinite(value)) {
         PyErr_SetString(PyExc_ValueError, "a coordinate that is not a number");
@@ -333,18 +333,19 @@ static int put_decimal(Out *out, double value, int digits) {
     }
     long long n = (long long)scaled;
     unsigned long long magnitude = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
-    unsigned long long part = magnitude % powers[digits];
-    if ((n < 0 && PUT(out, "-") < 0) || put_uint(out, magnitude / powers[digits]) < 0 ||
-        PUT(out, ".") < 0)
-        return -1;
-    char text[8];
+    unsigned long long whole = magnitude / powers[digits], part = magnitude % powers[digits];
+    /* Right to left into one buffer, one put: ten of these go into every place. */
+    char text[48], *end = text + sizeof text, *at = end;
     int width = digits;
-    for (int i = digits - 1; i >= 0; i--) {
-        text[i] = (char)('0' + part % 10);
+    while (width > 1 && part % 10 == 0) { /* no trailing zeros, as repr prints it */
         part /= 10;
+        width--;
     }
-    while (width > 1 && text[width - 1] == '0') width--;
-    return put(out, text, width);
+    for (int i = 0; i < width; i++, part /= 10) *--at = (char)('0' + part % 10);
+    *--at = '.';
+    do { *--at = (char)('0' + whole % 10); } while (whole /= 10);
+    if (n < 0) *--at = '-';
+    return put(out, at, end - at);
 }
 
 /* Initial bearing, degrees clockwise from north, on the plane of approx_distance: within a

@@ -202,7 +202,8 @@ def test_items_print_what_the_segment_holds():
         details = segment.details(pos)
         assert item["id"] == segment.ids[pos] and item["name"] == details.name
         assert item["attributes"] == details.attributes and item["openNow"] is True
-        assert math.isclose(item["location"]["lat"], segment.lat[pos], abs_tol=1e-7)
+        assert item["location"]["lat"] == float(np.round(segment.lat[pos], 7))
+        assert item["location"]["lon"] == float(np.round(segment.lon[pos], 7))
 
 
 @pytest.mark.parametrize(
