@@ -20,6 +20,9 @@ async def migrate() -> str:
         db.configure_sqlite(db.engine().path, get_settings().sqlite_busy_timeout_ms)
         await create_db_tables(*all_tables(), if_not_exists=True)
         added = await _add_new_sqlite_columns()
+        for table in all_tables():
+            for statement in getattr(table, "raw_indexes", ()):
+                await db.raw(statement)
         return (
             f"sqlite schema created ({added} columns added)" if added else "sqlite schema created"
         )

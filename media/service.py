@@ -19,7 +19,7 @@ from core import clock
 from core.actors import Actor
 from core.ids import public_id
 from core.settings import get_settings
-from media import errors, images
+from media import errors, images, similar
 from media.storage import MediaStorage, get_storage
 from media.tables import Media
 
@@ -301,9 +301,12 @@ async def find_similar(
     limit: int = 20,
 ) -> list[tuple[Media, int]]:
     """Photos whose perceptual hash is within ``max_distance`` bits of ``phash``, nearest
-    first. Narrow the search with ``among`` (e.g. the photos of open cases nearby) or
-    ``since``: comparing against every photo ever taken does not scale."""
+    first, among ``among`` (public ids) and since ``since`` if given. Up to 15 bits the
+    candidates come from the hash-quarter indexes (media.similar), not from every photo."""
     query = Media.objects()
+    radius = similar.quarter_radius(max_distance)
+    if radius is not None and similar.indexable(phash):
+        query = query.where(similar.near_hash(phash, radius))
     if among is not None:
         if not among:
             return []

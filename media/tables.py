@@ -2,6 +2,8 @@ from piccolo.columns import DoublePrecision, Integer, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+from media.similar import INDEX_STATEMENTS
+
 
 class Media(Table, tablename="media"):
     """One uploaded photo. The original is not kept (it carries EXIF); the derivatives are
@@ -26,3 +28,7 @@ class Media(Table, tablename="media"):
     # What uses the photo, e.g. "case:42": set once, by the owning domain's service.
     attached_to = Varchar(length=64, null=True, default=None, index=True)
     attached_at = Timestamptz(null=True, default=None)
+
+    # Expression indexes Piccolo columns cannot declare (media.similar): PostgreSQL gets them
+    # from a migration, SQLite from core.schema.
+    raw_indexes = INDEX_STATEMENTS
