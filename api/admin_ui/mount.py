@@ -14,10 +14,12 @@ from typing import Any
 from litestar import asgi
 from litestar.types import Receive, Scope, Send
 from piccolo.apps.user.tables import BaseUser
+from piccolo.querystring import QueryString
 from piccolo.table import Table
 from piccolo_admin.endpoints import TableConfig, create_admin
 from piccolo_api.crud.hooks import Hook, HookType
 from piccolo_api.session_auth.tables import SessionsBase
+from starlette.exceptions import HTTPException
 
 from accounts.tables import Staff
 from audit.service import record
@@ -29,6 +31,8 @@ from org.categories import forget_cached_categories
 from org.tables import Category, OrgUnit
 from places import index as places_index
 from places.tables import Place, PlaceKind
+from qr import codes
+from qr.errors import CounterfeitCode, MalformedCode
 from qr.tables import Signpost
 from rewards.tables import Reward
 
@@ -45,7 +49,39 @@ async def _actor(request: Any) -> Actor:
     return Actor(kind="staff", id=row["id"], role=row["role"])
 
 
-def _hooks(table: type[Table], *, places: bool = False, categories: bool = False) -> list[Hook]:
+def _signed_code(text: str) -> str:
+    """A signpost's code as typed in piccolo-admin: empty mints a signed one; anything else
+    must already be one (re-entering a printed sticker), or the write is refused. A code
+    without its HMAC would show every passer-by the counterfeit warning."""
+    if not text.strip():
+        return codes.new_code()
+    try:
+        return codes.verify(text)
+    except (MalformedCode, CounterfeitCode):
+        raise HTTPException(
+            status_code=400,
+            detail="Not a signed signpost code: leave the code empty and one is made",
+        ) from None
+
+
+def _written(row: Table) -> dict[str, Any]:
+    """The values a new row is inserted with; a default the database fills in (now()) is
+    still SQL here, and is left to the row itself."""
+    return {k: v for k, v in row.to_dict().items() if not isinstance(v, QueryString)}
+
+
+def _column_name(key: Any) -> str:
+    # piccolo-api passes patched values keyed by column objects, our hooks add names.
+    return key if isinstance(key, str) else key._meta.name
+
+
+def _hooks(
+    table: type[Table],
+    *,
+    places: bool = False,
+    categories: bool = False,
+    signposts: bool = False,
+) -> list[Hook]:
     name = table._meta.tablename
 
     async def _row(row_id: Any) -> dict | None:
@@ -56,6 +92,8 @@ def _hooks(table: type[Table], *, places: bool = False, categories: bool = False
             forget_cached_categories()
 
     async def pre_save(row: Table, request: Any = None) -> Table:
+        if signposts:
+            row.code = _signed_code(row.code)
         if places:
             async with transaction():
                 row.revision = await places_index.bump()
@@ -65,11 +103,16 @@ def _hooks(table: type[Table], *, places: bool = False, categories: bool = False
                 action=f"admin_ui.{name}.create",
                 target_kind=name,
                 target_id="new",
-                after=row.to_dict(),
+                after=_written(row),
             )
         return row
 
     async def pre_patch(row_id: Any, values: dict, request: Any = None) -> dict:
+        if signposts:
+            values = {
+                key: _signed_code(value) if _column_name(key) == "code" else value
+                for key, value in values.items()
+            }
         before = await _row(row_id)
         if places:
             async with transaction():
@@ -118,7 +161,7 @@ def build_admin_app() -> Any:
             exclude_visible_columns=[Place.revision],
         ),
         config(PlaceKind, "Places 服务点"),
-        config(Signpost, "Signposts 路牌"),
+        config(Signpost, "Signposts 路牌", signposts=True),
         config(Category, "Cases 案件", categories=True),
         config(Reward, "Rewards 积分兑换"),
         config(OrgUnit, "Organisation 组织"),

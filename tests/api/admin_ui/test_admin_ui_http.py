@@ -88,3 +88,54 @@ async def test_dashboard_shows_todays_numbers_and_open_cases(api, admin):
     assert '<div class="tile" id="reported"><div class="n">2</div>' in html
     assert '<div class="tile" id="open"><div class="n">2</div>' in html
     assert html.count('class="case green"') == 1 and html.count('class="case none"') == 1
+
+
+async def test_signposts_made_here_carry_signed_codes(api, admin):
+    from qr import codes
+
+    assert (await _login(api, "chief")).status_code == 200
+    csrf = {"X-CSRFToken": api.client.cookies.get("csrftoken")}
+    sign = {  # as the admin's form sends it
+        "name": "建新北路与北城天街交叉口",
+        "kind": "intersection",
+        "lat": 36.0611,
+        "lon": 120.385,
+        "grid_code": "",
+        "status": "active",
+        "created_at": "2026-11-29T08:00:00+08:00",
+        "updated_at": "2026-11-29T08:00:00+08:00",
+    }
+    made = await api.post("/admin/api/tables/signpost/", json={**sign, "code": ""}, headers=csrf)
+    assert made.status_code == 201, made.text
+    row = (await api.get(f"/admin/api/tables/signpost/{made.json()[0]['id']}/")).json()
+    minted = row["code"]
+    assert codes.verify(minted) == minted  # signed: the /q page shows it as genuine
+    page = await api.get(f"/q/{minted}")
+    assert page.status_code == 200 and "仿冒" not in page.text
+
+    printed = codes.new_code()  # re-entering a sticker's code keeps it
+    kept = await api.post(
+        "/admin/api/tables/signpost/", json={**sign, "code": printed.lower()}, headers=csrf
+    )
+    assert kept.status_code == 201, kept.text
+    row = (await api.get(f"/admin/api/tables/signpost/{kept.json()[0]['id']}/")).json()
+    assert row["code"] == printed
+
+    forged = printed[:5] + ("0" if printed[5] != "0" else "1") + printed[6:]
+    for bad in (forged, "HELLO", "x" * 10):
+        refused = await api.post(
+            "/admin/api/tables/signpost/", json={**sign, "code": bad}, headers=csrf
+        )
+        assert refused.status_code == 400, refused.text
+        patched = await api.patch(
+            f"/admin/api/tables/signpost/{kept.json()[0]['id']}/",
+            json={"code": bad},
+            headers=csrf,
+        )
+        assert patched.status_code == 400, patched.text
+    row = (await api.get(f"/admin/api/tables/signpost/{kept.json()[0]['id']}/")).json()
+    assert row["code"] == printed  # refused writes changed nothing
+    renamed = await api.patch(
+        f"/admin/api/tables/signpost/{kept.json()[0]['id']}/", json={"name": "新名"}, headers=csrf
+    )
+    assert renamed.status_code == 200, renamed.text
