@@ -125,6 +125,7 @@ async def load_places_demo() -> str:
                         False,
                         now,
                         now,
+                        None,  # no parking feed bound
                     )
                 )
         await insert_rows("place", _COLUMNS, rows)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from accounts.api_key_admin import list_api_clients
 from core import clock
 from core.actors import Actor
 from core.db import raw
@@ -36,6 +37,7 @@ _COLUMNS = (
     "deleted",
     "created_at",
     "updated_at",
+    "feed_client_id",
 )
 BATCH = 500
 
@@ -77,8 +79,30 @@ def _attributes(row: dict[str, Any], kind: KindInfo) -> dict[str, Any]:
     return check_attributes(kind, attributes)
 
 
+def _feed(row: dict[str, Any], kind_code: str, feeds: set[int]) -> int | None:
+    """``feed_client_id``: the parking system that will report this car park's free spaces
+    (places.service.bind_feed), as the feed route would check it."""
+    value = row.get("feed_client_id")
+    if value is None or str(value).strip() == "":
+        return None
+    try:
+        client_id = int(str(value).strip())
+    except ValueError:
+        raise ValueError(f"feed_client_id must be a client id, got {value!r}") from None
+    if kind_code != "parking":
+        raise ValueError("feed_client_id is for car parks (kind parking) only")
+    if client_id not in feeds:
+        raise ValueError(f"feed_client_id {client_id} is not an active parking client")
+    return client_id
+
+
 def _row(
-    row: dict[str, Any], kinds: dict[str, KindInfo], coord_sys: str, now, source: str
+    row: dict[str, Any],
+    kinds: dict[str, KindInfo],
+    feeds: set[int],
+    coord_sys: str,
+    now,
+    source: str,
 ) -> tuple:
     if "__error__" in row:
         raise ValueError(row["__error__"])
@@ -121,6 +145,7 @@ def _row(
         False,
         now,
         now,
+        _feed(row, kind_code, feeds),
     )
 
 
@@ -128,11 +153,12 @@ async def import_places(*, actor: Actor, data: bytes, fmt: Format, coord_sys: st
     """All rows or none; raises ImportRejected listing every bad row. Returns the count."""
     rows = read_rows(data, fmt, max_rows=get_settings().places_import_max_rows)
     kinds = {kind.code: kind for kind in await list_kinds()}
+    feeds = {c.id for c in await list_api_clients() if c.kind == "parking" and c.active}
     now, source = clock.now(), f"import:{actor.kind}:{actor.id}"
     good, bad = [], []
     for line, row in rows:
         try:
-            good.append(_row(row, kinds, coord_sys, now, source))
+            good.append(_row(row, kinds, feeds, coord_sys, now, source))
         except ValueError as exc:
             bad.append({"line": line, "reason": str(exc)})
         except DomainError as exc:

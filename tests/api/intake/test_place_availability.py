@@ -126,3 +126,51 @@ async def test_bad_availability(api):
         404,
         "place.not_found",
     )
+
+
+async def test_an_import_binds_car_parks_to_their_feeds(api):
+    admin = await api.staff("admin")
+    client_id, key = await _client()
+    camera_id, _ = await _client("camera")
+    revoked_id, _ = await _client()
+    await api.post(f"/api/admin/api-clients/{revoked_id}/revoke", headers=admin.headers)
+    header = "name,kind,lat,lon,total_spaces,feed_client_id"
+
+    async def upload(*lines):
+        return await api.post(
+            "/api/admin/places/import",
+            content="\n".join([header, *lines]).encode(),
+            headers={**admin.headers, "Content-Type": "text/csv"},
+        )
+
+    body = assert_problem(
+        await upload(
+            f"公厕,toilet,36.06,120.38,,{client_id}",  # line 2: not a car park
+            f"停车场,parking,36.06,120.38,10,{camera_id}",  # 3: not a parking client
+            f"停车场,parking,36.06,120.38,10,{revoked_id}",  # 4: revoked
+            "停车场,parking,36.06,120.38,10,abc",  # 5
+            "停车场,parking,36.06,120.38,10,99999",  # 6: no such client
+        ),
+        422,
+        "import.rejected",
+    )
+    assert [row["line"] for row in body["rows"]] == [2, 3, 4, 5, 6]
+    assert "car parks" in body["rows"][0]["reason"] and "client id" in body["rows"][3]["reason"]
+
+    imported = await upload(
+        f"有系统的停车场,parking,36.0601,120.38,10,{client_id}",
+        "无系统的停车场,parking,36.06,120.38,5,",
+    )
+    assert imported.status_code == 201, imported.text
+    lots = {item["name"]: item["id"] for item in (await nearby(api, kinds="parking"))["items"]}
+    fed, unfed = lots["有系统的停车场"], lots["无系统的停车场"]
+    feed = await api.get(f"/api/admin/places/{fed}/feed", headers=admin.headers)
+    assert feed.json() == {"placeId": fed, "clientId": client_id}
+    url = "/api/intake/places/{}/availability"
+    ok = await api.put(url.format(fed), json={"freeSpaces": 2}, headers=key)
+    assert ok.status_code == 200, ok.text
+    assert_problem(
+        await api.put(url.format(unfed), json={"freeSpaces": 2}, headers=key),
+        403,
+        "place.feed_not_yours",
+    )
