@@ -103,13 +103,10 @@ class Found:
         rows["seg"] = None if first.single is not None else np.concatenate([p.seg for p in parts])
         return Found(first.segments, first.kind_codes, first.origin, first.single, **rows)
 
-    def by_segment(self) -> Iterator[tuple[Segment, np.ndarray | None]]:
-        """Each segment with the rows in it (None: all rows)."""
-        if not len(self):
-            return
-        if self.single is not None:
-            yield self.segments[self.single], None
-            return
+    def by_segment(self) -> Iterator[tuple[Segment, np.ndarray]]:
+        """Each segment with the rows in it, for rows drawn from several (``seg`` is set)."""
+        if self.seg is None:
+            raise ValueError("all rows are in segments[single]")
         for k, segment in enumerate(self.segments):
             rows = np.flatnonzero(self.seg == k)
             if len(rows):

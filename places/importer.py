@@ -18,7 +18,7 @@ from places import index as nearby_index
 from places.errors import ImportRejected
 from places.hours import validate_hours
 from places.kinds import ATTRIBUTES, KindInfo, check_attributes, list_kinds
-from places.service import STATUSES
+from places.service import STATUSES, is_feed_client
 from places.tabular import Format, boolean, number, read_rows
 
 _COLUMNS = (
@@ -153,7 +153,7 @@ async def import_places(*, actor: Actor, data: bytes, fmt: Format, coord_sys: st
     """All rows or none; raises ImportRejected listing every bad row. Returns the count."""
     rows = read_rows(data, fmt, max_rows=get_settings().places_import_max_rows)
     kinds = {kind.code: kind for kind in await list_kinds()}
-    feeds = {c.id for c in await list_api_clients() if c.kind == "parking" and c.active}
+    feeds = {client.id for client in await list_api_clients() if is_feed_client(client)}
     now, source = clock.now(), f"import:{actor.kind}:{actor.id}"
     good, bad = [], []
     for line, row in rows:

@@ -119,17 +119,14 @@ class PlaceIndex:
     ) -> Found:
         """The ``limit`` nearest of what each segment's search found (Segment.nearest)."""
         seg_of = None
-        if len(found) == 1:  # the usual case: one segment, nearest first already
-            single, (positions, dists, hours) = 0, found[0]
-        elif sum(len(pos) > 0 for pos, _, _ in found) <= 1:
-            single = next((k for k, (pos, _, _) in enumerate(found) if len(pos)), 0)
+        with_hits = [k for k, (pos, _, _) in enumerate(found) if len(pos)]
+        if len(with_hits) <= 1:  # the usual case: one segment, nearest first already
+            single = with_hits[0] if with_hits else 0
             positions, dists, hours = found[single]
         else:
-            found = [(k, *part) for k, part in enumerate(found) if len(part[0])]
-            single, seg_of = (
-                None,
-                np.concatenate([np.full(len(p), k, np.int8) for k, p, _, _ in found]),
-            )
+            found = [(k, *found[k]) for k in with_hits]
+            single = None
+            seg_of = np.concatenate([np.full(len(p), k, np.int8) for k, p, _, _ in found])
             positions = np.concatenate([p for _, p, _, _ in found])
             dists = np.concatenate([d for _, _, d, _ in found])
             ids = np.concatenate([segments[k].ids[p] for k, p, _, _ in found])

@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 
-from accounts.api_key_admin import api_client_info
+from accounts.api_key_admin import ApiClientInfo, api_client_info
 from accounts.errors import UnknownApiClient
 from core import clock
 from core.actors import Actor
@@ -219,6 +219,11 @@ async def _parking(place_id: int) -> tuple[PlaceInfo, KindInfo]:
     return place, kind
 
 
+def is_feed_client(client: ApiClientInfo) -> bool:
+    """Whether an API client may be bound to car parks to report their free spaces."""
+    return client.kind == "parking" and client.active
+
+
 async def bind_feed(*, place_id: int, client_id: int | None) -> PlaceInfo:
     """Name the parking system whose key reports this car park's free spaces (None: none)."""
     await _parking(place_id)
@@ -227,7 +232,7 @@ async def bind_feed(*, place_id: int, client_id: int | None) -> PlaceInfo:
             client = await api_client_info(client_id=client_id)
         except UnknownApiClient:
             raise InvalidFeedClient(client_id=client_id, reason="no such client") from None
-        if client.kind != "parking" or not client.active:
+        if not is_feed_client(client):
             raise InvalidFeedClient(client_id=client_id, reason="not an active parking client")
     await Place.update({Place.feed_client_id: client_id}).where(Place.id == place_id)
     return await get_place(place_id=place_id)
