@@ -15,8 +15,7 @@ from org.grids import grid_index
 from places.importer import insert_rows
 from places.tabular import Format, number, read_rows
 from qr import codes
-from qr.service import STATUSES
-from qr.tables import Signpost
+from qr.service import STATUSES, existing_codes, unused_codes
 
 _COLUMNS = (
     "code",
@@ -37,12 +36,8 @@ async def import_signposts(*, data: bytes, fmt: Format, coord_sys: str = "wgs84"
     rows = read_rows(data, fmt, max_rows=get_settings().places_import_max_rows)
     given = [codes.normalize_or_none(str(row.get("code") or "")) for _, row in rows]
     wanted = [code for code in given if code]
-    taken = set()
-    for start in range(0, len(wanted), 500):
-        found = await Signpost.select(Signpost.code).where(
-            Signpost.code.is_in(wanted[start : start + 500])
-        )
-        taken.update(row["code"] for row in found)
+    taken = await existing_codes(wanted)
+    minted = iter(await unused_codes(given.count(None), avoid=wanted))
     index = await grid_index()
     seen: dict[str, int] = {}
     now = clock.now()
@@ -65,9 +60,7 @@ async def import_signposts(*, data: bytes, fmt: Format, coord_sys: str = "wgs84"
                 if code in seen:
                     raise ValueError(f"code {code} repeats line {seen[code]}")
             else:
-                code = codes.new_code()
-                while code in seen or code in taken:
-                    code = codes.new_code()
+                code = next(minted)
             seen[code] = line
             kind = str(row.get("kind") or "intersection").strip()[:32]
             status = str(row.get("status") or "active").strip()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import msgspec
@@ -110,6 +111,28 @@ async def get_signpost(*, code: str) -> SignpostInfo:
     return _info(await _row(codes.verify(code)))
 
 
+async def existing_codes(candidates: Sequence[str]) -> set[str]:
+    """Which of ``candidates`` signposts already carry."""
+    taken: set[str] = set()
+    for start in range(0, len(candidates), 500):
+        rows = await Signpost.select(Signpost.code).where(
+            Signpost.code.is_in(list(candidates[start : start + 500]))
+        )
+        taken.update(row["code"] for row in rows)
+    return taken
+
+
+async def unused_codes(count: int, avoid: Collection[str] = ()) -> list[str]:
+    """``count`` fresh signed codes no signpost carries and not in ``avoid``. Serials have 25
+    bits: minting 20,000 beside a city's 40,000 signs meets a taken one a few dozen times."""
+    fresh: list[str] = []
+    while len(fresh) < count:
+        batch = {codes.new_code() for _ in range(count - len(fresh))}
+        batch -= {*avoid, *fresh}
+        fresh.extend(batch - await existing_codes(sorted(batch)))
+    return fresh
+
+
 async def create_signpost(
     *,
     name: str,
@@ -124,7 +147,7 @@ async def create_signpost(
     """A new signpost with a fresh code, or ``code`` when re-registering a printed one."""
     geo.validate(lat, lon)
     check_fields(name=name, kind=kind, status=status)
-    code = codes.verify(code) if code else codes.new_code()
+    code = codes.verify(code) if code else (await unused_codes(1))[0]
     grid_id, grid = await grid_of(lat, lon, grid_code)
     try:
         await Signpost.insert(

@@ -32,6 +32,7 @@ from org.tables import Category, OrgUnit
 from places import index as places_index
 from places.tables import Place, PlaceKind
 from qr import codes
+from qr import service as signposts
 from qr.errors import CounterfeitCode, MalformedCode
 from qr.tables import Signpost
 from rewards.tables import Reward
@@ -49,12 +50,12 @@ async def _actor(request: Any) -> Actor:
     return Actor(kind="staff", id=row["id"], role=row["role"])
 
 
-def _signed_code(text: str) -> str:
+async def _signed_code(text: str) -> str:
     """A signpost's code as typed in piccolo-admin: empty mints a signed one; anything else
     must already be one (re-entering a printed sticker), or the write is refused. A code
     without its HMAC would show every passer-by the counterfeit warning."""
     if not text.strip():
-        return codes.new_code()
+        return (await signposts.unused_codes(1))[0]
     try:
         return codes.verify(text)
     except (MalformedCode, CounterfeitCode):
@@ -93,7 +94,7 @@ def _hooks(
 
     async def pre_save(row: Table, request: Any = None) -> Table:
         if signposts:
-            row.code = _signed_code(row.code)
+            row.code = await _signed_code(row.code)
         if places:
             async with transaction():
                 row.revision = await places_index.bump()
@@ -110,7 +111,7 @@ def _hooks(
     async def pre_patch(row_id: Any, values: dict, request: Any = None) -> dict:
         if signposts:
             values = {
-                key: _signed_code(value) if _column_name(key) == "code" else value
+                key: await _signed_code(value) if _column_name(key) == "code" else value
                 for key, value in values.items()
             }
         before = await _row(row_id)

@@ -228,3 +228,32 @@ async def test_signpost_import_reports_every_bad_row(api):
     assert [r["line"] for r in body["rows"]] == [3, 4, 5, 7, 8, 9]
     listed = (await api.get("/api/admin/signposts", headers=admin.headers)).json()
     assert [s["code"] for s in listed["items"]] == [existing["code"]]  # nothing imported
+
+
+async def test_minted_codes_step_around_the_ones_signs_already_carry(api, monkeypatch):
+    """Serials have 25 bits: among a city's tens of thousands of signs a fresh code is now and
+    then taken. Creating and importing mint past it instead of failing."""
+    admin = await api.staff("admin")
+    first = await add_signpost(api, admin)
+    spare = [codes.new_code() for _ in range(4)]
+    # Every mint first offers the code the existing sign carries, then fresh ones.
+    offers = iter([first["code"], spare[0], first["code"], spare[1], spare[1], spare[2]])
+    monkeypatch.setattr(codes, "new_code", lambda: next(offers))
+    second = await add_signpost(api, admin, name="第二个路口", north=50)
+    assert second["code"] == spare[0]
+    lines = [
+        "name,lat,lon,code",
+        "甲,36.06,120.38,",
+        "乙,36.061,120.38,",
+        f"丙,36.06,120.381,{spare[3]}",
+    ]
+    response = await api.post(
+        "/api/admin/signposts/import",
+        headers={**admin.headers, "Content-Type": "text/csv"},
+        content="\n".join(lines).encode(),
+    )
+    assert response.status_code == 201, response.text
+    listed = await api.get("/api/admin/signposts", headers=admin.headers, params={"limit": 10})
+    by_name = {s["name"]: s["code"] for s in listed.json()["items"]}
+    assert {by_name["甲"], by_name["乙"]} == {spare[1], spare[2]}  # a code once, none taken
+    assert by_name["丙"] == spare[3]
