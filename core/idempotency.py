@@ -1,9 +1,14 @@
 """Idempotency-Key for mobile POSTs.
 
-The claim is one ``INSERT ... ON CONFLICT DO NOTHING`` inside the request's transaction, and the
-response is stored in that same transaction: a retry either replays the committed response or,
-if the first attempt failed and rolled back, runs again. Two concurrent requests with one key
-cannot both act: the second INSERT waits on the unique index until the first commits.
+The claim is one upsert inside the request's transaction, and the response is stored in that
+same transaction: a retry either replays the committed response or, if the first attempt
+failed and rolled back, runs again. Two concurrent requests with one key cannot both act: the
+second INSERT waits on the unique index until the first commits.
+
+A refusal that commits what it counted (a rate limit's hit, a failed attempt) gives the key
+back before the commit: the phone's retry must run again later, not replay the refusal
+forever. A claim that was ever stored without a response is free to take over, so no stored
+key can break a retry.
 """
 
 from __future__ import annotations
@@ -60,7 +65,9 @@ def validate_key(key: str) -> str:
 async def _claim(slot: str, scope: str, route: str, request_hash: str) -> bool:
     rows = await raw(
         "INSERT INTO idempotency_record (slot, scope, route, request_hash, created_at) "
-        "VALUES ({}, {}, {}, {}, {}) ON CONFLICT (slot) DO NOTHING RETURNING id",
+        "VALUES ({}, {}, {}, {}, {}) ON CONFLICT (slot) DO UPDATE "
+        "SET request_hash = excluded.request_hash, created_at = excluded.created_at "
+        "WHERE idempotency_record.status_code IS NULL RETURNING id",
         slot,
         scope,
         route,
@@ -87,7 +94,12 @@ async def run_once(
     request_hash = sha256_hex(body)
     async with transaction():
         if await _claim(slot, scope, route, request_hash):
-            response = await action()
+            try:
+                response = await action()
+            except DomainError as exc:
+                if exc.keeps_changes:
+                    await IdempotencyRecord.delete().where(IdempotencyRecord.slot == slot)
+                raise
             await IdempotencyRecord.update(
                 {
                     IdempotencyRecord.status_code: response.status_code,
@@ -96,7 +108,7 @@ async def run_once(
             ).where(IdempotencyRecord.slot == slot)
             return response
         stored = await IdempotencyRecord.objects().where(IdempotencyRecord.slot == slot).first()
-    if stored is None or stored.request_hash != request_hash:
+    if stored is None or stored.status_code is None or stored.request_hash != request_hash:
         raise IdempotencyKeyReused()
     return StoredResponse(
         status_code=stored.status_code, body=stored.response_body.encode(), replayed=True

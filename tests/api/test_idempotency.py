@@ -108,3 +108,60 @@ async def test_bad_device_input(api):
         assert_problem(
             await api.post(DEVICES, json=body, headers=citizen.headers), 400, "request.invalid"
         )
+
+
+async def test_a_refusal_that_counts_leaves_the_key_free(api):
+    """A report refused by the hourly limit commits the limit's count, not the key: the
+    phone's offline queue replays it later with the same key and it is filed then."""
+    import datetime as dt
+
+    from api.citizen.reports import REPORTS_PER_HOUR
+    from core import clock
+    from tests.cases_city import AUTO_CATEGORY, IN_GRID, build_city
+    from tests.helpers import refreshed, upload_photo
+
+    await build_city(api)
+    citizen = await api.citizen()
+    queued_photo = await upload_photo(api.client, citizen, seed=999)
+
+    async def report(key, photo=None):
+        body = {
+            "category": AUTO_CATEGORY,
+            "location": {"lat": IN_GRID[0], "lon": IN_GRID[1]},
+            "mediaIds": [photo or await upload_photo(api.client, citizen, seed=len(key))],
+        }
+        return await api.post("/api/citizen/reports", json=body, headers=_with_key(citizen, key))
+
+    for n in range(REPORTS_PER_HOUR):
+        assert (await report(f"filed-{n}")).status_code == 201
+    refused = await report("queued", queued_photo)
+    assert_problem(refused, 429, "rate_limited")
+    assert_problem(await report("queued", queued_photo), 429, "rate_limited")
+    clock.travel(dt.timedelta(hours=1, minutes=1))
+    citizen = await refreshed(api.client, citizen)
+    filed = await report("queued", queued_photo)
+    assert filed.status_code == 201, filed.text
+    assert "idempotent-replayed" not in filed.headers
+    again = await report("queued", queued_photo)
+    assert again.status_code == 201 and again.headers["idempotent-replayed"] == "true"
+    assert again.json()["id"] == filed.json()["id"]
+
+
+async def test_a_key_stored_without_a_response_is_taken_over(api):
+    """Keys poisoned by an older release (claimed, committed, no response) never 500."""
+    from core.ids import sha256_hex
+
+    citizen = await api.citizen()
+    first = await api.post(DEVICES, json=DEVICE, headers=_with_key(citizen, "k-poisoned"))
+    record = await IdempotencyRecord.objects().first()
+    await IdempotencyRecord.update(
+        {IdempotencyRecord.status_code: None, IdempotencyRecord.response_body: None}
+    ).where(IdempotencyRecord.id == record.id)
+    await IdempotencyRecord.update({IdempotencyRecord.request_hash: sha256_hex("other")}).where(
+        IdempotencyRecord.id == record.id
+    )
+    retry = await api.post(DEVICES, json=DEVICE, headers=_with_key(citizen, "k-poisoned"))
+    assert retry.status_code == 201, retry.text
+    assert retry.json()["id"] == first.json()["id"]  # registering a device is itself idempotent
+    replay = await api.post(DEVICES, json=DEVICE, headers=_with_key(citizen, "k-poisoned"))
+    assert replay.headers["idempotent-replayed"] == "true"
