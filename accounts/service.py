@@ -6,11 +6,10 @@ import datetime as dt
 import hmac
 import secrets
 
-import anyio
 import msgspec
 from piccolo.apps.user.tables import BaseUser
 
-from accounts import errors
+from accounts import errors, passwords
 from accounts.phone import normalize_phone
 from accounts.tables import Citizen, RefreshToken, SmsChallenge, Staff
 from accounts.tokens import (
@@ -22,7 +21,7 @@ from accounts.tokens import (
 from accounts.wechat import WeChatIdentity
 from core import clock, ratelimit
 from core.actors import STAFF_ROLES, Actor
-from core.db import lock
+from core.db import lock, transaction
 from core.ids import public_id
 from core.settings import get_settings
 
@@ -43,7 +42,13 @@ class SmsDelivery(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def _start_session(
-    *, subject_id: int, role: str, audience: Audience, locale: str, family: str | None = None
+    *,
+    subject_id: int,
+    subject: str,
+    role: str,
+    audience: Audience,
+    locale: str,
+    family: str | None = None,
 ) -> Session:
     settings = get_settings()
     token, token_hash = new_refresh_token()
@@ -58,9 +63,8 @@ async def _start_session(
             expires_at=clock.now() + dt.timedelta(days=settings.refresh_token_ttl_days),
         )
     )
-    access, ttl = issue_access_token(
-        subject_id=subject_id, role=role, audience=audience, locale=locale
-    )
+    # The token names its holder by public id: the sequential internal one stays inside.
+    access, ttl = issue_access_token(subject=subject, role=role, audience=audience, locale=locale)
     return Session(
         access_token=access,
         refresh_token=token,
@@ -84,7 +88,11 @@ async def _citizen_session(citizen: Citizen) -> Session:
         raise errors.AccountDisabled()
     await Citizen.update({Citizen.last_seen_at: clock.now()}).where(Citizen.id == citizen.id)
     return await _start_session(
-        subject_id=citizen.id, role="citizen", audience="citizen", locale=citizen.locale
+        subject_id=citizen.id,
+        subject=citizen.public_id,
+        role="citizen",
+        audience="citizen",
+        locale=citizen.locale,
     )
 
 
@@ -208,71 +216,143 @@ async def verify_sms_code(*, phone: str, code: str, link_to: Actor | None = None
     return await _citizen_session(owner)
 
 
-# --- staff ----------------------------------------------------------------------------------
+# --- staff ---------------------------------------------------------------------------------
+
+LOGIN_ATTEMPTS_PER_IP_MINUTE = 60
 
 
-async def _password_matches(stored: str | None, password: str) -> bool:
-    """PBKDF2 runs in a thread: 600k iterations would stall every other request."""
-    if len(password) > BaseUser._max_password_length:
-        return False
-    if stored is None:
-        # Hash anyway so an unknown username costs as long as a wrong password.
-        await anyio.to_thread.run_sync(BaseUser.hash_password, password)
-        return False
-    _, iterations, salt, _ = BaseUser.split_stored_password(stored)
-    candidate = await anyio.to_thread.run_sync(
-        BaseUser.hash_password, password, salt, int(iterations)
+def normalize_username(username: str) -> str:
+    """Usernames are case-insensitive: ``Admin`` and ``admin`` are one account."""
+    return username.strip().lower()
+
+
+async def _staff_account(username: str) -> Staff | None:
+    return (
+        await Staff.objects(Staff.user)
+        .where(Staff.user.username == normalize_username(username))
+        .first()
     )
-    return hmac.compare_digest(candidate, stored)
+
+
+async def _audit_sign_in(
+    staff: Staff | None, username: str, ip: str, outcome: str, action: str
+) -> None:
+    from audit.service import record
+
+    actor = (
+        Actor(kind="staff", id=staff.id, role=staff.role)
+        if staff is not None
+        else Actor(kind="system", id=0, role="sign-in")
+    )
+    await record(
+        actor=actor,
+        action=action,
+        target_kind="sign_in",
+        target_id=normalize_username(username)[:64],
+        after={"ip": ip, "outcome": outcome},
+    )
+
+
+async def authenticate_staff(
+    *, username: str, password: str, ip: str, roles: tuple[str, ...] | None = None
+) -> Staff:
+    """The one staff sign-in, for the apps' API and every web page: lockout per username
+    and per address, disabled accounts, roles, and an audit entry per decision.
+
+    Attempts are counted before the password is checked, each count one atomic statement,
+    so however many arrive at once (from however many processes) exactly the allowed
+    number is evaluated. No transaction is open while the password is hashed: this runs
+    its own short ones instead of the request's."""
+    settings = get_settings()
+    window = dt.timedelta(seconds=settings.login_lockout_seconds)
+    await ratelimit.hit(
+        f"login-ip:{ip}", limit=LOGIN_ATTEMPTS_PER_IP_MINUTE, window=dt.timedelta(minutes=1)
+    )
+    # Counted per username whether or not it exists, so lockout reveals nothing.
+    user_bucket = f"login-fail:{normalize_username(username)}"[:200]
+    ip_bucket = f"login-fail-ip:{ip}"
+    failures, retry_after = await ratelimit.count(user_bucket, window=window)
+    if failures > settings.login_max_failures:
+        raise errors.LoginLocked(retry_after=retry_after)
+    failures, retry_after = await ratelimit.count(ip_bucket, window=window)
+    if failures > settings.login_max_failures_per_ip:
+        await ratelimit.uncount(user_bucket)  # not evaluated, so not a failure of this user
+        raise errors.LoginLocked(retry_after=retry_after)
+    staff = await _staff_account(username)
+    if not await passwords.password_matches(staff.user.password if staff else None, password):
+        async with transaction():
+            await _audit_sign_in(staff, username, ip, "wrong_password", "staff.sign_in_failed")
+        raise errors.InvalidCredentials()
+    await ratelimit.clear(user_bucket)
+    await ratelimit.uncount(ip_bucket)
+    refusal = None
+    if not staff.user.active:
+        refusal = errors.AccountDisabled()
+    elif roles is not None and staff.role not in roles:
+        refusal = errors.RoleNotAllowed()
+    async with transaction():
+        if refusal is not None:
+            await _audit_sign_in(staff, username, ip, refusal.code, "staff.sign_in_failed")
+        else:
+            await _audit_sign_in(staff, username, ip, "ok", "staff.sign_in")
+            # piccolo_user.last_login is a naive timestamp column; we keep it in UTC.
+            await BaseUser.update({BaseUser.last_login: clock.now().replace(tzinfo=None)}).where(
+                BaseUser.id == staff.user.id
+            )
+            await _ensure_staff_public_id(staff)
+    if refusal is not None:
+        raise refusal
+    return staff
 
 
 async def sign_in_staff(*, username: str, password: str, ip: str) -> Session:
-    settings = get_settings()
-    window = dt.timedelta(seconds=settings.login_lockout_seconds)
-    # Counted per username whether or not it exists, so lockout reveals nothing.
-    bucket = f"login-fail:{username.strip().lower()}"
-    failures, retry_after = await ratelimit.peek(bucket, window=window)
-    if failures >= settings.login_max_failures:
-        raise errors.LoginLocked(retry_after=retry_after)
-    await ratelimit.hit(f"login-ip:{ip}", limit=60, window=dt.timedelta(minutes=1))
-    user = await BaseUser.objects().where(BaseUser.username == username.strip()).first()
-    staff = await Staff.objects().where(Staff.user == user.id).first() if user else None
-    if not await _password_matches(user.password if user and staff else None, password):
-        await ratelimit.hit(bucket, limit=10**9, window=window)
-        raise errors.InvalidCredentials()
-    if not user.active:
-        raise errors.AccountDisabled()
-    await ratelimit.clear(bucket, window=window)
-    # piccolo_user.last_login is a naive timestamp column; we keep it in UTC.
-    await BaseUser.update({BaseUser.last_login: clock.now().replace(tzinfo=None)}).where(
-        BaseUser.id == user.id
-    )
-    return await _start_session(
-        subject_id=staff.id, role=staff.role, audience="staff", locale=staff.locale
-    )
+    """Sign in to the staff apps' API (authenticate_staff manages its own transactions)."""
+    staff = await authenticate_staff(username=username, password=password, ip=ip)
+    async with transaction():
+        return await _start_session(
+            subject_id=staff.id,
+            subject=staff.public_id,
+            role=staff.role,
+            audience="staff",
+            locale=staff.locale,
+        )
+
+
+async def _ensure_staff_public_id(staff: Staff) -> None:
+    """Accounts made before staff had public ids get one at their next sign-in."""
+    if not staff.public_id:
+        staff.public_id = public_id("s")
+        await Staff.update({Staff.public_id: staff.public_id}).where(Staff.id == staff.id)
 
 
 async def create_staff(
     *,
     username: str,
-    password: str,
+    password_hash: str,
     role: str,
     display_name: str = "",
     org_unit_id: int | None = None,
     phone: str | None = None,
 ) -> Staff:
+    """A staff account; hash the password first (accounts.passwords.hash_new_password),
+    outside the transaction."""
     if role not in STAFF_ROLES:
         raise ValueError(f"unknown role {role!r}")
-    user = await BaseUser.create_user(
+    if not password_hash.startswith("pbkdf2_sha256$"):
+        raise ValueError("create_staff takes the stored form of the password")
+    username = normalize_username(username)
+    user = BaseUser(
         username=username,
-        password=password,
+        password=password_hash,
         active=True,
         admin=role == "admin",
         # piccolo_user.email is unique and staff may have none; .invalid never resolves.
         email=f"{username}@staff.invalid",
     )
+    await user.save()
     staff = Staff(
         user=user.id,
+        public_id=public_id("s"),
         role=role,
         display_name=display_name or username,
         org_unit_id=org_unit_id,
@@ -286,18 +366,19 @@ async def create_staff(
 # --- sessions -------------------------------------------------------------------------------
 
 
-async def _subject_still_allowed(row: RefreshToken) -> tuple[str, str]:
-    """The current locale and role of the subject, or raise if it may no longer sign in.
-    The role is read again: a token refused as auth.role_changed is renewed this way."""
+async def _subject_still_allowed(row: RefreshToken) -> tuple[str, str, str]:
+    """The current public id, locale and role of the subject, or raise if it may no longer
+    sign in. The role is read again: a token refused as auth.role_changed is renewed so."""
     if row.audience == "citizen":
         citizen = await Citizen.objects().where(Citizen.id == row.subject_id).first()
         if citizen is None or citizen.disabled:
             raise errors.AccountDisabled()
-        return citizen.locale, "citizen"
+        return citizen.public_id, citizen.locale, "citizen"
     staff = await Staff.objects(Staff.user).where(Staff.id == row.subject_id).first()
     if staff is None or not staff.user.active:
         raise errors.AccountDisabled()
-    return staff.locale, staff.role
+    await _ensure_staff_public_id(staff)
+    return staff.public_id, staff.locale, staff.role
 
 
 async def refresh_session(*, refresh_token: str) -> Session:
@@ -318,9 +399,10 @@ async def refresh_session(*, refresh_token: str) -> Session:
             (RefreshToken.family == row.family) & RefreshToken.revoked_at.is_null()
         )
         raise errors.RefreshTokenReused()
-    locale, role = await _subject_still_allowed(row)
+    subject, locale, role = await _subject_still_allowed(row)
     return await _start_session(
         subject_id=row.subject_id,
+        subject=subject,
         role=role,
         audience=row.audience,  # type: ignore[arg-type]
         locale=locale,
@@ -384,6 +466,21 @@ async def staff_ids_with_role(*, roles: tuple[str, ...]) -> list[int]:
 async def staff_unit_id(*, staff_id: int) -> int | None:
     row = await Staff.select(Staff.org_unit_id).where(Staff.id == staff_id).first()
     return row["org_unit_id"] if row else None
+
+
+async def citizen_public_ids(*, citizen_ids: list[int]) -> dict[int, str]:
+    """The ids other systems and admins see, for a page of rows that hold internal ones."""
+    if not citizen_ids:
+        return {}
+    rows = await Citizen.select(Citizen.id, Citizen.public_id).where(
+        Citizen.id.is_in(list(set(citizen_ids)))
+    )
+    return {row["id"]: row["public_id"] for row in rows}
+
+
+async def citizen_id_of(*, public_id: str) -> int | None:
+    row = await Citizen.select(Citizen.id).where(Citizen.public_id == public_id).first()
+    return row["id"] if row else None
 
 
 async def masked_citizen_phone(*, citizen_id: int) -> str | None:

@@ -14,7 +14,7 @@ from piccolo.apps.user.tables import BaseUser
 
 from accounts.errors import InvalidPhone, InvalidStaff, UnknownStaff, UsernameTaken
 from accounts.phone import normalize_phone
-from accounts.service import create_staff
+from accounts.service import create_staff, normalize_username
 from accounts.standing import forget_standing
 from accounts.tables import RefreshToken, Staff
 from core import clock
@@ -101,24 +101,24 @@ def _phone(phone: str | None) -> str | None:
 async def create_staff_account(
     *,
     username: str,
-    password: str,
+    password_hash: str,
     role: str,
     display_name: str = "",
     org_unit_id: int | None = None,
     phone: str | None = None,
 ) -> StaffInfo:
+    """Hash the password before the transaction (accounts.passwords.hash_new_password)."""
     if not _USERNAME.match(username):
         raise InvalidStaff(reason="username is 3-64 letters, digits or ._@-")
     if role not in STAFF_ROLES:
         raise InvalidStaff(reason=f"role must be one of {', '.join(STAFF_ROLES)}")
-    if not 10 <= len(password) <= BaseUser._max_password_length:
-        raise InvalidStaff(reason="a password has 10 to 128 characters")
+    username = normalize_username(username)
     if await BaseUser.exists().where(BaseUser.username == username):
         raise UsernameTaken(username=username)
     try:
         staff = await create_staff(
             username=username,
-            password=password,
+            password_hash=password_hash,
             role=role,
             display_name=display_name,
             org_unit_id=org_unit_id,

@@ -23,12 +23,24 @@ class Staff(Table, tablename="staff"):
     Piccolo's BaseUser so piccolo-admin can use the same accounts."""
 
     user = ForeignKey(references=BaseUser, unique=True)
+    # What tokens and other systems call the account (the integer id stays inside). Null
+    # only for accounts made before it existed, until their next sign-in; unique through
+    # raw_indexes, since SQLite cannot add a UNIQUE column to an existing table.
+    public_id = Varchar(length=32, null=True, default=None)
     role = Varchar(length=16, index=True)
     org_unit_id = Integer(null=True, default=None, index=True)
     display_name = Varchar(length=64, default="")
     phone = Varchar(length=20, null=True, default=None)
     locale = Varchar(length=8, default="zh-CN")
     created_at = Timestamptz(default=TimestamptzNow())
+
+    # PostgreSQL gets these from a migration, SQLite from core.schema. Usernames are stored
+    # lower-cased; the index on lower() keeps a mixed-case twin out whatever writes it.
+    raw_indexes = (
+        "CREATE UNIQUE INDEX IF NOT EXISTS staff_public_id ON staff (public_id)",
+        "CREATE UNIQUE INDEX IF NOT EXISTS piccolo_user_username_lower "
+        "ON piccolo_user (lower(username))",
+    )
 
 
 class RefreshToken(Table, tablename="refresh_token"):

@@ -6,7 +6,7 @@ import datetime as dt
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import jwt
 import msgspec
@@ -20,11 +20,15 @@ Audience = Literal["citizen", "staff"]
 REQUIRED_CLAIMS = ["exp", "iat", "sub", "aud", "iss", "jti"]
 
 
+# The subject is the account's public id (core.ids.public_id): c_... or s_...
+Subject = Annotated[str, msgspec.Meta(pattern=r"^[cs]_[0-9a-z]{16}$")]
+
+
 class AccessClaims(msgspec.Struct, frozen=True):
-    sub: str
-    role: str
+    sub: Subject
+    role: Annotated[str, msgspec.Meta(max_length=16)]
     aud: str
-    locale: str = "zh-CN"
+    locale: Annotated[str, msgspec.Meta(max_length=8)] = "zh-CN"
 
 
 @lru_cache(maxsize=4)
@@ -44,13 +48,13 @@ def _keys(settings: Settings) -> tuple[object, object]:
 
 
 def issue_access_token(
-    *, subject_id: int, role: str, audience: Audience, locale: str = "zh-CN"
+    *, subject: str, role: str, audience: Audience, locale: str = "zh-CN"
 ) -> tuple[str, int]:
     settings = get_settings()
     issued = clock.now()
     ttl = settings.access_token_ttl_seconds
     claims = {
-        "sub": str(subject_id),
+        "sub": subject,
         "role": role,
         "aud": audience,
         "iss": settings.jwt_issuer,
@@ -85,12 +89,13 @@ def decode_access_token(token: str, *, audience: Audience) -> AccessClaims:
         )
     except jwt.PyJWTError:
         raise InvalidToken() from None
-    if not isinstance(payload["exp"], int) or not isinstance(payload["iat"], int):
+    times = [payload["exp"], payload["iat"], payload.get("nbf", 0)]
+    if not all(type(value) is int for value in times):
         raise InvalidToken()
     now = int(clock.now().timestamp())
     if payload["exp"] <= now:
         raise TokenExpired()
-    if payload["iat"] > now + 60:
+    if payload["iat"] > now + 60 or payload.get("nbf", 0) > now:
         raise InvalidToken()
     if payload["aud"] != audience:
         raise WrongAudience()

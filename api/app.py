@@ -13,9 +13,9 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusController
 from piccolo.apps.user.tables import BaseUser
 
+from api import limits
 from api.admin.router import admin_router
 from api.admin_ui import ADMIN_UI
-from api.citizen.places import nearby_limiter
 from api.citizen.router import citizen_places_router, citizen_router
 from api.errors import EXCEPTION_HANDLERS
 from api.health import HealthController
@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             yield
         finally:
             await periodic.stop(running)
-            await nearby_limiter.drain()  # its counts are written beside the requests
+            await limits.drain()  # their counts are written beside the requests
             await db.close_pool()
 
     app = Litestar(

@@ -9,7 +9,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
 from accounts.errors import AuthRequired, RoleNotAllowed
-from accounts.standing import check_standing
+from accounts.standing import actor_for_token
 from accounts.tokens import Audience, decode_access_token
 from core.actors import Actor
 from core.i18n import negotiate_locale
@@ -25,16 +25,16 @@ def bearer_token(connection: ASGIConnection) -> str | None:
     return token.strip()
 
 
-def _authenticate(connection: ASGIConnection, audience: Audience) -> Actor | None:
+async def _authenticate(connection: ASGIConnection, audience: Audience) -> Actor | None:
     token = bearer_token(connection)
     if token is None:
         return None
     claims = decode_access_token(token, audience=audience)
     # The phone's current language wins over the one saved in the profile.
     header = connection.headers.get("accept-language")
-    actor = Actor(
+    actor = await actor_for_token(
         kind="citizen" if audience == "citizen" else "staff",
-        id=int(claims.sub),
+        subject=claims.sub,
         role=claims.role,
         locale=negotiate_locale(header, claims.locale) if header else claims.locale,
     )
@@ -51,10 +51,9 @@ def audience_guard(audience: Audience, roles: tuple[str, ...]) -> Guard:
         if public and bearer_token(connection) is None:
             connection.state.actor = None
             return
-        actor = _authenticate(connection, audience)
+        actor = await _authenticate(connection, audience)
         if actor is None:
             raise AuthRequired()
-        await check_standing(actor)
         allowed = handler.opt.get("roles", roles)
         if actor.role not in allowed:
             raise RoleNotAllowed()

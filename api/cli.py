@@ -64,6 +64,7 @@ def _migrate(_: argparse.Namespace) -> None:
 def _create_staff(args: argparse.Namespace) -> None:
     from piccolo.apps.user.tables import BaseUser
 
+    from accounts.passwords import hash_new_password
     from accounts.service import create_staff
     from core.db import transaction
     from core.settings import get_settings
@@ -72,10 +73,11 @@ def _create_staff(args: argparse.Namespace) -> None:
     password = args.password or os.environ.get("CITYOPS_NEW_STAFF_PASSWORD") or getpass.getpass()
 
     async def create():
+        password_hash = await hash_new_password(password)
         async with transaction():
             return await create_staff(
                 username=args.username,
-                password=password,
+                password_hash=password_hash,
                 role=args.role,
                 display_name=args.name or args.username,
             )

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from piccolo.apps.user.tables import BaseUser
 
+from accounts.passwords import hash_new_password
 from accounts.service import create_staff
 from accounts.tables import Citizen, Staff
 from cases.demo import load_cases_demo
@@ -30,13 +31,23 @@ DEMO_POINTS = [(36.0572, 120.3738), (36.0605, 120.3810), (36.0640, 120.3885), (3
 DEMO_CITIZENS = [("+8613800000001", "市民小王"), ("+8613800000002", "市民小李")]
 
 
-async def _demo_staff() -> list[str]:
-    lines = []
+async def _new_demo_staff() -> list[tuple[str, str, str, str, str]]:
+    """(username, role, name, password, its hash) of the demo staff not made yet; hashed
+    before the demo's transaction, which must not hold the write lock that long."""
+    missing = []
     for username, role, name in DEMO_STAFF:
-        if await BaseUser.exists().where(BaseUser.username == username):
-            continue
-        password = secrets.token_urlsafe(9)
-        await create_staff(username=username, password=password, role=role, display_name=name)
+        if not await BaseUser.exists().where(BaseUser.username == username):
+            password = secrets.token_urlsafe(9)
+            missing.append((username, role, name, password, await hash_new_password(password)))
+    return missing
+
+
+async def _demo_staff(missing: list[tuple[str, str, str, str, str]]) -> list[str]:
+    lines = []
+    for username, role, name, password, password_hash in missing:
+        await create_staff(
+            username=username, password_hash=password_hash, role=role, display_name=name
+        )
         lines.append(f"{role:<10} username={username:<10} password={password}")
     return lines
 
@@ -86,8 +97,9 @@ async def _demo_city() -> tuple[str, int]:
 
 async def load_demo() -> str:
     BaseUser._pbkdf2_iteration_count = get_settings().password_iterations
+    missing = await _new_demo_staff()
     async with transaction():
-        staff_lines = await _demo_staff()
+        staff_lines = await _demo_staff(missing)
         citizens = await _demo_citizens()
         org_summary, cases = await _demo_city()
     report = [

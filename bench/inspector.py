@@ -113,6 +113,7 @@ def _environment(url: str, workdir: str) -> dict[str, str]:
 async def _setup(clients: int, closes: int) -> dict:
     """A fresh schema, the demo city, inspectors and a handler, resolved cases in the
     inspector's grid and an unused after-photo per case (rows only: closing reads no file)."""
+    from accounts.passwords import hash_new_password
     from accounts.service import create_staff
     from accounts.tables import Staff
     from accounts.tokens import issue_access_token
@@ -131,14 +132,18 @@ async def _setup(clients: int, closes: int) -> dict:
     async with db.transaction():
         inspectors = [
             await create_staff(
-                username=f"inspector{i}", password="bench-password-1", role="inspector"
+                username=f"inspector{i}",
+                password_hash=await hash_new_password("bench-password-1"),
+                role="inspector",
             )
             for i in range(clients)
         ]
         await load_org_demo(inspector_staff_ids=[inspectors[0].id])
         hw = await units.get_unit_by_code(code="370202-HW")
         handler = await create_staff(
-            username="handler", password="bench-password-1", role="handler"
+            username="handler",
+            password_hash=await hash_new_password("bench-password-1"),
+            role="handler",
         )
         await Staff.update({Staff.org_unit_id: hw.id}).where(Staff.id == handler.id)
         grid = await grids.get_grid(code=SW_GRID)
@@ -194,7 +199,7 @@ async def _setup(clients: int, closes: int) -> dict:
             cases.append(case_pid)
             photos.append(media_pid)
     tokens = [
-        issue_access_token(subject_id=s.id, role="inspector", audience="staff")[0]
+        issue_access_token(subject=s.public_id, role="inspector", audience="staff")[0]
         for s in inspectors
     ]
     await db.close_pool()

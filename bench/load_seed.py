@@ -53,6 +53,7 @@ async def seed(args: argparse.Namespace, rng: random.Random) -> dict:
     """Citizens, inspectors and cases on top of the demo city; the Lua data of the run."""
     from piccolo.apps.user.tables import BaseUser
 
+    from accounts.passwords import hash_new_password
     from accounts.service import create_staff
     from accounts.tables import Citizen, Staff
     from accounts.tokens import issue_access_token
@@ -81,11 +82,13 @@ async def seed(args: argparse.Namespace, rng: random.Random) -> dict:
         async with db.transaction():
             for i in range(args.inspectors):
                 staff = await create_staff(
-                    username=f"bench-inspector-{i}", password="bench-password-1", role="inspector"
+                    username=f"bench-inspector-{i}",
+                    password_hash=await hash_new_password("bench-password-1"),
+                    role="inspector",
                 )
                 grid = leaves[i % len(leaves)]
                 await grids.assign_inspector(grid_code=grid["code"], staff_id=staff.id)
-                inspectors.append((staff.id, grid["lat"], grid["lon"]))
+                inspectors.append((staff.public_id, grid["lat"], grid["lon"]))
         now = clock.now()
         rows = [
             Citizen(
@@ -99,12 +102,12 @@ async def seed(args: argparse.Namespace, rng: random.Random) -> dict:
         ]
         for start in range(0, len(rows), 500):
             await Citizen.insert(*rows[start : start + 500])
-        citizen_ids = [
-            r["id"]
-            for r in await Citizen.select(Citizen.id)
+        seeded = (
+            await Citizen.select(Citizen.id, Citizen.public_id)
             .where(Citizen.phone.like("+86139%"))
             .order_by(Citizen.id)
-        ]
+        )
+        citizen_ids = [r["id"] for r in seeded]
         # Content-addressed files: decode a few photos once, one media row per report.
         prepared = [
             await media.prepare_upload(
@@ -138,17 +141,17 @@ async def seed(args: argparse.Namespace, rng: random.Random) -> dict:
     finally:
         await db.close_pool()
 
-    def bearer(subject: int, role: str, audience: str) -> str:
-        return "Bearer " + issue_access_token(subject_id=subject, role=role, audience=audience)[0]
+    def bearer(subject: str, role: str, audience: str) -> str:
+        return "Bearer " + issue_access_token(subject=subject, role=role, audience=audience)[0]
 
     return {
         "counts": {**counts[0], "citizens": len(citizen_ids)},
         "citizens": [
             {
-                "auth": bearer(cid, "citizen", "citizen"),
+                "auth": bearer(row["public_id"], "citizen", "citizen"),
                 "ip": f"10.{1 + i // 65536}.{i // 256 % 256}.{i % 256}",
             }
-            for i, cid in enumerate(citizen_ids)
+            for i, row in enumerate(seeded)
         ],
         "inspectors": [
             {

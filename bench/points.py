@@ -81,7 +81,8 @@ async def _setup(cases: int) -> dict:
                 now,
                 now,
             )
-        ids = [r["id"] for r in await db.raw("SELECT id FROM citizen ORDER BY id")]
+        citizens = await db.raw("SELECT id, public_id FROM citizen ORDER BY id")
+        ids = [r["id"] for r in citizens]
         for cid in ids:
             # "adjust", not "earn": seeded points must not count towards the daily cap.
             await db.raw(
@@ -130,7 +131,8 @@ async def _setup(cases: int) -> dict:
                 now,
             )
     tokens = [
-        issue_access_token(subject_id=cid, role="citizen", audience="citizen")[0] for cid in ids
+        issue_access_token(subject=r["public_id"], role="citizen", audience="citizen")[0]
+        for r in citizens
     ]
     await db.close_pool()
     return {"tokens": tokens, "hot": items[0], "many": items[1:]}

@@ -116,17 +116,17 @@ def _citizen_token(env: dict[str, str]) -> str:
 
     settings = reload_settings()
 
-    async def create() -> int:
+    async def create() -> str:
         await db.open_pool(settings)
         citizen = Citizen(
             public_id=public_id("c"), created_at=clock.now(), last_seen_at=clock.now()
         )
         await citizen.save()
         await db.close_pool()
-        return citizen.id
+        return citizen.public_id
 
-    citizen_id = asyncio.run(create())
-    token, _ = issue_access_token(subject_id=citizen_id, role="citizen", audience="citizen")
+    subject = asyncio.run(create())
+    token, _ = issue_access_token(subject=subject, role="citizen", audience="citizen")
     return token
 
 

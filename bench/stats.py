@@ -138,6 +138,7 @@ async def main() -> None:
 
     import httpx
 
+    from accounts.passwords import hash_new_password
     from accounts.service import create_staff
     from api.app import create_asgi_app
     from cases import stats
@@ -160,7 +161,11 @@ async def main() -> None:
     await db.raw("ANALYZE")
     built = time.perf_counter() - started
     async with db.transaction():
-        await create_staff(username="bench-admin", password="bench-password-1", role="admin")
+        await create_staff(
+            username="bench-admin",
+            password_hash=await hash_new_password("bench-password-1"),
+            role="admin",
+        )
 
     since, until = (dt.datetime.fromisoformat(v) for v in MONTH)
     month_rows = (

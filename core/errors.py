@@ -44,7 +44,6 @@ class Forbidden(DomainError):
 class RateLimited(DomainError):
     code = "rate_limited"
     status = 429
-    keeps_changes = True
     title = Msg(zh="请求过于频繁", en="Too many requests")
     message = Msg(zh="请在 {retry_after} 秒后重试", en="Try again in {retry_after} seconds")
 

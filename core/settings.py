@@ -52,6 +52,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     password_iterations: int = 600_000
     login_max_failures: int = 5
     login_lockout_seconds: int = 900
+    # Failed sign-ins from one address (any usernames) in the lockout window.
+    login_max_failures_per_ip: int = 20
 
     wechat_appid: str = "wx-demo-appid"
     wechat_secret: str = ""

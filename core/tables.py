@@ -1,4 +1,4 @@
-from piccolo.columns import Integer, Text, Timestamptz, Varchar
+from piccolo.columns import BigInt, Integer, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 
@@ -13,9 +13,13 @@ class IdempotencyRecord(Table, tablename="idempotency_record"):
     created_at = Timestamptz(index=True)
 
 
-class RateCounter(Table, tablename="rate_counter"):
+class RateBucket(Table, tablename="rate_bucket"):
+    """One rate limit or counter (core.ratelimit). Times are integer microseconds since the
+    epoch so that the one-statement decision does its arithmetic alike on both engines."""
+
     bucket = Varchar(length=200, unique=True)
-    window_start = Timestamptz()
+    # A token bucket's theoretical arrival time, or a counter's window start.
+    at_us = BigInt()
     hits = Integer(default=0)
 
 

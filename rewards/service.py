@@ -299,13 +299,14 @@ async def list_redemptions(
     )
 
 
-async def iter_redemptions(**filters: Any) -> AsyncIterator[tuple[Redemption, Reward]]:
-    """Every matching redemption, page by page (the CSV export)."""
+async def iter_redemption_pages(
+    **filters: Any,
+) -> AsyncIterator[list[tuple[Redemption, Reward]]]:
+    """Every matching redemption, a page at a time (the CSV export)."""
     cursor = None
     while True:
         page = await list_redemptions(cursor=cursor, limit=500, **filters)
-        for item in page.items:
-            yield item
+        yield page.items
         if page.next_cursor is None:
             return
         cursor = page.next_cursor

@@ -36,14 +36,16 @@ from core.schema import migrate
 async def main():
     await db.open_pool(get_settings())
     await migrate()
+    from accounts.passwords import hash_new_password
     from accounts.service import create_staff
     from api.demo import load_demo
     from core.db import transaction
+    hashed = await hash_new_password("PASSWORD")
     async with transaction():
         for i in range(DECOYS):
-            await create_staff(username=f"decoy{i}", password="PASSWORD", role="inspector")
+            await create_staff(username=f"decoy{i}", password_hash=hashed, role="inspector")
         for username, role in STAFF.items():
-            await create_staff(username=username, password="PASSWORD", role=role)
+            await create_staff(username=username, password_hash=hashed, role=role)
     summary = await load_demo()
     await db.close_pool()
     print(summary.splitlines()[0])
@@ -133,10 +135,10 @@ def prepare(base: str, wechat_url: str) -> World:
                 headers=citizen,
             )
         )
-        # The account id is the access token's subject.
-        citizen_id = int(
-            jwt.decode(signed_in["accessToken"], options={"verify_signature": False})["sub"]
-        )
+        # Admins name a citizen by the public id, the access token's subject.
+        citizen_id = jwt.decode(signed_in["accessToken"], options={"verify_signature": False})[
+            "sub"
+        ]
         _ok(
             client.post(
                 "/api/admin/points/adjust",

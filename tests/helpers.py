@@ -33,6 +33,23 @@ def assert_problem(response: httpx.Response, status: int, code: str) -> dict:
     return body
 
 
+async def _citizen_session(body: dict) -> Session:
+    """The session with the account's internal id, which tests use to reach its rows (the
+    token names the public id)."""
+    import jwt
+
+    from accounts.tables import Citizen
+
+    subject = jwt.decode(body["accessToken"], options={"verify_signature": False})["sub"]
+    row = await Citizen.select(Citizen.id).where(Citizen.public_id == subject).first()
+    return Session(
+        body["accessToken"],
+        body["refreshToken"],
+        bearer(body["accessToken"]),
+        subject_id=row["id"] if row else None,
+    )
+
+
 class Api:
     def __init__(self, client: httpx.AsyncClient, *, wechat_url: str, sms_outbox: list[dict]):
         self.client = client
@@ -59,8 +76,7 @@ class Api:
             "/api/citizen/auth/wechat", json={"code": self.wechat_code(openid)}
         )
         assert response.status_code == 201, response.text
-        body = response.json()
-        return Session(body["accessToken"], body["refreshToken"], bearer(body["accessToken"]))
+        return await _citizen_session(response.json())
 
     async def sms_code(self, phone: str, headers: dict | None = None) -> str:
         response = await self.client.post(
@@ -75,8 +91,7 @@ class Api:
             "/api/citizen/auth/sms/verify", json={"phone": phone, "code": code}
         )
         assert response.status_code == 201, response.text
-        body = response.json()
-        return Session(body["accessToken"], body["refreshToken"], bearer(body["accessToken"]))
+        return await _citizen_session(response.json())
 
     async def staff(
         self,
@@ -85,12 +100,16 @@ class Api:
         password: str = "correct-horse-battery",
         **fields,
     ) -> Session:
+        from accounts.passwords import hash_new_password
         from accounts.service import create_staff
         from core.db import transaction
 
         username = username or f"{role}{next(_counter)}"
+        password_hash = await hash_new_password(password)
         async with transaction():
-            staff = await create_staff(username=username, password=password, role=role, **fields)
+            staff = await create_staff(
+                username=username, password_hash=password_hash, role=role, **fields
+            )
         response = await self.client.post(
             "/api/inspector/auth/login", json={"username": username, "password": password}
         )

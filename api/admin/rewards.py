@@ -12,13 +12,15 @@ from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from accounts import service as accounts
 from api.citizen.rewards import RewardId, RewardOut
 from api.idempotent import run_idempotent
-from api.params import INT32_MAX, IdParam, PageLimit, id_query
+from api.params import PageLimit
 from core import clock
 from core.actors import Actor
 from core.db import transaction
 from points import service as points
+from points.errors import AccountUnknown
 from rewards import service as rewards
 from rewards.tables import Redemption, Reward
 
@@ -118,11 +120,15 @@ class AdminRewardController(Controller):
             await rewards.retire_reward(actor=actor, reward_id=reward_id)
 
 
+# A citizen as admins name one: the public id their /me shows.
+CitizenPublicId = Annotated[str, msgspec.Meta(pattern=r"^c_[0-9a-z]{16}$")]
+
+
 class AdminRedemptionOut(msgspec.Struct, frozen=True, rename="camel"):
     id: str
     reward_id: str
     reward_name: str
-    citizen_id: int
+    citizen_id: str
     cost: int
     status: str
     voucher_tail: str  # the full code would let anyone with the list use the voucher
@@ -132,12 +138,12 @@ class AdminRedemptionOut(msgspec.Struct, frozen=True, rename="camel"):
     cancelled_at: dt.datetime | None
 
     @classmethod
-    def of(cls, row: Redemption, reward: Reward) -> AdminRedemptionOut:
+    def of(cls, row: Redemption, reward: Reward, citizens: dict[int, str]) -> AdminRedemptionOut:
         return cls(
             id=row.public_id,
             reward_id=reward.public_id,
             reward_name=reward.name,
-            citizen_id=row.citizen_id,
+            citizen_id=citizens.get(row.citizen_id, ""),
             cost=row.cost,
             status=row.status,
             voucher_tail=row.voucher_code[-4:],
@@ -185,15 +191,23 @@ class AdminRedemptionController(Controller):
         self,
         status: FromQuery[Status | None] = None,
         reward_id: Annotated[RewardId | None, QueryParameter(name="rewardId")] = None,
-        citizen_id: Annotated[int | None, id_query("citizenId")] = None,
+        citizen_id: Annotated[CitizenPublicId | None, QueryParameter(name="citizenId")] = None,
         cursor: FromQuery[str | None] = None,
         limit: PageLimit = 50,
     ) -> AdminRedemptionPage:
+        internal = None
+        if citizen_id is not None:
+            # An unknown citizen has no redemptions: -1 names no row.
+            internal = await accounts.citizen_id_of(public_id=citizen_id) or -1
         page = await rewards.list_redemptions(
-            status=status, reward_id=reward_id, citizen_id=citizen_id, cursor=cursor, limit=limit
+            status=status, reward_id=reward_id, citizen_id=internal, cursor=cursor, limit=limit
+        )
+        citizens = await accounts.citizen_public_ids(
+            citizen_ids=[row.citizen_id for row, _ in page.items]
         )
         return AdminRedemptionPage(
-            items=[AdminRedemptionOut.of(r, w) for r, w in page.items], next_cursor=page.next_cursor
+            items=[AdminRedemptionOut.of(r, w, citizens) for r, w in page.items],
+            next_cursor=page.next_cursor,
         )
 
     @get(
@@ -211,11 +225,15 @@ class AdminRedemptionController(Controller):
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(CSV_COLUMNS)
-        async for row, reward in rewards.iter_redemptions(
+        async for items in rewards.iter_redemption_pages(
             status=status, reward_id=reward_id, created_from=created_from, created_to=created_to
         ):
-            view = msgspec.structs.asdict(AdminRedemptionOut.of(row, reward))
-            writer.writerow([_csv_value(view[c]) for c in CSV_COLUMNS])
+            citizens = await accounts.citizen_public_ids(
+                citizen_ids=[row.citizen_id for row, _ in items]
+            )
+            for row, reward in items:
+                view = msgspec.structs.asdict(AdminRedemptionOut.of(row, reward, citizens))
+                writer.writerow([_csv_value(view[c]) for c in CSV_COLUMNS])
         return Response(
             content=("\ufeff" + out.getvalue()).encode(),
             media_type="text/csv; charset=utf-8",
@@ -224,14 +242,14 @@ class AdminRedemptionController(Controller):
 
 
 class AdjustIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
-    citizen_id: Annotated[int, msgspec.Meta(ge=1, le=INT32_MAX)]
+    citizen_id: CitizenPublicId
     amount: Annotated[int, msgspec.Meta(ge=-1_000_000, le=1_000_000)]
     reason: Annotated[str, msgspec.Meta(max_length=500)] | None = None
 
 
 class AdjustmentOut(msgspec.Struct, frozen=True, rename="camel"):
     id: int
-    citizen_id: int
+    citizen_id: str
     amount: int
     reason: str
     at: dt.datetime
@@ -239,9 +257,16 @@ class AdjustmentOut(msgspec.Struct, frozen=True, rename="camel"):
 
 
 class AccountOut(msgspec.Struct, frozen=True, rename="camel"):
-    citizen_id: int
+    citizen_id: str
     balance: int
     expiring_soon: int
+
+
+async def _account_id(citizen: str) -> int:
+    account_id = await accounts.citizen_id_of(public_id=citizen)
+    if account_id is None:
+        raise AccountUnknown(citizen_id=citizen)
+    return account_id
 
 
 class AdminPointsController(Controller):
@@ -253,8 +278,9 @@ class AdminPointsController(Controller):
         self, request: Request, actor: NamedDependency[Actor], data: JSONBody[AdjustIn]
     ) -> Response[AdjustmentOut]:
         async def action() -> AdjustmentOut:
+            account_id = await _account_id(data.citizen_id)
             entry = await points.adjust(
-                actor=actor, citizen_id=data.citizen_id, amount=data.amount, reason=data.reason
+                actor=actor, citizen_id=account_id, amount=data.amount, reason=data.reason
             )
             return AdjustmentOut(
                 id=entry.id,
@@ -262,16 +288,16 @@ class AdminPointsController(Controller):
                 amount=entry.amount,
                 reason=entry.reason,
                 at=entry.created_at,
-                balance=await points.balance(account_id=data.citizen_id),
+                balance=await points.balance(account_id=account_id),
             )
 
         return await run_idempotent(request, actor, action)
 
     # Admins only, like adjusting it (README): operators have no business with one
     # citizen's balance.
-    @get("/accounts/{citizen_id:int}", summary="A citizen's balance", opt=ADMIN_ONLY)
-    async def account(self, citizen_id: IdParam) -> AccountOut:
-        summary = await points.summary(account_id=citizen_id)
+    @get("/accounts/{citizen_id:str}", summary="A citizen's balance", opt=ADMIN_ONLY)
+    async def account(self, citizen_id: FromPath[CitizenPublicId]) -> AccountOut:
+        summary = await points.summary(account_id=await _account_id(citizen_id))
         return AccountOut(
             citizen_id=citizen_id, balance=summary.balance, expiring_soon=summary.expiring_points
         )

@@ -10,7 +10,7 @@ from litestar import Controller, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
 
-from accounts import staff_admin
+from accounts import passwords, staff_admin
 from accounts.errors import InvalidStaff
 from api.admin.audit import ADMIN_ONLY
 from api.params import IdParam, Int32, PageLimit, id_query
@@ -92,10 +92,12 @@ class AdminStaffController(Controller):
 
     @post("/", summary="Create a staff account", opt=ADMIN_ONLY)
     async def create(self, actor: NamedDependency[Actor], data: JSONBody[StaffIn]) -> StaffOut:
+        fields = msgspec.structs.asdict(data)
+        password_hash = await passwords.hash_new_password(fields.pop("password"))
         async with transaction():
             if data.org_unit_id is not None:
                 await get_unit(unit_id=data.org_unit_id)
-            info = await staff_admin.create_staff_account(**msgspec.structs.asdict(data))
+            info = await staff_admin.create_staff_account(**fields, password_hash=password_hash)
             await record(
                 actor=actor,
                 action="staff.create",

@@ -8,9 +8,9 @@ import msgspec
 from litestar import Controller, Request, get
 from litestar.types import ASGIApp
 
-from api.auth import client_ip
 from api.citizen.place_views import NearbyOut, PlaceOut, nearby_json, place_out
 from api.geo import CoordSys, CoordSysQuery
+from api.limits import limit_nearby
 from api.params import IdParam
 from api.printed import PrintedJson, printed_json_responses
 from api.query import parse_query, query_operation
@@ -20,9 +20,6 @@ from core.settings import get_settings
 from org.geo import to_wgs84
 from places import kinds as place_kinds
 from places import service as places
-from places.throttle import BatchedLimiter
-
-nearby_limiter = BatchedLimiter("places.nearby")
 
 
 class NearbyQuery(msgspec.Struct, frozen=True, rename="camel"):
@@ -66,7 +63,7 @@ class CitizenPlaceController(Controller):
     async def nearby(self, request: Request) -> ASGIApp:
         # The busiest public route reads its query itself (api.query): Litestar's parameter
         # handling cost about as much as the search.
-        nearby_limiter.hit(client_ip(request), limit=get_settings().places_nearby_rate_limit)
+        limit_nearby(request)
         query = parse_query(request.scope["query_string"], NearbyQuery)
         lat, lon = to_wgs84(query.lat, query.lon, query.coord_sys)
         hits = await places.nearby(

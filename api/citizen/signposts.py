@@ -3,19 +3,16 @@ and reporting a damaged sign."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody
 
-from api.auth import client_ip
 from api.citizen.place_views import NearbyPlaceOut, nearby_items
 from api.geo import CoordSys, CoordSysQuery, Location, location_out
-from core import ratelimit
+from api.limits import limit_scans
 from core.db import transaction
-from core.settings import get_settings
 from qr import service as signposts
 
 SignpostCode = Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
@@ -69,14 +66,6 @@ def scan_out(view: signposts.ScanView, coord_sys: CoordSys) -> SignpostScanOut:
     )
 
 
-async def limit_scans(request: Request) -> None:
-    await ratelimit.hit(
-        f"signpost:{client_ip(request)}",
-        limit=get_settings().signpost_rate_limit,
-        window=dt.timedelta(minutes=1),
-    )
-
-
 class CitizenSignpostController(Controller):
     path = "/signposts"
     tags = ["signposts"]
@@ -86,7 +75,7 @@ class CitizenSignpostController(Controller):
     async def scan(
         self, request: Request, code: FromPath[SignpostCode], coord_sys: CoordSysQuery = "wgs84"
     ) -> SignpostScanOut:
-        await limit_scans(request)
+        limit_scans(request)
         # No transaction around it: the nearby lookup may have to rebuild the in-process
         # index, which must not hold SQLite's write lock; the scan is one atomic INSERT.
         view = await signposts.scan(code=code, channel="app")
@@ -96,7 +85,7 @@ class CitizenSignpostController(Controller):
     async def damage(
         self, request: Request, code: FromPath[SignpostCode], data: JSONBody[DamageIn]
     ) -> AcceptedOut:
-        await limit_scans(request)
+        limit_scans(request)
         async with transaction():
             await signposts.report_damage(code=code, note=data.note, channel="app")
         return AcceptedOut()

@@ -9,7 +9,6 @@ from litestar.params import JSONBody
 from accounts import service as accounts
 from api.auth import client_ip
 from api.session import SessionOut
-from core.db import transaction
 
 
 class StaffLoginIn(msgspec.Struct, frozen=True):
@@ -24,8 +23,7 @@ class StaffAuthController(Controller):
 
     @post("/login", summary="Staff sign-in with username and password")
     async def login(self, request: Request, data: JSONBody[StaffLoginIn]) -> SessionOut:
-        async with transaction():
-            session = await accounts.sign_in_staff(
-                username=data.username, password=data.password, ip=client_ip(request)
-            )
+        session = await accounts.sign_in_staff(
+            username=data.username, password=data.password, ip=client_ip(request)
+        )
         return SessionOut.of(session)

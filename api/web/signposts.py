@@ -4,7 +4,6 @@ Accept-Language. Errors are pages too, never JSON: a person with a phone reads t
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from urllib.parse import quote
 
@@ -12,9 +11,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 
-from api.auth import client_ip
 from api.citizen.place_views import nearby_items
-from core import ratelimit
+from api.limits import limit_scans
 from core.db import transaction
 from core.errors import DomainError, RateLimited
 from core.i18n import negotiate_locale
@@ -69,14 +67,6 @@ def _report_link(sign: signposts.SignpostInfo) -> str:
     )
 
 
-async def _limit(request: Request) -> None:
-    await ratelimit.hit(
-        f"signpost:{client_ip(request)}",
-        limit=get_settings().signpost_rate_limit,
-        window=dt.timedelta(minutes=1),
-    )
-
-
 class SignpostPageController(Controller):
     path = "/q"
     include_in_schema = False
@@ -87,7 +77,7 @@ class SignpostPageController(Controller):
             request.headers.get("accept-language"), get_settings().default_locale
         )
         try:
-            await _limit(request)
+            limit_scans(request)
             view = await signposts.scan(code=code[:32], channel="web")
         except DomainError as exc:
             return _error_page(exc, locale, code[:32])
@@ -130,7 +120,7 @@ class SignpostPageController(Controller):
         form = await request.form()
         note = str(form.get("note") or "")[:500]
         try:
-            await _limit(request)
+            limit_scans(request)
             async with transaction():
                 await signposts.report_damage(code=code[:32], note=note, channel="web")
             sign = await signposts.get_signpost(code=code[:32])

@@ -38,7 +38,7 @@ from tests.api.authz_world import (
 )
 from tests.cases_city import IN_GRID
 from tests.places.util import add_place
-from tests.rewards.support import citizen_id, seed_points
+from tests.rewards.support import citizen_id, public_citizen_id, seed_points
 
 # --- the matrix --------------------------------------------------------------------------------
 
@@ -292,9 +292,9 @@ admin_entry("PATCH", f"{A}/rewards/{{reward_id:str}}", admin_only=True, body={"s
 admin_entry("DELETE", f"{A}/rewards/{{reward_id:str}}", admin_only=True)(reward)
 
 
-@admin_entry("GET", f"{A}/points/accounts/{{citizen_id:int}}", admin_only=True)
-async def _points_account(w: World) -> int:
-    return citizen_id(w.citizen)
+@admin_entry("GET", f"{A}/points/accounts/{{citizen_id:str}}", admin_only=True)
+async def _points_account(w: World) -> str:
+    return public_citizen_id(w.citizen)
 
 
 async def _unit(w: World) -> int:

@@ -67,7 +67,7 @@ OPERATOR_WRITES = {
 
 
 # Reads closed to operators (the README's API map says "admin").
-ADMIN_ONLY_READS = {("GET", "/api/admin/points/accounts/{citizen_id:int}")}
+ADMIN_ONLY_READS = {("GET", "/api/admin/points/accounts/{citizen_id:str}")}
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,6 @@ def ref_name(content: dict) -> str:
         ("DELETE", "/api/admin/dispatch-rules/{n}", None),
         ("POST", "/api/admin/api-clients/{n}/revoke", None),
         ("GET", "/api/admin/places/{n}", None),
-        ("GET", "/api/admin/points/accounts/{n}", None),
         ("POST", "/api/admin/notifications/dead/{n}/retry", None),
         ("GET", "/api/admin/cases?unitId={n}", None),
         ("GET", "/api/admin/audit?actorId={n}", None),

@@ -16,7 +16,7 @@ SECRET = "test-jwt-secret-that-is-long-enough-0123456789"
 def _claims(**overrides):
     now = int(time.time())
     claims = {
-        "sub": "1",
+        "sub": "c_0123456789abcdef",
         "role": "citizen",
         "aud": "citizen",
         "iss": "cityops",
@@ -130,9 +130,10 @@ def test_es256_keys_sign_and_verify(tmp_path, monkeypatch):
     monkeypatch.setenv("CITYOPS_JWT_PUBLIC_KEY_FILE", str(public))
     settings_module.reload_settings()
     try:
-        token, _ = tokens.issue_access_token(subject_id=7, role="admin", audience="staff")
+        subject = "s_0123456789abcdef"
+        token, _ = tokens.issue_access_token(subject=subject, role="admin", audience="staff")
         assert jwt.get_unverified_header(token)["alg"] == "ES256"
-        assert tokens.decode_access_token(token, audience="staff").sub == "7"
+        assert tokens.decode_access_token(token, audience="staff").sub == subject
         hs_token = jwt.encode(_claims(aud="staff"), SECRET, algorithm="HS256")
         with pytest.raises(Exception) as refused:
             tokens.decode_access_token(hs_token, audience="staff")
@@ -140,3 +141,39 @@ def test_es256_keys_sign_and_verify(tmp_path, monkeypatch):
     finally:
         monkeypatch.undo()
         settings_module.reload_settings()
+
+
+def _resigned(token: str, **changes) -> str:
+    claims = jwt.decode(token, options={"verify_signature": False})
+    claims.update(changes)
+    return jwt.encode(claims, SECRET, algorithm="HS256")
+
+
+async def test_a_token_not_valid_yet_is_refused(api):
+    citizen = await api.citizen()
+    now = int(clock.now().timestamp())
+    assert (
+        await api.get(ME, headers=bearer(_resigned(citizen.access, nbf=now)))
+    ).status_code == 200
+    early = _resigned(citizen.access, nbf=now + 3600)
+    assert_problem(await api.get(ME, headers=bearer(early)), 401, "auth.invalid_token")
+    odd = _resigned(citizen.access, nbf="soon")
+    assert_problem(await api.get(ME, headers=bearer(odd)), 401, "auth.invalid_token")
+
+
+@pytest.mark.parametrize("subject", ["1", "abc", "", "c_short", "s_0123456789ABCDEF", 7, None, []])
+async def test_a_subject_that_is_no_public_id_is_refused(api, subject):
+    """A well-signed token naming its holder by anything but a public id (an internal
+    number, as tokens did before, or garbage) is a 401, never a 500."""
+    citizen = await api.citizen()
+    forged = _resigned(citizen.access, sub=subject)
+    assert_problem(await api.get(ME, headers=bearer(forged)), 401, "auth.invalid_token")
+
+
+async def test_a_subject_of_another_kind_or_nobody_is_refused(api):
+    citizen, staff = await api.citizen(), await api.staff("admin")
+    staff_subject = jwt.decode(staff.access, options={"verify_signature": False})["sub"]
+    as_staff = _resigned(citizen.access, sub=staff_subject)  # a citizen token naming staff
+    assert_problem(await api.get(ME, headers=bearer(as_staff)), 403, "auth.account_disabled")
+    nobody = _resigned(citizen.access, sub="c_0000000000000000")
+    assert_problem(await api.get(ME, headers=bearer(nobody)), 403, "auth.account_disabled")

@@ -11,7 +11,7 @@ from core.db import transaction
 from org.categories import update_category
 from tests.cases_city import AUTO_CATEGORY, build_city
 from tests.helpers import refreshed, upload_photo
-from tests.rewards.support import balance, citizen_id, history, ledger_sums
+from tests.rewards.support import balance, citizen_id, history, ledger_sums, public_citizen_id
 
 REPORTS = "/api/citizen/reports"
 VERIFY_CATEGORY = "E0102"  # 暴露垃圾: waits for an operator or inspector to accept
@@ -118,7 +118,7 @@ async def test_reversal_never_takes_the_balance_below_zero(api, city):
     spend = await api.post(
         "/api/admin/points/adjust",
         headers=admin.headers,
-        json={"citizenId": citizen_id(citizen), "amount": -3, "reason": "测试扣减"},
+        json={"citizenId": public_citizen_id(citizen), "amount": -3, "reason": "测试扣减"},
     )
     assert spend.status_code == 201
     await _act(api, city, case_id, "reject", reason="虚假")

@@ -8,7 +8,14 @@ from core.periodic import default_tasks
 from points import expiry
 from points.service import expiry_for
 from tests.helpers import refreshed
-from tests.rewards.support import balance, citizen_id, history, new_reward, seed_points
+from tests.rewards.support import (
+    balance,
+    citizen_id,
+    history,
+    new_reward,
+    public_citizen_id,
+    seed_points,
+)
 
 
 def test_points_last_until_the_end_of_the_next_year():
@@ -79,7 +86,7 @@ async def test_expiry_never_takes_more_than_the_balance(api):
     take = await api.post(
         "/api/admin/points/adjust",
         headers=admin.headers,
-        json={"citizenId": cid, "amount": -40, "reason": "全部扣回"},
+        json={"citizenId": public_citizen_id(citizen), "amount": -40, "reason": "全部扣回"},
     )
     assert take.status_code == 201
     clock.travel(dt.timedelta(days=2))

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import itertools
 
-import jwt
-
 from core.db import transaction
 from points import service as ledger
 from tests.helpers import Session
@@ -13,9 +11,17 @@ from tests.helpers import Session
 _seed = itertools.count(1)
 
 
+def public_citizen_id(session: Session) -> str:
+    """What admins name the citizen by: the access token's subject (and /me's id)."""
+    import jwt
+
+    return jwt.decode(session.access, options={"verify_signature": False})["sub"]
+
+
 def citizen_id(session: Session) -> int:
-    """The account id is the access token's subject."""
-    return int(jwt.decode(session.access, options={"verify_signature": False})["sub"])
+    """The account's internal id (the token names its public id)."""
+    assert session.subject_id is not None
+    return session.subject_id
 
 
 async def seed_points(account_id: int, amount: int, *, expires_at=None) -> None:

@@ -6,7 +6,14 @@ import io
 import pytest
 
 from tests.helpers import assert_problem
-from tests.rewards.support import balance, citizen_id, history, new_reward, seed_points
+from tests.rewards.support import (
+    balance,
+    citizen_id,
+    history,
+    new_reward,
+    public_citizen_id,
+    seed_points,
+)
 
 ADJUST = "/api/admin/points/adjust"
 
@@ -91,7 +98,7 @@ async def test_only_admins_change_the_catalogue_and_points(api, admin):
     )
     assert (await api.get("/api/admin/rewards", headers=operator.headers)).status_code == 200
     assert (await api.get("/api/admin/rewards", headers=inspector.headers)).status_code == 403
-    adjust = {"citizenId": citizen_id(citizen), "amount": 10, "reason": "补发"}
+    adjust = {"citizenId": public_citizen_id(citizen), "amount": 10, "reason": "补发"}
     assert_problem(
         await api.post(ADJUST, json=adjust, headers=operator.headers), 403, "auth.role_forbidden"
     )
@@ -101,7 +108,7 @@ async def test_adjust_is_audited_in_the_ledger(api, admin):
     from points.tables import PointsEntry
 
     citizen = await api.citizen()
-    cid = citizen_id(citizen)
+    cid = public_citizen_id(citizen)
     up = await api.post(
         ADJUST,
         json={"citizenId": cid, "amount": 30, "reason": "补发活动积分"},
@@ -119,7 +126,11 @@ async def test_adjust_is_audited_in_the_ledger(api, admin):
         ADJUST, json={"citizenId": cid, "amount": -20, "reason": "误发"}, headers=admin.headers
     )
     assert down.status_code == 201 and down.json()["balance"] == 10
-    rows = await PointsEntry.select().where(PointsEntry.account_id == cid).order_by(PointsEntry.id)
+    rows = (
+        await PointsEntry.select()
+        .where(PointsEntry.account_id == citizen_id(citizen))
+        .order_by(PointsEntry.id)
+    )
     assert [
         (r["kind"], r["amount"], r["reason"], r["actor_kind"], r["actor_id"]) for r in rows
     ] == [
@@ -135,15 +146,20 @@ async def test_adjust_is_audited_in_the_ledger(api, admin):
 
 async def test_adjust_bad_input(api, admin):
     citizen = await api.citizen()
-    cid = citizen_id(citizen)
-    await seed_points(cid, 50)
+    cid = public_citizen_id(citizen)
+    await seed_points(citizen_id(citizen), 50)
     cases = [
         ({"citizenId": cid, "amount": 0, "reason": "x"}, 422, "points.invalid_amount"),
         ({"citizenId": cid, "amount": -10}, 422, "points.reason_required"),
         ({"citizenId": cid, "amount": 10, "reason": "   "}, 422, "points.reason_required"),
         ({"citizenId": cid, "amount": 0}, 422, "points.reason_required"),
         ({"citizenId": cid, "amount": -51, "reason": "扣回"}, 409, "points.insufficient"),
-        ({"citizenId": 999999, "amount": 10, "reason": "x"}, 404, "points.account_unknown"),
+        (
+            {"citizenId": "c_0000000000000000", "amount": 10, "reason": "x"},
+            404,
+            "points.account_unknown",
+        ),
+        ({"citizenId": 7, "amount": 10, "reason": "x"}, 400, "request.invalid"),
         ({"citizenId": cid, "amount": "ten", "reason": "x"}, 400, "request.invalid"),
         ({"amount": 10, "reason": "x"}, 400, "request.invalid"),
     ]

@@ -24,11 +24,13 @@ from core.actors import SYSTEM
 async def main():
     await db.open_pool(get_settings())
     await migrate()
+    from accounts.passwords import hash_new_password
     from accounts.service import create_staff
     from org.demo import load_org_demo
     from places import service as places
     async with db.transaction():
-        await create_staff(username="chief", password="PASSWORD", role="admin")
+        hashed = await hash_new_password("PASSWORD")
+        await create_staff(username="chief", password_hash=hashed, role="admin")
         await load_org_demo()
         place = await places.create_place(actor=SYSTEM, kind="toilet", name="栈桥公厕",
                                           lat=36.0611, lon=120.385)

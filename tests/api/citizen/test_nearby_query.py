@@ -55,7 +55,7 @@ async def test_bad_query_values_name_their_field(api, query, field):
 
 
 async def test_bad_queries_count_against_the_rate_limit(api, monkeypatch):
-    from api.citizen.places import nearby_limiter
+    from api.limits import nearby_limiter
 
     monkeypatch.setenv("CITYOPS_PLACES_NEARBY_RATE_LIMIT", "2")
     settings_module.reload_settings()

@@ -177,7 +177,7 @@ async def test_bad_nearby_input(api, params, status, code):
 
 
 async def test_nearby_is_rate_limited_per_client(api, monkeypatch):
-    from api.citizen.places import nearby_limiter
+    from api.limits import nearby_limiter
 
     monkeypatch.setenv("CITYOPS_PLACES_NEARBY_RATE_LIMIT", "5")
     settings_module.reload_settings()

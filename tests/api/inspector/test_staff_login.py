@@ -141,3 +141,129 @@ async def test_a_disabled_citizen_is_refused(api):
     assert_problem(
         await api.get("/api/citizen/reports", headers=citizen.headers), 403, "auth.account_disabled"
     )
+
+
+async def _wrong_passwords(api, usernames):
+    import asyncio
+
+    responses = await asyncio.gather(
+        *[api.post(LOGIN, json={"username": name, "password": "wrong"}) for name in usernames]
+    )
+    codes = [r.json()["code"] for r in responses]
+    return codes.count("auth.invalid_credentials"), codes.count("auth.locked")
+
+
+async def test_parallel_wrong_passwords_evaluate_exactly_the_allowed_number(api):
+    """Attempts are counted before the password is checked: 14 at once for one username,
+    5 are evaluated and 9 refused, however the requests interleave."""
+    await api.staff("inspector", username="race.target")
+    assert await _wrong_passwords(api, ["race.target"] * 14) == (5, 9)
+
+
+async def test_failures_from_one_address_are_capped_across_usernames(api):
+    await api.staff("inspector", username="bystander", password="right-password-9")
+    assert await _wrong_passwords(api, [f"spray{i}" for i in range(55)]) == (20, 35)
+    # The address is locked for everyone now, the right password included.
+    body = assert_problem(
+        await api.post(LOGIN, json={"username": "bystander", "password": "right-password-9"}),
+        429,
+        "auth.locked",
+    )
+    clock.travel(dt.timedelta(seconds=body["retryAfter"] + 1))
+    ok = await api.post(LOGIN, json={"username": "bystander", "password": "right-password-9"})
+    assert ok.status_code == 201
+
+
+async def test_a_right_password_gives_its_address_count_back(api):
+    await api.staff("inspector", username="daily.user", password="right-password-8")
+    for _ in range(30):  # more sign-ins than the address may fail
+        ok = await api.post(LOGIN, json={"username": "daily.user", "password": "right-password-8"})
+        assert ok.status_code == 201
+
+
+async def test_usernames_are_case_insensitive(api):
+    admin = await api.staff("admin")
+    await api.staff("inspector", username="Chen.Jie", password="right-password-7")
+    for name in ("chen.jie", "CHEN.JIE", " Chen.Jie "):
+        ok = await api.post(LOGIN, json={"username": name, "password": "right-password-7"})
+        assert ok.status_code == 201, (name, ok.text)
+    twin = {"username": "CHEN.jie", "password": "another-password", "role": "inspector"}
+    assert_problem(
+        await api.post("/api/admin/staff", json=twin, headers=admin.headers),
+        409,
+        "staff.username_taken",
+    )
+    # Failures of every spelling count against one account.
+    for name in ("chen.jie", "CHEN.JIE", "Chen.Jie", "chen.JIE", "CHEN.jie"):
+        await api.post(LOGIN, json={"username": name, "password": "bad"})
+    assert_problem(
+        await api.post(LOGIN, json={"username": "chen.jie", "password": "right-password-7"}),
+        429,
+        "auth.locked",
+    )
+
+
+async def test_sign_ins_are_audited(api):
+    admin = await api.staff("admin", username="auditor")
+    await api.post(LOGIN, json={"username": "auditor", "password": "nope"})
+    await api.post(LOGIN, json={"username": "nobody.here", "password": "nope"})
+    entries = (
+        await api.get("/api/admin/audit", params={"targetKind": "sign_in"}, headers=admin.headers)
+    ).json()["items"]
+    seen = [(e["action"], e["targetId"], e["after"]["outcome"]) for e in entries]
+    assert seen == [
+        ("staff.sign_in_failed", "nobody.here", "wrong_password"),
+        ("staff.sign_in_failed", "auditor", "wrong_password"),
+        ("staff.sign_in", "auditor", "ok"),
+    ]
+    assert all(e["after"]["ip"] == "127.0.0.1" for e in entries)
+    assert "nope" not in str(entries)
+
+
+async def test_no_transaction_is_open_while_a_password_is_hashed(api, monkeypatch):
+    """Hashing holds no write lock (SQLite) or connection (PostgreSQL): a wrong password,
+    a right one and a new account each hash with no transaction open, and on SQLite another
+    writer can take the lock at that moment."""
+    import sqlite3
+
+    from piccolo.apps.user.tables import BaseUser
+
+    from core import db
+
+    seen: list[bool] = []
+    original = BaseUser.hash_password.__func__
+
+    def spying(cls, *args, **kwargs):
+        seen.append(db.in_transaction())
+        if db.is_sqlite():
+            other = sqlite3.connect(db.engine().path, timeout=0)
+            try:
+                other.execute("BEGIN IMMEDIATE")  # raises "database is locked" if held
+                other.execute("ROLLBACK")
+            finally:
+                other.close()
+        return original(cls, *args, **kwargs)
+
+    admin = await api.staff("admin")
+    monkeypatch.setattr(BaseUser, "hash_password", classmethod(spying))
+    await api.post(LOGIN, json={"username": "nobody", "password": "x" * 12})
+    await api.staff("inspector", username="locker", password="right-password-6")
+    await api.post(LOGIN, json={"username": "locker", "password": "wrong-password"})
+    made = await api.post(
+        "/api/admin/staff",
+        json={"username": "fresh.one", "password": "fresh-password-1", "role": "inspector"},
+        headers=admin.headers,
+    )
+    assert made.status_code == 201, made.text
+    assert len(seen) == 5 and not any(seen)
+
+
+async def test_token_subject_is_the_public_id(api):
+    import jwt
+
+    session = await api.staff("operator")
+    claims = jwt.decode(session.access, options={"verify_signature": False})
+    assert claims["sub"].startswith("s_") and claims["sub"] != str(session.subject_id)
+    citizen = await api.citizen()
+    me = (await api.get("/api/citizen/me", headers=citizen.headers)).json()
+    assert jwt.decode(citizen.access, options={"verify_signature": False})["sub"] == me["id"]
