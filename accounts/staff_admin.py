@@ -11,15 +11,17 @@ import re
 
 import msgspec
 from piccolo.apps.user.tables import BaseUser
+from piccolo_api.session_auth.tables import SessionsBase
 
 from accounts.errors import InvalidPhone, InvalidStaff, UnknownStaff, UsernameTaken
+from accounts.passwords import hash_new_password
 from accounts.phone import normalize_phone
-from accounts.service import create_staff, normalize_username
+from accounts.service import authenticate_staff, create_staff, normalize_username
 from accounts.standing import forget_standing
 from accounts.tables import RefreshToken, Staff
 from core import clock
-from core.actors import STAFF_ROLES
-from core.db import is_unique_violation
+from core.actors import STAFF_ROLES, Actor
+from core.db import is_unique_violation, transaction
 
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
 
@@ -132,13 +134,41 @@ async def create_staff_account(
 
 
 async def revoke_sessions(*, staff_id: int) -> None:
+    """End every session of the account: the apps' refresh tokens and the web UI's."""
     await RefreshToken.update({RefreshToken.revoked_at: clock.now()}).where(
         (RefreshToken.audience == "staff")
         & (RefreshToken.subject_id == staff_id)
         & RefreshToken.revoked_at.is_null()
     )
+    user_id = await _user_id(staff_id)
+    await SessionsBase.delete().where(SessionsBase.user_id == user_id)
     # Access tokens still in hand are refused from the next request on (accounts.standing).
     forget_standing()
+
+
+async def _user_id(staff_id: int) -> int:
+    row = await Staff.select(Staff.user).where(Staff.id == staff_id).first()
+    if row is None:
+        raise UnknownStaff(staff_id=staff_id)
+    return row["user"]
+
+
+async def set_password(*, staff_id: int, password_hash: str) -> None:
+    """Replace the password (hashed before the transaction) and end the account's sessions."""
+    await BaseUser.update({BaseUser.password: password_hash}).where(
+        BaseUser.id == await _user_id(staff_id)
+    )
+    await revoke_sessions(staff_id=staff_id)
+
+
+async def change_own_password(*, actor: Actor, current: str, new: str, ip: str) -> None:
+    """The current password is checked by the one sign-in (so guesses count towards the
+    lockout); like it, this runs its own short transactions around the hashing."""
+    username = (await staff_info(staff_id=actor.id)).username
+    await authenticate_staff(username=username, password=current, ip=ip)
+    password_hash = await hash_new_password(new)
+    async with transaction():
+        await set_password(staff_id=actor.id, password_hash=password_hash)
 
 
 async def update_staff(

@@ -9,6 +9,7 @@ import msgspec
 from litestar import Controller, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
+from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from accounts import passwords, staff_admin
 from accounts.errors import InvalidStaff
@@ -28,6 +29,10 @@ class StaffIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields
     display_name: Annotated[str, msgspec.Meta(max_length=64)] = ""
     org_unit_id: Int32 | None = None
     phone: Annotated[str, msgspec.Meta(max_length=20)] | None = None
+
+
+class PasswordIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
+    password: Annotated[str, msgspec.Meta(min_length=10, max_length=128)]
 
 
 class StaffPatch(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
@@ -132,6 +137,25 @@ class AdminStaffController(Controller):
                 after=info,
             )
         return await _out(info)
+
+    @put(
+        "/{staff_id:int}/password",
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Set a staff member's password (ends their sessions)",
+        opt=ADMIN_ONLY,
+    )
+    async def set_password(
+        self, actor: NamedDependency[Actor], staff_id: IdParam, data: JSONBody[PasswordIn]
+    ) -> None:
+        password_hash = await passwords.hash_new_password(data.password)
+        async with transaction():
+            await staff_admin.set_password(staff_id=staff_id, password_hash=password_hash)
+            await record(
+                actor=actor,
+                action="staff.password",
+                target_kind="staff",
+                target_id=staff_id,
+            )
 
     @put("/{staff_id:int}/grids", summary="Set the grids an inspector patrols", opt=ADMIN_ONLY)
     async def set_grids(

@@ -318,6 +318,9 @@ admin_entry("PATCH", f"{A}/staff/{{staff_id:int}}", admin_only=True, body={"disp
 admin_entry(
     "PUT", f"{A}/staff/{{staff_id:int}}/grids", admin_only=True, body={"gridCodes": [NE_GRID]}
 )(_staff_id)
+admin_entry(
+    "PUT", f"{A}/staff/{{staff_id:int}}/password", admin_only=True, body={"password": "x" * 12}
+)(_staff_id)
 
 
 async def _grid(w: World) -> str:

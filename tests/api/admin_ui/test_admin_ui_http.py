@@ -57,7 +57,9 @@ async def test_admin_signs_in_with_the_staff_account_and_edits_a_place(api, admi
 
 async def test_only_admins_get_in(api, admin):
     await api.staff("operator", username="op1", password=PASSWORD)
-    assert (await _login(api, "op1")).status_code == 200  # a session, but no admin flag
+    refused = await _login(api, "op1")
+    assert_problem(refused, 403, "auth.role_forbidden")
+    assert "id" not in api.client.cookies  # no session at all, not one without the flag
     assert (await api.get("/admin/api/tables/")).status_code in (401, 403)
     assert_problem(await api.get("/admin/dashboard"), 401, "auth.required")
     api.client.cookies.clear()
@@ -71,6 +73,84 @@ async def test_only_admins_get_in(api, admin):
     assert wrong.status_code in (401, 403)
     # A Bearer token does not open the web UI: it is cookie-based.
     assert_problem(await api.get("/admin/dashboard", headers=admin.headers), 401, "auth.required")
+
+
+async def test_the_web_sign_in_is_the_staff_sign_in(api, admin):
+    """Lockout, disabled accounts and the audit trail hold for the web UI as for the API."""
+    from piccolo.apps.user.tables import BaseUser
+
+    for _ in range(5):
+        api.client.cookies.clear()
+        await api.get("/admin/")
+        csrf = api.client.cookies.get("csrftoken")
+        bad = await api.post(
+            "/admin/public/login/",
+            headers={"X-CSRFToken": csrf},
+            json={"username": "chief", "password": "not-the-password"},
+        )
+        assert_problem(bad, 401, "auth.invalid_credentials")
+    assert_problem(await _login(api, "chief"), 429, "auth.locked")
+    # The lock is the API's too: one count per account.
+    api_login = await api.post(
+        "/api/inspector/auth/login", json={"username": "chief", "password": PASSWORD}
+    )
+    assert_problem(api_login, 429, "auth.locked")
+
+    await api.staff("admin", username="retired", password=PASSWORD)
+    await BaseUser.update({BaseUser.active: False}).where(BaseUser.username == "retired")
+    assert_problem(await _login(api, "retired"), 403, "auth.account_disabled")
+    assert "id" not in api.client.cookies
+    trail = (
+        await api.get("/api/admin/audit", params={"targetKind": "sign_in"}, headers=admin.headers)
+    ).json()["items"]
+    outcomes = [(e["targetId"], e["after"]["outcome"]) for e in trail]
+    assert outcomes.count(("chief", "wrong_password")) == 5
+    assert ("retired", "auth.account_disabled") in outcomes
+
+
+async def test_the_web_sign_in_needs_the_csrf_token(api, admin):
+    api.client.cookies.clear()
+    await api.get("/admin/")
+    for headers in ({}, {"X-CSRFToken": "forged"}):
+        response = await api.post(
+            "/admin/public/login/",
+            headers=headers,
+            json={"username": "chief", "password": PASSWORD},
+        )
+        assert response.status_code == 403
+    assert "id" not in api.client.cookies
+
+
+async def test_the_web_ui_hashes_passwords_off_the_event_loop(api, admin, monkeypatch):
+    import threading
+
+    from piccolo.apps.user.tables import BaseUser
+
+    threads: list[str] = []
+    original = BaseUser.hash_password.__func__
+
+    def spying(cls, *args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return original(cls, *args, **kwargs)
+
+    monkeypatch.setattr(BaseUser, "hash_password", classmethod(spying))
+    assert (await _login(api, "chief")).status_code == 200
+    assert threads and threading.main_thread().name not in threads
+
+
+async def test_its_change_password_route_is_closed(api, admin):
+    assert (await _login(api, "chief")).status_code == 200
+    csrf = api.client.cookies.get("csrftoken")
+    response = await api.post(
+        "/admin/api/change-password/",
+        headers={"X-CSRFToken": csrf},
+        json={"old_password": PASSWORD, "new_password": "y" * 12, "confirm_new_password": "y" * 12},
+    )
+    assert response.status_code == 403
+    relogin = await api.post(
+        "/api/inspector/auth/login", json={"username": "chief", "password": PASSWORD}
+    )
+    assert relogin.status_code == 201
 
 
 async def test_dashboard_shows_todays_numbers_and_open_cases(api, admin):

@@ -267,3 +267,71 @@ async def test_token_subject_is_the_public_id(api):
     citizen = await api.citizen()
     me = (await api.get("/api/citizen/me", headers=citizen.headers)).json()
     assert jwt.decode(citizen.access, options={"verify_signature": False})["sub"] == me["id"]
+
+
+async def test_staff_change_their_own_password(api):
+    session = await api.staff("inspector", username="mover", password="old-password-1")
+    change = "/api/inspector/me/password"
+    wrong = {"currentPassword": "not-it", "newPassword": "new-password-1"}
+    assert_problem(
+        await api.post(change, json=wrong, headers=session.headers), 401, "auth.invalid_credentials"
+    )
+    short = {"currentPassword": "old-password-1", "newPassword": "short"}
+    assert_problem(await api.post(change, json=short, headers=session.headers), 422, "staff.invalid")
+    ok = {"currentPassword": "old-password-1", "newPassword": "new-password-1"}
+    assert (await api.post(change, json=ok, headers=session.headers)).status_code == 204
+    assert_problem(
+        await api.post("/api/auth/refresh", json={"refreshToken": session.refresh}),
+        401,
+        "auth.refresh_invalid",
+    )
+    old = await api.post(LOGIN, json={"username": "mover", "password": "old-password-1"})
+    assert_problem(old, 401, "auth.invalid_credentials")
+    new = await api.post(LOGIN, json={"username": "mover", "password": "new-password-1"})
+    assert new.status_code == 201
+
+
+async def test_guessing_through_the_password_change_counts_towards_the_lockout(api):
+    session = await api.staff("inspector", username="guessed", password="old-password-2")
+    for _ in range(5):
+        guess = {"currentPassword": "guess", "newPassword": "new-password-2"}
+        await api.post("/api/inspector/me/password", json=guess, headers=session.headers)
+    assert_problem(
+        await api.post(LOGIN, json={"username": "guessed", "password": "old-password-2"}),
+        429,
+        "auth.locked",
+    )
+
+
+async def test_an_admin_sets_a_password(api):
+    admin = await api.staff("admin")
+    staff = await api.staff("handler", username="forgetful", password="lost-password-1")
+    path = f"/api/admin/staff/{staff.subject_id}/password"
+    assert_problem(
+        await api.put(path, json={"password": "new-password-3"}, headers=staff.headers),
+        403,
+        "auth.role_forbidden",
+    )
+    assert_problem(
+        await api.put(path, json={"password": "short"}, headers=admin.headers),
+        400,
+        "request.invalid",
+    )
+    assert_problem(
+        await api.put(
+            "/api/admin/staff/999999/password",
+            json={"password": "new-password-3"},
+            headers=admin.headers,
+        ),
+        404,
+        "staff.unknown",
+    )
+    done = await api.put(path, json={"password": "new-password-3"}, headers=admin.headers)
+    assert done.status_code == 204
+    new = await api.post(LOGIN, json={"username": "forgetful", "password": "new-password-3"})
+    assert new.status_code == 201
+    trail = (
+        await api.get("/api/admin/audit", params={"action": "staff.password"}, headers=admin.headers)
+    ).json()["items"]
+    assert [e["targetId"] for e in trail] == [str(staff.subject_id)]
+    assert "new-password-3" not in str(trail)
