@@ -33,6 +33,12 @@ ENV PATH=/opt/venv/bin:$PATH \
     CITYOPS_VAR_DIR=/var/lib/cityops \
     CITYOPS_HOST=0.0.0.0 \
     CITYOPS_WORKERS=4
+# The reverse proxy (load balancer) in front: only it may name the client's address in
+# X-Forwarded-For, or every citizen shares the proxy's address and its per-address limits.
+# Set it to the proxy's address or network, e.g. `docker run -e
+# CITYOPS_TRUSTED_PROXIES=172.16.0.0/12 ...` behind a proxy on a Docker network; empty trusts
+# no one (the API faces clients directly).
+ENV CITYOPS_TRUSTED_PROXIES=""
 # Numeric, so the runtime can tell it is not root (Kubernetes runAsNonRoot) without /etc/passwd.
 USER 10001:10001
 WORKDIR /var/lib/cityops

@@ -11,7 +11,9 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusController
+from litestar.types import ASGIApp
 from piccolo.apps.user.tables import BaseUser
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api import limits
 from api.admin.router import admin_router
@@ -122,6 +124,12 @@ def _document_public_routes(app: Litestar) -> None:
                 handler.security = [*(handler.security or []), {}]
 
 
-def create_asgi_app(settings: Settings | None = None) -> ObservabilityMiddleware:
-    """The app as served: request ids and metrics wrap everything."""
-    return ObservabilityMiddleware(create_app(settings))
+def create_asgi_app(settings: Settings | None = None) -> ASGIApp:
+    """The app as served: request ids and metrics wrap everything, and the client's address
+    is taken from X-Forwarded-For only when the peer is a trusted proxy (here, whatever
+    server runs the app: `cityops serve` turns uvicorn's own handling off)."""
+    settings = settings or get_settings()
+    app: ASGIApp = ObservabilityMiddleware(create_app(settings))
+    if settings.trusted_proxy_list:
+        app = ProxyHeadersMiddleware(app, trusted_hosts=settings.trusted_proxy_list)
+    return app

@@ -36,7 +36,9 @@ def _serve(args: argparse.Namespace) -> None:
             host=args.host or settings.host,
             port=args.port or settings.port,
             workers=args.workers or settings.workers,
-            proxy_headers=True,
+            # The app reads X-Forwarded-For itself, from CITYOPS_TRUSTED_PROXIES only:
+            # uvicorn's own handling would trust any local peer.
+            proxy_headers=False,
             log_level="warning",
         )
     finally:

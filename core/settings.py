@@ -6,6 +6,7 @@ other values clear the cache with ``reload_settings()``.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from functools import lru_cache
@@ -34,6 +35,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
+    # Addresses or networks (comma-separated) of the reverse proxies in front of the API.
+    # Only a request from one of them may name the client in X-Forwarded-For; per-address
+    # limits (sign-in, SMS, nearby) count the address this yields. Empty: no proxy.
+    trusted_proxies: str = ""
     # Run periodic tasks (SLA checks, housekeeping) inside the API process; turn off when
     # `cityops worker` processes do it.
     worker_in_process: bool = True
@@ -153,6 +158,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     __str__ = __repr__
 
     @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [item.strip() for item in self.trusted_proxies.split(",") if item.strip()]
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
@@ -194,12 +203,25 @@ def _local_secret(var_dir: str, name: str) -> str:
     return value
 
 
+def _check_trusted_proxies(settings: Settings) -> None:
+    """A typo here would silently trust nobody (or, with "*", everybody): refuse to start."""
+    for item in settings.trusted_proxy_list:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise SystemExit(
+                f"invalid configuration: {PREFIX}TRUSTED_PROXIES: {item!r} is not an IP "
+                "address or network (e.g. 10.0.0.5 or 172.16.0.0/12)"
+            ) from None
+
+
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     values = _from_environment(dict(os.environ if environ is None else environ))
     try:
         settings = msgspec.convert(values, Settings, strict=False)
     except msgspec.ValidationError as exc:
         raise SystemExit(f"invalid configuration: {exc}") from None
+    _check_trusted_proxies(settings)
     missing = {}
     for name in ("jwt_secret", "wechat_secret", "qr_secret"):
         if not getattr(settings, name):

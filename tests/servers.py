@@ -99,6 +99,8 @@ def running_apps(
                     "--port",
                     str(bound),
                     "--no-access-log",
+                    # As `cityops serve` runs it: the app alone reads X-Forwarded-For.
+                    "--no-proxy-headers",
                     "--log-level",
                     "warning",
                     *extra_args,

@@ -62,3 +62,16 @@ def test_unsupported_database_url():
     )
     with pytest.raises(SystemExit, match="unsupported"):
         build_engine(settings)
+
+
+@pytest.mark.parametrize("value", ["proxy.local", "10.0.0.300", "*", "10.0.0.0/40"])
+def test_a_trusted_proxy_that_is_no_address_stops_the_start(tmp_path, value):
+    with pytest.raises(SystemExit, match="CITYOPS_TRUSTED_PROXIES"):
+        load_settings({"CITYOPS_VAR_DIR": str(tmp_path), "CITYOPS_TRUSTED_PROXIES": value})
+
+
+def test_trusted_proxies_are_addresses_and_networks(tmp_path):
+    settings = load_settings(
+        {"CITYOPS_VAR_DIR": str(tmp_path), "CITYOPS_TRUSTED_PROXIES": " 10.0.0.5, 172.16.0.0/12,"}
+    )
+    assert settings.trusted_proxy_list == ["10.0.0.5", "172.16.0.0/12"]

@@ -277,7 +277,9 @@ async def test_staff_change_their_own_password(api):
         await api.post(change, json=wrong, headers=session.headers), 401, "auth.invalid_credentials"
     )
     short = {"currentPassword": "old-password-1", "newPassword": "short"}
-    assert_problem(await api.post(change, json=short, headers=session.headers), 422, "staff.invalid")
+    assert_problem(
+        await api.post(change, json=short, headers=session.headers), 422, "staff.invalid"
+    )
     ok = {"currentPassword": "old-password-1", "newPassword": "new-password-1"}
     assert (await api.post(change, json=ok, headers=session.headers)).status_code == 204
     assert_problem(
@@ -331,7 +333,9 @@ async def test_an_admin_sets_a_password(api):
     new = await api.post(LOGIN, json={"username": "forgetful", "password": "new-password-3"})
     assert new.status_code == 201
     trail = (
-        await api.get("/api/admin/audit", params={"action": "staff.password"}, headers=admin.headers)
+        await api.get(
+            "/api/admin/audit", params={"action": "staff.password"}, headers=admin.headers
+        )
     ).json()["items"]
     assert [e["targetId"] for e in trail] == [str(staff.subject_id)]
     assert "new-password-3" not in str(trail)
