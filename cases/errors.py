@@ -84,6 +84,16 @@ class RequestNotPending(DomainError):
     title = Msg(zh="没有待审批的申请", en="No pending request")
 
 
+class IntakeKindMismatch(DomainError):
+    code = "intake.kind_mismatch"
+    status = 422
+    title = Msg(zh="设备类型不符", en="Machine kind mismatch")
+    message = Msg(
+        zh="此接入密钥属于{key_kind}类设备，不能以{kind}身份上报",
+        en="This key belongs to a {key_kind}; it cannot report as a {kind}",
+    )
+
+
 class IntakeKeyInvalid(DomainError):
     code = "intake.key_invalid"
     status = 401

@@ -188,19 +188,13 @@ def _from_environment(environ: dict[str, str]) -> dict[str, str]:
 def _local_secret(var_dir: str, name: str) -> str:
     """A secret generated once per installation so that `make run` needs no configuration and
     every worker process of one installation agrees on it."""
+    from core.private_files import read_private, write_private
+
     path = Path(var_dir) / "secrets" / name
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(48)
-    # O_EXCL: two workers starting together must not each write their own secret.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(value)
-    return value
+    if not path.exists():
+        # Not replacing: two workers starting together must not each write their own secret.
+        write_private(path, secrets.token_urlsafe(48).encode(), replace=False)
+    return read_private(path).decode().strip()
 
 
 def _check_trusted_proxies(settings: Settings) -> None:

@@ -16,7 +16,7 @@ from accounts.api_keys import MachineClient, authenticate_api_key
 from accounts.errors import RoleNotAllowed
 from api.geo import Location
 from cases import reporting
-from cases.errors import IntakeKeyInvalid
+from cases.errors import IntakeKeyInvalid, IntakeKindMismatch
 from core.actors import Actor
 from core.db import transaction
 
@@ -36,9 +36,10 @@ async def api_key_guard(connection: ASGIConnection, handler: BaseRouteHandler) -
     connection.state.machine = client
 
 
-class IntakeEventIn(msgspec.Struct, frozen=True, rename="camel"):
+class IntakeEventIn(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     external_id: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
-    kind: Literal["camera", "sensor"]
+    # The key says what the machine is; a kind sent here must agree with it.
+    kind: Literal["camera", "sensor"] | None = None
     category: Annotated[str, msgspec.Meta(min_length=3, max_length=8)]
     location: Location
     level: Literal[1, 2, 3] = 3
@@ -76,6 +77,8 @@ class IntakeEventController(Controller):
         self, request: Request, data: JSONBody[IntakeEventIn]
     ) -> Response[IntakeCaseOut]:
         client: MachineClient = request.state.machine
+        if data.kind is not None and data.kind != client.kind:
+            raise IntakeKindMismatch(key_kind=client.kind, kind=data.kind)
         actor = Actor(kind="machine", id=client.id, role=client.kind)
         lat, lon = data.location.wgs84()
         report = reporting.NewCase(
@@ -91,7 +94,7 @@ class IntakeEventController(Controller):
             case, created = await reporting.file_machine_event(
                 actor=actor,
                 source_name=client.name,
-                source_kind=data.kind,
+                source_kind=client.kind,
                 trusted=client.trusted,
                 external_id=data.external_id,
                 report=report,

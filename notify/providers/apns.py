@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from core import clock
+from core.private_files import read_private, write_private
 from core.settings import Settings
 from notify.providers import SENT, PushMessage, PushProvider, PushResult
 
@@ -42,16 +43,13 @@ def load_or_create_key(settings: Settings) -> str:
         raise SystemExit("invalid configuration: CITYOPS_APNS_KEY_FILE is required")
     path = Path(settings.var_dir) / "secrets" / "apns.p8"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
         pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        tmp = path.with_suffix(f".{uuid.uuid4().hex}")
-        tmp.write_bytes(pem)
-        tmp.replace(path)  # atomic: two processes starting together agree on one key
-    return path.read_text()
+        write_private(path, pem, replace=False)  # two processes starting agree on one key
+    return read_private(path).decode()
 
 
 def public_key_pem(private_pem: str) -> str:

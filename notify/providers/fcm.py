@@ -24,6 +24,7 @@ import httpx
 from firebase_admin import _http_client, _retry, credentials, exceptions, messaging
 from google.auth.transport.requests import Request as GoogleRequest
 
+from core.private_files import read_private, write_private
 from core.settings import Settings
 from notify.providers import SENT, PushMessage, PushProvider, PushResult
 
@@ -55,11 +56,8 @@ def fake_service_account(settings: Settings) -> dict:
             "client_id": "100000000000000000000",
             "token_uri": "https://oauth2.googleapis.com/token",
         }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{uuid.uuid4().hex}")
-        tmp.write_text(json.dumps(account))
-        tmp.replace(path)
-    return json.loads(path.read_text())
+        write_private(path, json.dumps(account).encode(), replace=False)
+    return json.loads(read_private(path))
 
 
 def _error_result(exc: Exception | None) -> PushResult:

@@ -133,3 +133,24 @@ async def test_parallel_events_get_distinct_numbers(api, city):
     numbers = sorted(r.json()["number"] for r in responses)
     assert len(set(numbers)) == 20
     assert [int(n.split("-")[1]) for n in numbers] == list(range(1, 21))
+
+
+async def test_the_key_decides_the_source_not_the_body(api, city):
+    camera = (await _client(name="cam-kind")).key
+    sensor = (await _client(name="water-level-7", kind="sensor")).key
+    assert_problem(
+        await api.post(EVENTS, json=_event(kind="sensor"), headers={"X-Api-Key": camera}),
+        422,
+        "intake.kind_mismatch",
+    )
+    untold = {k: v for k, v in _event(externalId="no-kind").items() if k != "kind"}
+    for key, event, source in (
+        (camera, untold, "camera"),
+        (sensor, _event(kind="sensor"), "sensor"),
+    ):
+        response = await api.post(EVENTS, json=event, headers={"X-Api-Key": key})
+        assert response.status_code == 201, response.text
+        detail = await api.get(
+            f"/api/admin/cases/{response.json()['id']}", headers=city.operator.headers
+        )
+        assert detail.json()["case"]["source"] == source

@@ -75,3 +75,41 @@ def test_trusted_proxies_are_addresses_and_networks(tmp_path):
         {"CITYOPS_VAR_DIR": str(tmp_path), "CITYOPS_TRUSTED_PROXIES": " 10.0.0.5, 172.16.0.0/12,"}
     )
     assert settings.trusted_proxy_list == ["10.0.0.5", "172.16.0.0/12"]
+
+
+def test_generated_secrets_and_keys_are_private(tmp_path):
+    import stat
+
+    from notify.providers.apns import load_or_create_key
+    from notify.providers.fcm import fake_service_account
+
+    settings = load_settings({"CITYOPS_VAR_DIR": str(tmp_path)})
+    load_or_create_key(settings)
+    fake_service_account(settings)
+    secrets_dir = tmp_path / "secrets"
+    assert stat.S_IMODE(secrets_dir.stat().st_mode) == 0o700
+    files = sorted(p.name for p in secrets_dir.iterdir())
+    assert files == [
+        "apns.p8",
+        "fcm-service-account.json",
+        "jwt_secret",
+        "qr_secret",
+        "wechat_secret",
+    ]
+    for path in secrets_dir.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+def test_a_secret_left_readable_by_an_older_release_is_tightened(tmp_path):
+    import os
+    import stat
+
+    secrets_dir = tmp_path / "secrets"
+    secrets_dir.mkdir(mode=0o755)
+    old = secrets_dir / "jwt_secret"
+    old.write_text("an-old-secret-that-is-long-enough-0123456789")
+    os.chmod(old, 0o644)
+    settings = load_settings({"CITYOPS_VAR_DIR": str(tmp_path)})
+    assert settings.jwt_secret == "an-old-secret-that-is-long-enough-0123456789"
+    assert stat.S_IMODE(old.stat().st_mode) == 0o600
+    assert stat.S_IMODE(secrets_dir.stat().st_mode) == 0o700
