@@ -14,6 +14,7 @@ import time
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import Counter, Gauge, Histogram
 
+from api.security_headers import with_security_headers
 from core.logging import request_id_var
 
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -56,8 +57,8 @@ def _request_id(scope: Scope) -> str:
 
 
 class ObservabilityMiddleware:
-    """Wraps everything, so even a 404 for an unknown route carries a request id (Litestar's
-    own middleware runs only for matched routes)."""
+    """Wraps everything, so even a 404 for an unknown route carries a request id and the
+    security headers (Litestar's own middleware runs only for matched routes)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -68,13 +69,15 @@ class ObservabilityMiddleware:
             return
         request_id = _request_id(scope)
         header = (b"x-request-id", request_id.encode())
+        path = scope["path"]  # as asked: a mounted app's router rewrites the scope's
         status = 500  # unless the app starts a response
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message = {**message, "headers": [*message.get("headers", ()), header]}
+                headers = with_security_headers(path, [*message.get("headers", ())])
+                message = {**message, "headers": [*headers, header]}
             await send(message)
 
         token = request_id_var.set(request_id)

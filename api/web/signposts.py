@@ -31,7 +31,7 @@ KIND_NAMES = {
     "parking": ("最近的停车场", "Nearest parking"),
     "park": ("最近的公园", "Nearest park"),
 }
-HTML = "text/html; charset=utf-8"
+HTML = "text/html"  # Litestar adds "; charset=utf-8"
 
 
 def _page(template: str, locale: str, status: int = 200, **context) -> Response[str]:

@@ -98,3 +98,39 @@ async def test_page_limits_out_of_bounds_are_refused(api):
             )
             assert body["errors"][0]["field"] == "limit"
         assert (await api.get(f"{path}?limit=100", headers=headers)).status_code == 200
+
+
+async def _headers_of(api, path, **kw):
+    response = await api.get(path, **kw)
+    return response, {k.lower(): v for k, v in response.headers.items()}
+
+
+async def test_every_response_says_nosniff_and_no_framing(api):
+    for path in ("/healthz", "/api/citizen/categories", "/no/such/route", "/schema/openapi.json"):
+        _, headers = await _headers_of(api, path)
+        assert headers["x-content-type-options"] == "nosniff", path
+        assert headers["x-frame-options"] == "DENY", path
+        assert "frame-ancestors 'none'" in headers["content-security-policy"], path
+
+
+async def test_html_pages_send_a_policy_for_what_they_load(api):
+    from tests.api.admin_ui.test_admin_ui_http import PASSWORD, _login
+
+    page, headers = await _headers_of(api, "/q/NOT-A-CODE")
+    assert headers["content-type"] == "text/html; charset=utf-8"
+    policy = headers["content-security-policy"]
+    assert "script-src" not in policy and "default-src 'none'" in policy
+    _, headers = await _headers_of(api, "/admin/")
+    assert "script-src 'self'" in headers["content-security-policy"]
+    assert "unsafe-eval" not in headers["content-security-policy"]
+    for viewer in ("/schema", "/schema/swagger"):
+        _, headers = await _headers_of(api, viewer)
+        assert headers["content-type"].startswith("text/html")
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    await api.staff("admin", username="chief", password=PASSWORD)
+    await _login(api, "chief")
+    dashboard, headers = await _headers_of(api, "/admin/dashboard")
+    assert dashboard.status_code == 200
+    assert headers["content-type"] == "text/html; charset=utf-8"
+    assert "script-src" not in headers["content-security-policy"]
+    api.client.cookies.clear()

@@ -71,6 +71,12 @@ async def test_sign_in_edit_a_place_and_load_the_dashboard(server):
         )
         try:
             page = await browser.new_page()
+            # The pages run under their Content-Security-Policy: nothing they need is refused.
+            refused: list[str] = []
+            page.on(
+                "console",
+                lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None,
+            )
             await page.goto(f"{base}/admin/")
             await page.fill("input[name=username]", "chief")
             await page.fill("input[name=password]", PASSWORD)
@@ -93,6 +99,7 @@ async def test_sign_in_edit_a_place_and_load_the_dashboard(server):
             assert await page.inner_text("#reported .n") == "0"
             assert "一屏通览" in await page.title()
             await page.screenshot(path=str(server["root"] / "dashboard.png"))
+            assert not refused, refused
         finally:
             await browser.close()
 
