@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from typing import Annotated, Literal
 
 import msgspec
@@ -14,9 +12,9 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from accounts import service as accounts
 from api.citizen.rewards import RewardId, RewardOut
+from api.csv_export import csv_bytes, csv_response
 from api.idempotent import run_idempotent
 from api.params import PageLimit
-from core import clock
 from core.actors import Actor
 from core.db import transaction
 from points import service as points
@@ -174,14 +172,6 @@ CSV_COLUMNS = [
 ]
 
 
-def _csv_value(value: object) -> str:
-    if isinstance(value, dt.datetime):
-        return clock.as_utc(value).isoformat()
-    text = "" if value is None else str(value)
-    # A cell starting with = + - @ is a formula to spreadsheet programs (CSV injection).
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 class AdminRedemptionController(Controller):
     path = "/redemptions"
     tags = ["rewards admin"]
@@ -222,9 +212,7 @@ class AdminRedemptionController(Controller):
         created_from: Annotated[dt.datetime | None, QueryParameter(name="from")] = None,
         created_to: Annotated[dt.datetime | None, QueryParameter(name="to")] = None,
     ) -> Response[bytes]:
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(CSV_COLUMNS)
+        rows = []
         async for items in rewards.iter_redemption_pages(
             status=status, reward_id=reward_id, created_from=created_from, created_to=created_to
         ):
@@ -233,12 +221,8 @@ class AdminRedemptionController(Controller):
             )
             for row, reward in items:
                 view = msgspec.structs.asdict(AdminRedemptionOut.of(row, reward, citizens))
-                writer.writerow([_csv_value(view[c]) for c in CSV_COLUMNS])
-        return Response(
-            content=("\ufeff" + out.getvalue()).encode(),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="redemptions.csv"'},
-        )
+                rows.append([view[c] for c in CSV_COLUMNS])
+        return csv_response(csv_bytes(CSV_COLUMNS, rows), filename="redemptions.csv")
 
 
 class AdjustIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from typing import Annotated, Literal
 
 import msgspec
@@ -12,6 +10,7 @@ from litestar import Controller, Response, get
 from litestar.params import FromQuery, QueryParameter
 
 from api.admin.calendar import InvalidRange
+from api.csv_export import csv_bytes, csv_response
 from cases import stats
 from core import clock
 from org import admin_queries, grid_admin, units
@@ -91,13 +90,8 @@ def _out(row: stats.StatsRow, label: str) -> StatsOut:
 
 def _csv(page: StatsPage) -> bytes:
     columns = [f.encode_name for f in msgspec.structs.fields(StatsOut)]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(columns)
-    for row in [*page.rows, *([page.totals] if page.totals else [])]:
-        writer.writerow(["" if v is None else v for v in msgspec.to_builtins(row).values()])
-    # The BOM makes Excel read the Chinese labels as UTF-8.
-    return ("\ufeff" + out.getvalue()).encode()
+    rows = [*page.rows, *([page.totals] if page.totals else [])]
+    return csv_bytes(columns, (msgspec.to_builtins(row).values() for row in rows))
 
 
 class AdminStatsController(Controller):
@@ -135,9 +129,5 @@ class AdminStatsController(Controller):
         )
         if format == "csv":
             name = f"stats-{group_by}-{since.date()}-{until.date()}.csv"
-            return Response(
-                _csv(page),
-                media_type="text/csv; charset=utf-8",
-                headers={"Content-Disposition": f'attachment; filename="{name}"'},
-            )
+            return csv_response(_csv(page), filename=name)
         return Response(page)

