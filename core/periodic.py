@@ -63,13 +63,14 @@ def default_tasks() -> list[Task]:
             await ratelimit.purge_expired()
 
     import points.hooks  # noqa: F401 - a worker process must award points on its moves too
-    from media.tasks import sweep_orphan_files
+    from media.tasks import sweep_orphan_files, sweep_unattached
     from points.expiry import expire_points
 
     return [
         ("sla", 60.0, sla_tick),
         ("housekeeping", 3600.0, housekeeping),
         ("points-expiry", 3600.0, expire_points),
+        ("media-unattached", 3600.0, sweep_unattached),
         ("media-orphans", 3600.0, sweep_orphan_files),
         ("notify", get_settings().notify_interval_seconds, deliver_tick),
     ]

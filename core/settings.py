@@ -96,6 +96,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     media_max_bytes: int = 15 * 1024 * 1024
     media_max_pixels: int = 50_000_000
     media_url_ttl_seconds: int = 300
+    # Uploads per account: a burst, refilled over ten minutes, and a daily count; an upload
+    # that no report or record takes within the TTL is deleted.
+    media_upload_burst: int = 20
+    media_daily_uploads_citizen: int = 100
+    media_daily_uploads_staff: int = 1000
+    media_unattached_ttl_hours: int = 24
     s3_endpoint_url: str = ""
     s3_bucket: str = ""
     s3_access_key: str = ""

@@ -14,6 +14,19 @@ class MediaTooLarge(DomainError):
         return {"maxBytes": self.params.get("max_bytes")}
 
 
+class UploadQuotaExceeded(DomainError):
+    code = "media.quota_exceeded"
+    status = 429
+    title = Msg(zh="今日上传照片已达上限", en="Daily photo upload limit reached")
+    message = Msg(
+        zh="每个账户每天最多上传 {quota} 张照片，请在 {retry_after} 秒后再试",
+        en="An account may upload {quota} photos a day; try again in {retry_after} seconds",
+    )
+
+    def extra(self) -> dict[str, Any]:
+        return {"retryAfter": self.params.get("retry_after")}
+
+
 class MediaEmpty(DomainError):
     code = "media.empty"
     status = 422

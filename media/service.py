@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import msgspec
 
-from core import clock
+from core import clock, ratelimit
 from core.actors import Actor
 from core.ids import public_id
 from core.settings import get_settings
@@ -87,6 +87,7 @@ async def prepare_upload(
         raise errors.MediaTooLarge(
             max_mb=settings.media_max_bytes // (1024 * 1024), max_bytes=settings.media_max_bytes
         )
+    await _count_upload(actor)
     processed = await images.process_off_loop(data, _limits())
     storage = storage or get_storage()
     display_key, thumb_key = storage_keys(processed.sha256)
@@ -103,6 +104,27 @@ async def prepare_upload(
         (content_type or "")[:80],
     )
     return PreparedUpload(image=processed, display_key=display_key, thumb_key=thumb_key)
+
+
+async def _count_upload(actor: Actor) -> None:
+    """Before any decoding (the expensive part): a burst per ten minutes, sliding, and a
+    daily number per account, both exact across processes."""
+    settings = get_settings()
+    await ratelimit.hit(
+        f"upload:{actor.scope}",
+        limit=settings.media_upload_burst,
+        window=dt.timedelta(minutes=10),
+    )
+    quota = (
+        settings.media_daily_uploads_citizen
+        if actor.is_citizen
+        else settings.media_daily_uploads_staff
+    )
+    uploads, retry_after = await ratelimit.count(
+        f"upload-day:{actor.scope}", window=dt.timedelta(days=1)
+    )
+    if uploads > quota:
+        raise errors.UploadQuotaExceeded(quota=quota, retry_after=retry_after)
 
 
 def _upload_view(media: Media, storage: MediaStorage) -> MediaUpload:

@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 
 from core import clock
+from core.settings import get_settings
 from media.storage import MediaStorage, get_storage
 from media.tables import Media
 
@@ -22,6 +23,23 @@ log = logging.getLogger("cityops.media")
 # Far longer than an upload takes from storing its files to committing its row.
 ORPHAN_GRACE = dt.timedelta(hours=1)
 _CHUNK = 500
+
+
+async def sweep_unattached(*, older_than: dt.timedelta | None = None) -> int:
+    """Delete photos no report or record took within CITYOPS_MEDIA_UNATTACHED_TTL_HOURS.
+    Their files go with the next orphan sweep (an upload of the same photo meanwhile
+    rewrites them, which keeps them). Taking a photo is a conditional update on the same
+    rows, so a photo is either taken or deleted, never both."""
+    hours = get_settings().media_unattached_ttl_hours
+    cutoff = clock.now() - (older_than or dt.timedelta(hours=hours))
+    gone = (
+        await Media.delete()
+        .where(Media.attached_to.is_null() & (Media.uploaded_at < cutoff))
+        .returning(Media.id)
+    )
+    if gone:
+        log.info("media sweep: removed %d photos nothing took", len(gone))
+    return len(gone)
 
 
 async def sweep_orphan_files(

@@ -243,3 +243,108 @@ async def test_upload_route_is_in_the_openapi_schema(api):
 def test_sample_photo_is_a_realistic_size(photo_12mp):
     image = Image.open(io.BytesIO(photo_12mp))
     assert image.size == (4000, 3000) and 2_000_000 < len(photo_12mp) < 8_000_000
+
+
+async def test_uploads_are_limited_per_account_before_decoding(api, monkeypatch):
+    """A burst of uploads is cut off at CITYOPS_MEDIA_UPLOAD_BURST (then one per interval),
+    without decoding the refused ones; other accounts are not affected."""
+    import asyncio
+    import datetime as dt
+
+    from core import clock
+    from media import images
+    from tests.helpers import jpeg_bytes, refreshed
+
+    decoded = []
+    original = images.process_off_loop
+
+    async def counting(data, limits):
+        decoded.append(len(data))
+        return await original(data, limits)
+
+    monkeypatch.setattr(images, "process_off_loop", counting)
+    citizen, other = await api.citizen(), await api.citizen()
+    photos = [jpeg_bytes(seed=i) for i in range(30)]
+    responses = await asyncio.gather(*[post_photo(api, citizen, data) for data in photos])
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201] * 20 + [429] * 10
+    refused = next(r for r in responses if r.status_code == 429)
+    body = assert_problem(refused, 429, "rate_limited")
+    assert 1 <= body["retryAfter"] <= 30
+    assert len(decoded) == 20
+    assert (await post_photo(api, other, photos[0])).status_code == 201
+    clock.travel(dt.timedelta(seconds=31))  # 20 per 10 minutes: one back every 30 s
+    citizen = await refreshed(api.client, citizen)
+    assert (await post_photo(api, citizen, photos[0])).status_code == 201
+    assert (await post_photo(api, citizen, photos[1])).status_code == 429
+
+
+async def test_uploads_have_a_daily_quota(api, monkeypatch):
+    import datetime as dt
+
+    from core import clock
+    from core import settings as settings_module
+    from tests.helpers import jpeg_bytes, refreshed
+
+    monkeypatch.setenv("CITYOPS_MEDIA_DAILY_UPLOADS_CITIZEN", "3")
+    settings_module.reload_settings()
+    try:
+        citizen = await api.citizen()
+        for seed in range(3):
+            assert (await post_photo(api, citizen, jpeg_bytes(seed=seed))).status_code == 201
+        body = assert_problem(
+            await post_photo(api, citizen, jpeg_bytes(seed=9)), 429, "media.quota_exceeded"
+        )
+        assert body["retryAfter"] > 23 * 3600
+        clock.travel(dt.timedelta(days=1, seconds=1))
+        citizen = await refreshed(api.client, citizen)
+        assert (await post_photo(api, citizen, jpeg_bytes(seed=9))).status_code == 201
+    finally:
+        monkeypatch.delenv("CITYOPS_MEDIA_DAILY_UPLOADS_CITIZEN")
+        settings_module.reload_settings()
+
+
+async def test_photos_nothing_took_are_swept_after_a_day(api):
+    import datetime as dt
+    import hashlib
+
+    from core import clock
+    from media.service import storage_keys
+    from media.storage import get_storage
+    from media.tables import Media
+    from media.tasks import sweep_orphan_files, sweep_unattached
+    from tests.cases_city import AUTO_CATEGORY, IN_GRID, build_city
+    from tests.helpers import jpeg_bytes, refreshed
+
+    await build_city(api)
+    citizen = await api.citizen()
+    kept = (await post_photo(api, citizen, jpeg_bytes(seed=1))).json()
+    loose = (await post_photo(api, citizen, jpeg_bytes(seed=2))).json()
+    report = {
+        "category": AUTO_CATEGORY,
+        "location": {"lat": IN_GRID[0], "lon": IN_GRID[1]},
+        "mediaIds": [kept["id"]],
+    }
+    assert (
+        await api.post("/api/citizen/reports", json=report, headers=citizen.headers)
+    ).status_code == 201
+    assert await sweep_unattached() == 0  # not a day old yet
+    clock.travel(dt.timedelta(hours=25))
+    assert await sweep_unattached() == 1
+    assert [m.public_id for m in await Media.objects()] == [kept["id"]]
+    citizen = await refreshed(api.client, citizen)
+    assert (await api.get(loose["urls"]["display"], headers=citizen.headers)).status_code == 404
+    assert (await api.get(kept["urls"]["display"], headers=citizen.headers)).status_code == 200
+    swept = await Media.objects().where(Media.public_id == kept["id"]).first()
+    late = {**report, "mediaIds": [loose["id"]]}
+    assert_problem(
+        await api.post("/api/citizen/reports", json=late, headers=citizen.headers),
+        404,
+        "media.not_found",
+    )
+    clock.travel(dt.timedelta(hours=2))
+    await sweep_orphan_files()  # the swept photo's files go, the kept one's stay
+    storage = get_storage()
+    loose_keys = storage_keys(hashlib.sha256(jpeg_bytes(seed=2)).hexdigest())
+    assert not any([await storage.exists(key) for key in loose_keys])
+    assert all([await storage.exists(key) for key in (swept.display_key, swept.thumb_key)])
