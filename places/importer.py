@@ -149,8 +149,11 @@ def _row(
     )
 
 
-async def import_places(*, actor: Actor, data: bytes, fmt: Format, coord_sys: str = "wgs84") -> int:
-    """All rows or none; raises ImportRejected listing every bad row. Returns the count."""
+async def prepare_places(
+    *, actor: Actor, data: bytes, fmt: Format, coord_sys: str = "wgs84"
+) -> list[tuple]:
+    """Parse and check every row, before any transaction opens (100,000 rows take seconds
+    that must not hold the write lock); raises ImportRejected listing every bad row."""
     rows = read_rows(data, fmt, max_rows=get_settings().places_import_max_rows)
     kinds = {kind.code: kind for kind in await list_kinds()}
     feeds = {client.id for client in await list_api_clients() if is_feed_client(client)}
@@ -165,7 +168,11 @@ async def import_places(*, actor: Actor, data: bytes, fmt: Format, coord_sys: st
             bad.append({"line": line, "reason": exc.detail("en")})
     if bad:
         raise ImportRejected(bad)
+    return good
+
+
+async def write_places(rows: list[tuple]) -> int:
+    """Insert prepared rows, all or none (in the request's transaction)."""
     revision = await nearby_index.bump()
-    good = [row[:11] + (revision,) + row[12:] for row in good]
-    await insert_rows("place", _COLUMNS, good)
-    return len(good)
+    await insert_rows("place", _COLUMNS, [row[:11] + (revision,) + row[12:] for row in rows])
+    return len(rows)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from core import clock
+from core.db import is_unique_violation
 from core.errors import DomainError
 from core.settings import get_settings
 from org import geo
@@ -32,7 +33,9 @@ _COLUMNS = (
 )
 
 
-async def import_signposts(*, data: bytes, fmt: Format, coord_sys: str = "wgs84") -> int:
+async def prepare_signposts(*, data: bytes, fmt: Format, coord_sys: str = "wgs84") -> list[tuple]:
+    """Parse and check every row before any transaction opens; raises ImportRejected
+    listing every bad row. A code that another writer takes meanwhile fails the write."""
     rows = read_rows(data, fmt, max_rows=get_settings().places_import_max_rows)
     given = [codes.normalize_or_none(str(row.get("code") or "")) for _, row in rows]
     wanted = [code for code in given if code]
@@ -98,5 +101,18 @@ async def import_signposts(*, data: bytes, fmt: Format, coord_sys: str = "wgs84"
         from places.errors import ImportRejected
 
         raise ImportRejected(bad)
-    await insert_rows("signpost", _COLUMNS, good)
-    return len(good)
+    return good
+
+
+async def write_signposts(rows: list[tuple]) -> int:
+    """Insert prepared rows, all or none (in the request's transaction)."""
+    try:
+        await insert_rows("signpost", _COLUMNS, rows)
+    except Exception as exc:
+        if not is_unique_violation(exc):
+            raise
+        from places.errors import ImportRejected
+
+        taken = {"line": 0, "reason": "a code was taken meanwhile by another writer; import again"}
+        raise ImportRejected([taken]) from None
+    return len(rows)

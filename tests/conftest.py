@@ -129,3 +129,19 @@ def sms_outbox(monkeypatch) -> list[dict]:
 @pytest.fixture
 def api(database, client, sms_outbox) -> Api:
     return Api(client, wechat_url=_wechat.url, sms_outbox=sms_outbox)
+
+
+@pytest.fixture
+def settings_env(monkeypatch):
+    """``settings_env(CITYOPS_X="1", ...)``: run the test with these settings; the earlier
+    ones come back afterwards (the settings are read once and cached)."""
+    from core import settings as settings_module
+
+    def apply(**values: str) -> None:
+        for key, value in values.items():
+            monkeypatch.setenv(key, value)
+        settings_module.reload_settings()
+
+    yield apply
+    monkeypatch.undo()
+    settings_module.reload_settings()

@@ -208,11 +208,11 @@ class AdminPlaceController(Controller):
         coord_sys: CoordSysQuery = "wgs84",
     ) -> ImportOut:
         fmt = detect_format(request.headers.get("content-type"), file_format)
-        body = await request.body()
+        rows = await importer.prepare_places(
+            actor=actor, data=await request.body(), fmt=fmt, coord_sys=coord_sys
+        )
         async with transaction():
-            count = await importer.import_places(
-                actor=actor, data=body, fmt=fmt, coord_sys=coord_sys
-            )
+            count = await importer.write_places(rows)
         return ImportOut(imported=count)
 
 

@@ -179,9 +179,11 @@ class AdminSignpostController(Controller):
         coord_sys: CoordSysQuery = "wgs84",
     ) -> ImportOut:
         fmt = detect_format(request.headers.get("content-type"), file_format)
-        body = await request.body()
+        rows = await importer.prepare_signposts(
+            data=await request.body(), fmt=fmt, coord_sys=coord_sys
+        )
         async with transaction():
-            count = await importer.import_signposts(data=body, fmt=fmt, coord_sys=coord_sys)
+            count = await importer.write_signposts(rows)
         return ImportOut(imported=count)
 
     @post("/sheet", status_code=200, summary="A printable PDF of many labelled codes")

@@ -279,29 +279,23 @@ async def test_uploads_are_limited_per_account_before_decoding(api, monkeypatch)
     assert (await post_photo(api, citizen, photos[1])).status_code == 429
 
 
-async def test_uploads_have_a_daily_quota(api, monkeypatch):
+async def test_uploads_have_a_daily_quota(api, settings_env):
     import datetime as dt
 
     from core import clock
-    from core import settings as settings_module
     from tests.helpers import jpeg_bytes, refreshed
 
-    monkeypatch.setenv("CITYOPS_MEDIA_DAILY_UPLOADS_CITIZEN", "3")
-    settings_module.reload_settings()
-    try:
-        citizen = await api.citizen()
-        for seed in range(3):
-            assert (await post_photo(api, citizen, jpeg_bytes(seed=seed))).status_code == 201
-        body = assert_problem(
-            await post_photo(api, citizen, jpeg_bytes(seed=9)), 429, "media.quota_exceeded"
-        )
-        assert body["retryAfter"] > 23 * 3600
-        clock.travel(dt.timedelta(days=1, seconds=1))
-        citizen = await refreshed(api.client, citizen)
-        assert (await post_photo(api, citizen, jpeg_bytes(seed=9))).status_code == 201
-    finally:
-        monkeypatch.delenv("CITYOPS_MEDIA_DAILY_UPLOADS_CITIZEN")
-        settings_module.reload_settings()
+    settings_env(CITYOPS_MEDIA_DAILY_UPLOADS_CITIZEN="3")
+    citizen = await api.citizen()
+    for seed in range(3):
+        assert (await post_photo(api, citizen, jpeg_bytes(seed=seed))).status_code == 201
+    body = assert_problem(
+        await post_photo(api, citizen, jpeg_bytes(seed=9)), 429, "media.quota_exceeded"
+    )
+    assert body["retryAfter"] > 23 * 3600
+    clock.travel(dt.timedelta(days=1, seconds=1))
+    citizen = await refreshed(api.client, citizen)
+    assert (await post_photo(api, citizen, jpeg_bytes(seed=9))).status_code == 201
 
 
 async def test_photos_nothing_took_are_swept_after_a_day(api):
