@@ -76,9 +76,10 @@ async def _my_report(w: World) -> Probe:
 
 @entry("POST", f"{C}/reports/{{case_id:str}}/follow")
 async def _follow(w: World) -> Probe:
-    # "Me too" is open to every citizen by design (the similar-cases list shows open cases
-    # nearby), so the second citizen is the one served here; staff are refused.
-    url = f"{C}/reports/{await reported_case(w)}/follow"
+    # "Me too" is open to every citizen for a public case (the similar-cases list shows
+    # them nearby), so the second citizen is the one served here; staff are refused. Cases
+    # that are not public are a 404 for every follower (tests/api/test_visibility.py).
+    url = f"{C}/reports/{await dispatched_case(w)}/follow"
     return Probe("POST", url, w.citizen_b, [w.other_inspector, w.other_handler], body={})
 
 
@@ -280,6 +281,12 @@ for _method, _path, _body in (
 @admin_entry("GET", f"{A}/cases/{{case_id:str}}", admin_only=False)
 async def _admin_case(w: World) -> str:
     return await reported_case(w)
+
+
+for _method, _body in (("PUT", {"description": "路边垃圾"}), ("DELETE", None)):
+    admin_entry(_method, f"{A}/cases/{{case_id:str}}/public-text", admin_only=False, body=_body)(
+        reported_case
+    )
 
 
 @entry("POST", f"{A}/cases/{{case_id:str}}/{{action:str}}")
