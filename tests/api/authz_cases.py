@@ -417,6 +417,8 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("GET", "/q/{code:str}/damaged"): "the landing page's damage form",
     ("POST", "/q/{code:str}/damaged"): "the landing page's damage form, sent",
     ("GET", "/open311/v2/services/{name:str}"): "Open311 service definitions are public",
-    ("GET", "/open311/v2/requests/{name:str}"): "Open311 requests are public (no personal data)",
+    ("GET", "/open311/v2/requests/{name:str}"): (
+        "the public view of accepted requests only (cases.visibility, tests/api/test_visibility.py)"
+    ),
     ("GET", "/schema/{path:str}"): "the OpenAPI document and its renderers",
 }
