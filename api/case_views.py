@@ -40,6 +40,9 @@ class CaseStaffOut(msgspec.Struct, frozen=True, rename="camel"):
     priority: int
     source: str
     anonymous: bool
+    # The moderated text the public sees instead of the reporter's (cases.visibility).
+    public_description: str | None
+    public_address: str | None
     reporter_phone: str | None
     flags: list[str]
     rework_count: int
@@ -114,6 +117,8 @@ def _case_staff_out(case: Case, coord_sys: CoordSys, phones: dict) -> CaseStaffO
         priority=case.priority,
         source=case.source,
         anonymous=case.anonymous,
+        public_description=case.public_description,
+        public_address=case.public_address,
         reporter_phone=phones.get(case.reporter_id) if _shows_reporter(case) else None,
         flags=msgspec.json.decode(case.flags),
         rework_count=case.rework_count,

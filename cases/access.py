@@ -1,10 +1,12 @@
-"""Object-level authorization: who may see a case, decided from the case and the actor."""
+"""Object-level authorization: who may see a case, decided from the case and the actor.
+What those outside the staff side see of it is the visibility policy's (cases.visibility)."""
 
 from __future__ import annotations
 
 from accounts import service as accounts
 from cases.errors import CaseNotFound
 from cases.tables import Case, CaseFollower, CaseMedia
+from cases.visibility import is_public, is_reporter, photo_is_public, public_target
 from core.actors import Actor
 from media import service as media
 from org import grids
@@ -15,10 +17,6 @@ async def load_case(public_id: str) -> Case:
     if case is None:
         raise CaseNotFound()
     return case
-
-
-def is_reporter(actor: Actor, case: Case) -> bool:
-    return actor.kind == case.reporter_kind and actor.id == case.reporter_id
 
 
 async def is_follower(actor: Actor, case: Case) -> bool:
@@ -54,31 +52,39 @@ async def case_for_staff(actor: Actor, public_id: str) -> Case:
 
 
 async def case_for_citizen(actor: Actor, public_id: str, *, followers_too: bool = True) -> Case:
+    """The reporter's own case; for its followers (``followers_too``) the public case it is
+    now (itself, or the case it was merged into), and only while that is public."""
     case = await load_case(public_id)
-    if is_reporter(actor, case) or (followers_too and await is_follower(actor, case)):
+    if is_reporter(actor, case):
         return case
+    if followers_too:
+        target = await public_target(case)
+        if target is not None and (
+            is_reporter(actor, target)
+            or await is_follower(actor, target)
+            or await is_follower(actor, case)
+        ):
+            return target
     raise CaseNotFound()
 
 
-def followers_see_photo(role: str) -> bool:
-    """Followers are strangers to the reporter: they see the report's own photos and the
-    unit's after-photos, not the inspector's verification evidence."""
-    return role != "evidence"
-
-
 async def may_see_case_photos(actor: Actor, case_ref: str, media_id: str) -> bool:
-    """Photos attached to a case are visible to whoever may see the case (followers: only
-    those ``followers_see_photo`` admits, by id as in their view of the case)."""
+    """Photos attached to a case: its reporter, staff who may see the case, and the
+    followers of a public case (only the photos the visibility policy makes public)."""
     case = await Case.objects().where(Case.id == int(case_ref)).first()
     if case is None:
         return False
     if actor.is_citizen:
         if is_reporter(actor, case):
             return True
-        if not await is_follower(actor, case):
+        if not is_public(case) or not await is_follower(actor, case):
             return False
-        row = await CaseMedia.select(CaseMedia.role).where(CaseMedia.media_id == media_id).first()
-        return row is not None and followers_see_photo(row["role"])
+        link = (
+            await CaseMedia.objects()
+            .where((CaseMedia.media_id == media_id) & (CaseMedia.case == case.id))
+            .first()
+        )
+        return link is not None and photo_is_public(case, link)
     return actor.kind == "staff" and await staff_may_see(actor, case)
 
 

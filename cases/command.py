@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cases import routing
+from cases import feedback, routing
 from cases.access import load_case
 from cases.errors import (
     InvalidTransition,
@@ -63,7 +63,7 @@ async def merge(*, actor: Actor, case_id: str, into_case_id: str) -> Case:
     target = await Case.objects().where(Case.public_id == into_case_id).first()
     if target is None or target.id == case.id or target.state not in OPEN:
         raise MergeTargetInvalid()
-    return await transition(
+    case = await transition(
         case,
         MERGED,
         actor=actor,
@@ -71,6 +71,8 @@ async def merge(*, actor: Actor, case_id: str, into_case_id: str) -> Case:
         note=target.number,
         changes={"merged_into_id": target.id},
     )
+    await feedback.carry_followers(merged=case, into=target)
+    return case
 
 
 async def _unit(unit_id: int) -> int:
@@ -214,5 +216,34 @@ async def decide_return(*, actor: Actor, case_id: str, approve: bool) -> Case:
         )
     await record_event(
         case, action="return_declined", from_state=case.state, to_state=case.state, actor=actor
+    )
+    return case
+
+
+async def moderate_public_text(
+    *, actor: Actor, case_id: str, description: str | None, address: str = ""
+) -> Case:
+    """Set (or with ``description=None`` withdraw) the text the public sees in place of the
+    reporter's own words (cases.visibility). Recorded in the case history; the admin API
+    records it in the audit trail too."""
+    case = await load_case(case_id)
+    public_description = description.strip() if description is not None else None
+    public_address = address.strip() if public_description is not None else None
+    await Case.update(
+        {
+            Case.public_description: public_description,
+            Case.public_address: public_address,
+            Case.updated_at: clock.now(),
+        }
+    ).where(Case.id == case.id)
+    case.public_description, case.public_address = public_description, public_address
+    await record_event(
+        case,
+        action="moderate",
+        from_state=case.state,
+        to_state=case.state,
+        actor=actor,
+        note=public_description or "",
+        data={"address": public_address},
     )
     return case

@@ -1,6 +1,7 @@
 """Cases seen by other city systems through Open311 GeoReport v2: filing a service request
-and the public listing. Our states collapse to Open311's two: open and closed (a rejected,
-merged or cancelled case is closed too: nothing more will happen to it)."""
+and the public listing, within the visibility policy (cases.visibility). Our states collapse
+to Open311's two: open and closed (a rejected, merged or cancelled case, which only the
+client that filed it sees, is closed too: nothing more will happen to it)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from collections.abc import Sequence
 
 import msgspec
 
-from cases import reporting
+from cases import reporting, visibility
 from cases.tables import Case
 from cases.workflow import OPEN, TERMINAL
 from core.actors import Actor
+from org.categories import private_location_codes
 
 OPEN311_STATUS = {**dict.fromkeys(OPEN, "open"), **dict.fromkeys(TERMINAL, "closed")}
 
@@ -32,18 +34,24 @@ async def file_service_request(*, actor: Actor, trusted: bool, report: reporting
     return await reporting._file(report=report, source="hotline", actor=actor, trusted=trusted)
 
 
-async def list_requests(*, filters: RequestFilter, limit: int, offset: int) -> list[Case]:
-    """Newest first (requested_datetime), offset pages as the GeoReport spec has them.
-    Asking for ids overrides every other filter (the spec's service_request_id)."""
+async def list_requests(
+    *, filters: RequestFilter, limit: int, offset: int, viewer: Actor | None = None
+) -> list[Case]:
+    """Newest first (requested_datetime), offset pages as the GeoReport spec has them: the
+    public cases, and the viewer's own (a client's requests) (cases.visibility). Asking for
+    ids overrides every other filter (the spec's service_request_id)."""
     if filters.ids:
-        return (
-            await Case.objects()
-            .where(Case.public_id.is_in(list(filters.ids)))
-            .order_by(Case.reported_at, ascending=False)
-            .limit(limit)
-        )
+        found = await Case.objects().where(Case.public_id.is_in(list(filters.ids)))
+        shown: dict[int, Case] = {}
+        for case in found:
+            if (seen := await visibility.visible_case(case, viewer)) is not None:
+                shown[seen.id] = seen
+        ordered = sorted(shown.values(), key=lambda c: (c.reported_at, c.id), reverse=True)
+        return ordered[:limit]
     query = Case.objects().where(
-        (Case.reported_at >= filters.since) & (Case.reported_at < filters.until)
+        (Case.reported_at >= filters.since)
+        & (Case.reported_at < filters.until)
+        & visibility.visible_clause(viewer)
     )
     if filters.statuses:
         states = [s for s, status in OPEN311_STATUS.items() if status in filters.statuses]
@@ -51,10 +59,8 @@ async def list_requests(*, filters: RequestFilter, limit: int, offset: int) -> l
     if filters.service_codes:
         query = query.where(Case.category_code.is_in(list(filters.service_codes)))
     if filters.bbox:
-        west, south, east, north = filters.bbox
-        query = query.where(
-            (Case.lon >= west) & (Case.lon <= east) & (Case.lat >= south) & (Case.lat <= north)
-        )
+        private = await private_location_codes()
+        query = query.where(visibility.bbox_clause(filters.bbox, private))
     return (
         await query.order_by(Case.reported_at, ascending=False)
         .order_by(Case.id, ascending=False)
@@ -63,5 +69,8 @@ async def list_requests(*, filters: RequestFilter, limit: int, offset: int) -> l
     )
 
 
-async def get_request(*, public_id: str) -> Case | None:
-    return await Case.objects().where(Case.public_id == public_id).first()
+async def get_request(*, public_id: str, viewer: Actor | None = None) -> Case | None:
+    """The request as ``viewer`` may see it: their own, or what of it is public (a merged
+    request is shown as the one it was merged into); None otherwise."""
+    case = await Case.objects().where(Case.public_id == public_id).first()
+    return None if case is None else await visibility.visible_case(case, viewer)

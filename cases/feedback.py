@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable
 
-from cases.access import case_for_citizen, is_reporter, load_case
+from cases.access import case_for_citizen, load_case
 from cases.errors import (
     AlreadyRated,
     CaseNotFound,
@@ -14,6 +14,7 @@ from cases.errors import (
     ReopenWindowPassed,
 )
 from cases.tables import Case, CaseFollower
+from cases.visibility import is_reporter, public_target
 from cases.workflow import CLOSED, DISPATCHED, OPEN, record_event, transition
 from core import clock
 from core.actors import Actor
@@ -31,21 +32,39 @@ def on_rated(listener: Callable[[Case, Actor], Awaitable[None]]):
     return listener
 
 
+async def _add_follower(case: Case, citizen_id: int) -> None:
+    await raw(
+        'INSERT INTO case_follower ("case", citizen_id, slot, created_at) '
+        "VALUES ({}, {}, {}, {}) ON CONFLICT (slot) DO NOTHING",
+        case.id,
+        citizen_id,
+        f"{case.id}:{citizen_id}",
+        clock.now(),
+    )
+
+
 async def follow(*, actor: Actor, case_id: str) -> Case:
-    """Anyone may follow an open case they found nearby; following twice is harmless."""
+    """Any citizen may follow a public open case (found nearby); following twice is
+    harmless. Anything not public is a 404, as if it did not exist (cases.visibility); a
+    merged case is followed as the case it was merged into."""
     case = await load_case(case_id)
-    if case.state not in OPEN:
+    if is_reporter(actor, case):
+        return case
+    target = await public_target(case)
+    if target is None or target.state not in OPEN:
         raise CaseNotFound()
-    if not is_reporter(actor, case):
-        await raw(
-            'INSERT INTO case_follower ("case", citizen_id, slot, created_at) '
-            "VALUES ({}, {}, {}, {}) ON CONFLICT (slot) DO NOTHING",
-            case.id,
-            actor.id,
-            f"{case.id}:{actor.id}",
-            clock.now(),
-        )
-    return case
+    if not is_reporter(actor, target):
+        await _add_follower(target, actor.id)
+    return target
+
+
+async def carry_followers(*, merged: Case, into: Case) -> None:
+    """Who followed a case merged into another follows that one now (same problem)."""
+    rows = await CaseFollower.select(CaseFollower.citizen_id).where(CaseFollower.case == merged.id)
+    for row in rows:
+        citizen = Actor(kind="citizen", id=row["citizen_id"], role="citizen")
+        if not is_reporter(citizen, into):
+            await _add_follower(into, citizen.id)
 
 
 async def unfollow(*, actor: Actor, case_id: str) -> None:

@@ -7,10 +7,14 @@ import math
 
 import msgspec
 
+from cases import visibility
 from cases.tables import Case, CaseEvent, CaseMedia
+from cases.visibility import Shown
 from cases.workflow import OPEN
 from core import clock
+from core.actors import Actor
 from core.pagination import MAX_LIMIT, Cursor, decode_cursor, encode_cursor
+from org.categories import private_location_codes
 from org.geo import distance_m
 
 SIMILAR_RADIUS_M = 200
@@ -99,21 +103,25 @@ async def list_cases(*, filters: CaseFilter, cursor: str | None, limit: int) -> 
 
 async def similar_open_cases(
     *,
+    viewer: Actor,
     lat: float,
     lon: float,
     category_code: str,
     radius_m: float = SIMILAR_RADIUS_M,
     limit: int = 20,
-) -> list[tuple[Case, float]]:
-    """Open cases of one category within ``radius_m``: the "already reported?" step. A
-    bounding box narrows the rows in SQL; the exact distance decides."""
-    dlat = radius_m / 111_320
-    dlon = radius_m / (111_320 * max(math.cos(math.radians(lat)), 0.01))
+) -> list[tuple[Shown, float]]:
+    """Open cases of one category within ``radius_m``, as ``viewer`` may see them (public
+    ones and their own): the "already reported?" step. A bounding box narrows the rows in
+    SQL; the distance to the position the viewer is shown decides (cases.visibility)."""
+    private = await private_location_codes()
+    margin_lat, margin_lon = visibility.search_margin(category_code, private)
+    dlat = radius_m / 111_320 + margin_lat
+    dlon = radius_m / (111_320 * max(math.cos(math.radians(lat)), 0.01)) + margin_lon
     rows = (
         await Case.objects()
         .where(
             (Case.category_code == category_code)
-            & Case.state.is_in(sorted(OPEN))
+            & visibility.visible_clause(viewer, open_only=True)
             & (Case.lat >= lat - dlat)
             & (Case.lat <= lat + dlat)
             & (Case.lon >= lon - dlon)
@@ -121,7 +129,8 @@ async def similar_open_cases(
         )
         .limit(500)
     )
-    near = [(case, distance_m(lat, lon, case.lat, case.lon)) for case in rows]
+    shown = [visibility.show(case, viewer, private) for case in rows]
+    near = [(item, distance_m(lat, lon, item.lat, item.lon)) for item in shown]
     return sorted([pair for pair in near if pair[1] <= radius_m], key=lambda p: p[1])[:limit]
 
 

@@ -22,6 +22,9 @@ from org.categories import CategoryInfo, get_category
 
 Source = Literal["citizen", "inspector", "camera", "sensor", "hotline"]
 MAX_PHOTOS = 9
+# Who is recorded as a case's reporter (and so sees it in full, cases.visibility): a
+# machine is the API client that filed it, so an Open311 client can follow its requests.
+REPORTER_KINDS = ("citizen", "staff", "machine")
 
 
 class NewCase(msgspec.Struct, frozen=True, kw_only=True):
@@ -68,8 +71,8 @@ async def _insert_case(
         state=REPORTED,
         priority=report.priority or category.default_priority,
         source=source,
-        reporter_kind=reporter.kind if reporter and reporter.kind in ("citizen", "staff") else None,
-        reporter_id=reporter.id if reporter and reporter.kind in ("citizen", "staff") else None,
+        reporter_kind=reporter.kind if reporter and reporter.kind in REPORTER_KINDS else None,
+        reporter_id=reporter.id if reporter and reporter.kind in REPORTER_KINDS else None,
         anonymous=report.anonymous,
         external_key=external_key,
         flags=msgspec.json.encode([] if grid else ["unassigned"]).decode(),

@@ -31,6 +31,10 @@ class Case(Table, tablename="case_file"):
     reporter_kind = Varchar(length=8, null=True, default=None)
     reporter_id = Integer(null=True, default=None, index=True)
     anonymous = Boolean(default=False)
+    # Moderated by staff for the public (cases.visibility): when set, the public sees these
+    # instead of the reporter's own words. None: not moderated.
+    public_description = Text(null=True, default=None)
+    public_address = Varchar(length=200, null=True, default=None)
     # "{source id}:{external id}" of machine events, so a repeated event finds its case.
     external_key = Varchar(length=160, null=True, default=None, unique=True)
     merged_into_id = Integer(null=True, default=None)

@@ -38,12 +38,35 @@ CITIZEN_STEPS: dict[str, Msg] = {
 }
 
 
+# What a follower reads (cases.visibility): the steps anyone may know of, without notes and
+# without the words meant for the reporter ("your report", "please rate").
+PUBLIC_STEPS: dict[str, Msg] = {
+    **{
+        action: CITIZEN_STEPS[action]
+        for action in (
+            "accept",
+            "dispatch",
+            "redispatch",
+            "resume",
+            "resolve",
+            "rework",
+            "return",
+            "suspend",
+        )
+    },
+    "report": Msg(zh="已上报", en="Reported"),
+    "close": Msg(zh="已核查结案", en="Checked and closed"),
+    "reopen": Msg(zh="已重新处理", en="Reopened"),
+}
+
+
 def state_label(state: str, locale: str) -> str:
     label = STATE_LABELS.get(state)
     return label.render(locale) if label else state
 
 
-def citizen_step(action: str, note: str, locale: str) -> str | None:
-    """None for internal steps (reminders, escalations, requests) citizens do not see."""
-    step = CITIZEN_STEPS.get(action)
-    return step.render(locale, note=note) if step else None
+def citizen_step(action: str, note: str, locale: str, *, mine: bool = True) -> str | None:
+    """None for internal steps (reminders, escalations, requests) citizens do not see; a
+    follower (``mine`` False) reads the public steps only."""
+    step = (CITIZEN_STEPS if mine else PUBLIC_STEPS).get(action)
+    return step.render(locale, note=note if mine else "") if step else None

@@ -14,22 +14,25 @@ from typing import Any
 import msgspec
 
 from cases.errors import InvalidTransition, NotAllowed
+from cases.states import (  # noqa: F401 - the workflow is where other modules import states from
+    ACCEPTED,
+    CANCELLED,
+    CLOSED,
+    DISPATCHED,
+    MERGED,
+    OPEN,
+    REJECTED,
+    REPORTED,
+    RESOLVED,
+    RETURNED,
+    SUSPENDED,
+    TERMINAL,
+)
 from cases.tables import Case, CaseEvent, CaseFollower
+from cases.visibility import follower_params
 from core import clock
 from core.actors import Actor
 from notify.service import enqueue
-
-REPORTED, ACCEPTED, DISPATCHED, RESOLVED, CLOSED = (
-    "reported",
-    "accepted",
-    "dispatched",
-    "resolved",
-    "closed",
-)
-RETURNED, SUSPENDED = "returned", "suspended"
-REJECTED, MERGED, CANCELLED = "rejected", "merged", "cancelled"
-TERMINAL = frozenset({CLOSED, REJECTED, MERGED, CANCELLED})
-OPEN = frozenset({REPORTED, ACCEPTED, DISPATCHED, RESOLVED, RETURNED, SUSPENDED})
 
 COMMAND = ("operator", "admin")
 FIELD = ("inspector",)
@@ -141,12 +144,15 @@ async def record_event(
 
 
 async def notify_reporter_and_followers(case: Case, action: str, params: dict[str, Any]) -> None:
+    """The reporter is told everything (the note too); followers only what the visibility
+    policy lets them have."""
     template = FEEDBACK_TEMPLATES.get(action)
     if template is None:
         return
-    recipients: list[int] = []
+    full = {"caseId": case.public_id, "number": case.number, **params}
+    recipients: dict[int, dict[str, Any]] = {}
     if case.reporter_kind == "citizen" and case.reporter_id is not None:
-        recipients.append(case.reporter_id)
+        recipients[case.reporter_id] = full
     # A case filed in this very transaction has no followers yet; skip the query for it.
     followers = getattr(case, "_follower_ids", None)
     if followers is None:
@@ -154,13 +160,14 @@ async def notify_reporter_and_followers(case: Case, action: str, params: dict[st
             CaseFollower.case == case.id
         )
         followers = [row["citizen_id"] for row in rows]
-    recipients += [citizen_id for citizen_id in followers if citizen_id not in recipients]
-    for citizen_id in recipients:
+    for citizen_id in followers:
+        recipients.setdefault(citizen_id, follower_params(full))
+    for citizen_id, sent in recipients.items():
         await enqueue(
             recipient_kind="citizen",
             recipient_id=citizen_id,
             template=template,
-            params={"caseId": case.public_id, "number": case.number, **params},
+            params=sent,
             case_id=case.id,
             urgent=case.priority == 1,
         )

@@ -84,6 +84,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     map_referer: str = "cityops"
     places_nearby_rate_limit: int = 120  # per client IP and minute, shared by all processes
     signpost_rate_limit: int = 60
+    # Citizen "similar reports" lookups per citizen and minute (each answer maps cases).
+    similar_rate_limit: int = 30
     # How often a process asks the database whether places changed elsewhere; edits made in
     # the process itself are visible at once.
     places_index_check_seconds: float = 2.0

@@ -51,6 +51,7 @@ class CategoryInfo(msgspec.Struct, frozen=True, kw_only=True):
     points_on_accept: int
     points_on_close: int
     active: bool
+    private_location: bool = False
 
     @property
     def major_code(self) -> str:
@@ -119,11 +120,13 @@ def category_info(row: Category | dict) -> CategoryInfo:
         points_on_accept=values["points_on_accept"],
         points_on_close=values["points_on_close"],
         active=bool(values["active"]),
+        private_location=bool(values["private_location"]),
     )
 
 
 # Every report reads its category; categories change a few times a year.
 _rows: TtlCache[dict | None] = TtlCache()
+_private: TtlCache[frozenset[str]] = TtlCache(max_entries=1)
 
 
 async def _category_row(code: str) -> dict | None:
@@ -132,6 +135,18 @@ async def _category_row(code: str) -> dict | None:
 
 def forget_cached_categories() -> None:
     _rows.clear()
+    _private.clear()
+
+
+async def private_location_codes() -> frozenset[str]:
+    """Codes of the categories whose cases' positions are shown to the public coarsened
+    (inactive ones too: their old cases are still listed)."""
+
+    async def load() -> frozenset[str]:
+        rows = await Category.select(Category.code).where(Category.private_location.eq(True))
+        return frozenset(row["code"] for row in rows)
+
+    return await _private.get("codes", load)
 
 
 async def get_category(*, code: str, leaf_only: bool = True) -> CategoryInfo:
@@ -201,6 +216,7 @@ async def create_category(
     points_on_accept: int = 0,
     points_on_close: int = 0,
     sort_order: int = 0,
+    private_location: bool = False,
 ) -> CategoryInfo:
     """A national code or a city's own (cities take free numbers inside a major class)."""
     kind, major, minor = parse_code(code)
@@ -236,6 +252,7 @@ async def create_category(
         points_on_accept=points_on_accept,
         points_on_close=points_on_close,
         sort_order=sort_order,
+        private_location=private_location,
         created_at=clock.now(),
         updated_at=clock.now(),
     )
@@ -262,6 +279,7 @@ async def update_category(
     points_on_accept: int | None = None,
     points_on_close: int | None = None,
     active: bool | None = None,
+    private_location: bool | None = None,
 ) -> CategoryInfo:
     row = await Category.objects().where(Category.code == code).first()
     if row is None:
@@ -284,6 +302,7 @@ async def update_category(
         "points_on_accept": points_on_accept,
         "points_on_close": points_on_close,
         "active": active,
+        "private_location": private_location,
     }
     for name, value in changes.items():
         if value is not None:

@@ -9,6 +9,12 @@ under 突发事件 (emergencies); 0111 is 河堤破损.
 Time limits follow common city practice: emergencies and missing manhole covers in clock
 hours ("hours": they do not wait for Monday), everything else in working hours or days.
 Priority: 1 urgent (特急), 2 high (紧急), 3 normal (一般), 4 low (较缓).
+
+Private location (``private``): the few events whose report points at a person or at
+someone's home rather than at public property: 私搭乱建 (mostly extensions of homes),
+私自饲养家禽家畜 (kept at home), 流浪乞讨 (where a person sleeps or begs), 沿街晾挂 (a
+household's laundry) and 空调室外机低挂 (a flat's air conditioner). Their public position
+is coarsened (cases.visibility), so an Open311 map does not lead neighbours to the door.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ class Seed(NamedTuple):
     sla: tuple[int, str] = (3, "working_days")
     urgent: bool = False
     verify: bool = True
+    # The report points at a person or a home: the public sees its position coarsened.
+    private: bool = False
 
 
 H = "hours"
@@ -154,7 +162,7 @@ EVENTS: dict[str, tuple[str, str, list[Seed]]] = {
         "市容环境",
         "City appearance and environment",
         [
-            Seed("01", "私搭乱建", "Illegal structure", 3, (5, WD)),
+            Seed("01", "私搭乱建", "Illegal structure", 3, (5, WD), private=True),
             Seed("02", "暴露垃圾", "Exposed rubbish", 3, (4, WH)),
             Seed("03", "积存垃圾渣土", "Accumulated rubbish or muck", 3, (1, WD)),
             Seed("04", "道路不洁", "Dirty road", 3, (4, WH)),
@@ -171,7 +179,14 @@ EVENTS: dict[str, tuple[str, str, list[Seed]]] = {
             Seed("15", "焚烧树叶垃圾", "Burning leaves or rubbish", 2, (2, WH)),
             Seed("16", "油烟污染", "Cooking fume pollution", 3, (3, WD)),
             Seed("17", "动物尸体清理", "Animal carcass", 2, (4, WH)),
-            Seed("18", "私自饲养家禽家畜", "Poultry or livestock kept in town", 4, (5, WD)),
+            Seed(
+                "18",
+                "私自饲养家禽家畜",
+                "Poultry or livestock kept in town",
+                4,
+                (5, WD),
+                private=True,
+            ),
         ],
     ),
     "02": (
@@ -216,7 +231,7 @@ EVENTS: dict[str, tuple[str, str, list[Seed]]] = {
         "Street order",
         [
             Seed("01", "无照经营游商", "Unlicensed street vending", 3, (2, WH)),
-            Seed("02", "流浪乞讨", "Vagrancy and begging", 3, (4, WH), verify=False),
+            Seed("02", "流浪乞讨", "Vagrancy and begging", 3, (4, WH), verify=False, private=True),
             Seed("03", "占道废品收购", "Scrap collection on the roadway", 3, (4, WH)),
             Seed("04", "店外经营", "Trading outside the shop", 3, (2, WH)),
             Seed("05", "机动车乱停放", "Illegally parked motor vehicle", 3, (2, WH)),
@@ -225,9 +240,16 @@ EVENTS: dict[str, tuple[str, str, list[Seed]]] = {
             Seed("08", "商业噪音", "Commercial noise", 3, (4, WH), verify=False),
             Seed("09", "黑车拉客", "Unlicensed taxi touting", 3, (2, WH), verify=False),
             Seed("10", "露天烧烤", "Open-air barbecue", 3, (2, WH)),
-            Seed("11", "沿街晾挂", "Laundry hung along the street", 4, (1, WD)),
+            Seed("11", "沿街晾挂", "Laundry hung along the street", 4, (1, WD), private=True),
             Seed("12", "非法出版物销售", "Selling illegal publications", 3, (4, WH)),
-            Seed("13", "空调室外机低挂", "Air conditioner unit mounted too low", 4, (5, WD)),
+            Seed(
+                "13",
+                "空调室外机低挂",
+                "Air conditioner unit mounted too low",
+                4,
+                (5, WD),
+                private=True,
+            ),
         ],
     ),
 }
@@ -268,6 +290,7 @@ def _leaf_row(kind: str, prefix: str, major: str, parent_id: int, seed: Seed) ->
         sla_value=seed.sla[0],
         sla_unit=seed.sla[1],
         urgent=seed.urgent,
+        private_location=seed.private,
         sort_order=int(seed.minor),
         created_at=clock.now(),
         updated_at=clock.now(),

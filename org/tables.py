@@ -92,6 +92,9 @@ class Category(Table, tablename="category"):
     points_on_close = Integer(default=0)
     sort_order = Integer(default=0)
     active = Boolean(default=True)
+    # Cases of this category concern people or their homes: the public sees their position
+    # only coarsened (cases.visibility).
+    private_location = Boolean(default=False)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Literal
 
 import msgspec
-from litestar import Controller, get, post
+from litestar import Controller, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
@@ -15,6 +15,7 @@ from api.case_views import CaseStaffDetail, CaseStaffPage, case_staff_detail, ca
 from api.citizen.reports import CaseId
 from api.geo import CoordSysQuery
 from api.params import Int32, PageLimit, id_query
+from audit.service import record
 from cases import command, handling, queries
 from cases.access import load_case
 from cases.tables import Case
@@ -47,6 +48,37 @@ class ActionIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_field
     into_case_id: CaseId | None = None
     unit_id: Int32 | None = None
     priority: Annotated[int, msgspec.Meta(ge=1, le=4)] | None = None
+
+
+class PublicTextIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
+    """What the public sees in place of the reporter's description and address."""
+
+    description: Annotated[str, msgspec.Meta(max_length=1000)]
+    address: Annotated[str, msgspec.Meta(max_length=200)] = ""
+
+
+def _public_text(case: Case) -> dict[str, str | None]:
+    return {"description": case.public_description, "address": case.public_address}
+
+
+async def _moderate(actor: Actor, case_id: str, text: PublicTextIn | None) -> CaseStaffDetail:
+    async with transaction():
+        before = _public_text(await load_case(case_id))
+        case = await command.moderate_public_text(
+            actor=actor,
+            case_id=case_id,
+            description=text.description if text else None,
+            address=text.address if text else "",
+        )
+        await record(
+            actor=actor,
+            action="case.public_text",
+            target_kind="case",
+            target_id=case_id,
+            before=before,
+            after=_public_text(case),
+        )
+    return await case_staff_detail(case)
 
 
 def _needs(value, field: str):
@@ -142,3 +174,25 @@ class AdminCaseController(Controller):
         async with transaction():
             case = await _run(action, actor, case_id, data)
         return await case_staff_detail(case)
+
+    @put(
+        "/{case_id:str}/public-text",
+        status_code=200,
+        summary="Moderate the text the public sees of this case",
+        description="Open311 and followers then see this description and address instead of "
+        "the reporter's own (an anonymous report shows no text until one is set). Audited.",
+    )
+    async def set_public_text(
+        self, actor: NamedDependency[Actor], case_id: FromPath[CaseId], data: JSONBody[PublicTextIn]
+    ) -> CaseStaffDetail:
+        return await _moderate(actor, case_id, data)
+
+    @delete(
+        "/{case_id:str}/public-text",
+        status_code=200,
+        summary="Withdraw the moderated text: the visibility policy's default applies again",
+    )
+    async def clear_public_text(
+        self, actor: NamedDependency[Actor], case_id: FromPath[CaseId]
+    ) -> CaseStaffDetail:
+        return await _moderate(actor, case_id, None)

@@ -36,6 +36,8 @@ class CategoryIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fie
     points_on_accept: Points = 0
     points_on_close: Points = 0
     sort_order: Int32 = 0
+    # Cases of it concern people or their homes: the public sees their position coarsened.
+    private_location: bool = False
 
 
 class CategoryPatch(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
@@ -49,6 +51,7 @@ class CategoryPatch(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_
     points_on_accept: Points | None = None
     points_on_close: Points | None = None
     active: bool | None = None
+    private_location: bool | None = None
 
 
 class CategoryOut(msgspec.Struct, frozen=True, rename="camel"):
@@ -66,6 +69,7 @@ class CategoryOut(msgspec.Struct, frozen=True, rename="camel"):
     points_on_accept: int
     points_on_close: int
     active: bool
+    private_location: bool
 
 
 class CategoryNode(msgspec.Struct, frozen=True, rename="camel"):
@@ -134,7 +138,9 @@ class AdminCategoryController(Controller):
         return category_out(info)
 
     @patch(
-        "/{code:str}", summary="Names, priority, SLA, points, verification, active", opt=ADMIN_ONLY
+        "/{code:str}",
+        summary="Names, priority, SLA, points, verification, private location, active",
+        opt=ADMIN_ONLY,
     )
     async def update(
         self, actor: NamedDependency[Actor], code: FromPath[Code], data: JSONBody[CategoryPatch]

@@ -1,5 +1,6 @@
 """The citizen's view of a case: their own words and photos, the steps in plain language,
-deadline and light. Staff names, phones and internal notes never appear here."""
+deadline and light. Staff names, phones and internal notes never appear here. A follower
+sees the public view of the case (cases.visibility), not the reporter's."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ import datetime as dt
 import msgspec
 
 from api.geo import CoordSys, Location, location_out
-from cases import queries, sla
-from cases.access import followers_see_photo, is_reporter
+from cases import queries, sla, visibility
 from cases.feedback import REOPEN_WINDOW
 from cases.tables import Case
+from cases.visibility import Shown
 from cases.wording import citizen_step, state_label
 from core import clock
 from core.actors import Actor
@@ -85,19 +86,21 @@ class SimilarOut(msgspec.Struct, frozen=True, rename="camel"):
     reported_at: dt.datetime
 
     @classmethod
-    def of(cls, case: Case, distance: float, locale: str, coord_sys: CoordSys) -> SimilarOut:
+    def of(cls, shown: Shown, distance: float, locale: str, coord_sys: CoordSys) -> SimilarOut:
+        case = shown.case
         return cls(
             id=case.public_id,
             number=case.number,
             state_label=state_label(case.state, locale),
-            description=case.description[:120],
+            description=shown.description[:120],
             distance_m=round(distance),
-            location=location_out(case.lat, case.lon, coord_sys),
+            location=location_out(shown.lat, shown.lon, coord_sys),
             reported_at=case.reported_at,
         )
 
 
 def build_summary(case: Case, locale: str, coord_sys: CoordSys) -> ReportSummary:
+    """A line of the reporter's own list."""
     return ReportSummary(
         id=case.public_id,
         number=case.number,
@@ -111,9 +114,8 @@ def build_summary(case: Case, locale: str, coord_sys: CoordSys) -> ReportSummary
     )
 
 
-async def _photos(case: Case, mine: bool) -> list[PhotoOut]:
-    rows = await queries.photos(case)
-    rows = [row for row in rows if mine or followers_see_photo(row.role)]
+async def _photos(shown: Shown, actor: Actor) -> list[PhotoOut]:
+    rows = visibility.photos_for(actor, shown.case, await queries.photos(shown.case))
     return [
         PhotoOut(
             id=row.media_id,
@@ -126,12 +128,14 @@ async def _photos(case: Case, mine: bool) -> list[PhotoOut]:
 
 
 async def build_report(case: Case, actor: Actor, coord_sys: CoordSys) -> ReportOut:
+    """The reporter's case in full; for a follower, the public view of it."""
     locale = actor.locale
-    mine = is_reporter(actor, case)
+    (shown,) = await visibility.show_all([case], actor)
+    mine = shown.mine
     category = await get_category(code=case.category_code, leaf_only=False)
     steps = []
     for event in await queries.timeline(case):
-        text = citizen_step(event.action, event.note, locale)
+        text = citizen_step(event.action, event.note, locale, mine=mine)
         if text is not None:
             steps.append(Step(at=event.created_at, state=event.to_state, text=text))
     closed_recently = (
@@ -143,9 +147,9 @@ async def build_report(case: Case, actor: Actor, coord_sys: CoordSys) -> ReportO
         id=case.public_id,
         number=case.number,
         category=CategoryRef(code=category.code, name=category.name(locale)),
-        description=case.description,
-        location=location_out(case.lat, case.lon, coord_sys),
-        address=case.address,
+        description=shown.description,
+        location=location_out(shown.lat, shown.lon, coord_sys),
+        address=shown.address,
         state=case.state,
         state_label=state_label(case.state, locale),
         priority=case.priority,
@@ -153,9 +157,9 @@ async def build_report(case: Case, actor: Actor, coord_sys: CoordSys) -> ReportO
         reported_at=case.reported_at,
         deadline=case.deadline_at,
         light=sla.light(case),
-        photos=await _photos(case, mine),
+        photos=await _photos(shown, actor),
         timeline=steps,
-        rating=case.rating,
+        rating=case.rating if mine else None,
         mine=mine,
         can_rate=mine and case.state == "closed" and case.rating is None,
         can_reopen=mine and closed_recently,

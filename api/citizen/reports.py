@@ -24,6 +24,7 @@ from cases import feedback, queries, reporting
 from cases.access import case_for_citizen
 from core import ratelimit
 from core.actors import Actor
+from core.settings import get_settings
 from org.geo import to_wgs84
 
 CaseId = Annotated[str, msgspec.Meta(min_length=3, max_length=24, pattern=r"^k_[0-9a-z]+$")]
@@ -94,7 +95,12 @@ class CitizenReportController(Controller):
             next_cursor=page.next_cursor,
         )
 
-    @get("/similar", summary="Open cases of this category within 200 m (already reported?)")
+    @get(
+        "/similar",
+        summary="Open cases of this category within 200 m (already reported?)",
+        description="Public cases (accepted by staff) and my own, as the visibility policy "
+        "shows them; rate limited per citizen (CITYOPS_SIMILAR_RATE_LIMIT a minute).",
+    )
     async def similar(
         self,
         actor: NamedDependency[Actor],
@@ -103,9 +109,17 @@ class CitizenReportController(Controller):
         category: FromQuery[str],
         coord_sys: CoordSysQuery = "wgs84",
     ) -> list[SimilarOut]:
+        # Each answer says where cases are; a limit keeps anyone from mapping the city.
+        await ratelimit.hit(
+            f"similar:{actor.id}",
+            limit=get_settings().similar_rate_limit,
+            window=dt.timedelta(minutes=1),
+        )
         wgs_lat, wgs_lon = to_wgs84(lat, lon, coord_sys)
-        near = await queries.similar_open_cases(lat=wgs_lat, lon=wgs_lon, category_code=category)
-        return [SimilarOut.of(case, distance, actor.locale, coord_sys) for case, distance in near]
+        near = await queries.similar_open_cases(
+            viewer=actor, lat=wgs_lat, lon=wgs_lon, category_code=category
+        )
+        return [SimilarOut.of(shown, distance, actor.locale, coord_sys) for shown, distance in near]
 
     @get("/{case_id:str}", summary="One of my reports (or one I follow) with its timeline")
     async def one(
@@ -120,7 +134,7 @@ class CitizenReportController(Controller):
     @post(
         "/{case_id:str}/follow",
         status_code=200,
-        summary="Me too: follow an open case instead of filing",
+        summary="Me too: follow a public open case instead of filing",
     )
     async def follow(
         self, request: Request, actor: NamedDependency[Actor], case_id: FromPath[CaseId]

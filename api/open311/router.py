@@ -13,14 +13,14 @@ from litestar import Controller, Request, Response, Router, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, QueryParameter
 
-from accounts.api_keys import authenticate_api_key
+from accounts.api_keys import MachineClient, authenticate_api_key
 from api.open311.errors import (
     EXCEPTION_HANDLERS,
     Open311Error,
     Open311KeyInvalid,
     Open311NotFound,
 )
-from cases import external
+from cases import external, visibility
 from cases.reporting import NewCase
 from cases.tables import Case
 from core import clock
@@ -172,7 +172,10 @@ def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
     return west, south, east, north
 
 
-async def _requests_out(cases: list[Case], locale: str) -> list[RequestOut]:
+async def _requests_out(cases: list[Case], locale: str, viewer: Actor | None) -> list[RequestOut]:
+    """Each request as ``viewer`` may see it (cases.visibility): its own in full, the rest
+    as the public view. No photo leaves through ``media_url``: photos are served only to
+    signed-in citizens who may see them."""
     names = {
         c.code: c.name(locale) for c in await admin_queries.list_categories(include_inactive=True)
     }
@@ -184,21 +187,42 @@ async def _requests_out(cases: list[Case], locale: str) -> list[RequestOut]:
             status_notes=case.state,
             service_name=names.get(case.category_code, ""),
             service_code=case.category_code,
-            description=case.description,
+            description=shown.description,
             agency_responsible=agencies.get(case.unit_id, "") if case.unit_id else "",
             service_notice="",
             requested_datetime=clock.as_utc(case.reported_at),
             updated_datetime=clock.as_utc(case.updated_at),
             expected_datetime=clock.as_utc(case.deadline_at) if case.deadline_at else None,
-            address=case.address,
+            address=shown.address,
             address_id="",
             zipcode="",
-            lat=round(case.lat, 7),
-            long=round(case.lon, 7),
+            lat=round(shown.lat, 7),
+            long=round(shown.lon, 7),
             media_url="",
         )
-        for case in cases
+        for shown in await visibility.show_all(cases, viewer)
+        for case in (shown.case,)
     ]
+
+
+async def _viewer(request: Request) -> Actor | None:
+    """The client asking, when it sends its key (``X-Api-Key``: a header, so that keys stay
+    out of URLs and access logs): it sees its own requests in full. Without, the public
+    view only."""
+    key = request.headers.get("x-api-key", "")
+    return _actor(await _system_client(key)) if key else None
+
+
+async def _system_client(key: str) -> MachineClient:
+    client = await authenticate_api_key(key) if 10 <= len(key) <= 200 else None
+    # Only keys issued to other city systems speak Open311; a camera's key is not one.
+    if client is None or client.kind != "system":
+        raise Open311KeyInvalid()
+    return client
+
+
+def _actor(client: MachineClient) -> Actor:
+    return Actor(kind="machine", id=client.id, role=client.kind)
 
 
 def _form_value(data: dict[str, Any], name: str) -> str | None:
@@ -285,7 +309,13 @@ class Open311Controller(Controller):
             raise Open311NotFound(what=f"service {code}")
         return DefinitionOut(service_code=code, attributes=ATTRIBUTES)
 
-    @get("/requests.json", summary="Service requests, newest first")
+    @get(
+        "/requests.json",
+        summary="Service requests, newest first",
+        description="Public requests only (accepted by the city; anonymous reports without "
+        "their text, some categories at a coarsened position). A client sending its key as "
+        "X-Api-Key also sees its own requests in full.",
+    )
     async def requests(
         self,
         request: Request,
@@ -309,6 +339,7 @@ class Open311Controller(Controller):
         statuses = _split(status)
         if any(s not in ("open", "closed") for s in statuses):
             raise Open311Error(reason="status is open, closed or both")
+        viewer = await _viewer(request)
         cases = await external.list_requests(
             filters=external.RequestFilter(
                 since=since,
@@ -320,16 +351,27 @@ class Open311Controller(Controller):
             ),
             limit=limit,
             offset=offset,
+            viewer=viewer,
         )
-        return await _requests_out(cases, _locale(request))
+        return await _requests_out(cases, _locale(request), viewer)
 
-    @get("/requests/{name:str}", summary="One service request: requests/{id}.json")
+    @get(
+        "/requests/{name:str}",
+        summary="One service request: requests/{id}.json",
+        description="404 unless public (or the X-Api-Key client's own); a merged request "
+        "answers with the request it was merged into.",
+    )
     async def one(self, request: Request, name: FromPath[str]) -> list[RequestOut]:
         public_id = _strip_json(name)
-        case = await external.get_request(public_id=public_id) if len(public_id) <= 24 else None
+        viewer = await _viewer(request)
+        case = (
+            await external.get_request(public_id=public_id, viewer=viewer)
+            if len(public_id) <= 24
+            else None
+        )
         if case is None:
             raise Open311NotFound(what=f"request {public_id}")
-        return await _requests_out([case], _locale(request))
+        return await _requests_out([case], _locale(request), viewer)
 
     @post("/requests.json", summary="Create a service request (api_key required)")
     async def create(
@@ -338,15 +380,11 @@ class Open311Controller(Controller):
         data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)],
     ) -> Response[list[CreatedOut]]:
         key = _form_value(data, "api_key") or request.headers.get("x-api-key", "")
-        client = await authenticate_api_key(key) if 10 <= len(key) <= 200 else None
-        # Only keys issued to other city systems speak Open311; a camera's key is not one.
-        if client is None or client.kind != "system":
-            raise Open311KeyInvalid()
+        client = await _system_client(key)
         report = _new_case(data)
-        actor = Actor(kind="machine", id=client.id, role=client.kind)
         async with transaction():
             case = await external.file_service_request(
-                actor=actor, trusted=client.trusted, report=report
+                actor=_actor(client), trusted=client.trusted, report=report
             )
         return Response(
             [CreatedOut(service_request_id=case.public_id, service_notice="", account_id=None)],

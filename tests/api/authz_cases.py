@@ -76,9 +76,10 @@ async def _my_report(w: World) -> Probe:
 
 @entry("POST", f"{C}/reports/{{case_id:str}}/follow")
 async def _follow(w: World) -> Probe:
-    # "Me too" is open to every citizen by design (the similar-cases list shows open cases
-    # nearby), so the second citizen is the one served here; staff are refused.
-    url = f"{C}/reports/{await reported_case(w)}/follow"
+    # "Me too" is open to every citizen for a public case (the similar-cases list shows
+    # them nearby), so the second citizen is the one served here; staff are refused. Cases
+    # that are not public are a 404 for every follower (tests/api/test_visibility.py).
+    url = f"{C}/reports/{await dispatched_case(w)}/follow"
     return Probe("POST", url, w.citizen_b, [w.other_inspector, w.other_handler], body={})
 
 
@@ -282,6 +283,12 @@ async def _admin_case(w: World) -> str:
     return await reported_case(w)
 
 
+for _method, _body in (("PUT", {"description": "路边垃圾"}), ("DELETE", None)):
+    admin_entry(_method, f"{A}/cases/{{case_id:str}}/public-text", admin_only=False, body=_body)(
+        reported_case
+    )
+
+
 @entry("POST", f"{A}/cases/{{case_id:str}}/{{action:str}}")
 async def _admin_act(w: World) -> Probe:
     return _admin("POST", f"{A}/cases/{await reported_case(w)}/accept", w, {}, admin_only=False)
@@ -413,6 +420,8 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("GET", "/q/{code:str}/damaged"): "the landing page's damage form",
     ("POST", "/q/{code:str}/damaged"): "the landing page's damage form, sent",
     ("GET", "/open311/v2/services/{name:str}"): "Open311 service definitions are public",
-    ("GET", "/open311/v2/requests/{name:str}"): "Open311 requests are public (no personal data)",
+    ("GET", "/open311/v2/requests/{name:str}"): (
+        "the public view of accepted requests only (cases.visibility, tests/api/test_visibility.py)"
+    ),
     ("GET", "/schema/{path:str}"): "the OpenAPI document and its renderers",
 }

@@ -126,15 +126,16 @@ async def resolved_case(w: World) -> str:
 
 async def closed_citizen_case(w: World) -> str:
     """The citizen's report taken through verification, handling and the check to closed;
-    the second citizen follows it while open (a follower may see it, not rate or reopen)."""
+    the second citizen follows it while open and public (a follower may see it, not rate or
+    reopen)."""
 
     async def make() -> str:
         case_id = await reported_case(w)
+        await ok(w.api, w.city.inspector, case_id, "verify", {"valid": True})
         follow = await w.api.post(
             f"/api/citizen/reports/{case_id}/follow", headers=w.citizen_b.headers, json={}
         )
         assert follow.status_code in (200, 201), follow.text
-        await ok(w.api, w.city.inspector, case_id, "verify", {"valid": True})
         hw = w.city.handler_hw
         await ok(w.api, hw, case_id, "resolve", {"mediaIds": [await photo(w.api, hw)]})
         await ok(w.api, w.city.inspector, case_id, "check", {"passed": True})

@@ -45,6 +45,8 @@ APPS = {
 # other admin write must be admin-only (opt roles), so a new write route has to be placed.
 OPERATOR_WRITES = {
     ("POST", "/api/admin/cases/{case_id:str}/{action:str}"),  # accept, dispatch, ...
+    ("PUT", "/api/admin/cases/{case_id:str}/public-text"),  # moderation
+    ("DELETE", "/api/admin/cases/{case_id:str}/public-text"),
     ("POST", "/api/admin/notifications/dead/{delivery_id:int}/retry"),
     # Duties are scheduled by the command centre (tests/api/inspector/test_patrols.py),
     # although the README lists patrol-duties with the admin-only configuration.
@@ -397,12 +399,13 @@ async def test_lists_show_only_the_callers_objects(api, world):
 
 async def test_followers_see_neither_in_the_view_nor_by_id_the_verification_evidence(api, world):
     case_id = await reported_case(world)
+    evidence = await photo(api, world.city.inspector)
+    await ok(api, world.city.inspector, case_id, "verify", {"valid": True, "mediaIds": [evidence]})
+    # Verified, so public: now it can be followed (tests/api/test_visibility.py).
     follow = await api.post(
         f"/api/citizen/reports/{case_id}/follow", headers=world.citizen_b.headers, json={}
     )
     assert follow.status_code == 200, follow.text
-    evidence = await photo(api, world.city.inspector)
-    await ok(api, world.city.inspector, case_id, "verify", {"valid": True, "mediaIds": [evidence]})
     views = {}
     for who in (world.citizen, world.citizen_b):
         view = await api.get(f"/api/citizen/reports/{case_id}", headers=who.headers)

@@ -103,15 +103,14 @@ async def test_qr_sizes_outside_2_to_40_are_refused(api, city, spec, image, size
 async def test_case_steps_answer_200_as_documented(api, city, spec):
     citizen = await api.citizen_by_phone("13812345678")
     case_id = await citizen_report(api, citizen)
-    fellow = await api.citizen()
-    followed = await api.post(f"/api/citizen/reports/{case_id}/follow", headers=fellow.headers)
-    assert followed.status_code == 200, followed.text
-    assert "200" in documented(spec, "POST", "/api/citizen/reports/{case_id}/follow")
-
     shown = await act(api, city.inspector, case_id, "reporter-phone")
     assert shown.status_code == 200, shown.text
     verified = await act(api, city.inspector, case_id, "verify", {"valid": True})
     assert verified.status_code == 200, verified.text
+    fellow = await api.citizen()  # a verified case is public: others may follow it
+    followed = await api.post(f"/api/citizen/reports/{case_id}/follow", headers=fellow.headers)
+    assert followed.status_code == 200, followed.text
+    assert "200" in documented(spec, "POST", "/api/citizen/reports/{case_id}/follow")
     for step in ("reporter-phone", "verify", "resolve", "check", "close", "request-return"):
         responses = documented(spec, "POST", f"/api/inspector/cases/{{case_id}}/{step}")
         assert "200" in responses and "201" not in responses, step

@@ -154,9 +154,9 @@ async def test_reported_then_merged_earns_nothing(api, city):
 async def test_only_the_first_reporter_earns(api, city):
     reporter, follower = await api.citizen(), await api.citizen()
     case_id = await _report(api, reporter)
+    await _act(api, city, case_id, "accept")  # only a public case can be followed
     followed = await api.post(f"{REPORTS}/{case_id}/follow", headers=follower.headers)
     assert followed.status_code == 200
-    await _act(api, city, case_id, "accept")
     await _close(api, city, case_id)
     assert (await balance(api, reporter), await balance(api, follower)) == (15, 0)
 

@@ -180,6 +180,8 @@ async def test_similar_and_follow(api, city):
     alice, bob = await api.citizen(), await api.citizen()
     case_id = (await _report(api, alice, category="C0301")).json()["id"]
     near = (IN_GRID[0] + 0.0005, IN_GRID[1])  # about 55 m north
+    # Others see a case once staff accepted it (tests/api/test_visibility.py).
+    await _act(api, city, case_id, "accept")
     similar = await api.get(
         f"{REPORTS}/similar?lat={near[0]}&lon={near[1]}&category=C0301", headers=bob.headers
     )

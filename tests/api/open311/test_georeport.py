@@ -76,10 +76,13 @@ async def test_discovery_services_and_definitions(api, city):
 
 async def test_create_and_read_back_open_then_closed(api, city, key):
     request_id = await _create(api, key, **{"attribute[occurred_at]": "2026-11-28T08:00:00+08:00"})
-    (one,) = (await api.get(f"{V2}/requests/{request_id}.json")).json()
+    # The client that filed it follows it with its key; the public sees it once accepted.
+    mine = {"X-Api-Key": key}
+    (one,) = (await api.get(f"{V2}/requests/{request_id}.json", headers=mine)).json()
     assert one["status"] == "open" and one["service_code"] == "E0102"
     assert one["lat"] == pytest.approx(IN_GRID[0]) and one["long"] == pytest.approx(IN_GRID[1])
     assert one["address"] == "香港中路" and one["status_notes"] == "reported"
+    _assert_error(await api.get(f"{V2}/requests/{request_id}.json"), 404)
     auto = await _create(api, key, service_code=AUTO_CATEGORY)
     (dispatched,) = (await api.get(f"{V2}/requests/{auto}.json")).json()
     assert dispatched["status"] == "open" and dispatched["agency_responsible"]
@@ -90,12 +93,14 @@ async def test_create_and_read_back_open_then_closed(api, city, key):
         headers=city.operator.headers,
     )
     assert rejected.status_code == 200, rejected.text
-    (closed,) = (await api.get(f"{V2}/requests/{request_id}.json")).json()
+    (closed,) = (await api.get(f"{V2}/requests/{request_id}.json", headers=mine)).json()
     assert closed["status"] == "closed"
+    _assert_error(await api.get(f"{V2}/requests/{request_id}.json"), 404)
     # Filed as a hotline report by the machine client, as the command centre sees it.
     case = (await api.get(f"/api/admin/cases/{auto}", headers=city.operator.headers)).json()
     assert case["case"]["source"] == "hotline"
     _assert_error(await api.get(f"{V2}/requests/k_nothing.json"), 404)
+    _assert_error(await api.get(f"{V2}/requests/{auto}.json", headers={"X-Api-Key": "x" * 20}), 403)
 
 
 async def test_create_refuses_bad_keys_and_input(api, city, key):
@@ -131,28 +136,42 @@ async def test_list_with_filters(api, city, key):
     await api.post(
         f"/api/admin/cases/{first}/reject", json={"reason": "无效"}, headers=city.operator.headers
     )
-    listed = (await api.get(f"{V2}/requests.json")).json()
+    # The filing client sees its own requests, whatever their state; the public only the
+    # accepted one (tests/api/test_visibility.py).
+    mine = {"X-Api-Key": key}
+    public = (await api.get(f"{V2}/requests.json")).json()
+    assert [r["service_request_id"] for r in public] == [second]
+    listed = (await api.get(f"{V2}/requests.json", headers=mine)).json()
     assert [r["service_request_id"] for r in listed] == [third, second, first]
-    closed = (await api.get(f"{V2}/requests.json", params={"status": "closed"})).json()
+    closed = (
+        await api.get(f"{V2}/requests.json", headers=mine, params={"status": "closed"})
+    ).json()
     assert [r["service_request_id"] for r in closed] == [first]
-    both = await api.get(f"{V2}/requests.json", params={"status": "open,closed"})
+    both = await api.get(f"{V2}/requests.json", headers=mine, params={"status": "open,closed"})
     assert len(both.json()) == 3
-    coded = (await api.get(f"{V2}/requests.json", params={"service_code": AUTO_CATEGORY})).json()
+    coded = (
+        await api.get(f"{V2}/requests.json", headers=mine, params={"service_code": AUTO_CATEGORY})
+    ).json()
     assert [r["service_request_id"] for r in coded] == [second]
-    boxed = (await api.get(f"{V2}/requests.json", params={"bbox": "120.3,36.0,120.5,36.1"})).json()
+    boxed = (
+        await api.get(f"{V2}/requests.json", headers=mine, params={"bbox": "120.3,36.0,120.5,36.1"})
+    ).json()
     assert {r["service_request_id"] for r in boxed} == {first, second}
-    paged = (await api.get(f"{V2}/requests.json", params={"limit": 1, "offset": 1})).json()
+    paged = (
+        await api.get(f"{V2}/requests.json", headers=mine, params={"limit": 1, "offset": 1})
+    ).json()
     assert [r["service_request_id"] for r in paged] == [second]
     now = clock.now()
     window = {
         "start_date": (now - dt.timedelta(minutes=2)).isoformat(),
         "end_date": (now + dt.timedelta(minutes=1)).isoformat(),
     }
-    recent = (await api.get(f"{V2}/requests.json", params=window)).json()
+    recent = (await api.get(f"{V2}/requests.json", headers=mine, params=window)).json()
     assert {r["service_request_id"] for r in recent} == {second, third}
     ids = (
         await api.get(
             f"{V2}/requests.json",
+            headers=mine,
             params={"service_request_id": f"{first},{third}", "status": "open"},
         )
     ).json()
@@ -189,7 +208,8 @@ async def test_the_pypi_georeport_client(api, city, key, monkeypatch):
         return response
 
     monkeypatch.setattr(module.requests, "get", fake_get)
-    request_id = await _create(api, key)
+    # Accepted at once, so public: the client library sends no key.
+    request_id = await _create(api, key, service_code=AUTO_CATEGORY)
     client = module.GeoReport("http://testserver/open311/v2", api_key=key)
     services = await asyncio.to_thread(client.get_service_list)
     assert any(s["service_code"] == "E0102" for s in services)
@@ -198,6 +218,6 @@ async def test_the_pypi_georeport_client(api, city, key, monkeypatch):
     listed = await asyncio.to_thread(client.get_service_requests, status="open")
     assert [r["service_request_id"] for r in listed] == [request_id]
     one = await asyncio.to_thread(client.get_service_request, request_id)
-    assert one["status"] == "open" and one["service_code"] == "E0102"
+    assert one["status"] == "open" and one["service_code"] == AUTO_CATEGORY
     with pytest.raises(requests.HTTPError):
         await asyncio.to_thread(client.get_service_request, "k_missing")
