@@ -37,7 +37,7 @@ _SKEW = dt.timedelta(minutes=15)
 DEMO_TEMPLATES = {
     "SMS_000000001": ("code",),
     "SMS_000000002": ("number", "status"),
-    "SMS_000000003": ("number", "category"),
+    "SMS_000000003": ("number",),
 }
 
 _FORCED = {

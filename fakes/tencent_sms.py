@@ -35,7 +35,7 @@ _AUTH = re.compile(
 )
 _MOBILE = re.compile(r"^(?:\+86|0086|86)?(1[3-9]\d{9})$")
 
-DEMO_TEMPLATES = {"100001": ("1", "2"), "100002": ("1", "2"), "100003": ("1", "2")}
+DEMO_TEMPLATES = {"100001": ("1", "2"), "100002": ("1", "2"), "100003": ("1",)}
 
 # Request-level errors and per-number codes the fake can be told to answer with.
 _FORCED_ERROR = {

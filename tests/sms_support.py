@@ -18,12 +18,12 @@ TEMPLATES = {
     "aliyun": {
         "login_code": ("SMS_100000001", ("code",)),
         "case_update": ("SMS_100000002", ("number", "status")),
-        "urgent_case": ("SMS_100000003", ("number", "category")),
+        "urgent_case": ("SMS_100000003", ("number",)),
     },
     "tencent": {
         "login_code": ("2000001", ("1", "2")),
         "case_update": ("2000002", ("1", "2")),
-        "urgent_case": ("2000003", ("1", "2")),
+        "urgent_case": ("2000003", ("1",)),
     },
 }
 APP_ID = "1400123456"

@@ -45,8 +45,8 @@ class SmsSender(abc.ABC):
     @abc.abstractmethod
     async def send(self, *, phone: str, kind: SmsKind, params: dict[str, str]) -> str:
         """Send one text of ``kind`` to ``phone`` (E.164); the vendor's message id, or
-        ``SmsFailure``. ``params`` carries every parameter of every kind's wording (code,
-        minutes, number, status, category); each vendor passes on the ones its templates use."""
+        ``SmsFailure``. ``params``: login_code {code, minutes}, case_update {number, status},
+        urgent_case {number}; each vendor passes on the ones its templates declare."""
 
     async def send_code(self, *, phone: str, code: str, ttl_minutes: int) -> str:
         return await self.send(
@@ -60,7 +60,7 @@ class SmsSender(abc.ABC):
 _CONSOLE_TEXT = {
     "login_code": "您的验证码是 {code}，{minutes} 分钟内有效。",
     "case_update": "您反映的问题 {number} {status}。",
-    "urgent_case": "紧急案件 {number}（{category}）已派遣给您的单位，请立即处置。",
+    "urgent_case": "紧急案件 {number} 已派遣给您的单位，请立即处置。",
 }
 
 
@@ -68,7 +68,7 @@ class ConsoleSmsSender(SmsSender):
     name = "console"
 
     async def send(self, *, phone: str, kind: SmsKind, params: dict[str, str]) -> str:
-        text = _CONSOLE_TEXT[kind].format_map({"category": "", **params})
+        text = _CONSOLE_TEXT[kind].format_map({"minutes": "", "status": "", **params})
         print(f"[sms to {mask_phone(phone)}] {text}", file=sys.stdout, flush=True)
         return ""
 

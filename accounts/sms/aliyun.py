@@ -37,7 +37,7 @@ DEFAULT_ENDPOINT = "https://dysmsapi.aliyuncs.com"
 TEMPLATE_VARIABLES: dict[str, tuple[str, ...]] = {
     "login_code": ("code",),
     "case_update": ("number", "status"),
-    "urgent_case": ("number", "category"),
+    "urgent_case": ("number",),
 }
 _REASONS = {
     "isv.MOBILE_NUMBER_ILLEGAL": "invalid_phone",

@@ -30,7 +30,7 @@ DEFAULT_ENDPOINT = "https://sms.tencentcloudapi.com"
 TEMPLATE_VARIABLES: dict[str, tuple[str, ...]] = {
     "login_code": ("code", "minutes"),
     "case_update": ("number", "status"),
-    "urgent_case": ("number", "category"),
+    "urgent_case": ("number",),
 }
 _REASONS = {
     "InvalidParameterValue.IncorrectPhoneNumber": "invalid_phone",
