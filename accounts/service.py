@@ -160,6 +160,18 @@ async def verify_sms_code(*, phone: str, code: str, link_to: Actor | None = None
     return await _citizen_session(owner)
 
 
+async def citizen_for_phone(*, phone: str) -> int:
+    """The citizen with this phone, created (phone only, no app) when there is none: how a
+    hotline caller follows their case by SMS. Under the same lock as an SMS sign-in of that
+    phone, so the two cannot create two accounts."""
+    phone = normalize_phone(phone)
+    await lock(f"sms:{phone}")
+    owner = await Citizen.select(Citizen.id).where(Citizen.phone == phone).first()
+    if owner is not None:
+        return owner["id"]
+    return (await _new_citizen(phone=phone)).id
+
+
 # --- staff ----------------------------------------------------------------------------------
 
 

@@ -37,15 +37,19 @@ async def follow(*, actor: Actor, case_id: str) -> Case:
     if case.state not in OPEN:
         raise CaseNotFound()
     if not is_reporter(actor, case):
-        await raw(
-            'INSERT INTO case_follower ("case", citizen_id, slot, created_at) '
-            "VALUES ({}, {}, {}, {}) ON CONFLICT (slot) DO NOTHING",
-            case.id,
-            actor.id,
-            f"{case.id}:{actor.id}",
-            clock.now(),
-        )
+        await add_follower(case, citizen_id=actor.id)
     return case
+
+
+async def add_follower(case: Case, *, citizen_id: int) -> None:
+    await raw(
+        'INSERT INTO case_follower ("case", citizen_id, slot, created_at) '
+        "VALUES ({}, {}, {}, {}) ON CONFLICT (slot) DO NOTHING",
+        case.id,
+        citizen_id,
+        f"{case.id}:{citizen_id}",
+        clock.now(),
+    )
 
 
 async def unfollow(*, actor: Actor, case_id: str) -> None:

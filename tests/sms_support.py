@@ -3,9 +3,13 @@ senders at them."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import httpx
 import msgspec
 
+from accounts.sms import sms_sender_from_settings
+from core import clock
 from core.settings import Settings, get_settings
 from fakes.aliyun_sms import create_aliyun_sms_fake
 from fakes.server import BackgroundServer
@@ -85,3 +89,24 @@ def delay(vendor: str, seconds: float) -> None:
 def reset() -> None:
     for fake in FAKES.values():
         httpx.post(f"{fake.url}/__fake__/reset")
+
+
+def texting_outbox(vendor: str, **changes):
+    """An outbox with only the SMS channel, through ``vendor``'s real sender and its fake
+    (short timeouts and retry delays: tests move the clock rather than wait)."""
+    from notify.providers.sms import SmsProvider
+    from notify.worker import Outbox
+    from tests.notify.conftest import notify_settings
+
+    settings = notify_settings(**{**vendor_values(vendor), "notify_channels": "sms", **changes})
+    provider = SmsProvider(sender=sms_sender_from_settings(settings), settings=settings)
+    return Outbox(providers={"sms": provider}, settings=settings)
+
+
+def at_city_hour(hour: int, minute: int = 0) -> None:
+    """Move the clock to the next ``hour:minute`` in the city's time zone."""
+    local = clock.city_now()
+    target = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if target <= local:
+        target += dt.timedelta(days=1)
+    clock.travel(target - local)

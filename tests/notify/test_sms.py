@@ -8,37 +8,26 @@ import datetime as dt
 
 import pytest
 
-from accounts.sms import sms_sender_from_settings
 from core import clock
 from core.db import raw
-from notify.providers.sms import SmsProvider
-from notify.worker import Outbox
-from tests.notify.conftest import notify, notify_settings, register
-from tests.sms_support import TEMPLATES, VENDORS, fail, received, reset, vendor_values
-
-
-def _at_city_hour(hour: int, minute: int = 0) -> None:
-    """Move the clock to the next ``hour:minute`` in the city's time zone."""
-    local = clock.city_now()
-    target = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
-    if target <= local:
-        target += dt.timedelta(days=1)
-    clock.travel(target - local)
+from tests.notify.conftest import notify, register
+from tests.sms_support import (
+    TEMPLATES,
+    VENDORS,
+    at_city_hour,
+    fail,
+    received,
+    reset,
+    texting_outbox,
+)
 
 
 @pytest.fixture(params=VENDORS)
 async def text_box(request, api):
     reset()
-    settings = notify_settings(
-        **vendor_values(request.param),
-        notify_channels="sms",
-        sms_quiet_hours="22:00-07:00",
-        sms_daily_limit_per_person=2,
-    )
-    provider = SmsProvider(sender=sms_sender_from_settings(settings), settings=settings)
-    box = Outbox(providers={"sms": provider}, settings=settings)
+    box = texting_outbox(request.param, sms_quiet_hours="22:00-07:00", sms_daily_limit_per_person=2)
     box.vendor = request.param
-    _at_city_hour(12)
+    at_city_hour(12)
     yield box
     await box.aclose()
     reset()
@@ -114,32 +103,32 @@ async def test_muting_sms_keeps_the_inbox(api, text_box):
 
 async def test_citizen_updates_wait_for_the_end_of_quiet_hours(api, text_box):
     cid = await _phone_citizen(api, "13800138103")
-    _at_city_hour(23)
+    at_city_hour(23)
     await notify(cid, "case.resolved")
     await text_box.drain()
     assert received(text_box.vendor) == []
     assert [d["status"] for d in await _deliveries()] == ["pending"]
-    _at_city_hour(6, 59)
+    at_city_hour(6, 59)
     await text_box.drain()
     assert received(text_box.vendor) == []
-    _at_city_hour(7, 1)
+    at_city_hour(7, 1)
     await text_box.drain()
     assert len(received(text_box.vendor)) == 1
 
 
 async def test_a_retry_that_falls_in_quiet_hours_is_deferred_without_spending_a_try(api, text_box):
     cid = await _phone_citizen(api, "13800138104")
-    _at_city_hour(21, 59)
+    at_city_hour(21, 59)
     fail(text_box.vendor, "unavailable")
     await notify(cid, "case.closed")
     await text_box.drain()
     [failed] = await _deliveries()
     assert failed["status"] == "pending" and failed["attempts"] == 1
-    _at_city_hour(22, 30)
+    at_city_hour(22, 30)
     await text_box.drain()
     [deferred] = await _deliveries()
     assert deferred["attempts"] == 1 and deferred["last_error"] == "quiet hours"
-    _at_city_hour(7, 1)
+    at_city_hour(7, 1)
     await text_box.drain()
     assert [d["status"] for d in await _deliveries()] == ["sent"]
     assert len(received(text_box.vendor)) == 1
@@ -149,7 +138,7 @@ async def test_urgent_cases_page_staff_at_once_even_at_night(api, text_box):
     vendor = text_box.vendor
     paged = await api.staff("handler", phone="13900139000")
     no_phone = await api.staff("handler")
-    _at_city_hour(23)
+    at_city_hour(23)
     for staff in (paged, no_phone):
         await notify(staff.subject_id, "task.new", kind="staff", urgent=True)
     await notify(paged.subject_id, "task.new", kind="staff")  # not urgent: no page
@@ -166,7 +155,7 @@ async def test_at_most_the_daily_limit_per_person(api, text_box):
         await notify(cid, template)
     await text_box.drain()
     assert len(received(text_box.vendor)) == 2  # the limit of these settings
-    _at_city_hour(12)  # the next city day
+    at_city_hour(12)  # the next city day
     await notify(cid, "case.closed")
     await text_box.drain()
     assert len(received(text_box.vendor)) == 3

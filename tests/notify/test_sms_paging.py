@@ -10,16 +10,13 @@ import datetime as dt
 import pytest
 
 import cases.paging
-from accounts.sms import sms_sender_from_settings
 from accounts.tables import Staff
 from cases.tasks import sla_tick
 from core import clock
-from notify.providers.sms import SmsProvider
 from notify.worker import Outbox
 from tests.cases_city import IN_GRID, build_city
 from tests.helpers import upload_photo
-from tests.notify.conftest import notify_settings
-from tests.sms_support import TEMPLATES, received, reset, vendor_values
+from tests.sms_support import TEMPLATES, received, reset, texting_outbox
 
 GAS_LEAK = "E0403"  # urgent: accepted and dispatched to the gas company at once
 PHONE = "13900139001"
@@ -28,12 +25,8 @@ PHONE = "13900139001"
 @pytest.fixture
 async def paging(api, monkeypatch):
     reset()
-    settings = notify_settings(
-        **vendor_values("aliyun"), notify_channels="sms", sms_repage_minutes=10, sms_repage_max=2
-    )
-    monkeypatch.setattr(cases.paging, "get_settings", lambda: settings)
-    provider = SmsProvider(sender=sms_sender_from_settings(settings), settings=settings)
-    box = Outbox(providers={"sms": provider}, settings=settings)
+    box = texting_outbox("aliyun", sms_repage_minutes=10, sms_repage_max=2)
+    monkeypatch.setattr(cases.paging, "get_settings", lambda: box.settings)
     city = await build_city(api)
     await Staff.update({Staff.phone: "+86" + PHONE}).where(Staff.id == city.handler_gas.subject_id)
     citizen = await api.citizen()
