@@ -107,3 +107,24 @@ async def test_wrong_credentials_are_a_502_not_a_500(api, vendor, monkeypatch):
     body = assert_problem(response, 502, "sms.provider_failed")
     assert "Signature" in body["detail"]
     assert await SmsChallenge.count() == 0
+
+
+async def test_no_transaction_is_open_while_the_vendor_is_called(api, vendor, monkeypatch):
+    """On SQLite a write transaction blocks every other writer; on PostgreSQL the phone's
+    lock would be held: the vendor call must happen between transactions."""
+    from core.db import in_transaction
+
+    real = sms_sender_from_settings(vendor_settings(vendor))
+    seen: list[bool] = []
+
+    class Watching(type(real)):
+        def __init__(self) -> None:
+            self.__dict__.update(real.__dict__)
+
+        async def send(self, **kwargs) -> str:
+            seen.append(in_transaction())
+            return await real.send(**kwargs)
+
+    monkeypatch.setattr(citizen_auth, "sms_sender_from_settings", lambda _: Watching())
+    assert (await api.post(REQUEST, json={"phone": "13800138005"})).status_code == 202
+    assert seen == [False]
