@@ -196,3 +196,20 @@ async def test_a_vendor_that_keeps_limiting_ends_in_the_dead_letters(api, text_b
     admin = await api.staff("admin")
     listed = await api.get("/api/admin/notifications/dead", headers=admin.headers)
     assert listed.status_code == 200 and "sms" in listed.text
+
+
+async def test_a_crashed_workers_text_is_sent_once_its_lease_runs_out(api, text_box):
+    from notify.worker import _claim
+
+    cid = await _phone_citizen(api, "13800138110")
+    await notify(cid, "case.accepted")
+    await text_box.fan_out()
+    now = clock.now()
+    lease = dt.timedelta(seconds=text_box.settings.notify_lease_seconds)
+    assert len(await _claim(10, now, now + lease)) == 1  # ...and then that worker died
+    await text_box.drain()
+    assert received(text_box.vendor) == []  # still leased to the dead worker
+    clock.travel(lease + dt.timedelta(seconds=1))
+    await text_box.drain()
+    assert len(received(text_box.vendor)) == 1
+    assert [(d["status"], d["attempts"]) for d in await _deliveries()] == [("sent", 2)]
