@@ -307,12 +307,18 @@ def serve(image: Image) -> None:
     """The image's CMD with its ENV, until its HEALTHCHECK passes."""
     port = free_port()
     env = dict(image.env)
-    # What `docker run` would add: production demands these secrets; bind loopback.
+    # What `docker run` would add: production demands these secrets and a real SMS vendor
+    # (it refuses the console sender); bind loopback. No text is sent by the health check.
     env.update(
         CITYOPS_HOST="127.0.0.1",
         CITYOPS_PORT=str(port),
         CITYOPS_JWT_SECRET=secrets.token_urlsafe(48),
         CITYOPS_QR_SECRET=secrets.token_urlsafe(48),
+        CITYOPS_SMS_SENDER="aliyun",
+        CITYOPS_SMS_ACCESS_KEY_ID="ci-access-key-id",
+        CITYOPS_SMS_ACCESS_KEY_SECRET=secrets.token_urlsafe(24),
+        CITYOPS_SMS_SIGN_NAME="城市运行服务",
+        CITYOPS_SMS_TEMPLATE_LOGIN_CODE="SMS_000000001",
     )
     before = snapshot(image)
     print(f"== cityops migrate (serve does not migrate), in {image.cwd}")

@@ -96,3 +96,39 @@ async def wechat_openids(*, citizen_ids: list[int]) -> dict[int, str]:
         & (Citizen.disabled == False)  # noqa: E712 - a Piccolo expression
     )
     return {row["id"]: row["wechat_openid"] for row in rows}
+
+
+async def phone_only_citizens(*, citizen_ids: list[int]) -> dict[int, str]:
+    """Citizens reachable only by SMS: a phone, no app device and no WeChat (hotline and
+    phone-only reporters). Citizen id -> E.164 phone."""
+    from accounts.tables import Citizen
+
+    if not citizen_ids:
+        return {}
+    rows = await Citizen.select(Citizen.id, Citizen.phone).where(
+        Citizen.id.is_in(citizen_ids)
+        & Citizen.phone.is_not_null()
+        & Citizen.wechat_openid.is_null()
+        & (Citizen.disabled == False)  # noqa: E712 - a Piccolo expression
+    )
+    with_app = {
+        row["owner_id"]
+        for row in await Device.select(Device.owner_id).where(
+            (Device.owner_kind == "citizen") & Device.owner_id.is_in(citizen_ids)
+        )
+    }
+    return {row["id"]: row["phone"] for row in rows if row["id"] not in with_app}
+
+
+async def staff_to_page(*, staff_ids: list[int]) -> dict[int, str]:
+    """The staff among ``staff_ids`` an urgent case is paged to by SMS, and their phones.
+    Today every one with a phone and an active account; the duty roster will narrow this to
+    the staff on duty, here and nowhere else."""
+    from accounts.tables import Staff
+
+    if not staff_ids:
+        return {}
+    rows = await Staff.select(Staff.id, Staff.phone).where(
+        Staff.id.is_in(staff_ids) & Staff.phone.is_not_null() & (Staff.user.active == True)  # noqa: E712 - a Piccolo expression
+    )
+    return {row["id"]: row["phone"] for row in rows}

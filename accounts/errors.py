@@ -237,3 +237,50 @@ class RoleChanged(DomainError):
     status = 401
     title = Msg(zh="账号权限已变更", en="Your role changed")
     message = Msg(zh="账号权限已变更，请重新登录", en="Your role changed; sign in again")
+
+
+class SmsInvalidPhone(DomainError):
+    code = "sms.invalid_phone"
+    status = 400
+    title = Msg(zh="该号码无法接收短信", en="This number cannot receive texts")
+    message = Msg(
+        zh="短信服务商拒绝了该号码，请检查后重试",
+        en="The SMS provider refused this number; check it and try again",
+    )
+
+
+class SmsProviderRateLimited(DomainError):
+    code = "sms.provider_rate_limited"
+    status = 429
+    title = Msg(zh="短信发送过于频繁", en="Texts sent too often")
+    message = Msg(
+        zh="短信服务商限制了该号码的发送频率，请在 {retry_after} 秒后重试",
+        en="The SMS provider limits texts to this number; try again in {retry_after} seconds",
+    )
+
+    def extra(self) -> dict[str, Any]:
+        return {"retryAfter": self.params.get("retry_after")}
+
+
+class SmsProviderUnavailable(DomainError):
+    code = "sms.provider_unavailable"
+    status = 503
+    title = Msg(zh="短信服务暂时不可用", en="SMS temporarily unavailable")
+    message = Msg(
+        zh="暂时无法发送短信，请稍后重试或使用微信登录",
+        en="Texts cannot be sent right now; try again later or sign in with WeChat",
+    )
+
+    def extra(self) -> dict[str, Any]:
+        return {"retryAfter": self.params.get("retry_after")}
+
+
+class SmsProviderFailed(DomainError):
+    code = "sms.provider_failed"
+    status = 502
+    title = Msg(zh="短信发送失败", en="The text could not be sent")
+    message = Msg(
+        zh="短信服务商返回错误（{vendor_code}），请稍后重试或使用微信登录",
+        en="The SMS provider answered with an error ({vendor_code}); try again later "
+        "or sign in with WeChat",
+    )

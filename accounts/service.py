@@ -11,6 +11,7 @@ from piccolo.apps.user.tables import BaseUser
 
 from accounts import errors, passwords
 from accounts.phone import normalize_phone
+from accounts.sms_login import code_hash
 from accounts.tables import Citizen, RefreshToken, SmsChallenge, Staff
 from accounts.tokens import (
     Audience,
@@ -21,7 +22,7 @@ from accounts.tokens import (
 from accounts.wechat import WeChatIdentity
 from core import clock, ratelimit
 from core.actors import STAFF_ROLES, Actor
-from core.db import lock, transaction
+from core.db import lock, raw, transaction
 from core.ids import public_id
 from core.settings import get_settings
 
@@ -33,12 +34,6 @@ class Session(msgspec.Struct, frozen=True, kw_only=True):
     audience: str
     role: str
     subject_id: int
-
-
-class SmsDelivery(msgspec.Struct, frozen=True, kw_only=True):
-    phone: str
-    code: str
-    ttl_minutes: int
 
 
 async def _start_session(
@@ -130,55 +125,6 @@ async def sign_in_wechat(*, identity: WeChatIdentity, link_to: Actor | None = No
 # --- citizens: SMS --------------------------------------------------------------------------
 
 
-def _code_hash(phone: str, code: str) -> str:
-    # Keyed, so a leaked table does not give the codes away to a 10^6 brute force.
-    key = get_settings().jwt_secret.encode()
-    return hmac.new(key, f"sms\x1f{phone}\x1f{code}".encode(), "sha256").hexdigest()
-
-
-async def request_sms_code(*, phone: str, ip: str) -> SmsDelivery:
-    settings = get_settings()
-    phone = normalize_phone(phone)
-    await lock(f"sms:{phone}")
-    now = clock.now()
-    latest = (
-        await SmsChallenge.objects()
-        .where(SmsChallenge.phone == phone)
-        .order_by(SmsChallenge.created_at, ascending=False)
-        .first()
-    )
-    if latest is not None:
-        wait = (
-            settings.sms_resend_interval_seconds
-            - (now - clock.as_utc(latest.created_at)).total_seconds()
-        )
-        if wait > 0:
-            raise errors.SmsTooSoon(retry_after=int(wait) + 1)
-    day = clock.start_of_city_day(now)
-    sent_to_phone = await SmsChallenge.count().where(
-        (SmsChallenge.phone == phone) & (SmsChallenge.created_at >= day)
-    )
-    sent_from_ip = await SmsChallenge.count().where(
-        (SmsChallenge.ip == ip) & (SmsChallenge.created_at >= day)
-    )
-    if (
-        sent_to_phone >= settings.sms_daily_cap_per_phone
-        or sent_from_ip >= settings.sms_daily_cap_per_ip
-    ):
-        raise errors.SmsDailyCap()
-    code = f"{secrets.randbelow(1_000_000):06d}"
-    await SmsChallenge.insert(
-        SmsChallenge(
-            phone=phone,
-            code_hash=_code_hash(phone, code),
-            ip=ip,
-            created_at=now,
-            expires_at=now + dt.timedelta(seconds=settings.sms_code_ttl_seconds),
-        )
-    )
-    return SmsDelivery(phone=phone, code=code, ttl_minutes=settings.sms_code_ttl_seconds // 60)
-
-
 async def verify_sms_code(*, phone: str, code: str, link_to: Actor | None = None) -> Session:
     settings = get_settings()
     phone = normalize_phone(phone)
@@ -194,12 +140,18 @@ async def verify_sms_code(*, phone: str, code: str, link_to: Actor | None = None
         raise errors.SmsCodeExpired()
     if challenge.attempts >= settings.sms_max_attempts:
         raise errors.SmsLocked()
-    if not hmac.compare_digest(challenge.code_hash, _code_hash(phone, code)):
-        attempts = challenge.attempts + 1
-        await SmsChallenge.update({SmsChallenge.attempts: attempts}).where(
-            SmsChallenge.id == challenge.id
+    if not hmac.compare_digest(challenge.code_hash, code_hash(phone, code)):
+        # Conditional, as well as under the phone's lock: a wrong guess is counted once and
+        # never past the maximum, however many arrive together.
+        counted = await raw(
+            "UPDATE sms_challenge SET attempts = attempts + 1 WHERE id = {} AND attempts < {} "
+            "RETURNING attempts",
+            challenge.id,
+            settings.sms_max_attempts,
         )
-        raise errors.SmsCodeInvalid(left=settings.sms_max_attempts - attempts)
+        if not counted:
+            raise errors.SmsLocked()
+        raise errors.SmsCodeInvalid(left=settings.sms_max_attempts - counted[0]["attempts"])
     await SmsChallenge.update({SmsChallenge.consumed_at: now}).where(
         SmsChallenge.id == challenge.id
     )
@@ -214,6 +166,18 @@ async def verify_sms_code(*, phone: str, code: str, link_to: Actor | None = None
     elif owner is None:
         owner = await _new_citizen(phone=phone)
     return await _citizen_session(owner)
+
+
+async def citizen_for_phone(*, phone: str) -> int:
+    """The citizen with this phone, created (phone only, no app) when there is none: how a
+    hotline caller follows their case by SMS. Under the same lock as an SMS sign-in of that
+    phone, so the two cannot create two accounts."""
+    phone = normalize_phone(phone)
+    await lock(f"sms:{phone}")
+    owner = await Citizen.select(Citizen.id).where(Citizen.phone == phone).first()
+    if owner is not None:
+        return owner["id"]
+    return (await _new_citizen(phone=phone)).id
 
 
 # --- staff ---------------------------------------------------------------------------------

@@ -63,6 +63,9 @@ class SmsChallenge(Table, tablename="sms_challenge"):
     expires_at = Timestamptz()
     attempts = Integer(default=0)
     consumed_at = Timestamptz(null=True, default=None)
+    # Set when the vendor accepted the text. A row without it is a reservation whose send is
+    # under way (or whose process died mid-send): it counts towards the caps all the same.
+    sent_at = Timestamptz(null=True, default=None)
 
 
 class Device(Table, tablename="device"):

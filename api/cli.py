@@ -25,6 +25,8 @@ def _serve(args: argparse.Namespace) -> None:
         os.environ.setdefault(
             "CITYOPS_FCM_TOKEN_URL", f"http://127.0.0.1:{args.fakes_port + 2}/token"
         )
+        for name, value in _demo_sms(args.fakes_port).items():
+            os.environ.setdefault(name, value)
     settings = get_settings()
     if args.with_fakes:
         fake = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
@@ -44,6 +46,29 @@ def _serve(args: argparse.Namespace) -> None:
     finally:
         if fake is not None:
             fake.terminate()
+
+
+def _demo_sms(fakes_port: int) -> dict[str, str]:
+    """Sign-in codes and notification texts go to the Alibaba Cloud SMS fake (see them at
+    GET :{port+3}/__fake__/received) through the real sender, with the fake's demo account,
+    unless the operator chose a sender."""
+    from fakes.aliyun_sms import DEMO_TEMPLATES
+    from fakes.sms_control import SmsAccount
+
+    if os.environ.get("CITYOPS_SMS_SENDER", "aliyun") != "aliyun":
+        return {}
+    account = SmsAccount()
+    login, update, urgent = DEMO_TEMPLATES
+    return {
+        "CITYOPS_SMS_SENDER": "aliyun",
+        "CITYOPS_SMS_ENDPOINT": f"http://127.0.0.1:{fakes_port + 3}",
+        "CITYOPS_SMS_ACCESS_KEY_ID": account.key_id,
+        "CITYOPS_SMS_ACCESS_KEY_SECRET": account.secret,
+        "CITYOPS_SMS_SIGN_NAME": account.sign_name,
+        "CITYOPS_SMS_TEMPLATE_LOGIN_CODE": login,
+        "CITYOPS_SMS_TEMPLATE_CASE_UPDATE": update,
+        "CITYOPS_SMS_TEMPLATE_URGENT_CASE": urgent,
+    }
 
 
 async def _with_db(coro_factory):
@@ -120,7 +145,7 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument(
         "--with-fakes",
         action="store_true",
-        help="also start the loopback fakes of WeChat and the push services",
+        help="also start the loopback fakes of WeChat, the push services and the SMS vendors",
     )
     serve.add_argument("--fakes-port", type=int, default=8010)
     serve.set_defaults(func=_serve)

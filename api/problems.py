@@ -90,6 +90,7 @@ _DESCRIPTIONS = {
     422: "Understood but refused by a business rule",
     429: "Rate limited; see `retryAfter`",
     500: "Unexpected error; report the `requestId`",
+    502: "An upstream service (the SMS vendor) answered with an error",
     503: "A dependency (database, WeChat...) is unavailable; retry",
 }
 

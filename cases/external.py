@@ -10,10 +10,12 @@ from collections.abc import Sequence
 
 import msgspec
 
-from cases import reporting, visibility
+from accounts import service as accounts
+from cases import feedback, reporting, visibility
 from cases.tables import Case
-from cases.workflow import OPEN, TERMINAL
+from cases.workflow import FEEDBACK_TEMPLATES, OPEN, TERMINAL
 from core.actors import Actor
+from notify.service import enqueue
 from org.categories import private_location_codes
 
 OPEN311_STATUS = {**dict.fromkeys(OPEN, "open"), **dict.fromkeys(TERMINAL, "closed")}
@@ -28,10 +30,25 @@ class RequestFilter(msgspec.Struct, frozen=True, kw_only=True):
     bbox: tuple[float, float, float, float] | None = None  # west, south, east, north
 
 
-async def file_service_request(*, actor: Actor, trusted: bool, report: reporting.NewCase) -> Case:
+async def file_service_request(
+    *, actor: Actor, trusted: bool, report: reporting.NewCase, caller_phone: str | None = None
+) -> Case:
     """A request from another city system (a 12345 hotline platform, a partner app). It is
-    filed as a hotline report: verified like a citizen's unless the client is trusted."""
-    return await reporting._file(report=report, source="hotline", actor=actor, trusted=trusted)
+    filed as a hotline report: verified like a citizen's unless the client is trusted. The
+    caller's phone, when given, makes them a follower of the case (a phone-only citizen), so
+    every later step reaches them by SMS (notify.sms_channel)."""
+    follower = await accounts.citizen_for_phone(phone=caller_phone) if caller_phone else None
+    case = await reporting._file(report=report, source="hotline", actor=actor, trusted=trusted)
+    if follower is not None:
+        await feedback.add_follower(case, citizen_id=follower)
+        await enqueue(
+            recipient_kind="citizen",
+            recipient_id=follower,
+            template=FEEDBACK_TEMPLATES["report"],
+            params={"caseId": case.public_id, "number": case.number},
+            case_id=case.id,
+        )
+    return case
 
 
 async def list_requests(

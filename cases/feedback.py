@@ -32,17 +32,6 @@ def on_rated(listener: Callable[[Case, Actor], Awaitable[None]]):
     return listener
 
 
-async def _add_follower(case: Case, citizen_id: int) -> None:
-    await raw(
-        'INSERT INTO case_follower ("case", citizen_id, slot, created_at) '
-        "VALUES ({}, {}, {}, {}) ON CONFLICT (slot) DO NOTHING",
-        case.id,
-        citizen_id,
-        f"{case.id}:{citizen_id}",
-        clock.now(),
-    )
-
-
 async def follow(*, actor: Actor, case_id: str) -> Case:
     """Any citizen may follow a public open case (found nearby); following twice is
     harmless. Anything not public is a 404, as if it did not exist (cases.visibility); a
@@ -54,7 +43,7 @@ async def follow(*, actor: Actor, case_id: str) -> Case:
     if target is None or target.state not in OPEN:
         raise CaseNotFound()
     if not is_reporter(actor, target):
-        await _add_follower(target, actor.id)
+        await add_follower(target, citizen_id=actor.id)
     return target
 
 
@@ -64,7 +53,18 @@ async def carry_followers(*, merged: Case, into: Case) -> None:
     for row in rows:
         citizen = Actor(kind="citizen", id=row["citizen_id"], role="citizen")
         if not is_reporter(citizen, into):
-            await _add_follower(into, citizen.id)
+            await add_follower(into, citizen_id=citizen.id)
+
+
+async def add_follower(case: Case, *, citizen_id: int) -> None:
+    await raw(
+        'INSERT INTO case_follower ("case", citizen_id, slot, created_at) '
+        "VALUES ({}, {}, {}, {}) ON CONFLICT (slot) DO NOTHING",
+        case.id,
+        citizen_id,
+        f"{case.id}:{citizen_id}",
+        clock.now(),
+    )
 
 
 async def unfollow(*, actor: Actor, case_id: str) -> None:

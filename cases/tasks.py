@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from cases.paging import repage_unacknowledged
 from cases.sla import check_sla
 from core.db import transaction
 
 
 async def sla_tick() -> dict[str, int]:
     async with transaction():
-        return await check_sla()
+        counts = await check_sla()
+    async with transaction():
+        counts["repaged"] = await repage_unacknowledged()
+    return counts

@@ -16,7 +16,9 @@ from typing import Literal
 import msgspec
 
 PREFIX = "CITYOPS_"
-SECRET_FIELDS = frozenset({"jwt_secret", "wechat_secret", "qr_secret", "s3_secret_key"})
+SECRET_FIELDS = frozenset(
+    {"jwt_secret", "wechat_secret", "qr_secret", "s3_secret_key", "sms_access_key_secret"}
+)
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -65,12 +67,33 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     wechat_base_url: str = "https://api.weixin.qq.com"
     wechat_timeout_seconds: float = 5.0
 
-    sms_sender: Literal["console"] = "console"
+    # console prints codes (development only); aliyun and tencent are the real vendors.
+    sms_sender: Literal["console", "aliyun", "tencent"] = "console"
     sms_code_ttl_seconds: int = 300
     sms_max_attempts: int = 5
     sms_resend_interval_seconds: int = 60
     sms_daily_cap_per_phone: int = 10
     sms_daily_cap_per_ip: int = 50
+    # The vendor account: Aliyun AccessKey id/secret, or Tencent SecretId/SecretKey.
+    sms_access_key_id: str = ""
+    sms_access_key_secret: str = ""
+    sms_sdk_app_id: str = ""  # Tencent only: the SMS application's SdkAppId
+    sms_sign_name: str = ""  # the approved signature (短信签名), e.g. 城市运行服务
+    # Approved template per message kind: Aliyun SMS_123456789, Tencent a numeric id.
+    sms_template_login_code: str = ""
+    sms_template_case_update: str = ""
+    sms_template_urgent_case: str = ""
+    sms_region: str = ""  # default cn-hangzhou (Aliyun) or ap-guangzhou (Tencent)
+    # Overrides the vendor's endpoint, e.g. http://127.0.0.1:8013 for the loopback fakes.
+    sms_endpoint: str = ""
+    sms_timeout_seconds: float = 5.0
+    # SMS as a notification channel (add "sms" to CITYOPS_NOTIFY_CHANNELS): at most this
+    # many notification texts per person and city day, none to citizens in quiet hours.
+    sms_daily_limit_per_person: int = 5
+    sms_quiet_hours: str = "22:00-07:00"
+    # An urgent case nobody of the unit acknowledged is paged again this often, this often.
+    sms_repage_minutes: int = 10
+    sms_repage_max: int = 2
 
     qr_secret: str = ""
     # Signposts and places (issue 5).
@@ -230,7 +253,56 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             if settings.env == "production" and name != "wechat_secret":
                 raise SystemExit(f"invalid configuration: {PREFIX}{name.upper()} is required")
             missing[name] = _local_secret(settings.var_dir, name)
+    _check_sms(settings)
     return msgspec.structs.replace(settings, **missing) if missing else settings
+
+
+def _check_sms(settings: Settings) -> None:
+    """Refuse to start rather than fail inside a request: production cannot sign anyone in
+    with the console sender, and a vendor without its account or templates sends nothing."""
+    if settings.sms_sender == "console":
+        if settings.env == "production":
+            raise SystemExit(
+                f"invalid configuration: {PREFIX}SMS_SENDER=console only prints codes "
+                "(development); set it to aliyun or tencent with the vendor's account"
+            )
+    else:
+        required = ["sms_access_key_id", "sms_access_key_secret", "sms_sign_name"]
+        required.append("sms_template_login_code")
+        if settings.sms_sender == "tencent":
+            required.append("sms_sdk_app_id")
+        if "sms" in {c.strip() for c in settings.notify_channels.split(",")}:
+            required += ["sms_template_case_update", "sms_template_urgent_case"]
+        missing = [f"{PREFIX}{name.upper()}" for name in required if not getattr(settings, name)]
+        if missing:
+            raise SystemExit(
+                f"invalid configuration: {PREFIX}SMS_SENDER={settings.sms_sender} needs "
+                + ", ".join(missing)
+            )
+    try:
+        quiet_hours(settings)
+    except ValueError:
+        raise SystemExit(
+            f"invalid configuration: {PREFIX}SMS_QUIET_HOURS must look like 22:00-07:00"
+        ) from None
+
+
+def quiet_hours(settings: Settings) -> tuple[str, str] | None:
+    """CITYOPS_SMS_QUIET_HOURS as (start, end) "HH:MM" strings; None when empty."""
+    text = settings.sms_quiet_hours.strip()
+    if not text:
+        return None
+    start, _, end = text.partition("-")
+    start, end = start.strip(), end.strip()
+    for part in (start, end):
+        if len(part) != 5 or part[2] != ":":
+            raise ValueError(text)
+        hour, minute = int(part[:2]), int(part[3:])
+        if not (0 <= hour < 24 and 0 <= minute < 60):
+            raise ValueError(text)
+    if start == end:
+        raise ValueError(text)
+    return start, end
 
 
 @lru_cache(maxsize=1)

@@ -1,17 +1,20 @@
 """`python -m fakes --port 8010`: serve the loopback fakes for the demo and the benchmarks:
 WeChat on --port, APNs (HTTP/2 cleartext) on --port + 1, FCM v1 and Google OAuth on
---port + 2. ``--serve apns`` (or fcm, wechat) serves only that one, so that benchmarks can
-give each fake its own process."""
+--port + 2, Alibaba Cloud SMS on --port + 3 and Tencent Cloud SMS on --port + 4 (demo
+accounts: fakes.sms_control.SmsAccount). ``--serve apns`` (or fcm, wechat, aliyun-sms,
+tencent-sms) serves only that one, so that benchmarks can give each fake its own process."""
 
 import argparse
 import threading
 
 import uvicorn
 
+from fakes.aliyun_sms import create_aliyun_sms_fake
 from fakes.apns import create_apns_fake
 from fakes.fcm import FcmState, create_fcm_fake
 from fakes.h2server import BackgroundH2Server
 from fakes.server import BackgroundServer
+from fakes.tencent_sms import create_tencent_sms_fake
 from fakes.wechat import create_wechat_fake
 
 parser = argparse.ArgumentParser()
@@ -19,7 +22,7 @@ parser.add_argument("--host", default="127.0.0.1")
 parser.add_argument("--port", type=int, default=8010)
 parser.add_argument("--wechat-secret", default="")
 parser.add_argument("--fcm-project", default="cityops-demo")
-parser.add_argument("--serve", default="wechat,apns,fcm")
+parser.add_argument("--serve", default="wechat,apns,fcm,aliyun-sms,tencent-sms")
 args = parser.parse_args()
 serve = set(args.serve.split(","))
 if "apns" in serve:
@@ -28,7 +31,17 @@ if "fcm" in serve:
     BackgroundServer(
         create_fcm_fake(FcmState(project_id=args.fcm_project)), host=args.host, port=args.port + 2
     ).start()
-print(f"fakes: wechat :{args.port}, apns (h2c) :{args.port + 1}, fcm :{args.port + 2}", flush=True)
+for name, offset, factory in (
+    ("aliyun-sms", 3, create_aliyun_sms_fake),
+    ("tencent-sms", 4, create_tencent_sms_fake),
+):
+    if name in serve:
+        BackgroundServer(factory(), host=args.host, port=args.port + offset).start()
+print(
+    f"fakes: wechat :{args.port}, apns (h2c) :{args.port + 1}, fcm :{args.port + 2}, "
+    f"aliyun sms :{args.port + 3}, tencent sms :{args.port + 4}",
+    flush=True,
+)
 if "wechat" in serve:
     uvicorn.run(
         create_wechat_fake(secret=args.wechat_secret),

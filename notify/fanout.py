@@ -17,7 +17,7 @@ from accounts import devices as accounts_devices
 from core import clock
 from core.db import is_sqlite, is_unavailable, raw, transaction
 from core.settings import Settings
-from notify import preferences
+from notify import preferences, sms_channel
 from notify.templates import PHRASES, cut_thing, render, wechat_page
 
 log = logging.getLogger(__name__)
@@ -156,6 +156,13 @@ async def expand(
                 "fields": _wechat_fields(job, text.title, text.body, job.created_at),
             }
             delivery_rows.append((job, "wechat", openid, None, payload, at))
+    if "sms" in channels:
+        delivery_rows += await sms_channel.plan(
+            jobs,
+            prefs=lambda owner: prefs.get(owner, preferences.Preferences()),
+            settings=settings,
+            now=now,
+        )
     await _insert_inbox(inbox_rows)
     await _insert_deliveries(delivery_rows, now)
     ids = [job.id for job in jobs]

@@ -14,8 +14,8 @@ from core.settings import get_settings
 from notify.errors import QuietHoursInvalid, UnknownSubscriptionTemplate
 from notify.tables import NotificationPreference, WeChatSubscription
 
-Channel = Literal["push", "wechat"]
-CHANNELS: tuple[str, ...] = ("push", "wechat")
+Channel = Literal["push", "wechat", "sms"]
+CHANNELS: tuple[str, ...] = ("push", "wechat", "sms")
 
 
 class Preferences(msgspec.Struct, frozen=True, kw_only=True):

@@ -104,6 +104,12 @@ TEMPLATES: dict[str, Template] = {
     ),
     # Staff.
     "task.new": _t("新任务", "New task", "新案件 {number} 待处理", "New case {number} to handle"),
+    "task.repage": _t(
+        "紧急案件未响应",
+        "Urgent case unanswered",
+        "紧急案件 {number} 仍无人响应，请立即处置",
+        "Urgent case {number} is still unanswered: act now",
+    ),
     "task.verify": _t(
         "待核查", "Check needed", "案件 {number} 待核查", "Case {number} needs checking"
     ),

@@ -165,6 +165,18 @@ class Outbox:
             outcome = result.outcome
             if outcome == "sent":
                 continue
+            if outcome == "deferred":
+                # Claiming counted a try; a deferral is not one.
+                await raw(
+                    "UPDATE notification_delivery SET status = 'pending', available_at = {}, "
+                    "attempts = attempts - 1, last_error = {} WHERE id = {} "
+                    "AND status = 'sending' AND attempts = {}",
+                    result.not_before or now,
+                    result.error,
+                    row.id,
+                    row.attempts,
+                )
+                continue
             if outcome == "retry" and row.attempts < self.settings.notify_max_attempts:
                 # Only if nobody re-claimed it meanwhile (our lease may have run out).
                 await raw(
@@ -235,12 +247,14 @@ class Outbox:
 def providers_from_settings(settings: Settings) -> dict[str, PushProvider]:
     from notify.providers.apns import apns_from_settings
     from notify.providers.fcm import fcm_from_settings
+    from notify.providers.sms import sms_from_settings
     from notify.providers.wechat import wechat_from_settings
 
     factories = {
         "apns": apns_from_settings,
         "fcm": fcm_from_settings,
         "wechat": wechat_from_settings,
+        "sms": sms_from_settings,
     }
     providers = {}
     for name in (c.strip() for c in settings.notify_channels.split(",")):

@@ -119,8 +119,9 @@ def sms_outbox(monkeypatch) -> list[dict]:
     sent: list[dict] = []
 
     class RecordingSender(SmsSender):
-        async def send_code(self, *, phone: str, code: str, ttl_minutes: int) -> None:
-            sent.append({"phone": phone, "code": code})
+        async def send(self, *, phone: str, kind: str, params: dict[str, str]) -> str:
+            sent.append({"phone": phone, "kind": kind, **params})
+            return ""
 
     monkeypatch.setattr(api.citizen.auth, "sms_sender_from_settings", lambda _: RecordingSender())
     return sent

@@ -9,8 +9,10 @@ from litestar.status_codes import HTTP_202_ACCEPTED
 
 from accounts import service as accounts
 from accounts.sms import sms_sender_from_settings
+from accounts.sms_login import send_login_code
 from accounts.wechat import wechat_client_from_settings
 from api.auth import client_ip, optional_actor
+from api.problems import problem_responses
 from api.session import SessionOut
 from core.db import transaction
 from core.settings import get_settings
@@ -56,14 +58,19 @@ class CitizenAuthController(Controller):
             )
         return SessionOut.of(session)
 
-    @post("/sms/request", status_code=HTTP_202_ACCEPTED, summary="Send a 6-digit code by SMS")
+    @post(
+        "/sms/request",
+        status_code=HTTP_202_ACCEPTED,
+        summary="Send a 6-digit code by SMS",
+        # The SMS vendor's error (sms.provider_failed); 503 and 429 are documented for all.
+        responses=problem_responses(502),
+    )
     async def sms_request(self, request: Request, data: JSONBody[SmsRequestIn]) -> SmsRequestOut:
-        async with transaction():
-            delivery = await accounts.request_sms_code(phone=data.phone, ip=client_ip(request))
-        await sms_sender_from_settings(get_settings()).send_code(
-            phone=delivery.phone, code=delivery.code, ttl_minutes=delivery.ttl_minutes
-        )
+        # Reserve, send with no transaction open, then keep or undo: see accounts.sms_login.
         settings = get_settings()
+        await send_login_code(
+            phone=data.phone, ip=client_ip(request), sender=sms_sender_from_settings(settings)
+        )
         return SmsRequestOut(
             sent=True,
             expires_in=settings.sms_code_ttl_seconds,

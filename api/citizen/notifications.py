@@ -74,10 +74,11 @@ class QuietHours(msgspec.Struct, frozen=True, rename="camel"):
 
 
 class PreferencesIO(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
-    """``muted``: channels turned off (push = app notifications, wechat = subscribe messages;
-    the inbox cannot be turned off). ``quietHours`` in city time; urgent ones still come."""
+    """``muted``: channels turned off (push = app notifications, wechat = subscribe messages,
+    sms = texts to phone-only reporters; the inbox cannot be turned off). ``quietHours`` in
+    city time; urgent ones still come (texts to citizens wait in any case)."""
 
-    muted: list[Literal["push", "wechat"]] = []
+    muted: list[Literal["push", "wechat", "sms"]] = []
     quiet_hours: QuietHours | None = None
 
     @classmethod

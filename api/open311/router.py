@@ -384,7 +384,11 @@ class Open311Controller(Controller):
         report = _new_case(data)
         async with transaction():
             case = await external.file_service_request(
-                actor=_actor(client), trusted=client.trusted, report=report
+                actor=_actor(client),
+                trusted=client.trusted,
+                report=report,
+                # GeoReport's own field: the caller, kept informed of the case by SMS.
+                caller_phone=_form_value(data, "phone") or None,
             )
         return Response(
             [CreatedOut(service_request_id=case.public_id, service_notice="", account_id=None)],

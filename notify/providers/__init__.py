@@ -5,6 +5,7 @@ drop the token, dead-letter)."""
 from __future__ import annotations
 
 import abc
+import datetime as dt
 from typing import Literal
 
 import msgspec
@@ -12,7 +13,8 @@ import msgspec
 # sent: delivered to the provider. retry: try again later (5xx, timeout, rate limit).
 # dead_token: the device token is gone; remove it, never retry. refused: WeChat 43101, the
 # user's subscription is spent. failed: a permanent error; dead-letter it for admins.
-Outcome = Literal["sent", "retry", "dead_token", "refused", "failed"]
+# deferred: not now (an SMS in quiet hours); pending again at ``not_before``, no try spent.
+Outcome = Literal["sent", "retry", "dead_token", "refused", "failed", "deferred"]
 
 
 class PushMessage(msgspec.Struct, frozen=True, kw_only=True):
@@ -33,6 +35,7 @@ class PushMessage(msgspec.Struct, frozen=True, kw_only=True):
 class PushResult(msgspec.Struct, frozen=True):
     outcome: Outcome
     error: str = ""
+    not_before: dt.datetime | None = None
 
 
 SENT = PushResult("sent")

@@ -113,3 +113,96 @@ def test_a_secret_left_readable_by_an_older_release_is_tightened(tmp_path):
     assert settings.jwt_secret == "an-old-secret-that-is-long-enough-0123456789"
     assert stat.S_IMODE(old.stat().st_mode) == 0o600
     assert stat.S_IMODE(secrets_dir.stat().st_mode) == 0o700
+
+
+def _production(tmp_path, **extra):
+    return {
+        "CITYOPS_VAR_DIR": str(tmp_path),
+        "CITYOPS_ENV": "production",
+        "CITYOPS_JWT_SECRET": "s" * 40,
+        "CITYOPS_QR_SECRET": "q" * 40,
+        **extra,
+    }
+
+
+def test_production_refuses_the_console_sms_sender(tmp_path):
+    with pytest.raises(SystemExit, match="CITYOPS_SMS_SENDER"):
+        load_settings(_production(tmp_path))
+
+
+def test_a_real_sms_sender_needs_its_account_sign_and_templates(tmp_path):
+    with pytest.raises(SystemExit) as stopped:
+        load_settings(_production(tmp_path, CITYOPS_SMS_SENDER="aliyun"))
+    for name in (
+        "CITYOPS_SMS_ACCESS_KEY_ID",
+        "CITYOPS_SMS_ACCESS_KEY_SECRET",
+        "CITYOPS_SMS_SIGN_NAME",
+        "CITYOPS_SMS_TEMPLATE_LOGIN_CODE",
+    ):
+        assert name in str(stopped.value)
+    complete = {
+        "CITYOPS_SMS_ACCESS_KEY_ID": "id",
+        "CITYOPS_SMS_ACCESS_KEY_SECRET": "secret-value-123",
+        "CITYOPS_SMS_SIGN_NAME": "城市运行服务",
+        "CITYOPS_SMS_TEMPLATE_LOGIN_CODE": "SMS_1",
+    }
+    settings = load_settings(_production(tmp_path, CITYOPS_SMS_SENDER="aliyun", **complete))
+    assert settings.sms_sender == "aliyun" and "secret-value-123" not in repr(settings)
+    # Tencent also needs its SdkAppId; SMS notifications need their two templates.
+    with pytest.raises(SystemExit, match="CITYOPS_SMS_SDK_APP_ID"):
+        load_settings(_production(tmp_path, CITYOPS_SMS_SENDER="tencent", **complete))
+    with pytest.raises(SystemExit, match="CITYOPS_SMS_TEMPLATE_URGENT_CASE"):
+        load_settings(
+            _production(
+                tmp_path,
+                CITYOPS_SMS_SENDER="aliyun",
+                CITYOPS_NOTIFY_CHANNELS="apns,sms",
+                **complete,
+            )
+        )
+
+
+@pytest.mark.parametrize("hours", ["22-07", "22:00", "25:00-07:00", "07:00-07:00", "ab:cd-07:00"])
+def test_malformed_quiet_hours_stop_the_start(tmp_path, hours):
+    with pytest.raises(SystemExit, match="CITYOPS_SMS_QUIET_HOURS"):
+        load_settings({"CITYOPS_VAR_DIR": str(tmp_path), "CITYOPS_SMS_QUIET_HOURS": hours})
+
+
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [
+        ({}, "CITYOPS_SMS_SENDER"),
+        ({"CITYOPS_SMS_SENDER": "aliyun"}, "CITYOPS_SMS_ACCESS_KEY_ID"),
+    ],
+)
+@pytest.mark.parametrize("command", ["serve", "worker"])
+def test_a_production_process_refuses_to_start_naming_the_setting(tmp_path, extra, named, command):
+    """`cityops serve` and `cityops worker` stop before serving anything, not inside the
+    first sign-in request."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.servers import free_port
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CITYOPS_")}
+    env.update(
+        _production(
+            tmp_path,
+            CITYOPS_DATABASE_URL=f"sqlite:///{tmp_path}/refused.db",
+            CITYOPS_PORT=str(free_port()),
+            **extra,
+        )
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "api.cli", command],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert named in done.stderr, done.stderr[-2000:]

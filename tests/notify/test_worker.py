@@ -164,7 +164,7 @@ async def test_opting_out_of_push_keeps_the_inbox(api, outbox, apns_fake, fcm_fa
 @pytest.mark.parametrize(
     "body",
     [
-        {"muted": ["sms"]},
+        {"muted": ["fax"]},
         {"quietHours": {"start": "25:00", "end": "07:00"}},
         {"quietHours": {"start": "22:00", "end": "22:00"}},
         {"quietHours": {"start": "22:00"}},
