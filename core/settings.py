@@ -15,7 +15,21 @@ from typing import Literal
 import msgspec
 
 PREFIX = "CITYOPS_"
-SECRET_FIELDS = frozenset({"jwt_secret", "wechat_secret", "qr_secret", "s3_secret_key"})
+SECRET_FIELDS = frozenset(
+    {
+        "jwt_secret",
+        "wechat_secret",
+        "qr_secret",
+        "s3_secret_key",
+        # Android vendor push (notify/providers).
+        "huawei_client_secret",
+        "honor_client_secret",
+        "xiaomi_app_secret",
+        "oppo_master_secret",
+        "vivo_app_secret",
+        "jpush_master_secret",
+    }
+)
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -98,7 +112,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     s3_addressing_style: Literal["path", "virtual"] = "path"
 
     # Notifications: the outbox worker.
-    notify_channels: str = "apns,fcm,wechat"  # push providers in use (the inbox is always on)
+    # Push providers in use (the inbox is always on).
+    notify_channels: str = "apns,fcm,wechat,huawei,harmony,honor,xiaomi,oppo,vivo,jpush"
     notify_interval_seconds: float = 1.0
     notify_batch_size: int = 100
     # A claimed delivery that is neither sent nor failed after this long (its worker died) is
@@ -127,6 +142,43 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     fcm_project_id: str = ""
     # Overrides the service account's token_uri (the loopback fake of Google OAuth).
     fcm_token_url: str = ""
+
+    # Android vendor push in mainland China and HarmonyOS NEXT (notify/providers). Outside
+    # production the demo credentials below are what the loopback fakes accept.
+    android_package: str = "cn.gov.cityops"
+    huawei_client_id: str = "100000001"  # OAuth 2.0 client ID (v1 URLs carry it)
+    huawei_client_secret: str = "demo-huawei-secret"
+    huawei_project_id: str = "99536292102530000"  # v2 and v3 (HarmonyOS) URLs carry it
+    huawei_api: Literal["v1", "v2"] = "v2"
+    huawei_oauth_url: str = "https://oauth-login.cloud.huawei.com/oauth2/v3/token"
+    huawei_push_base_url: str = "https://push-api.cloud.huawei.com"
+    # HarmonyOS NEXT signs a JWT with a service account key (Push Kit v3); outside production
+    # one is generated under {var_dir}/secrets.
+    harmony_service_account_file: str = ""
+    honor_app_id: str = "104400000"
+    honor_client_id: str = "demo-honor-client"
+    honor_client_secret: str = "demo-honor-secret"
+    honor_auth_url: str = (
+        "https://iam.developer.hihonor.com/auth/realms/developer/protocol/openid-connect/token"
+    )
+    honor_push_base_url: str = "https://push-api.cloud.hihonor.com"
+    xiaomi_app_secret: str = "demo-xiaomi-secret"
+    xiaomi_base_url: str = "https://api.xmpush.xiaomi.com"
+    # The 私信 (private message) channel registered in the Xiaomi console; "" = default channel.
+    xiaomi_channel_id: str = ""
+    oppo_app_key: str = "demo-oppo-key"
+    oppo_master_secret: str = "demo-oppo-master-secret"
+    oppo_base_url: str = "https://api.push.oppomobile.com"
+    # The 私信 channel registered in the OPPO console (通讯与服务); "" = public channel.
+    oppo_channel_id: str = ""
+    vivo_app_id: str = "105000000"
+    vivo_app_key: str = "demo-vivo-key"
+    vivo_app_secret: str = "demo-vivo-secret"
+    vivo_base_url: str = "https://api-push.vivo.com.cn"
+    vivo_push_mode: Literal[0, 1] = 0  # 1 = test messages (no quota, test devices only)
+    jpush_app_key: str = "demo-jpush-app-key"
+    jpush_master_secret: str = "demo-jpush-master-secret"
+    jpush_base_url: str = "https://api.jpush.cn"
 
     # Reward points (有奖举报). Per-category points for accept and close are columns of the
     # category; rating earns the same everywhere, so it is a setting.

@@ -17,13 +17,33 @@ from accounts import devices as accounts_devices
 from core import clock
 from core.db import is_sqlite, is_unavailable, raw, transaction
 from core.settings import Settings
-from notify import preferences
+from notify import inbox, preferences
 from notify.templates import PHRASES, cut_thing, render, wechat_page
 
 log = logging.getLogger(__name__)
 
-# Device platforms and the provider that reaches them; WeChat goes to the openid instead.
-PUSH_CHANNEL = {"ios": "apns", "android": "fcm"}
+# Push channels that reach devices; WeChat goes to the openid instead.
+DEVICE_CHANNELS = frozenset(
+    {"apns", "fcm", "harmony", "huawei", "honor", "xiaomi", "oppo", "vivo", "jpush"}
+)
+# Which kind of message a template is: picks the Android channel and the vendor category.
+KINDS = {"case": "case", "points": "account", "redemption": "account"}
+
+
+def push_channel(platform: str, vendor: str) -> str | None:
+    """The provider that reaches a device: APNs for iPhones, Push Kit v3 for HarmonyOS NEXT,
+    and for Android the vendor the phone registered with (rows from before vendors: FCM)."""
+    if platform == "ios":
+        return "apns"
+    if platform == "harmony":
+        return "harmony"
+    if platform == "android":
+        return vendor if vendor and vendor != "fcm" else "fcm"
+    return None
+
+
+def message_kind(template: str) -> str:
+    return KINDS.get(template.split(".", 1)[0], "task")
 
 
 class Job(msgspec.Struct, frozen=True):
@@ -92,7 +112,7 @@ async def expand(
     owners = sorted({(j.recipient_kind, j.recipient_id) for j in jobs})
     prefs = await preferences.preferences_of(owners=owners)
     devices: dict[tuple[str, int], list] = {}
-    if channels & set(PUSH_CHANNEL.values()):
+    if channels & DEVICE_CHANNELS:
         for device in await accounts_devices.devices_of_owners(owners=owners):
             devices.setdefault((device.owner_kind, device.owner_id), []).append(device)
     openids: dict[int, str] = {}
@@ -100,11 +120,9 @@ async def expand(
         openids = await accounts_devices.wechat_openids(
             citizen_ids=[i for kind, i in owners if kind == "citizen"]
         )
-    inbox_rows, delivery_rows = [], []
-    for job in jobs:
-        owner = (job.recipient_kind, job.recipient_id)
-        pref = prefs.get(owner, preferences.Preferences())
-        inbox_rows.append(
+    # The inbox first: the badge a push carries is the unread count including this message.
+    await _insert_inbox(
+        [
             (
                 job.recipient_kind,
                 job.recipient_id,
@@ -114,7 +132,14 @@ async def expand(
                 job.case_id,
                 job.created_at,
             )
-        )
+            for job in jobs
+        ]
+    )
+    unread = await inbox.unread_counts(owners=owners)
+    delivery_rows = []
+    for job in jobs:
+        owner = (job.recipient_kind, job.recipient_id)
+        pref = prefs.get(owner, preferences.Preferences())
         # Quiet hours hold back non-urgent pushes; the inbox above gets everything at once.
         at = now if job.urgent else (pref.quiet_until(now) or now)
         data = {
@@ -122,9 +147,10 @@ async def expand(
             "notificationId": str(job.id),
             "caseId": str(job.params.get("caseId", "")),
         }
+        case_key = str(job.params.get("caseId") or "")
         if not pref.mutes("push"):
             for device in devices.get(owner, []):
-                channel = PUSH_CHANNEL.get(device.platform)
+                channel = push_channel(device.platform, device.vendor)
                 if channel not in channels:
                     continue
                 text = render(
@@ -134,7 +160,15 @@ async def expand(
                     audience=job.recipient_kind,
                     settings=settings,
                 )
-                payload = {"title": text.title, "body": text.body, "link": text.link, "data": data}
+                payload = {
+                    "title": text.title,
+                    "body": text.body,
+                    "link": text.link,
+                    "data": data,
+                    "badge": unread.get(owner, 0),
+                    "thread": f"case-{case_key}" if case_key else "",
+                    "kind": message_kind(job.template),
+                }
                 delivery_rows.append((job, channel, device.token, device.id, payload, at))
         openid = openids.get(job.recipient_id) if job.recipient_kind == "citizen" else None
         if (
@@ -156,7 +190,6 @@ async def expand(
                 "fields": _wechat_fields(job, text.title, text.body, job.created_at),
             }
             delivery_rows.append((job, "wechat", openid, None, payload, at))
-    await _insert_inbox(inbox_rows)
     await _insert_deliveries(delivery_rows, now)
     ids = [job.id for job in jobs]
     await raw(

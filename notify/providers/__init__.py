@@ -5,6 +5,7 @@ drop the token, dead-letter)."""
 from __future__ import annotations
 
 import abc
+import datetime as dt
 from typing import Literal
 
 import msgspec
@@ -12,7 +13,9 @@ import msgspec
 # sent: delivered to the provider. retry: try again later (5xx, timeout, rate limit).
 # dead_token: the device token is gone; remove it, never retry. refused: WeChat 43101, the
 # user's subscription is spent. failed: a permanent error; dead-letter it for admins.
-Outcome = Literal["sent", "retry", "dead_token", "refused", "failed"]
+# defer: the vendor's daily quota is spent; send again after ``retry_at`` (the quota's reset)
+# without counting it as a failed attempt.
+Outcome = Literal["sent", "retry", "dead_token", "refused", "failed", "defer"]
 
 
 class PushMessage(msgspec.Struct, frozen=True, kw_only=True):
@@ -23,6 +26,13 @@ class PushMessage(msgspec.Struct, frozen=True, kw_only=True):
     link: str = ""
     urgent: bool = False
     data: dict[str, str] = {}
+    # What phones need to group and count: the unread inbox count (APNs badge), the case the
+    # push is about (thread and collapse id, notification tag) and what kind of message it is
+    # (case: a citizen's case update, task: staff work, account: points and rewards), which
+    # picks the Android notification channel and the vendors' message classification.
+    badge: int | None = None
+    thread: str = ""
+    kind: str = "case"
     # WeChat subscribe messages only.
     template_id: str = ""
     page: str = ""
@@ -33,6 +43,7 @@ class PushMessage(msgspec.Struct, frozen=True, kw_only=True):
 class PushResult(msgspec.Struct, frozen=True):
     outcome: Outcome
     error: str = ""
+    retry_at: dt.datetime | None = None
 
 
 SENT = PushResult("sent")
