@@ -25,6 +25,10 @@ def _serve(args: argparse.Namespace) -> None:
         os.environ.setdefault(
             "CITYOPS_FCM_TOKEN_URL", f"http://127.0.0.1:{args.fakes_port + 2}/token"
         )
+        from fakes.push_vendors import vendor_env
+
+        for key, value in vendor_env(args.fakes_port).items():
+            os.environ.setdefault(key, value)
     settings = get_settings()
     if args.with_fakes:
         fake = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
