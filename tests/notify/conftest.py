@@ -23,7 +23,11 @@ from fakes.xiaomi import XiaomiState, create_xiaomi_fake
 from notify.providers.apns import ApnsProvider, load_or_create_key, public_key_pem
 from notify.providers.fcm import FcmProvider, fake_service_account
 from notify.providers.honor import honor_from_settings
-from notify.providers.huawei import fake_harmony_account, harmony_from_settings, huawei_from_settings
+from notify.providers.huawei import (
+    fake_harmony_account,
+    harmony_from_settings,
+    huawei_from_settings,
+)
 from notify.providers.jpush import jpush_from_settings
 from notify.providers.oppo import oppo_from_settings
 from notify.providers.vivo import vivo_from_settings

@@ -240,9 +240,7 @@ BAD_CREDENTIALS = {
 
 
 @pytest.mark.parametrize("vendor", VENDORS, ids=ids)
-async def test_wrong_credentials_are_retried_not_dropped(
-    database, vendor_fakes, vendor, tmp_path
-):
+async def test_wrong_credentials_are_retried_not_dropped(database, vendor_fakes, vendor, tmp_path):
     """A wrong secret fails every push until an operator fixes it: retried with backoff
     (and visible in last_error), never a retired device or a lost message."""
     changes = dict(BAD_CREDENTIALS[vendor.channel])
