@@ -129,6 +129,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # The subscribe message template (案件进度通知) configured in the mini-program's console.
     wechat_case_template_id: str = "case-progress-demo"
     wechat_miniprogram_state: Literal["formal", "trial", "developer"] = "formal"
+    # A long-term subscribe template (长期订阅), for mini-programs in public-service
+    # categories WeChat entitles to them: one "allow" covers every later message. Empty: the
+    # one-time template above, one message per grant.
+    wechat_long_term_template_id: str = ""
+    # The mini-program page the signpost's "report here" button opens through a URL Link
+    # (wxa/generate_urllink); empty keeps the app's own link (report_app_link).
+    wechat_report_page: str = "pages/report/new"
+    wechat_urllink_days: int = 30  # WeChat's maximum
+    # 扫普通链接二维码打开小程序: WeChat fetches https://<domain>/<file>.txt to verify the
+    # domain of the QR prefix rule (https://<domain>/q/); the name and content it asks for.
+    wechat_verify_file: str = ""
+    wechat_verify_content: str = ""
     apns_base_url: str = "https://api.push.apple.com"
     apns_topic: str = "cn.gov.cityops"
     apns_team_id: str = "TEAM000000"

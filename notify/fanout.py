@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
@@ -171,25 +172,14 @@ async def expand(
                 }
                 delivery_rows.append((job, channel, device.token, device.id, payload, at))
         openid = openids.get(job.recipient_id) if job.recipient_kind == "citizen" else None
-        if (
-            openid
-            and not pref.mutes("wechat")
-            and job.template.startswith("case.")
-            and await preferences.take_subscription(
-                citizen_id=job.recipient_id, template_id=settings.wechat_case_template_id
-            )
-        ):
-            text = render(job.template, job.params, "zh-CN", audience="citizen", settings=settings)
-            payload = {
-                "title": text.title,
-                "body": text.body,
-                "link": text.link,
-                "data": data,
-                "templateId": settings.wechat_case_template_id,
-                "page": wechat_page(job.params, settings),
-                "fields": _wechat_fields(job, text.title, text.body, job.created_at),
-            }
-            delivery_rows.append((job, "wechat", openid, None, payload, at))
+        if openid and not pref.mutes("wechat") and job.template.startswith("case."):
+            row = await _wechat_delivery(job, openid, data, at, settings)
+            if row:
+                delivery_rows.append(row)
+            elif job.urgent:
+                # No grant left: the inbox has it; an urgent one must still reach the person.
+                for fallback in URGENT_FALLBACKS:
+                    delivery_rows += await fallback(job, data, at)
     await _insert_deliveries(delivery_rows, now)
     ids = [job.id for job in jobs]
     await raw(
@@ -198,6 +188,42 @@ async def expand(
         *ids,
     )
     return len(delivery_rows)
+
+
+# Channels that take over an urgent notification WeChat cannot carry (no subscription grant
+# left): each is called with (job, data, available_at) in the fan-out's transaction and
+# returns delivery rows (job, channel, target, device_id, payload, available_at). The SMS
+# channel registers here (``register_urgent_fallback``) once it exists.
+UrgentFallback = Callable[[Job, dict[str, str], dt.datetime], Awaitable[list[tuple]]]
+URGENT_FALLBACKS: list[UrgentFallback] = []
+
+
+def register_urgent_fallback(fallback: UrgentFallback) -> UrgentFallback:
+    URGENT_FALLBACKS.append(fallback)
+    return fallback
+
+
+async def _wechat_delivery(
+    job: Job, openid: str, data: dict[str, str], at: dt.datetime, settings: Settings
+) -> tuple | None:
+    """A subscribe message if the citizen has a grant for the case template (long-term
+    grants stand, one-time grants are used up one per message); None otherwise."""
+    template_id = preferences.case_template()
+    if not await preferences.take_subscription(
+        citizen_id=job.recipient_id, template_id=template_id
+    ):
+        return None
+    text = render(job.template, job.params, "zh-CN", audience="citizen", settings=settings)
+    payload = {
+        "title": text.title,
+        "body": text.body,
+        "link": text.link,
+        "data": data,
+        "templateId": template_id,
+        "page": wechat_page(job.params, settings),
+        "fields": _wechat_fields(job, text.title, text.body, job.created_at),
+    }
+    return (job, "wechat", openid, None, payload, at)
 
 
 async def _insert_inbox(rows: list[tuple]) -> None:
