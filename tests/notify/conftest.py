@@ -40,6 +40,7 @@ _apns_state = ApnsState(team_id="TEAM000000", key_id="KEY0000000")
 _fcm_state = FcmState(project_id="cityops-test")
 _apns = BackgroundH2Server(create_apns_fake(_apns_state)).start()
 _fcm = BackgroundServer(create_fcm_fake(_fcm_state)).start()
+APNS_URL, FCM_URL = _apns.url, _fcm.url
 VENDOR_STATES = {
     "huawei": HuaweiState(),
     "honor": HonorState(),

@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import httpx
 import msgspec
 import pytest
 
@@ -20,7 +21,15 @@ from notify.providers.huawei import fake_harmony_account
 from notify.providers.vendor import next_quota_reset
 from notify.tables import NotificationDelivery
 from notify.worker import providers_from_settings
-from tests.notify.conftest import citizen_id, notify, notify_settings, register
+from tests.notify.conftest import (
+    APNS_URL,
+    FCM_URL,
+    VENDOR_FAKES,
+    citizen_id,
+    notify,
+    notify_settings,
+    register,
+)
 
 
 @dataclass(frozen=True)
@@ -263,3 +272,23 @@ async def test_wrong_credentials_are_retried_not_dropped(database, vendor_fakes,
         await provider.aclose()
     assert result.outcome == "retry", result
     assert _received(vendor_fakes, vendor) == []
+
+
+async def test_every_fake_shows_what_it_received(api, outbox, vendor_fakes, apns_fake, fcm_fake):
+    session = await api.citizen("openid-everywhere")
+    phones = [("ios", None, "a" * 64), ("android", None, "f" * 80)]
+    phones += [(v.platform, v.vendor, f"{v.channel}-{TOKEN}") for v in VENDORS]
+    for platform, vendor, token in phones:
+        await register(api, session, platform, token, vendor=vendor)
+    await notify(await citizen_id("openid-everywhere"))
+    await outbox.drain()
+    for vendor in VENDORS:
+        shown = httpx.get(f"{VENDOR_FAKES[vendor.fake].url}/__fake__/received").json()
+        if vendor.fake == "huawei":  # Android and HarmonyOS bodies side by side
+            shown = [b for b in shown if ("payload" in b) == (vendor.channel == "harmony")]
+        assert f"{vendor.channel}-{TOKEN}" in {vendor.target(b) for b in shown}
+    fcm = httpx.get(f"{FCM_URL}/__fake__/received").json()
+    assert [m["message"]["token"] for m in fcm] == ["f" * 80]
+    async with httpx.AsyncClient(http1=False, http2=True) as h2:
+        apns = (await h2.get(f"{APNS_URL}/__fake__/received")).json()
+    assert [p["token"] for p in apns] == ["a" * 64]
