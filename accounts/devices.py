@@ -4,29 +4,46 @@ from __future__ import annotations
 
 from typing import Literal
 
-from accounts.errors import DeviceNotFound
+from accounts.errors import DeviceNotFound, DeviceVendorInvalid
 from accounts.tables import Device
 from core import clock
 from core.actors import Actor
 from core.db import raw
 
-Platform = Literal["ios", "android", "wechat"]
+Platform = Literal["ios", "android", "harmony", "wechat"]
+# Android push services in mainland China, JPush as an aggregator, and FCM elsewhere.
+Vendor = Literal["huawei", "honor", "xiaomi", "oppo", "vivo", "jpush", "fcm"]
 
 
 async def register_device(
-    *, actor: Actor, platform: Platform, token: str, app_version: str, locale: str
+    *,
+    actor: Actor,
+    platform: Platform,
+    token: str,
+    app_version: str,
+    locale: str,
+    vendor: Vendor | None = None,
 ) -> Device:
+    """An Android phone says whose push service its token is from (an app without vendor
+    support is an FCM one); iOS and HarmonyOS have one service each, so a vendor there is
+    a mistake the app should hear about."""
+    if vendor is not None and platform != "android":
+        raise DeviceVendorInvalid(platform=platform)
+    vendor_value = (vendor or "fcm") if platform == "android" else ""
     now = clock.now()
     # One upsert: the same token registered twice, or by two apps at once, stays one row.
     rows = await raw(
-        "INSERT INTO device (owner_kind, owner_id, platform, platform_token, token, app_version, "
-        "locale, created_at, last_seen_at) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}) "
+        "INSERT INTO device (owner_kind, owner_id, platform, vendor, platform_token, token, "
+        "app_version, locale, created_at, last_seen_at) "
+        "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}) "
         "ON CONFLICT (platform_token) DO UPDATE SET owner_kind = excluded.owner_kind, "
-        "owner_id = excluded.owner_id, app_version = excluded.app_version, "
+        "owner_id = excluded.owner_id, vendor = excluded.vendor, "
+        "app_version = excluded.app_version, "
         "locale = excluded.locale, last_seen_at = excluded.last_seen_at RETURNING id",
         actor.kind,
         actor.id,
         platform,
+        vendor_value,
         f"{platform}:{token}",
         token,
         app_version,

@@ -197,6 +197,16 @@ class DeviceNotFound(DomainError):
     title = Msg(zh="设备不存在", en="Device not found")
 
 
+class DeviceVendorInvalid(DomainError):
+    code = "device.vendor_invalid"
+    status = 422
+    title = Msg(zh="推送通道与平台不符", en="Push vendor does not fit the platform")
+    message = Msg(
+        zh="厂商推送通道（vendor）只适用于 Android 设备；{platform} 设备请不要填写 vendor",
+        en="A push vendor applies to Android devices only; leave vendor out for {platform}",
+    )
+
+
 class UnknownStaff(DomainError):
     code = "staff.unknown"
     status = 404

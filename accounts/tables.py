@@ -74,7 +74,10 @@ class Device(Table, tablename="device"):
 
     owner_kind = Varchar(length=8)
     owner_id = Integer(index=True)
-    platform = Varchar(length=8)
+    platform = Varchar(length=8)  # ios, android, harmony
+    # Android only: whose push service the token belongs to (huawei, honor, xiaomi, oppo,
+    # vivo, jpush, fcm); "" on rows older than vendors, which are FCM tokens.
+    vendor = Varchar(length=12, default="")
     # platform + token, so an APNs and an FCM token can never collide.
     platform_token = Varchar(length=600, unique=True)
     token = Varchar(length=512)

@@ -28,6 +28,7 @@ from api.open311.router import OPEN311_PREFIX, open311_router
 from api.problems import georeport_error_responses, problem_responses
 from api.session import SessionController
 from api.web.signposts import SignpostPageController
+from api.web.wechat_verify import wechat_verify_routes
 from core import db, periodic
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             open311_router,
             *ADMIN_UI,
             SignpostPageController,
+            *wechat_verify_routes(settings),
         ],
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,

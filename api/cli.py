@@ -27,6 +27,10 @@ def _serve(args: argparse.Namespace) -> None:
         )
         for name, value in _demo_sms(args.fakes_port).items():
             os.environ.setdefault(name, value)
+        from fakes.push_vendors import vendor_env
+
+        for key, value in vendor_env(args.fakes_port).items():
+            os.environ.setdefault(key, value)
     settings = get_settings()
     if args.with_fakes:
         fake = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments

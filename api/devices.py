@@ -12,6 +12,7 @@ from litestar.params import JSONBody
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from accounts import devices
+from accounts.devices import Vendor
 from accounts.tables import Device
 from api.idempotent import run_idempotent
 from api.params import IdParam
@@ -20,8 +21,10 @@ from core.db import transaction
 
 
 class DeviceIn(msgspec.Struct, frozen=True, rename="camel"):
-    platform: Literal["ios", "android", "wechat"]
+    platform: Literal["ios", "android", "harmony", "wechat"]
     token: Annotated[str, msgspec.Meta(min_length=8, max_length=512, pattern=r"^[\x21-\x7e]+$")]
+    # Android only: huawei, honor, xiaomi, oppo, vivo, jpush or fcm (the default).
+    vendor: Vendor | None = None
     app_version: Annotated[str, msgspec.Meta(max_length=32)] = ""
     locale: Literal["zh-CN", "en"] = "zh-CN"
 
@@ -29,6 +32,7 @@ class DeviceIn(msgspec.Struct, frozen=True, rename="camel"):
 class DeviceOut(msgspec.Struct, frozen=True, rename="camel"):
     id: int
     platform: str
+    vendor: str
     app_version: str
     locale: str
     created_at: dt.datetime
@@ -38,6 +42,7 @@ class DeviceOut(msgspec.Struct, frozen=True, rename="camel"):
         return cls(
             id=device.id,
             platform=device.platform,
+            vendor=device.vendor or ("fcm" if device.platform == "android" else ""),
             app_version=device.app_version,
             locale=device.locale,
             created_at=device.created_at,
@@ -56,6 +61,7 @@ class DeviceController(Controller):
             device = await devices.register_device(
                 actor=actor,
                 platform=data.platform,
+                vendor=data.vendor,
                 token=data.token,
                 app_version=data.app_version,
                 locale=data.locale,

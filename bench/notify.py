@@ -1,16 +1,20 @@
-"""Notification outbox benchmark, on PostgreSQL.
+"""Notification outbox benchmark, on PostgreSQL, with every push provider on.
 
 Notifications per second from the outbox to the loopback fake providers, with 1 and with 2
-`cityops worker` processes claiming with FOR UPDATE SKIP LOCKED, printed side by side. Each
-notification goes to a staff member with an iPhone and an Android phone: one inbox message,
-one APNs push over HTTP/2 and one FCM v1 send (through firebase-admin) each. Each fake runs
-in its own process. The workers are started first and idle; the clock starts when all jobs
-are committed in one transaction and stops when every delivery is recorded as sent.
+`cityops worker` processes claiming with FOR UPDATE SKIP LOCKED: the 1-worker run is the
+anchor the 2-worker run is compared with. Each notification goes to a staff member with nine
+devices, one per provider: an iPhone (APNs over HTTP/2), an Android phone on FCM (through
+firebase-admin), one each on Huawei Push Kit, Honor, Xiaomi, OPPO, vivo and JPush, and a
+HarmonyOS NEXT phone (Push Kit v3): one inbox message and nine pushes. Each fake runs in its
+own process. The workers are started first and idle; the clock starts when all jobs are
+committed in one transaction and stops when every delivery is recorded as sent. Runs are
+interleaved (1, 2, 1, 2, ...) so machine noise hits both alike; the medians and the spread
+(min-max) are printed with the load average before and after.
 
 The database is wiped (public schema dropped and migrated afresh): point it at a scratch
 database.
 
-    .venv/bin/python bench/notify.py [--database-url URL] [--notifications 3000] [--runs 2]
+    .venv/bin/python bench/notify.py [--database-url URL] [--notifications 3000] [--runs 3]
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import argparse
 import asyncio
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,12 +33,27 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from fakes.push_vendors import OFFSETS, vendor_env  # noqa: E402
+
 JWT_SECRET = "bench-jwt-secret-0123456789-0123456789-0123456789"
 WECHAT_SECRET = "bench-wechat-secret"
 OWNERS = 1000
+# (platform, vendor) of each owner's devices: one per provider.
+DEVICES = [
+    ("ios", None),
+    ("android", "fcm"),
+    ("android", "huawei"),
+    ("android", "honor"),
+    ("android", "xiaomi"),
+    ("android", "oppo"),
+    ("android", "vivo"),
+    ("android", "jpush"),
+    ("harmony", None),
+]
+FAKES = ["wechat", "apns", "fcm", "huawei", "honor", "xiaomi", "oppo", "vivo", "jpush"]
 
 
-def _free_port_block(size: int = 3) -> int:
+def _free_port_block(size: int = 16) -> int:
     for _ in range(50):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
@@ -80,20 +100,15 @@ async def _prepare(owners: int) -> None:
     async with db.transaction():
         for owner in range(1, owners + 1):
             actor = Actor(kind="staff", id=owner, role="handler")
-            await register_device(
-                actor=actor,
-                platform="ios",
-                token=f"ios{owner:061d}",
-                app_version="1",
-                locale="zh-CN",
-            )
-            await register_device(
-                actor=actor,
-                platform="android",
-                token=f"and{owner:077d}",
-                app_version="1",
-                locale="en",
-            )
+            for index, (platform, vendor) in enumerate(DEVICES):
+                await register_device(
+                    actor=actor,
+                    platform=platform,
+                    vendor=vendor,
+                    token=f"t{index}-{owner:060d}",
+                    app_version="1",
+                    locale="zh-CN" if index % 2 else "en",
+                )
 
 
 async def _one_run(env: dict[str, str], workers: int, notifications: int, owners: int) -> dict:
@@ -123,7 +138,7 @@ async def _one_run(env: dict[str, str], workers: int, notifications: int, owners
                     params={"caseId": f"c_{n}", "number": f"N{n:06d}"},
                 )
         started = time.perf_counter()
-        expected = 2 * notifications
+        expected = len(DEVICES) * notifications
         errors: set[str] = set()
         while True:
             rows = await db.raw(
@@ -140,6 +155,10 @@ async def _one_run(env: dict[str, str], workers: int, notifications: int, owners
                 raise SystemExit("timed out")
             await asyncio.sleep(0.02)
         elapsed = time.perf_counter() - started
+        channels = await db.raw(
+            "SELECT channel, COUNT(*) AS n FROM notification_delivery "
+            "WHERE status = 'sent' GROUP BY channel ORDER BY channel"
+        )
         other = await db.raw(
             "SELECT status, COUNT(*) AS n FROM notification_delivery "
             "WHERE status <> 'sent' GROUP BY status"
@@ -156,6 +175,7 @@ async def _one_run(env: dict[str, str], workers: int, notifications: int, owners
         "not_sent": other,
         "retried": dupes[0]["n"],
         "errors": sorted(errors),
+        "channels": {r["channel"]: r["n"] for r in channels},
     }
 
 
@@ -163,6 +183,7 @@ async def main_async(args) -> None:
     from core import db
 
     await _prepare(OWNERS)
+    load_before = os.getloadavg()
     results: dict[int, list[dict]] = {1: [], 2: []}
     for _ in range(args.runs):
         for workers in (1, 2):  # interleaved, so machine noise hits both alike
@@ -170,26 +191,35 @@ async def main_async(args) -> None:
                 await _one_run(args.worker_env, workers, args.notifications, OWNERS)
             )
     await db.close_pool()
+    load_after = os.getloadavg()
     print(
-        f"\nnotify outbox -> fakes (APNs h2c + FCM v1), PostgreSQL, "
-        f"{args.notifications} notifications x 2 pushes, batch {args.batch}, best of "
-        f"{args.runs}"
+        f"\nnotify outbox -> fakes (APNs h2c, FCM v1, Huawei, HarmonyOS, Honor, Xiaomi, OPPO, "
+        f"vivo, JPush), PostgreSQL, {args.notifications} notifications x {len(DEVICES)} pushes, "
+        f"batch {args.batch}, {args.runs} interleaved runs each"
     )
-    print(f"{'workers':>8} {'notifications/s':>16} {'pushes/s':>10} {'seconds':>8}")
-    best = {}
+    print(f"{'workers':>8} {'notifications/s':>16} {'spread':>13} {'pushes/s':>9} {'seconds':>8}")
+    medians = {}
     for workers in (1, 2):
-        run = max(results[workers], key=lambda r: r["per_second"])
-        best[workers] = run
+        runs = results[workers]
+        rates = [r["per_second"] for r in runs]
+        medians[workers] = statistics.median(rates)
         print(
-            f"{workers:>8} {run['per_second']:>16.0f} {run['pushes_per_second']:>10.0f} "
-            f"{run['seconds']:>8.2f}"
+            f"{workers:>8} {medians[workers]:>16.0f} {min(rates):>6.0f}-{max(rates):<6.0f} "
+            f"{statistics.median(r['pushes_per_second'] for r in runs):>9.0f} "
+            f"{statistics.median(r['seconds'] for r in runs):>8.2f}"
         )
-        if run["not_sent"] or run["retried"]:
-            print(
-                f"         unexpected: {run['not_sent']} retried={run['retried']} "
-                f"errors={run['errors']}"
-            )
-    print(f"2 workers / 1 worker: {best[2]['per_second'] / best[1]['per_second']:.2f}x")
+        for run in runs:
+            if run["not_sent"] or run["retried"]:
+                print(
+                    f"         unexpected: {run['not_sent']} retried={run['retried']} "
+                    f"errors={run['errors']}"
+                )
+    print(f"sent per provider (last run): {results[2][-1]['channels']}")
+    print(f"2 workers / 1 worker (medians): {medians[2] / medians[1]:.2f}x")
+    print(
+        "load average (1/5/15 min) before {:.2f} {:.2f} {:.2f}, after {:.2f} {:.2f} {:.2f} "
+        "on {} CPUs".format(*load_before, *load_after, os.cpu_count())
+    )
 
 
 def main() -> None:
@@ -201,7 +231,7 @@ def main() -> None:
         ),
     )
     parser.add_argument("--notifications", type=int, default=3000)
-    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--batch", type=int, default=200)
     args = parser.parse_args()
 
@@ -226,7 +256,7 @@ def main() -> None:
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
         )
-        for name in ("wechat", "apns", "fcm")
+        for name in FAKES
     ]
     env = {
         **os.environ,
@@ -243,11 +273,12 @@ def main() -> None:
         "CITYOPS_NOTIFY_BATCH_SIZE": str(args.batch),
         "CITYOPS_NOTIFY_INTERVAL_SECONDS": "0.05",
         "CITYOPS_LOG_LEVEL": "WARNING",
+        **vendor_env(port),
     }
     os.environ.update({k: v for k, v in env.items() if k.startswith("CITYOPS_")})
     args.worker_env = env
     try:
-        for offset in range(3):
+        for offset in (0, 1, 2, *OFFSETS.values()):
             _wait_port(port + offset)
         asyncio.run(main_async(args))
     finally:

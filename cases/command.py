@@ -144,6 +144,10 @@ async def request_change(
         data={"hours": hours} if hours else {},
         occurred_at=occurred_at,
     )
+    # The decision lands on the command centre.
+    await routing.notify_command_centre(
+        case, f"task.{kind}_request", note=request.reason, hours=hours or ""
+    )
     return request
 
 
@@ -198,6 +202,12 @@ async def decide_extension(*, actor: Actor, case_id: str, approve: bool) -> Case
         actor=actor,
         data={"deadline": case.deadline_at.isoformat() if case.deadline_at else None},
     )
+    await routing.notify_unit(
+        case,
+        "request.extension_approved" if approve else "request.extension_declined",
+        unit_id=case.unit_id,
+        deadline=clock.as_utc(case.deadline_at).isoformat() if case.deadline_at else "",
+    )
     return case
 
 
@@ -205,8 +215,9 @@ async def decide_return(*, actor: Actor, case_id: str, approve: bool) -> Case:
     case = await load_case(case_id)
     request = await _pending(case, "return")
     await _decide(request, actor, approve)
+    unit_id = case.unit_id
     if approve:
-        return await transition(
+        case = await transition(
             case,
             RETURNED,
             actor=actor,
@@ -214,9 +225,14 @@ async def decide_return(*, actor: Actor, case_id: str, approve: bool) -> Case:
             note=request.reason,
             changes={"unit_id": None},
         )
+        await routing.notify_unit(case, "request.return_approved", unit_id=unit_id)
+        # Somebody has to find the right unit now.
+        await routing.notify_command_centre(case, "task.returned", note=request.reason)
+        return case
     await record_event(
         case, action="return_declined", from_state=case.state, to_state=case.state, actor=actor
     )
+    await routing.notify_unit(case, "request.return_declined", unit_id=unit_id)
     return case
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable
 
+from cases import routing
 from cases.access import case_for_citizen, load_case
 from cases.errors import (
     AlreadyRated,
@@ -108,7 +109,7 @@ async def reopen(*, actor: Actor, case_id: str, reason: str) -> Case:
         raise ReasonRequired()
     if clock.now() - clock.as_utc(case.closed_at) > REOPEN_WINDOW:
         raise ReopenWindowPassed(days=REOPEN_WINDOW.days)
-    return await transition(
+    case = await transition(
         case,
         DISPATCHED,
         actor=actor,
@@ -121,3 +122,6 @@ async def reopen(*, actor: Actor, case_id: str, reason: str) -> Case:
             "ended_at": None,
         },
     )
+    # Back to the unit that handled it: the task lands on them again.
+    await routing.notify_unit(case, "task.reopened", unit_id=case.unit_id, note=reason.strip())
+    return case

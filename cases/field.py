@@ -322,7 +322,12 @@ async def quick(
         check_role=False,
     )
     case = await handling.resolve(
-        actor=actor, case=case, note=note.strip(), media_ids=list(after_media_ids), occurred_at=at
+        actor=actor,
+        case=case,
+        note=note.strip(),
+        media_ids=list(after_media_ids),
+        occurred_at=at,
+        notify_checkers=False,  # closed right below: nobody has a check to do
     )
     case = await transition(
         case, CLOSED, actor=actor, action="close", note=note.strip(), occurred_at=at

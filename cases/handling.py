@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from cases import routing
 from cases.reporting import attach_photos
 from cases.tables import Case
 from cases.workflow import CLOSED, DISPATCHED, RESOLVED, transition
@@ -20,9 +21,12 @@ async def resolve(
     note: str = "",
     media_ids: list[str] | None = None,
     occurred_at: dt.datetime | None = None,
+    notify_checkers: bool = True,
 ) -> Case:
+    """The inspectors of the grid are told a check (核查) waits, except the resolver (who
+    may not check their own work) and unless the caller closes the case itself."""
     photo_ids = await attach_photos(case, actor, media_ids, "after") if media_ids else []
-    return await transition(
+    case = await transition(
         case,
         RESOLVED,
         actor=actor,
@@ -31,6 +35,9 @@ async def resolve(
         media_ids=photo_ids,
         occurred_at=occurred_at,
     )
+    if notify_checkers:
+        await routing.notify_grid_inspectors(case, "task.check", exclude=actor)
+    return case
 
 
 async def check(
@@ -55,7 +62,7 @@ async def check(
             media_ids=photo_ids,
             occurred_at=occurred_at,
         )
-    return await transition(
+    case = await transition(
         case,
         DISPATCHED,
         actor=actor,
@@ -65,3 +72,5 @@ async def check(
         changes={"rework_count": case.rework_count + 1},
         occurred_at=occurred_at,
     )
+    await routing.notify_unit(case, "task.rework", unit_id=case.unit_id, note=note)
+    return case

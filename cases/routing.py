@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from accounts import service as accounts
 from cases import sla
 from cases.errors import PhotoCountInvalid
@@ -19,25 +21,41 @@ def check_photo_count(media_ids: list[str], *, low: int, high: int) -> None:
         raise PhotoCountInvalid(low=low, high=high)
 
 
-async def notify_staff(case: Case, template: str, staff_ids: list[int]) -> None:
-    for staff_id in staff_ids:
+async def notify_staff(case: Case, template: str, staff_ids: list[int], **params: Any) -> None:
+    for staff_id in dict.fromkeys(staff_ids):
         await enqueue(
             recipient_kind="staff",
             recipient_id=staff_id,
             template=template,
-            params={"caseId": case.public_id, "number": case.number},
+            params={"caseId": case.public_id, "number": case.number, **params},
             case_id=case.id,
             urgent=case.priority == 1,
         )
 
 
-async def notify_unit(case: Case, template: str, *, unit_id: int) -> None:
-    await notify_staff(case, template, await accounts.staff_ids_of_unit(unit_id=unit_id))
+async def notify_unit(case: Case, template: str, *, unit_id: int | None, **params: Any) -> None:
+    """The staff of the unit a task lands on (the case's unit, or the one it just left)."""
+    if unit_id is not None:
+        staff = await accounts.staff_ids_of_unit(unit_id=unit_id)
+        await notify_staff(case, template, staff, **params)
 
 
-async def notify_grid_inspectors(case: Case, template: str) -> None:
+async def notify_grid_inspectors(
+    case: Case, template: str, *, exclude: Actor | None = None, **params: Any
+) -> None:
     if case.grid_id is not None:
-        await notify_staff(case, template, await grids.grid_inspector_ids(grid_id=case.grid_id))
+        staff = await grids.grid_inspector_ids(grid_id=case.grid_id)
+        if exclude is not None and exclude.kind == "staff":
+            staff = [s for s in staff if s != exclude.id]  # nobody checks their own work
+        await notify_staff(case, template, staff, **params)
+
+
+async def notify_command_centre(case: Case, template: str, **params: Any) -> None:
+    """Operators decide requests and dispatch what no rule dispatches (as SLA escalations
+    reach them)."""
+    await notify_staff(
+        case, template, await accounts.staff_ids_with_role(roles=("operator",)), **params
+    )
 
 
 async def dispatch_to(
@@ -82,6 +100,7 @@ async def auto_dispatch(case: Case, *, category: CategoryInfo) -> Case:
         grid = await grids.locate(lat=case.lat, lon=case.lon)
     target = await resolve_unit(category=category, grid=grid, priority=case.priority)
     if target is None:
+        await notify_command_centre(case, "task.dispatch")
         return case  # stays accepted: the command centre's queue
     return await dispatch_to(
         case, unit_id=target.unit_id, priority=target.priority, category=category, actor=SYSTEM

@@ -17,7 +17,20 @@ import msgspec
 
 PREFIX = "CITYOPS_"
 SECRET_FIELDS = frozenset(
-    {"jwt_secret", "wechat_secret", "qr_secret", "s3_secret_key", "sms_access_key_secret"}
+    {
+        "jwt_secret",
+        "wechat_secret",
+        "qr_secret",
+        "s3_secret_key",
+        "sms_access_key_secret",
+        # Android vendor push (notify/providers).
+        "huawei_client_secret",
+        "honor_client_secret",
+        "xiaomi_app_secret",
+        "oppo_master_secret",
+        "vivo_app_secret",
+        "jpush_master_secret",
+    }
 )
 
 
@@ -136,7 +149,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     s3_addressing_style: Literal["path", "virtual"] = "path"
 
     # Notifications: the outbox worker.
-    notify_channels: str = "apns,fcm,wechat"  # push providers in use (the inbox is always on)
+    # Push providers in use (the inbox is always on).
+    notify_channels: str = "apns,fcm,wechat,huawei,harmony,honor,xiaomi,oppo,vivo,jpush"
     notify_interval_seconds: float = 1.0
     notify_batch_size: int = 100
     # A claimed delivery that is neither sent nor failed after this long (its worker died) is
@@ -152,6 +166,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # The subscribe message template (案件进度通知) configured in the mini-program's console.
     wechat_case_template_id: str = "case-progress-demo"
     wechat_miniprogram_state: Literal["formal", "trial", "developer"] = "formal"
+    # A long-term subscribe template (长期订阅), for mini-programs in public-service
+    # categories WeChat entitles to them: one "allow" covers every later message. Empty: the
+    # one-time template above, one message per grant.
+    wechat_long_term_template_id: str = ""
+    # The mini-program page the signpost's "report here" button opens through a URL Link
+    # (wxa/generate_urllink); empty keeps the app's own link (report_app_link).
+    wechat_report_page: str = "pages/report/new"
+    wechat_urllink_days: int = 30  # WeChat's maximum
+    # 扫普通链接二维码打开小程序: WeChat fetches https://<domain>/<file>.txt to verify the
+    # domain of the QR prefix rule (https://<domain>/q/); the name and content it asks for.
+    wechat_verify_file: str = ""
+    wechat_verify_content: str = ""
     apns_base_url: str = "https://api.push.apple.com"
     apns_topic: str = "cn.gov.cityops"
     apns_team_id: str = "TEAM000000"
@@ -165,6 +191,43 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     fcm_project_id: str = ""
     # Overrides the service account's token_uri (the loopback fake of Google OAuth).
     fcm_token_url: str = ""
+
+    # Android vendor push in mainland China and HarmonyOS NEXT (notify/providers). Outside
+    # production the demo credentials below are what the loopback fakes accept.
+    android_package: str = "cn.gov.cityops"
+    huawei_client_id: str = "100000001"  # OAuth 2.0 client ID (v1 URLs carry it)
+    huawei_client_secret: str = "demo-huawei-secret"
+    huawei_project_id: str = "99536292102530000"  # v2 and v3 (HarmonyOS) URLs carry it
+    huawei_api: Literal["v1", "v2"] = "v2"
+    huawei_oauth_url: str = "https://oauth-login.cloud.huawei.com/oauth2/v3/token"
+    huawei_push_base_url: str = "https://push-api.cloud.huawei.com"
+    # HarmonyOS NEXT signs a JWT with a service account key (Push Kit v3); outside production
+    # one is generated under {var_dir}/secrets.
+    harmony_service_account_file: str = ""
+    honor_app_id: str = "104400000"
+    honor_client_id: str = "demo-honor-client"
+    honor_client_secret: str = "demo-honor-secret"
+    honor_auth_url: str = (
+        "https://iam.developer.hihonor.com/auth/realms/developer/protocol/openid-connect/token"
+    )
+    honor_push_base_url: str = "https://push-api.cloud.hihonor.com"
+    xiaomi_app_secret: str = "demo-xiaomi-secret"
+    xiaomi_base_url: str = "https://api.xmpush.xiaomi.com"
+    # The 私信 (private message) channel registered in the Xiaomi console; "" = default channel.
+    xiaomi_channel_id: str = ""
+    oppo_app_key: str = "demo-oppo-key"
+    oppo_master_secret: str = "demo-oppo-master-secret"
+    oppo_base_url: str = "https://api.push.oppomobile.com"
+    # The 私信 channel registered in the OPPO console (通讯与服务); "" = public channel.
+    oppo_channel_id: str = ""
+    vivo_app_id: str = "105000000"
+    vivo_app_key: str = "demo-vivo-key"
+    vivo_app_secret: str = "demo-vivo-secret"
+    vivo_base_url: str = "https://api-push.vivo.com.cn"
+    vivo_push_mode: Literal[0, 1] = 0  # 1 = test messages (no quota, test devices only)
+    jpush_app_key: str = "demo-jpush-app-key"
+    jpush_master_secret: str = "demo-jpush-master-secret"
+    jpush_base_url: str = "https://api.jpush.cn"
 
     # Reward points (有奖举报). Per-category points for accept and close are columns of the
     # category; rating earns the same everywhere, so it is a setting.

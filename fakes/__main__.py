@@ -1,8 +1,10 @@
 """`python -m fakes --port 8010`: serve the loopback fakes for the demo and the benchmarks:
 WeChat on --port, APNs (HTTP/2 cleartext) on --port + 1, FCM v1 and Google OAuth on
 --port + 2, Alibaba Cloud SMS on --port + 3 and Tencent Cloud SMS on --port + 4 (demo
-accounts: fakes.sms_control.SmsAccount). ``--serve apns`` (or fcm, wechat, aliyun-sms,
-tencent-sms) serves only that one, so that benchmarks can give each fake its own process."""
+accounts: fakes.sms_control.SmsAccount), and the Android vendors from --port + 10: Huawei
+Push Kit (+ HarmonyOS v3) +10, Honor +11, Xiaomi +12, OPPO +13, vivo +14, JPush +15
+(``fakes.push_vendors``). ``--serve apns`` (or fcm, wechat, aliyun-sms, tencent-sms,
+huawei, ...) serves only those, so that benchmarks can give each fake its own process."""
 
 import argparse
 import threading
@@ -13,6 +15,7 @@ from fakes.aliyun_sms import create_aliyun_sms_fake
 from fakes.apns import create_apns_fake
 from fakes.fcm import FcmState, create_fcm_fake
 from fakes.h2server import BackgroundH2Server
+from fakes.push_vendors import FACTORIES, OFFSETS
 from fakes.server import BackgroundServer
 from fakes.tencent_sms import create_tencent_sms_fake
 from fakes.wechat import create_wechat_fake
@@ -22,7 +25,9 @@ parser.add_argument("--host", default="127.0.0.1")
 parser.add_argument("--port", type=int, default=8010)
 parser.add_argument("--wechat-secret", default="")
 parser.add_argument("--fcm-project", default="cityops-demo")
-parser.add_argument("--serve", default="wechat,apns,fcm,aliyun-sms,tencent-sms")
+parser.add_argument(
+    "--serve", default=",".join(["wechat", "apns", "fcm", "aliyun-sms", "tencent-sms", *OFFSETS])
+)
 args = parser.parse_args()
 serve = set(args.serve.split(","))
 if "apns" in serve:
@@ -34,12 +39,14 @@ if "fcm" in serve:
 for name, offset, factory in (
     ("aliyun-sms", 3, create_aliyun_sms_fake),
     ("tencent-sms", 4, create_tencent_sms_fake),
+    *((name, offset, FACTORIES[name]) for name, offset in OFFSETS.items()),
 ):
     if name in serve:
         BackgroundServer(factory(), host=args.host, port=args.port + offset).start()
+vendors = ", ".join(f"{name} :{args.port + offset}" for name, offset in OFFSETS.items())
 print(
     f"fakes: wechat :{args.port}, apns (h2c) :{args.port + 1}, fcm :{args.port + 2}, "
-    f"aliyun sms :{args.port + 3}, tencent sms :{args.port + 4}",
+    f"aliyun sms :{args.port + 3}, tencent sms :{args.port + 4}, {vendors}",
     flush=True,
 )
 if "wechat" in serve:

@@ -2,14 +2,15 @@
 
 It checks what Apple checks that matters to us: HTTP/2, the ES256 provider token (signature
 when a public key is given, ``kid``/``iss``, an ``iat`` younger than an hour), ``apns-topic``
-and a JSON body with ``aps``. Tests steer it through the state object: ``dead`` tokens answer
-410 Unregistered or 400 BadDeviceToken for good; ``failures`` are answered to the next calls;
-``delay`` slows every answer down (timeouts).
+and a JSON body with ``aps``. ``GET /__fake__/received`` lists what arrived. Tests steer it
+through the state object: ``dead`` tokens answer 410 Unregistered or 400 BadDeviceToken for
+good; ``failures`` are answered to the next calls; ``delay`` slows every answer down.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
 import time
 import uuid
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 
 import jwt
 import msgspec
-from litestar import Litestar, Request, Response, post
+from litestar import Litestar, Request, Response, get, post
 from litestar.params import FromPath
 
 
@@ -28,6 +29,7 @@ class Received:
     topic: str
     priority: str
     payload: dict
+    collapse_id: str = ""
 
 
 @dataclass
@@ -130,10 +132,23 @@ def create_apns_fake(state: ApnsState | None = None) -> Litestar:
         apns_id = request.headers.get("apns-id") or str(uuid.uuid4())
         with state.lock:
             state.received.append(
-                Received(token, apns_id, topic, request.headers.get("apns-priority", "10"), payload)
+                Received(
+                    token,
+                    apns_id,
+                    topic,
+                    request.headers.get("apns-priority", "10"),
+                    payload,
+                    request.headers.get("apns-collapse-id", ""),
+                )
             )
         return Response(content=b"", status_code=200, headers={"apns-id": apns_id})
 
-    app = Litestar(route_handlers=[push], openapi_config=None)
+    @get("/__fake__/received")
+    async def received() -> list[dict]:
+        """What arrived, for a test or a person (``curl --http2-prior-knowledge``)."""
+        with state.lock:
+            return [dataclasses.asdict(r) for r in state.received]
+
+    app = Litestar(route_handlers=[push, received], openapi_config=None)
     app.state.fake = state
     return app

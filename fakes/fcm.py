@@ -3,6 +3,7 @@ OAuth 2.0 token endpoint that firebase-admin's service-account credential calls.
 
 Errors use FCM's JSON shape (``error.status`` and an ``FcmError`` detail with ``errorCode``)
 so firebase-admin maps them to its own exceptions exactly as it does for Google's answers.
+``GET /__fake__/received`` lists the messages that arrived.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 
 import jwt
 import msgspec
-from litestar import Litestar, Request, Response, post
+from litestar import Litestar, Request, Response, get, post
 from litestar.params import FromPath
 
 _STATUS = {
@@ -148,6 +149,11 @@ def create_fcm_fake(state: FcmState | None = None) -> Litestar:
             number = len(state.received)
         return Response(content={"name": f"projects/{project}/messages/{number}"}, status_code=200)
 
-    app = Litestar(route_handlers=[token, send], openapi_config=None)
+    @get("/__fake__/received")
+    async def received() -> list[dict]:
+        with state.lock:
+            return list(state.received)
+
+    app = Litestar(route_handlers=[token, send, received], openapi_config=None)
     app.state.fake = state
     return app

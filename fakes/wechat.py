@@ -11,7 +11,10 @@ one stays valid 5 more minutes) and ``POST /cgi-bin/message/subscribe/send`` spe
 of (openid, template) or answers 43101. Control: ``POST /__fake__/subscribe {"openid",
 "templateId", "count"}`` grants as wx.requestSubscribeMessage would; ``/__fake__/send-fail``
 and ``/__fake__/send-delay`` steer the send endpoint; ``POST /__fake__/expire-tokens``
-revokes every access token; ``GET /__fake__/sent`` and ``GET /__fake__/token-calls``.
+revokes every access token; ``GET /__fake__/sent`` (also ``/__fake__/received``) and
+``GET /__fake__/token-calls``. URL Links: ``POST /wxa/generate_urllink`` checks the token,
+the page path and the expiry (at most 30 days) and answers a ``https://wxaurl.cn/...``
+link; ``GET /__fake__/url-links`` lists the requests.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ class WeChatState:
     sent: list[dict] = field(default_factory=list)
     send_failures: list[int] = field(default_factory=list)
     send_delay: float = 0.0
+    url_links: list[dict] = field(default_factory=list)
     # Bumped by reset(): a slow answer that outlives a test does not leak into the next one.
     generation: int = 0
 
@@ -63,6 +67,7 @@ class WeChatState:
         self.sent.clear()
         self.send_failures.clear()
         self.send_delay = 0.0
+        self.url_links.clear()
 
     def mint_token(self) -> str:
         now = time.monotonic()
@@ -97,10 +102,21 @@ class StableTokenIn(msgspec.Struct):
     force_refresh: bool = False
 
 
+class UrlLinkIn(msgspec.Struct):
+    path: str = ""
+    query: str = ""
+    is_expire: bool = False
+    expire_type: int = 0
+    expire_time: int = 0
+    expire_interval: int = 0
+    env_version: str = "release"
+
+
 class SubscribeIn(msgspec.Struct, rename="camel"):
     openid: str
     template_id: str
     count: int = 1
+    long_term: bool = False  # a long-term template: the grant stands
 
 
 class SubscribeSendIn(msgspec.Struct):
@@ -208,10 +224,38 @@ def create_wechat_fake(secret: str = "") -> Litestar:
         state.sent.append(msgspec.to_builtins(data))
         return {"errcode": 0, "errmsg": "ok", "msgid": len(state.sent)}
 
+    @post("/wxa/generate_urllink", status_code=200)
+    async def generate_urllink(access_token: FromQuery[str], data: JSONBody[UrlLinkIn]) -> dict:
+        if state.send_failures:
+            errcode = state.send_failures.pop(0)
+            if 500 <= errcode <= 599:
+                raise _HttpFailure(errcode)
+            return {"errcode": errcode, "errmsg": "fake failure"}
+        if state.access_tokens.get(access_token, 0) < time.monotonic():
+            return {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid"}
+        if not data.path or data.path.startswith("/") or len(data.query) > 1024:
+            return {"errcode": 40165, "errmsg": "invalid weapp pagepath"}
+        # A link lives at most 30 days (expire_type 1: expire_interval in days).
+        if not data.is_expire or data.expire_type != 1 or not 1 <= data.expire_interval <= 30:
+            return {"errcode": 85400, "errmsg": "expire time invalid"}
+        link = f"https://wxaurl.cn/{secrets.token_urlsafe(9)}"
+        state.url_links.append({**msgspec.to_builtins(data), "url_link": link})
+        return {"errcode": 0, "errmsg": "ok", "url_link": link}
+
+    @get("/__fake__/url-links")
+    async def url_links() -> list[dict]:
+        return state.url_links
+
+    @get("/__fake__/received")
+    async def received() -> list[dict]:
+        """The subscribe messages that arrived (as /__fake__/sent)."""
+        return state.sent
+
     @post("/__fake__/subscribe")
     async def subscribe(data: JSONBody[SubscribeIn]) -> dict:
         grant = (data.openid, data.template_id)
-        state.grants[grant] = state.grants.get(grant, 0) + data.count
+        added = 10**9 if data.long_term else data.count
+        state.grants[grant] = state.grants.get(grant, 0) + added
         return {"granted": state.grants[grant]}
 
     @post("/__fake__/send-fail")
@@ -283,6 +327,9 @@ def create_wechat_fake(secret: str = "") -> Litestar:
             expire_tokens,
             sent,
             token_calls,
+            generate_urllink,
+            url_links,
+            received,
         ],
         exception_handlers={_HttpFailure: http_failure},
         openapi_config=None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
@@ -17,13 +18,33 @@ from accounts import devices as accounts_devices
 from core import clock
 from core.db import is_sqlite, is_unavailable, raw, transaction
 from core.settings import Settings
-from notify import preferences, sms_channel
+from notify import inbox, preferences, sms_channel
 from notify.templates import PHRASES, cut_thing, render, wechat_page
 
 log = logging.getLogger(__name__)
 
-# Device platforms and the provider that reaches them; WeChat goes to the openid instead.
-PUSH_CHANNEL = {"ios": "apns", "android": "fcm"}
+# Push channels that reach devices; WeChat goes to the openid instead.
+DEVICE_CHANNELS = frozenset(
+    {"apns", "fcm", "harmony", "huawei", "honor", "xiaomi", "oppo", "vivo", "jpush"}
+)
+# Which kind of message a template is: picks the Android channel and the vendor category.
+KINDS = {"case": "case", "points": "account", "redemption": "account"}
+
+
+def push_channel(platform: str, vendor: str) -> str | None:
+    """The provider that reaches a device: APNs for iPhones, Push Kit v3 for HarmonyOS NEXT,
+    and for Android the vendor the phone registered with (rows from before vendors: FCM)."""
+    if platform == "ios":
+        return "apns"
+    if platform == "harmony":
+        return "harmony"
+    if platform == "android":
+        return vendor if vendor and vendor != "fcm" else "fcm"
+    return None
+
+
+def message_kind(template: str) -> str:
+    return KINDS.get(template.split(".", 1)[0], "task")
 
 
 class Job(msgspec.Struct, frozen=True):
@@ -92,7 +113,7 @@ async def expand(
     owners = sorted({(j.recipient_kind, j.recipient_id) for j in jobs})
     prefs = await preferences.preferences_of(owners=owners)
     devices: dict[tuple[str, int], list] = {}
-    if channels & set(PUSH_CHANNEL.values()):
+    if channels & DEVICE_CHANNELS:
         for device in await accounts_devices.devices_of_owners(owners=owners):
             devices.setdefault((device.owner_kind, device.owner_id), []).append(device)
     openids: dict[int, str] = {}
@@ -100,11 +121,9 @@ async def expand(
         openids = await accounts_devices.wechat_openids(
             citizen_ids=[i for kind, i in owners if kind == "citizen"]
         )
-    inbox_rows, delivery_rows = [], []
-    for job in jobs:
-        owner = (job.recipient_kind, job.recipient_id)
-        pref = prefs.get(owner, preferences.Preferences())
-        inbox_rows.append(
+    # The inbox first: the badge a push carries is the unread count including this message.
+    await _insert_inbox(
+        [
             (
                 job.recipient_kind,
                 job.recipient_id,
@@ -114,7 +133,14 @@ async def expand(
                 job.case_id,
                 job.created_at,
             )
-        )
+            for job in jobs
+        ]
+    )
+    unread = await inbox.unread_counts(owners=owners)
+    delivery_rows = []
+    for job in jobs:
+        owner = (job.recipient_kind, job.recipient_id)
+        pref = prefs.get(owner, preferences.Preferences())
         # Quiet hours hold back non-urgent pushes; the inbox above gets everything at once.
         at = now if job.urgent else (pref.quiet_until(now) or now)
         data = {
@@ -122,9 +148,10 @@ async def expand(
             "notificationId": str(job.id),
             "caseId": str(job.params.get("caseId", "")),
         }
+        case_key = str(job.params.get("caseId") or "")
         if not pref.mutes("push"):
             for device in devices.get(owner, []):
-                channel = PUSH_CHANNEL.get(device.platform)
+                channel = push_channel(device.platform, device.vendor)
                 if channel not in channels:
                     continue
                 text = render(
@@ -134,28 +161,25 @@ async def expand(
                     audience=job.recipient_kind,
                     settings=settings,
                 )
-                payload = {"title": text.title, "body": text.body, "link": text.link, "data": data}
+                payload = {
+                    "title": text.title,
+                    "body": text.body,
+                    "link": text.link,
+                    "data": data,
+                    "badge": unread.get(owner, 0),
+                    "thread": f"case-{case_key}" if case_key else "",
+                    "kind": message_kind(job.template),
+                }
                 delivery_rows.append((job, channel, device.token, device.id, payload, at))
         openid = openids.get(job.recipient_id) if job.recipient_kind == "citizen" else None
-        if (
-            openid
-            and not pref.mutes("wechat")
-            and job.template.startswith("case.")
-            and await preferences.take_subscription(
-                citizen_id=job.recipient_id, template_id=settings.wechat_case_template_id
-            )
-        ):
-            text = render(job.template, job.params, "zh-CN", audience="citizen", settings=settings)
-            payload = {
-                "title": text.title,
-                "body": text.body,
-                "link": text.link,
-                "data": data,
-                "templateId": settings.wechat_case_template_id,
-                "page": wechat_page(job.params, settings),
-                "fields": _wechat_fields(job, text.title, text.body, job.created_at),
-            }
-            delivery_rows.append((job, "wechat", openid, None, payload, at))
+        if openid and not pref.mutes("wechat") and job.template.startswith("case."):
+            row = await _wechat_delivery(job, openid, data, at, settings)
+            if row:
+                delivery_rows.append(row)
+            elif job.urgent:
+                # No grant left: the inbox has it; an urgent one must still reach the person.
+                for fallback in URGENT_FALLBACKS:
+                    delivery_rows += await fallback(job, data, at)
     if "sms" in channels:
         delivery_rows += await sms_channel.plan(
             jobs,
@@ -163,7 +187,6 @@ async def expand(
             settings=settings,
             now=now,
         )
-    await _insert_inbox(inbox_rows)
     await _insert_deliveries(delivery_rows, now)
     ids = [job.id for job in jobs]
     await raw(
@@ -172,6 +195,42 @@ async def expand(
         *ids,
     )
     return len(delivery_rows)
+
+
+# Channels that take over an urgent notification WeChat cannot carry (no subscription grant
+# left): each is called with (job, data, available_at) in the fan-out's transaction and
+# returns delivery rows (job, channel, target, device_id, payload, available_at). The SMS
+# channel registers here (``register_urgent_fallback``) once it exists.
+UrgentFallback = Callable[[Job, dict[str, str], dt.datetime], Awaitable[list[tuple]]]
+URGENT_FALLBACKS: list[UrgentFallback] = []
+
+
+def register_urgent_fallback(fallback: UrgentFallback) -> UrgentFallback:
+    URGENT_FALLBACKS.append(fallback)
+    return fallback
+
+
+async def _wechat_delivery(
+    job: Job, openid: str, data: dict[str, str], at: dt.datetime, settings: Settings
+) -> tuple | None:
+    """A subscribe message if the citizen has a grant for the case template (long-term
+    grants stand, one-time grants are used up one per message); None otherwise."""
+    template_id = preferences.case_template()
+    if not await preferences.take_subscription(
+        citizen_id=job.recipient_id, template_id=template_id
+    ):
+        return None
+    text = render(job.template, job.params, "zh-CN", audience="citizen", settings=settings)
+    payload = {
+        "title": text.title,
+        "body": text.body,
+        "link": text.link,
+        "data": data,
+        "templateId": template_id,
+        "page": wechat_page(job.params, settings),
+        "fields": _wechat_fields(job, text.title, text.body, job.created_at),
+    }
+    return (job, "wechat", openid, None, payload, at)
 
 
 async def _insert_inbox(rows: list[tuple]) -> None:

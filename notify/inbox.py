@@ -93,6 +93,24 @@ async def unread_count(*, actor: Actor) -> int:
     return await InboxMessage.count().where(_mine(actor) & InboxMessage.read_at.is_null())
 
 
+async def unread_counts(*, owners: list[tuple[str, int]]) -> dict[tuple[str, int], int]:
+    """Unread messages per (owner_kind, owner_id), for the badge of a batch of pushes."""
+    by_kind: dict[str, list[int]] = {}
+    for kind, owner_id in owners:
+        by_kind.setdefault(kind, []).append(owner_id)
+    counts: dict[tuple[str, int], int] = {}
+    for kind, ids in by_kind.items():
+        rows = await raw(
+            "SELECT owner_id, COUNT(*) AS n FROM inbox_message WHERE owner_kind = {} "  # noqa: S608
+            f"AND read_at IS NULL AND owner_id IN ({', '.join('{}' for _ in ids)}) "
+            "GROUP BY owner_id",
+            kind,
+            *ids,
+        )
+        counts.update({(kind, row["owner_id"]): row["n"] for row in rows})
+    return counts
+
+
 async def mark_read(*, actor: Actor, ids: list[int] | None = None, everything: bool = False) -> int:
     """Mark some (ids that are not the actor's are ignored) or all messages read; returns
     how many changed."""

@@ -9,6 +9,7 @@ from notify.tables import (
     NotificationPreference,
     ProviderToken,
     WeChatSubscription,
+    WeChatUrlLink,
 )
 
 APP_CONFIG = AppConfig(
@@ -20,6 +21,7 @@ APP_CONFIG = AppConfig(
         InboxMessage,
         NotificationPreference,
         WeChatSubscription,
+        WeChatUrlLink,
         ProviderToken,
     ],
 )

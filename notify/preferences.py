@@ -102,12 +102,24 @@ async def set_preferences(
 
 class Subscription(msgspec.Struct, frozen=True):
     template_id: str
-    remaining: int
+    remaining: int  # -1: a standing long-term grant
+    long_term: bool = False
+
+
+# ``remaining`` of a long-term grant: it stands until the user turns it off (WeChat 43101).
+STANDING = -1
+
+
+def case_template() -> str:
+    """The template case updates go out with: the long-term one where the mini-program is
+    entitled to it (public services), the one-time one otherwise."""
+    settings = get_settings()
+    return settings.wechat_long_term_template_id or settings.wechat_case_template_id
 
 
 def subscription_templates() -> list[str]:
     """The subscribe message templates the mini-program should ask the citizen for."""
-    return [get_settings().wechat_case_template_id]
+    return [case_template()]
 
 
 async def subscriptions(*, actor: Actor) -> list[Subscription]:
@@ -117,7 +129,10 @@ async def subscriptions(*, actor: Actor) -> list[Subscription]:
             WeChatSubscription.citizen_id == actor.id
         )
     }
-    return [Subscription(t, rows.get(t, 0)) for t in subscription_templates()]
+    long_term = get_settings().wechat_long_term_template_id
+    return [
+        Subscription(t, rows.get(t, 0), long_term=t == long_term) for t in subscription_templates()
+    ]
 
 
 async def report_subscriptions(*, actor: Actor, accepted: list[str]) -> list[Subscription]:
@@ -127,24 +142,33 @@ async def report_subscriptions(*, actor: Actor, accepted: list[str]) -> list[Sub
     for template_id in accepted:
         if template_id not in known:
             raise UnknownSubscriptionTemplate(template_id=template_id)
+    long_term = get_settings().wechat_long_term_template_id
     for template_id in accepted:
+        # A long-term "allow" stands; a one-time one adds one message.
+        grant, add = (STANDING, STANDING) if template_id == long_term else (1, 1)
         await raw(
             "INSERT INTO wechat_subscription (citizen_id, template_id, key, remaining, "
-            "updated_at) VALUES ({}, {}, {}, 1, {}) ON CONFLICT (key) DO UPDATE SET "
-            "remaining = wechat_subscription.remaining + 1, updated_at = excluded.updated_at",
+            "updated_at) VALUES ({}, {}, {}, {}, {}) ON CONFLICT (key) DO UPDATE SET "
+            "remaining = CASE WHEN {} = -1 THEN -1 ELSE wechat_subscription.remaining + {} END, "
+            "updated_at = excluded.updated_at",
             actor.id,
             template_id,
             f"{actor.id}:{template_id}",
+            grant,
             clock.now(),
+            add,
+            add,
         )
     return await subscriptions(actor=actor)
 
 
 async def take_subscription(*, citizen_id: int, template_id: str) -> bool:
-    """Reserve one grant for a message about to be planned; False when none is left."""
+    """Reserve one grant for a message about to be planned (a standing long-term grant is
+    not used up); False when none is left."""
     rows = await raw(
-        "UPDATE wechat_subscription SET remaining = remaining - 1, updated_at = {} "
-        "WHERE key = {} AND remaining > 0 RETURNING id",
+        "UPDATE wechat_subscription SET remaining = CASE WHEN remaining > 0 "
+        "THEN remaining - 1 ELSE remaining END, updated_at = {} "
+        "WHERE key = {} AND remaining <> 0 RETURNING id",
         clock.now(),
         f"{citizen_id}:{template_id}",
     )

@@ -89,3 +89,14 @@ class ProviderToken(Table, tablename="provider_token"):
     token = Text(secret=True)
     expires_at = Timestamptz()
     updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class WeChatUrlLink(Table, tablename="wechat_url_link"):
+    """URL Links (wxa/generate_urllink) that open a mini-program page from outside WeChat's
+    own QR scanner, one per signpost's "report here" button, kept until shortly before they
+    expire (WeChat caps their life at 30 days and their number per day)."""
+
+    key = Varchar(length=64, unique=True)  # "report:{signpost code}"
+    url = Varchar(length=256)
+    expires_at = Timestamptz()
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -102,7 +102,7 @@ TEMPLATES: dict[str, Template] = {
         "Your {reward} is ready to collect",
         link="rewards",
     ),
-    # Staff.
+    # Staff: every task that lands on a person or a unit.
     "task.new": _t("新任务", "New task", "新案件 {number} 待处理", "New case {number} to handle"),
     "task.repage": _t(
         "紧急案件未响应",
@@ -110,8 +110,79 @@ TEMPLATES: dict[str, Template] = {
         "紧急案件 {number} 仍无人响应，请立即处置",
         "Urgent case {number} is still unanswered: act now",
     ),
+    # 核实: an inspector confirms on site that a new report is real (before it is accepted).
     "task.verify": _t(
-        "待核查", "Check needed", "案件 {number} 待核查", "Case {number} needs checking"
+        "待核实",
+        "Report to verify",
+        "新上报 {number} 待现场核实",
+        "New report {number} needs verifying on site",
+    ),
+    # 核查: an inspector checks that a case the unit fixed really is fixed.
+    "task.check": _t(
+        "待核查",
+        "Check needed",
+        "案件 {number} 已处置完成，待核查",
+        "Case {number} was fixed and needs checking",
+    ),
+    "task.rework": _t(
+        "需返工",
+        "Rework needed",
+        "案件 {number} 核查未通过，请返工：{note}",
+        "Case {number} failed the check; please redo it: {note}",
+    ),
+    "task.reopened": _t(
+        "案件重办",
+        "Case reopened",
+        "市民对案件 {number} 不满意，已重新派回处置：{note}",
+        "The citizen reopened case {number}; please handle it again: {note}",
+    ),
+    "task.dispatch": _t(
+        "待派遣",
+        "To dispatch",
+        "案件 {number} 已立案，没有匹配的派遣规则，待人工派遣",
+        "Case {number} was accepted but no rule dispatches it; please dispatch it",
+    ),
+    "task.returned": _t(
+        "待重新派遣",
+        "To reassign",
+        "案件 {number} 已回退，待重新派遣：{note}",
+        "Case {number} was handed back and needs a new unit: {note}",
+    ),
+    "task.extension_request": _t(
+        "延期待审批",
+        "Extension to decide",
+        "案件 {number} 申请延期 {hours} 小时：{note}",
+        "Case {number} asks for {hours} more hours: {note}",
+    ),
+    "task.return_request": _t(
+        "回退待审批",
+        "Return to decide",
+        "案件 {number} 申请回退：{note}",
+        "Case {number} asks to be handed back: {note}",
+    ),
+    "request.extension_approved": _t(
+        "延期已批准",
+        "Extension approved",
+        "案件 {number} 的延期申请已批准，请在新时限内处置",
+        "The extension of case {number} was approved; the deadline moved",
+    ),
+    "request.extension_declined": _t(
+        "延期未批准",
+        "Extension declined",
+        "案件 {number} 的延期申请未获批准，请按原时限处置",
+        "The extension of case {number} was declined; the deadline stands",
+    ),
+    "request.return_approved": _t(
+        "回退已同意",
+        "Return approved",
+        "案件 {number} 的回退申请已同意，案件将重新派遣",
+        "Case {number} was taken back and will go to another unit",
+    ),
+    "request.return_declined": _t(
+        "回退未同意",
+        "Return declined",
+        "案件 {number} 的回退申请未获同意，请继续处置",
+        "The return of case {number} was declined; please go on handling it",
     ),
     "sla.yellow": _t(
         "即将超时",

@@ -30,7 +30,12 @@ from notify.providers import PushMessage, PushProvider, PushResult
 log = logging.getLogger(__name__)
 
 _COLUMNS = "id, channel, target, payload, urgent, attempts, recipient_kind, recipient_id"
-_PLATFORM = {"apns": "ios", "fcm": "android"}
+# The device platform each push channel reaches (to retire a device whose token is gone).
+_PLATFORM = {
+    "apns": "ios",
+    "harmony": "harmony",
+    **dict.fromkeys(("fcm", "huawei", "honor", "xiaomi", "oppo", "vivo", "jpush"), "android"),
+}
 
 
 class Claimed(msgspec.Struct, frozen=True):
@@ -97,6 +102,9 @@ def _message(row: Claimed) -> PushMessage:
         link=p.get("link", ""),
         urgent=row.urgent,
         data=p.get("data", {}),
+        badge=p.get("badge"),
+        thread=p.get("thread", ""),
+        kind=p.get("kind", "case"),
         template_id=p.get("templateId", ""),
         page=p.get("page", ""),
         fields=p.get("fields", {}),
@@ -171,7 +179,7 @@ class Outbox:
                     "UPDATE notification_delivery SET status = 'pending', available_at = {}, "
                     "attempts = attempts - 1, last_error = {} WHERE id = {} "
                     "AND status = 'sending' AND attempts = {}",
-                    result.not_before or now,
+                    result.not_before or now + dt.timedelta(hours=1),
                     result.error,
                     row.id,
                     row.attempts,
@@ -247,14 +255,27 @@ class Outbox:
 def providers_from_settings(settings: Settings) -> dict[str, PushProvider]:
     from notify.providers.apns import apns_from_settings
     from notify.providers.fcm import fcm_from_settings
+    from notify.providers.honor import honor_from_settings
+    from notify.providers.huawei import harmony_from_settings, huawei_from_settings
+    from notify.providers.jpush import jpush_from_settings
+    from notify.providers.oppo import oppo_from_settings
     from notify.providers.sms import sms_from_settings
+    from notify.providers.vivo import vivo_from_settings
     from notify.providers.wechat import wechat_from_settings
+    from notify.providers.xiaomi import xiaomi_from_settings
 
     factories = {
         "apns": apns_from_settings,
         "fcm": fcm_from_settings,
         "wechat": wechat_from_settings,
         "sms": sms_from_settings,
+        "huawei": huawei_from_settings,
+        "harmony": harmony_from_settings,
+        "honor": honor_from_settings,
+        "xiaomi": xiaomi_from_settings,
+        "oppo": oppo_from_settings,
+        "vivo": vivo_from_settings,
+        "jpush": jpush_from_settings,
     }
     providers = {}
     for name in (c.strip() for c in settings.notify_channels.split(",")):

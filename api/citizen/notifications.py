@@ -141,7 +141,8 @@ class NotificationController(Controller):
 
 class SubscriptionOut(msgspec.Struct, frozen=True, rename="camel"):
     template_id: str
-    remaining: int
+    remaining: int  # -1 with longTerm: the grant stands until the citizen turns it off
+    long_term: bool
 
 
 class SubscriptionsOut(msgspec.Struct, frozen=True, rename="camel"):
@@ -163,7 +164,8 @@ def _subscriptions_out(items: list[preferences.Subscription]) -> SubscriptionsOu
     return SubscriptionsOut(
         template_ids=preferences.subscription_templates(),
         subscriptions=[
-            SubscriptionOut(template_id=s.template_id, remaining=s.remaining) for s in items
+            SubscriptionOut(template_id=s.template_id, remaining=s.remaining, long_term=s.long_term)
+            for s in items
         ],
     )
 

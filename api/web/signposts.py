@@ -17,6 +17,7 @@ from core.db import transaction
 from core.errors import DomainError, RateLimited
 from core.i18n import negotiate_locale
 from core.settings import get_settings
+from notify import wechat_links
 from qr import service as signposts
 from qr.errors import CounterfeitCode, MalformedCode, SignpostNotFound
 
@@ -58,13 +59,27 @@ def _error_page(exc: DomainError, locale: str, code: str) -> Response[str]:
     )
 
 
-def _report_link(sign: signposts.SignpostInfo) -> str:
-    return get_settings().report_app_link.format(
-        code=quote(sign.code),
-        lat=f"{sign.lat:.6f}",
-        lon=f"{sign.lon:.6f}",
-        grid=quote(sign.grid_code),
-    )
+async def _report_link(sign: signposts.SignpostInfo) -> str:
+    """A WeChat URL Link to the mini-program's report page (it opens from any browser or
+    camera app, where the app's own ``cityops://`` link goes nowhere), or the app link when
+    the URL Link is turned off or WeChat cannot give one now."""
+    settings = get_settings()
+    values = {
+        "code": quote(sign.code),
+        "lat": f"{sign.lat:.6f}",
+        "lon": f"{sign.lon:.6f}",
+        "grid": quote(sign.grid_code),
+    }
+    if settings.wechat_report_page:
+        link = await wechat_links.url_link(
+            key=f"report:{sign.code}",
+            page=settings.wechat_report_page,
+            query="signpost={code}&lat={lat}&lon={lon}&grid={grid}".format(**values),
+            settings=settings,
+        )
+        if link:
+            return link
+    return settings.report_app_link.format(**values)
 
 
 class SignpostPageController(Controller):
@@ -97,7 +112,7 @@ class SignpostPageController(Controller):
             locale,
             sign=sign,
             nearest=nearest,
-            report_link=_report_link(sign),
+            report_link=await _report_link(sign),
             app_name=get_settings().report_app_name,
         )
 

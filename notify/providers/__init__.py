@@ -13,7 +13,8 @@ import msgspec
 # sent: delivered to the provider. retry: try again later (5xx, timeout, rate limit).
 # dead_token: the device token is gone; remove it, never retry. refused: WeChat 43101, the
 # user's subscription is spent. failed: a permanent error; dead-letter it for admins.
-# deferred: not now (an SMS in quiet hours); pending again at ``not_before``, no try spent.
+# deferred: not now (an SMS in quiet hours, a vendor's spent daily quota); pending again at
+# ``not_before`` (the quiet hours' end, the quota's reset), no try spent.
 Outcome = Literal["sent", "retry", "dead_token", "refused", "failed", "deferred"]
 
 
@@ -25,6 +26,13 @@ class PushMessage(msgspec.Struct, frozen=True, kw_only=True):
     link: str = ""
     urgent: bool = False
     data: dict[str, str] = {}
+    # What phones need to group and count: the unread inbox count (APNs badge), the case the
+    # push is about (thread and collapse id, notification tag) and what kind of message it is
+    # (case: a citizen's case update, task: staff work, account: points and rewards), which
+    # picks the Android notification channel and the vendors' message classification.
+    badge: int | None = None
+    thread: str = ""
+    kind: str = "case"
     # WeChat subscribe messages only.
     template_id: str = ""
     page: str = ""

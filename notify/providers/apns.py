@@ -108,17 +108,16 @@ class ApnsProvider(PushProvider):
         return list(await asyncio.gather(*(self._send_one(m) for m in messages)))
 
     async def _send_one(self, message: PushMessage) -> PushResult:
-        body = msgspec.json.encode(
-            {
-                "aps": {
-                    "alert": {"title": message.title, "body": message.body},
-                    "sound": "default",
-                    **({"interruption-level": "time-sensitive"} if message.urgent else {}),
-                },
-                "link": message.link,
-                **message.data,
-            }
-        )
+        aps: dict = {
+            "alert": {"title": message.title, "body": message.body},
+            "sound": "default",
+            **({"interruption-level": "time-sensitive"} if message.urgent else {}),
+        }
+        if message.badge is not None:
+            aps["badge"] = message.badge  # the unread inbox count
+        if message.thread:
+            aps["thread-id"] = message.thread  # Notification Center groups a case's pushes
+        body = msgspec.json.encode({"aps": aps, "link": message.link, **message.data})
         async with self._slots:
             for renewed in (False, True):
                 headers = {
@@ -129,6 +128,9 @@ class ApnsProvider(PushProvider):
                     # Stable per delivery: a retried push carries the same id.
                     "apns-id": str(uuid.UUID(int=message.delivery_id)),
                 }
+                if message.thread:
+                    # A newer update of the same case replaces the older one on the phone.
+                    headers["apns-collapse-id"] = message.thread[:64]
                 try:
                     response = await self._post(message.target, body, headers)
                 except httpx.TimeoutException:

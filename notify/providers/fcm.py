@@ -27,6 +27,7 @@ from google.auth.transport.requests import Request as GoogleRequest
 from core.private_files import read_private, write_private
 from core.settings import Settings
 from notify.providers import SENT, PushMessage, PushProvider, PushResult
+from notify.providers.vendor import android_channel
 
 log = logging.getLogger(__name__)
 _apps = itertools.count(1)
@@ -163,7 +164,15 @@ def _build(message: PushMessage) -> messaging.Message:
         token=message.target,
         notification=messaging.Notification(title=message.title, body=message.body),
         data={"link": message.link, "deliveryId": str(message.delivery_id), **message.data},
-        android=messaging.AndroidConfig(priority="high" if message.urgent else "normal"),
+        android=messaging.AndroidConfig(
+            priority="high" if message.urgent else "normal",
+            collapse_key=message.thread or None,
+            notification=messaging.AndroidNotification(
+                channel_id=android_channel(message),
+                tag=message.thread or None,
+                notification_count=message.badge,
+            ),
+        ),
     )
 
 

@@ -62,6 +62,11 @@ class WeChatSubscribeProvider(PushProvider):
         self._state = miniprogram_state
         self._client = httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout)
 
+    @property
+    def client(self) -> httpx.AsyncClient:
+        """For other WeChat server calls made with the same shared token (URL Links)."""
+        return self._client
+
     async def access_token(self, *, force: bool = False) -> str:
         """The shared token from the database; fetched again when it is close to expiry.
         Runs outside the worker's transactions, on the pool (autocommit)."""

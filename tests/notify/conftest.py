@@ -1,5 +1,6 @@
-"""Loopback fakes of APNs (HTTP/2), FCM v1 (+ Google OAuth) next to the WeChat fake, and an
-outbox wired to all three through the real provider clients."""
+"""Loopback fakes of APNs (HTTP/2), FCM v1 (+ Google OAuth), the Android vendors (Huawei Push
+Kit with HarmonyOS v3, Honor, Xiaomi, OPPO, vivo, JPush) next to the WeChat fake, and an
+outbox wired to all of them through the real provider clients."""
 
 from __future__ import annotations
 
@@ -12,10 +13,26 @@ from core.settings import get_settings
 from fakes.apns import ApnsState, create_apns_fake
 from fakes.fcm import FcmState, create_fcm_fake
 from fakes.h2server import BackgroundH2Server
+from fakes.honor import HonorState, create_honor_fake
+from fakes.huawei import HuaweiState, create_huawei_fake
+from fakes.jpush import JPushState, create_jpush_fake
+from fakes.oppo import OppoState, create_oppo_fake
 from fakes.server import BackgroundServer
+from fakes.vivo import VivoState, create_vivo_fake
+from fakes.xiaomi import XiaomiState, create_xiaomi_fake
 from notify.providers.apns import ApnsProvider, load_or_create_key, public_key_pem
 from notify.providers.fcm import FcmProvider, fake_service_account
+from notify.providers.honor import honor_from_settings
+from notify.providers.huawei import (
+    fake_harmony_account,
+    harmony_from_settings,
+    huawei_from_settings,
+)
+from notify.providers.jpush import jpush_from_settings
+from notify.providers.oppo import oppo_from_settings
+from notify.providers.vivo import vivo_from_settings
 from notify.providers.wechat import WeChatSubscribeProvider
+from notify.providers.xiaomi import xiaomi_from_settings
 from notify.service import enqueue
 from notify.worker import Outbox
 
@@ -23,6 +40,27 @@ _apns_state = ApnsState(team_id="TEAM000000", key_id="KEY0000000")
 _fcm_state = FcmState(project_id="cityops-test")
 _apns = BackgroundH2Server(create_apns_fake(_apns_state)).start()
 _fcm = BackgroundServer(create_fcm_fake(_fcm_state)).start()
+APNS_URL, FCM_URL = _apns.url, _fcm.url
+VENDOR_STATES = {
+    "huawei": HuaweiState(),
+    "honor": HonorState(),
+    "xiaomi": XiaomiState(),
+    "oppo": OppoState(),
+    "vivo": VivoState(),
+    "jpush": JPushState(),
+}
+_vendor_apps = {
+    "huawei": create_huawei_fake,
+    "honor": create_honor_fake,
+    "xiaomi": create_xiaomi_fake,
+    "oppo": create_oppo_fake,
+    "vivo": create_vivo_fake,
+    "jpush": create_jpush_fake,
+}
+VENDOR_FAKES = {
+    name: BackgroundServer(_vendor_apps[name](state)).start()
+    for name, state in VENDOR_STATES.items()
+}
 
 
 def notify_settings(**changes):
@@ -36,8 +74,23 @@ def notify_settings(**changes):
         "notify_send_timeout_seconds": 1.5,
         "notify_retry_base_seconds": 10.0,
         "notify_max_attempts": 4,
+        **vendor_settings(),
     }
     return msgspec.structs.replace(get_settings(), **{**base, **changes})
+
+
+def vendor_settings() -> dict[str, str]:
+    url = {name: server.url for name, server in VENDOR_FAKES.items()}
+    return {
+        "huawei_oauth_url": f"{url['huawei']}/oauth2/v3/token",
+        "huawei_push_base_url": url["huawei"],
+        "honor_auth_url": f"{url['honor']}/auth/realms/developer/protocol/openid-connect/token",
+        "honor_push_base_url": url["honor"],
+        "xiaomi_base_url": url["xiaomi"],
+        "oppo_base_url": url["oppo"],
+        "vivo_base_url": url["vivo"],
+        "jpush_base_url": url["jpush"],
+    }
 
 
 def fake_env() -> dict[str, str]:
@@ -53,6 +106,10 @@ def fake_env() -> dict[str, str]:
 def build_outbox(settings) -> Outbox:
     key = load_or_create_key(settings)
     _apns_state.public_key = public_key_pem(key)
+    # The Huawei fake checks HarmonyOS JWTs against the service account's public half.
+    account = fake_harmony_account(settings)
+    VENDOR_STATES["huawei"].harmony_public_key = public_key_pem(account["private_key"])
+    VENDOR_STATES["huawei"].harmony_sub_account = account["sub_account"]
     return Outbox(
         providers={
             "apns": ApnsProvider(
@@ -76,6 +133,13 @@ def build_outbox(settings) -> Outbox:
                 secret=settings.wechat_secret,
                 timeout=settings.notify_send_timeout_seconds,
             ),
+            "huawei": huawei_from_settings(settings),
+            "harmony": harmony_from_settings(settings),
+            "honor": honor_from_settings(settings),
+            "xiaomi": xiaomi_from_settings(settings),
+            "oppo": oppo_from_settings(settings),
+            "vivo": vivo_from_settings(settings),
+            "jpush": jpush_from_settings(settings),
         },
         settings=settings,
     )
@@ -94,7 +158,14 @@ def fcm_fake() -> FcmState:
 
 
 @pytest.fixture
-async def outbox(api, apns_fake, fcm_fake):
+def vendor_fakes() -> dict:
+    for state in VENDOR_STATES.values():
+        state.reset()
+    return VENDOR_STATES
+
+
+@pytest.fixture
+async def outbox(api, apns_fake, fcm_fake, vendor_fakes):
     box = build_outbox(notify_settings())
     yield box
     await box.aclose()
@@ -105,13 +176,18 @@ async def citizen_id(openid: str) -> int:
 
 
 async def register(
-    api, session, platform: str, token: str, app: str = "citizen", locale: str = "zh-CN"
+    api,
+    session,
+    platform: str,
+    token: str,
+    app: str = "citizen",
+    locale: str = "zh-CN",
+    vendor: str | None = None,
 ) -> dict:
-    response = await api.post(
-        f"/api/{app}/devices",
-        headers=session.headers,
-        json={"platform": platform, "token": token, "locale": locale},
-    )
+    body = {"platform": platform, "token": token, "locale": locale}
+    if vendor:
+        body["vendor"] = vendor
+    response = await api.post(f"/api/{app}/devices", headers=session.headers, json=body)
     assert response.status_code == 201, response.text
     return response.json()
 

@@ -4,6 +4,7 @@ the database for every process, 43101, thing values cut to 20 characters."""
 import datetime as dt
 
 import httpx
+import msgspec
 
 from core import clock
 from core.settings import get_settings
@@ -36,7 +37,7 @@ async def test_granted_subscription_is_reported_and_spent_on_one_message(api, ou
     body = (await api.get(SUBSCRIPTIONS, headers=session.headers)).json()
     assert body == {
         "templateIds": [TEMPLATE],
-        "subscriptions": [{"templateId": TEMPLATE, "remaining": 1}],
+        "subscriptions": [{"templateId": TEMPLATE, "remaining": 1, "longTerm": False}],
     }
     note = "这里描述的问题不属于城市管理范围，已转交12345热线😀处理"
     await notify(cid, "case.rejected", note=note)
@@ -148,3 +149,71 @@ async def test_muted_wechat_keeps_the_grant(api, outbox):
     await outbox.drain()
     assert await NotificationDelivery.count() == 0
     assert (await WeChatSubscription.objects().first()).remaining == 1
+
+
+LONG_TERM = "case-progress-long-term"
+
+
+def _long_term(monkeypatch):
+    """The mini-program is entitled to long-term subscriptions (public services)."""
+    from notify import preferences
+
+    settings = msgspec.structs.replace(get_settings(), wechat_long_term_template_id=LONG_TERM)
+    monkeypatch.setattr(preferences, "get_settings", lambda: settings)
+
+
+async def test_a_long_term_grant_covers_every_message_of_a_case(api, outbox, monkeypatch):
+    _long_term(monkeypatch)
+    session = await api.citizen("openid-long")
+    _fake(api, "subscribe", openid="openid-long", templateId=LONG_TERM, longTerm=True)
+    response = await api.post(
+        SUBSCRIPTIONS, headers=session.headers, json={"accepted": [LONG_TERM]}
+    )
+    assert response.status_code == 201, response.text
+    assert response.json() == {
+        "templateIds": [LONG_TERM],
+        "subscriptions": [{"templateId": LONG_TERM, "remaining": -1, "longTerm": True}],
+    }
+    cid = await citizen_id("openid-long")
+    for template in ("case.accepted", "case.dispatched", "case.resolved", "case.closed"):
+        await notify(cid, template)
+    await outbox.drain()
+    sent = _fake(api, "received", method="get")
+    assert [s["template_id"] for s in sent] == [LONG_TERM] * 4
+    row = await WeChatSubscription.objects().first()
+    assert row.remaining == -1  # still standing
+
+
+async def test_a_long_term_grant_turned_off_stops_at_43101(api, outbox, monkeypatch):
+    _long_term(monkeypatch)
+    session = await api.citizen("openid-off")
+    await api.post(SUBSCRIPTIONS, headers=session.headers, json={"accepted": [LONG_TERM]})
+    cid = await citizen_id("openid-off")
+    await notify(cid)  # WeChat has no grant: the citizen turned it off in settings
+    await outbox.drain()
+    assert [d.status for d in await NotificationDelivery.objects()] == ["refused"]
+    await notify(cid, "case.dispatched")
+    await outbox.drain()
+    assert await NotificationDelivery.count() == 1  # inbox only from now on
+
+
+async def test_an_urgent_message_without_a_grant_goes_to_the_fallback(api, outbox, monkeypatch):
+    from notify import fanout
+
+    calls = []
+
+    async def fallback(job, data, at):
+        calls.append((job.template, job.urgent, data["caseId"]))
+        return []
+
+    monkeypatch.setattr(fanout, "URGENT_FALLBACKS", [fallback])
+    _, cid = await _subscribed_citizen(api, openid="openid-urgent", grants=1)
+    await notify(cid, "case.accepted", urgent=True)  # the grant carries it
+    await notify(cid, "case.dispatched", urgent=True)  # no grant left: the fallback
+    await notify(cid, "case.resolved")  # not urgent: the inbox is enough
+    await outbox.drain()
+    assert calls == [("case.dispatched", True, "c_test")]
+    inbox = await api.get(
+        "/api/citizen/notifications", headers=(await api.citizen("openid-urgent")).headers
+    )
+    assert len(inbox.json()["items"]) == 3

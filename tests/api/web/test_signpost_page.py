@@ -42,7 +42,7 @@ async def test_page_in_chinese_small_and_without_script(api):
     assert "栈桥停车场" in html and "空余车位 12" in html
     assert "2 公里内没有" in html  # no park
     links = _hrefs(html)
-    assert links["report"].startswith(f"cityops://report?signpost={sign['code']}")
+    assert links["report"].startswith("https://wxaurl.cn/")  # a WeChat URL Link
     assert links["damaged"] == f"/q/{sign['code']}/damaged"
     toilet = _hrefs(html.split('id="near-toilet"')[1].split("</section>")[0])
     amap = parse_qs(urlparse(toilet["amap"].replace("&amp;", "&")).query)

@@ -1,0 +1,77 @@
+"""URL Links (``wxa/generate_urllink``) that open a mini-program page from a browser or a
+phone's own camera, where a ``cityops://`` link goes nowhere: the signpost page's "report
+here" button. One link per signpost, cached in the database with its expiry (WeChat lets a
+link live at most 30 days and limits how many an app may generate a day); a link with less
+than a day left is replaced. When WeChat cannot be reached the caller falls back to the
+app's own link."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import httpx
+import msgspec
+
+from core import clock
+from core.db import raw
+from core.settings import Settings
+from notify.providers.wechat import TokenUnavailable, wechat_from_settings
+
+log = logging.getLogger(__name__)
+RENEW_BEFORE = dt.timedelta(days=1)
+
+
+class _Answer(msgspec.Struct):
+    errcode: int = 0
+    errmsg: str = ""
+    url_link: str = ""
+
+
+def _as_utc(value) -> dt.datetime:
+    return clock.as_utc(dt.datetime.fromisoformat(value) if isinstance(value, str) else value)
+
+
+async def url_link(*, key: str, page: str, query: str, settings: Settings) -> str | None:
+    """The cached link for ``key``, or a new one; None if WeChat did not give one."""
+    rows = await raw("SELECT url, expires_at FROM wechat_url_link WHERE key = {}", key)
+    if rows and _as_utc(rows[0]["expires_at"]) - RENEW_BEFORE > clock.now():
+        return rows[0]["url"]
+    days = max(1, min(settings.wechat_urllink_days, 30))
+    provider = wechat_from_settings(settings)
+    try:
+        token = await provider.access_token()
+        response = await provider.client.post(
+            "/wxa/generate_urllink",
+            params={"access_token": token},
+            json={
+                "path": page,
+                "query": query,
+                "is_expire": True,
+                "expire_type": 1,
+                "expire_interval": days,
+                "env_version": "release"
+                if settings.wechat_miniprogram_state == "formal"
+                else "trial",
+            },
+        )
+        answer = msgspec.json.decode(response.content, type=_Answer)
+    except (TokenUnavailable, httpx.HTTPError, msgspec.DecodeError, msgspec.ValidationError) as exc:
+        log.warning("wechat url link for %s unavailable: %s", key, type(exc).__name__)
+        return None
+    finally:
+        await provider.aclose()
+    if answer.errcode or not answer.url_link:
+        log.warning("wechat url link for %s refused: errcode %s", key, answer.errcode)
+        return None
+    now = clock.now()
+    await raw(
+        "INSERT INTO wechat_url_link (key, url, expires_at, created_at) VALUES ({}, {}, {}, {}) "
+        "ON CONFLICT (key) DO UPDATE SET url = excluded.url, expires_at = excluded.expires_at, "
+        "created_at = excluded.created_at",
+        key,
+        answer.url_link,
+        now + dt.timedelta(days=days),
+        now,
+    )
+    return answer.url_link
