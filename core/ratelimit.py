@@ -1,8 +1,10 @@
 """Rate limits and counters shared by every process through the database.
 
 Each decision is one atomic upsert, so a limit holds exactly however many processes serve
-the requests, and it runs in a short transaction of its own (``raw_autocommit``): the row is
-locked for one statement, not for the rest of a slow request.
+the requests. Outside a transaction it commits at once (sign-in and upload limits are
+counted before any transaction opens); inside the request's transaction it commits or rolls
+back with the request, so a request that fails on our side (a database outage, a refused
+report) does not use up the client's limit, and a retry of it is not counted twice.
 
 - ``hit`` is a token bucket in its GCRA form: one "theoretical arrival time" per bucket.
   ``limit`` requests may come at once, then one more every ``window / limit``: a sliding
@@ -17,7 +19,7 @@ import datetime as dt
 import math
 
 from core import clock
-from core.db import raw, raw_autocommit
+from core.db import raw
 from core.errors import RateLimited
 from core.tables import RateBucket
 
@@ -51,7 +53,7 @@ async def hit(bucket: str, *, limit: int, window: dt.timedelta, cost: int = 1) -
     now = _now_us()
     span = int(window.total_seconds() * _MICROS)
     step = span * cost // limit
-    rows = await raw_autocommit(_TAKE, bucket, now + step, *(now, now, step) * 2, now + span)
+    rows = await raw(_TAKE, bucket, now + step, *(now, now, step) * 2, now + span)
     if rows and step <= span:
         return
     row = await RateBucket.select(RateBucket.at_us).where(RateBucket.bucket == bucket).first()
@@ -64,7 +66,7 @@ async def count(bucket: str, *, window: dt.timedelta, cost: int = 1) -> tuple[in
     window starts with the first hit after the previous one ended."""
     now = _now_us()
     expired = now - int(window.total_seconds() * _MICROS)
-    rows = await raw_autocommit(
+    rows = await raw(
         "INSERT INTO rate_bucket (bucket, at_us, hits) VALUES ({}, {}, {}) "
         "ON CONFLICT (bucket) DO UPDATE SET "
         "hits = CASE WHEN rate_bucket.at_us <= {} THEN excluded.hits "

@@ -57,7 +57,14 @@ class Site:
         self.database_url = database_url
         self.db_path = root / "cityops.db"
         extra = {"CITYOPS_DATABASE_URL": database_url} if database_url else {}
-        self.env = app_env(root, 0, self.db_path.name, CITYOPS_WORKER_IN_PROCESS="false", **extra)
+        self.env = app_env(
+            root,
+            0,
+            self.db_path.name,
+            CITYOPS_WORKER_IN_PROCESS="false",
+            CITYOPS_MEDIA_UPLOAD_BURST="100000",
+            **extra,
+        )
         self.media = root / "media"
         migrate(self.env)
         self.citizens = seed_city_and_citizens(self.env, citizens=citizens)
