@@ -68,6 +68,8 @@ async def _insert_case(
         lon=report.lon,
         address=report.address,
         grid_id=grid.id if grid else None,
+        street_id=grid.street_id if grid else None,
+        district_id=grid.district_id if grid else None,
         state=REPORTED,
         priority=report.priority or category.default_priority,
         source=source,

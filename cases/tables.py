@@ -11,6 +11,16 @@ from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+BACKFILL_AREAS = (
+    "UPDATE case_file SET "
+    "street_id = (SELECT CASE u.kind WHEN 'street' THEN u.id WHEN 'community' THEN u.parent END "
+    "FROM grid g JOIN org_unit u ON u.id = g.area WHERE g.id = case_file.grid_id), "
+    "district_id = (SELECT CASE u.kind WHEN 'district' THEN u.id WHEN 'street' THEN u.parent "
+    "WHEN 'community' THEN p.parent END FROM grid g JOIN org_unit u ON u.id = g.area "
+    "LEFT JOIN org_unit p ON p.id = u.parent WHERE g.id = case_file.grid_id) "
+    "WHERE grid_id IS NOT NULL AND district_id IS NULL AND street_id IS NULL"
+)
+
 
 class Case(Table, tablename="case_file"):
     """A reported problem and where it stands. Ids of other packages' rows (grid, unit,
@@ -24,6 +34,10 @@ class Case(Table, tablename="case_file"):
     lon = DoublePrecision()
     address = Varchar(length=200, default="")
     grid_id = Integer(null=True, default=None, index=True)
+    # The street and district the grid lies in when the case was filed: what command
+    # centres' scopes and area statistics filter on (a later grid edit does not move it).
+    street_id = Integer(null=True, default=None, index=True)
+    district_id = Integer(null=True, default=None, index=True)
     unit_id = Integer(null=True, default=None, index=True)
     state = Varchar(length=16, index=True)
     priority = Integer(default=3)
@@ -57,6 +71,9 @@ class Case(Table, tablename="case_file"):
     closed_at = Timestamptz(null=True, default=None)
     ended_at = Timestamptz(null=True, default=None)
     updated_at = Timestamptz(default=TimestamptzNow())
+
+    # Data older checkouts wrote without these columns (PostgreSQL: a migration).
+    raw_upgrades = (BACKFILL_AREAS,)
 
 
 class CaseEvent(Table, tablename="case_event"):

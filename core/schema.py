@@ -23,6 +23,8 @@ async def migrate() -> str:
         for table in all_tables():
             for statement in getattr(table, "raw_indexes", ()):
                 await db.raw(statement)
+            for statement in getattr(table, "raw_upgrades", ()):
+                await db.raw(statement)
         return (
             f"sqlite schema created ({added} columns added)" if added else "sqlite schema created"
         )
