@@ -416,8 +416,13 @@ async def update_citizen_profile(
     return await citizen_profile(actor=actor)
 
 
-async def staff_ids_of_unit(*, unit_id: int, roles: tuple[str, ...] | None = None) -> list[int]:
-    query = Staff.select(Staff.id).where(Staff.org_unit_id == unit_id)
+async def staff_ids_of_unit(
+    *, unit_id: int | None, roles: tuple[str, ...] | None = None
+) -> list[int]:
+    """The unit's staff whose accounts are active (a disabled account hears nothing); with
+    ``unit_id`` None, the staff of no unit."""
+    in_unit = Staff.org_unit_id.is_null() if unit_id is None else Staff.org_unit_id == unit_id
+    query = Staff.select(Staff.id).where(in_unit & Staff.user.active.eq(True))
     if roles:
         query = query.where(Staff.role.is_in(list(roles)))
     return [row["id"] for row in await query]

@@ -61,6 +61,16 @@ def audience_guard(audience: Audience, roles: tuple[str, ...]) -> Guard:
     return guard
 
 
+async def supervisors_read_only(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """Supervisors see what their centre's operators see and give orders, but do not work
+    cases or configuration: only reads and the routes marked ``opt={"supervisors": True}``."""
+    actor = optional_actor(connection)
+    supervisor = actor is not None and actor.role == "supervisor"
+    writes = connection.scope["method"] not in ("GET", "HEAD")
+    if supervisor and writes and not handler.opt.get("supervisors"):
+        raise RoleNotAllowed()
+
+
 def optional_actor(connection: ASGIConnection) -> Actor | None:
     return getattr(connection.state, "actor", None)
 

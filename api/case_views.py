@@ -9,7 +9,7 @@ import msgspec
 
 from accounts import service as accounts
 from api.geo import CoordSys, Location, location_out
-from cases import evidence, queries, sla
+from cases import evidence, handoff, queries, sla, supervision
 from cases.queries import Page
 from cases.tables import Case
 from media import service as media
@@ -35,7 +35,11 @@ class CaseStaffOut(msgspec.Struct, frozen=True, rename="camel"):
     location: Location
     address: str
     grid_id: int | None
+    street_id: int | None
+    district_id: int | None
     unit_id: int | None
+    assignee_id: int | None
+    acknowledged_at: dt.datetime | None
     state: str
     priority: int
     source: str
@@ -46,6 +50,7 @@ class CaseStaffOut(msgspec.Struct, frozen=True, rename="camel"):
     reporter_phone: str | None
     flags: list[str]
     rework_count: int
+    transfer_count: int
     reported_at: dt.datetime
     accepted_at: dt.datetime | None
     dispatched_at: dt.datetime | None
@@ -75,12 +80,31 @@ class PhotoOut(msgspec.Struct, frozen=True, rename="camel"):
     thumb_url: str
 
 
+class AssistOut(msgspec.Struct, frozen=True, rename="camel"):
+    unit_id: int
+    reported: bool
+    note: str
+    reported_at: dt.datetime | None
+
+
+class SupervisionOut(msgspec.Struct, frozen=True, rename="camel"):
+    id: int
+    from_unit_id: int
+    to_unit_id: int
+    note: str
+    deadline: dt.datetime
+    issued_at: dt.datetime
+    closed_at: dt.datetime | None
+
+
 class CaseStaffDetail(msgspec.Struct, frozen=True, rename="camel"):
     case: CaseStaffOut
     events: list[EventOut]
-    # Filled by the inspector app: the photos, and what the caller may do now.
+    # The photos, and what the caller may do now (both apps fill them).
     photos: list[PhotoOut] = []
     actions: list[str] = []
+    assists: list[AssistOut] = []
+    supervisions: list[SupervisionOut] = []
 
 
 class CaseStaffPage(msgspec.Struct, frozen=True, rename="camel"):
@@ -112,7 +136,11 @@ def _case_staff_out(case: Case, coord_sys: CoordSys, phones: dict) -> CaseStaffO
         location=location_out(case.lat, case.lon, coord_sys),
         address=case.address,
         grid_id=case.grid_id,
+        street_id=case.street_id,
+        district_id=case.district_id,
         unit_id=case.unit_id,
+        assignee_id=case.assignee_id,
+        acknowledged_at=case.acknowledged_at,
         state=case.state,
         priority=case.priority,
         source=case.source,
@@ -122,6 +150,7 @@ def _case_staff_out(case: Case, coord_sys: CoordSys, phones: dict) -> CaseStaffO
         reporter_phone=phones.get(case.reporter_id) if _shows_reporter(case) else None,
         flags=msgspec.json.decode(case.flags),
         rework_count=case.rework_count,
+        transfer_count=case.transfer_count,
         reported_at=case.reported_at,
         accepted_at=case.accepted_at,
         dispatched_at=case.dispatched_at,
@@ -187,6 +216,27 @@ async def case_staff_detail(
         events=events,
         photos=await case_photos(case, media_base) if media_base else [],
         actions=actions or [],
+        assists=[
+            AssistOut(
+                unit_id=a.unit_id,
+                reported=a.reported_at is not None,
+                note=a.note,
+                reported_at=a.reported_at,
+            )
+            for a in await handoff.assists_of(case)
+        ],
+        supervisions=[
+            SupervisionOut(
+                id=o.id,
+                from_unit_id=o.from_unit_id,
+                to_unit_id=o.to_unit_id,
+                note=o.note,
+                deadline=o.deadline_at,
+                issued_at=o.created_at,
+                closed_at=o.closed_at,
+            )
+            for o in await supervision.orders_of(case)
+        ],
     )
 
 

@@ -9,6 +9,8 @@ import os
 import subprocess
 import sys
 
+from core.actors import STAFF_ROLES
+
 
 def _serve(args: argparse.Namespace) -> None:
     import uvicorn
@@ -158,9 +160,7 @@ def main(argv: list[str] | None = None) -> None:
 
     staff = commands.add_parser("create-staff", help="create a staff account")
     staff.add_argument("--username", required=True)
-    staff.add_argument(
-        "--role", required=True, choices=["inspector", "handler", "operator", "admin"]
-    )
+    staff.add_argument("--role", required=True, choices=list(STAFF_ROLES))
     staff.add_argument("--name")
     staff.add_argument("--password", help="prompted for when omitted")
     staff.set_defaults(func=_create_staff)

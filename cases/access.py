@@ -3,13 +3,12 @@ What those outside the staff side see of it is the visibility policy's (cases.vi
 
 from __future__ import annotations
 
-from accounts import service as accounts
+from cases import scope
 from cases.errors import CaseNotFound
 from cases.tables import Case, CaseFollower, CaseMedia
 from cases.visibility import is_public, is_reporter, photo_is_public, public_target
 from core.actors import Actor
 from media import service as media
-from org import grids
 
 
 async def load_case(public_id: str) -> Case:
@@ -26,22 +25,11 @@ async def is_follower(actor: Actor, case: Case) -> bool:
 
 
 async def staff_may_see(actor: Actor, case: Case) -> bool:
-    """Command centre: every case. Inspectors: cases in their grids or filed by them.
-    Handlers: cases of their unit."""
-    if actor.has_role("operator", "admin"):
-        return True
+    """Within the actor's scope (cases.scope: a centre's area, a unit's cases, an
+    inspector's grids), or filed by them."""
     if is_reporter(actor, case):
         return True
-    in_my_grids = (
-        actor.has_role("inspector")
-        and case.grid_id is not None
-        and (case.grid_id in await grids.inspector_grid_ids(staff_id=actor.id))
-    )
-    if in_my_grids:
-        return True
-    if case.unit_id is not None:
-        return case.unit_id == await accounts.staff_unit_id(staff_id=actor.id)
-    return False
+    return actor.kind == "staff" and await scope.contains(await scope.scope_of(actor), case)
 
 
 async def case_for_staff(actor: Actor, public_id: str) -> Case:

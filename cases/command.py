@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cases import feedback, routing
+from cases import feedback, routing, sla
 from cases.access import load_case
 from cases.errors import (
     InvalidTransition,
@@ -15,12 +15,16 @@ from cases.tables import Case, CaseRequest
 from cases.workflow import (
     ACCEPTED,
     CANCELLED,
+    CLOSED,
     DISPATCHED,
     MERGED,
     OPEN,
     REJECTED,
+    REPORTED,
+    RESOLVED,
     RETURNED,
     SUSPENDED,
+    TERMINAL,
     record_event,
     transition,
 )
@@ -182,18 +186,12 @@ async def decide_extension(*, actor: Actor, case_id: str, approve: bool) -> Case
     request = await _pending(case, "extension")
     await _decide(request, actor, approve)
     if approve and case.deadline_at is not None:
-        from org.calendar import add_working_time
-
-        deadline = await add_working_time(case.deadline_at, hours=request.hours or 8)
+        changes = await sla.extended(case, hours=request.hours or 8)
         await Case.update(
-            {
-                Case.deadline_at: deadline,
-                Case.sla_level: 0,
-                Case.overdue: False,
-                Case.updated_at: clock.now(),
-            }
+            {**{getattr(Case, k): v for k, v in changes.items()}, Case.updated_at: clock.now()}
         ).where(Case.id == case.id)
-        case.deadline_at = deadline
+        for key, value in changes.items():
+            setattr(case, key, value)
     await record_event(
         case,
         action="extension_approved" if approve else "extension_declined",
@@ -263,3 +261,80 @@ async def moderate_public_text(
         data={"address": public_address},
     )
     return case
+
+
+async def add_note(*, actor: Actor, case: Case, text: str) -> Case:
+    """An internal note: staff only, never in a citizen's view or notification."""
+    if not text.strip():
+        raise ReasonRequired()
+    await record_event(
+        case, action="note", from_state=case.state, to_state=case.state, actor=actor, note=text
+    )
+    return case
+
+
+async def recategorize(*, actor: Actor, case: Case, category_code: str, reason: str | None) -> Case:
+    """Put an open case in the right category, with the reason. An accepted case not yet
+    dispatched is routed again by the new category's rules; a dispatched one keeps its unit
+    and deadline (redispatch it if the unit is now wrong)."""
+    note = _reason(reason)
+    if case.state not in OPEN:
+        raise InvalidTransition(state=case.state, action="recategorize")
+    category = await get_category(code=category_code)
+    if category.code == case.category_code:
+        return case
+    priority = min(case.priority, category.default_priority)
+    await Case.update(
+        {
+            Case.category_code: category.code,
+            Case.priority: priority,
+            Case.updated_at: clock.now(),
+        }
+    ).where(Case.id == case.id)
+    before = case.category_code
+    case.category_code, case.priority = category.code, priority
+    await record_event(
+        case,
+        action="recategorize",
+        from_state=case.state,
+        to_state=case.state,
+        actor=actor,
+        note=note,
+        data={"from": before, "to": category.code},
+    )
+    if case.state == ACCEPTED:
+        case = await routing.auto_dispatch(case, category=category)
+    return case
+
+
+# What the command centre may do to a case in each state (the admin API's action names).
+_BY_STATE: dict[str, tuple[str, ...]] = {
+    REPORTED: ("accept", "reject", "merge", "cancel", "recategorize"),
+    ACCEPTED: ("dispatch", "reject", "merge", "recategorize"),
+    DISPATCHED: ("redispatch", "assign", "assist", "suspend", "resolve", "recategorize"),
+    RETURNED: ("dispatch", "reject"),
+    SUSPENDED: ("resume",),
+    RESOLVED: ("close", "rework"),
+}
+
+
+async def available_actions(actor: Actor, case: Case) -> list[str]:
+    """The buttons a staff member of the command centre gets for a case now (the caller
+    has checked that the case is in their scope)."""
+    actions: list[str] = []
+    if actor.has_role("operator", "admin"):
+        actions += _BY_STATE.get(case.state, ())
+        if case.state == DISPATCHED:
+            pending = await CaseRequest.select(CaseRequest.kind).where(
+                (CaseRequest.case == case.id) & (CaseRequest.status == "pending")
+            )
+            for row in pending:
+                actions += [f"approve-{row['kind']}", f"decline-{row['kind']}"]
+    if actor.has_role("operator", "supervisor", "admin") and case.state not in (
+        *TERMINAL,
+        CLOSED,
+    ):
+        actions.append("supervise")
+    if actor.has_role("operator", "supervisor", "admin"):
+        actions.append("note")
+    return actions

@@ -1,3 +1,5 @@
+from typing import Any
+
 from core.errors import DomainError
 from core.i18n import Msg
 
@@ -8,8 +10,20 @@ class InvalidTransition(DomainError):
     title = Msg(zh="案件状态不允许此操作", en="Not allowed in the case's current state")
     message = Msg(
         zh="案件当前状态为「{state}」，不能执行「{action}」",
-        en="The case is {state}; it cannot be {action}",
+        en="The case is {state}; you cannot {action} it now",
     )
+
+    def detail(self, locale: str) -> str:
+        from cases.wording import action_label, state_label
+
+        return self.message.render(
+            locale,
+            state=state_label(str(self.params.get("state", "")), locale),
+            action=action_label(str(self.params.get("action", "")), locale),
+        )
+
+    def extra(self) -> dict[str, Any]:
+        return {"state": self.params.get("state")}  # the machine-readable code stays
 
 
 class CaseNotFound(DomainError):
@@ -99,3 +113,57 @@ class IntakeKeyInvalid(DomainError):
     status = 401
     title = Msg(zh="接入密钥无效", en="Invalid API key")
     message = Msg(zh="请在 X-Api-Key 头中提供有效的接入密钥", en="Send a valid key in X-Api-Key")
+
+
+class AlertNotFound(DomainError):
+    code = "alert.not_found"
+    status = 404
+    title = Msg(zh="告警不存在", en="Alert not found")
+    message = Msg(zh="该告警不存在或不在您的范围内", en="No such alert in your scope")
+
+
+class InvalidAssignee(DomainError):
+    code = "case.invalid_assignee"
+    status = 422
+    title = Msg(zh="无法指派", en="Cannot assign")
+    message = Msg(
+        zh="只能指派给案件所属单位的在岗处置人员",
+        en="A case can be assigned only to an active handler of its unit",
+    )
+
+
+class AssistNotPending(DomainError):
+    code = "case.assist_not_pending"
+    status = 409
+    title = Msg(zh="无待反馈的协办任务", en="No assisting part to report")
+    message = Msg(
+        zh="您的单位没有此案件待反馈的协办任务",
+        en="Your unit has no assisting part of this case left to report",
+    )
+
+
+class AssistsPending(DomainError):
+    code = "case.assists_pending"
+    status = 409
+    title = Msg(zh="协办单位尚未反馈", en="Assisting units have not reported")
+    message = Msg(
+        zh="所有协办单位反馈后，主办单位才能办结",
+        en="The lead unit resolves once every assisting unit has reported its part",
+    )
+
+
+class SupervisionInvalid(DomainError):
+    code = "case.supervision_invalid"
+    status = 422
+    title = Msg(zh="督办无效", en="Invalid supervision order")
+    message = Msg(zh="督办无效：{reason}", en="Invalid supervision order: {reason}")
+
+
+class OutsideCity(DomainError):
+    code = "case.outside_city"
+    status = 422
+    title = Msg(zh="位置不在本市范围内", en="Outside the city")
+    message = Msg(
+        zh="上报位置不在本市管辖范围内，请检查定位后重试",
+        en="The reported place lies outside the city's area; check the location and try again",
+    )

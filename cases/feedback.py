@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable
 
-from cases import routing
+from cases import routing, sla
 from cases.access import case_for_citizen, load_case
 from cases.errors import (
     AlreadyRated,
@@ -20,6 +20,7 @@ from cases.workflow import CLOSED, DISPATCHED, OPEN, record_event, transition
 from core import clock
 from core.actors import Actor
 from core.db import raw
+from org.categories import get_category
 
 REOPEN_WINDOW = dt.timedelta(days=7)
 
@@ -120,6 +121,16 @@ async def reopen(*, actor: Actor, case_id: str, reason: str) -> Case:
             "rework_count": case.rework_count + 1,
             "closed_at": None,
             "ended_at": None,
+            # The citizen rates the final outcome again once it is closed again; the
+            # earlier rating stays in the history (its ``rate`` event).
+            "rating": None,
+            "rating_comment": "",
+            **await sla.limit_changes(
+                case,
+                category=await get_category(code=case.category_code, leaf_only=False),
+                priority=case.priority,
+                action="reopen",
+            ),
         },
     )
     # Back to the unit that handled it: the task lands on them again.

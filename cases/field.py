@@ -16,7 +16,7 @@ from typing import Literal
 
 from accounts import service as accounts
 from accounts.errors import AccountDisabled
-from cases import command, evidence, handling, reporting, routing
+from cases import command, evidence, handling, handoff, reporting, routing
 from cases.access import case_for_staff
 from cases.errors import InvalidTransition, NotAllowed, ReasonRequired
 from cases.field_errors import NotAssigned, NotMyGrid, OwnWork, RequestAlreadyPending, TimeInFuture
@@ -102,7 +102,12 @@ async def available_actions(actor: Actor, case: Case) -> list[str]:
     if case.state == REPORTED and await in_my_grids(actor, case):
         return ["verify"]
     if case.state == DISPATCHED and await of_my_unit(actor, case):
-        return ["resolve", "request-extension", "request-return"]
+        actions = ["resolve", "request-extension", "request-return", "transfer", "assign"]
+        if case.acknowledged_at is None and case.assignee_id in (None, actor.id):
+            actions.insert(0, "acknowledge")
+        return actions
+    if case.state == DISPATCHED and await handoff.assist_pending_for(actor, case):
+        return ["assist-report"]
     if (
         case.state == RESOLVED
         and await in_my_grids(actor, case)
@@ -178,6 +183,7 @@ async def resolve(
     await _require_unit(actor, case, "resolve")
     _require_state(case, DISPATCHED, "resolve")
     routing.check_photo_count(list(media_ids), low=1, high=MAX_PHOTOS)
+    await handoff.require_assists_done(case)
     case = await handling.resolve(
         actor=actor,
         case=case,

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from cases import routing
+from cases import routing, sla
 from cases.reporting import attach_photos
 from cases.tables import Case
 from cases.workflow import CLOSED, DISPATCHED, RESOLVED, transition
 from core.actors import Actor
+from org.categories import get_category
 
 
 async def resolve(
@@ -62,6 +63,10 @@ async def check(
             media_ids=photo_ids,
             occurred_at=occurred_at,
         )
+    category = await get_category(code=case.category_code, leaf_only=False)
+    limits = await sla.limit_changes(
+        case, category=category, priority=case.priority, action="rework"
+    )
     case = await transition(
         case,
         DISPATCHED,
@@ -69,7 +74,7 @@ async def check(
         action="rework",
         note=note,
         media_ids=photo_ids,
-        changes={"rework_count": case.rework_count + 1},
+        changes={"rework_count": case.rework_count + 1, **limits},
         occurred_at=occurred_at,
     )
     await routing.notify_unit(case, "task.rework", unit_id=case.unit_id, note=note)

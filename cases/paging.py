@@ -1,64 +1,85 @@
-"""Paging again: an urgent case (priority 1) that nobody of its unit has acknowledged
-CITYOPS_SMS_REPAGE_MINUTES after dispatch is paged to the unit again (``task.repage``, an
-urgent notification: a text to the staff ``accounts.devices.staff_to_page`` names, and a
-push), and again every as many minutes, at most CITYOPS_SMS_REPAGE_MAX times.
+"""Acknowledgement (签收) and paging again: a dispatched case its unit has not acknowledged
+within its limit (the category's ``ack_minutes``, else CITYOPS_URGENT_ACK_MINUTES for an
+urgent case) raises an ``unacknowledged`` alert in its centre's queue and is paged again
+(``task.repage``, urgent: a push and, with the SMS channel on, a text) to its assignee or the
+unit's on-duty handlers, then every CITYOPS_SMS_REPAGE_MINUTES, at most CITYOPS_SMS_REPAGE_MAX
+times.
 
-Acknowledged means the unit reacted: the case left ``dispatched``, someone of the staff
-recorded a step on it since the dispatch (an extension or return request...), or a staff
-member read the case's notification in the app's inbox. Each round has its own dedupe key,
-so several workers, or a tick run twice, page once."""
+Acknowledged means 签收 was recorded, or the unit's staff took a step on the case since it
+was dispatched (a request, a resolve). Each round has its own dedupe key, so several
+workers, or a tick run twice, page once."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from accounts import service as accounts
+from cases import alerts
 from cases.tables import Case, CaseEvent
 from cases.workflow import DISPATCHED
 from core import clock
 from core.settings import get_settings
-from notify.inbox import staff_read_case
 from notify.service import enqueue
+from org import duty
+from org.categories import ack_limits
 
 
-async def _acknowledged(case: Case, since: dt.datetime) -> bool:
-    acted = await CaseEvent.exists().where(
+async def _acted(case: Case, since: dt.datetime) -> bool:
+    return await CaseEvent.exists().where(
         (CaseEvent.case == case.id)
         & (CaseEvent.actor_kind == "staff")
         & (CaseEvent.created_at > since)
+        & CaseEvent.action.not_in(["note", "assign"])
     )
-    return acted or await staff_read_case(case_id=case.id, since=since)
+
+
+def _limit(case: Case, limits: dict[str, int]) -> dt.timedelta | None:
+    minutes = limits.get(case.category_code)
+    if minutes is None and case.priority == 1:
+        minutes = get_settings().urgent_ack_minutes
+    return dt.timedelta(minutes=minutes) if minutes else None
+
+
+async def _recipients(case: Case) -> list[int]:
+    if case.assignee_id is not None:
+        return [case.assignee_id]
+    return await duty.who_to_tell(unit_id=case.unit_id, roles=("handler", "operator"))
 
 
 async def repage_unacknowledged(*, at: dt.datetime | None = None, batch: int = 200) -> int:
-    """Queue the pages that are due (caller's transaction); returns how many were queued."""
+    """Alert and page what is due (caller's transaction); returns how many pages went out."""
     settings = get_settings()
-    if settings.sms_repage_max <= 0 or settings.sms_repage_minutes <= 0:
-        return 0
     now = at or clock.now()
-    every = dt.timedelta(minutes=settings.sms_repage_minutes)
-    window = every * (settings.sms_repage_max + 1)
+    limits = await ack_limits()
+    watched = Case.priority == 1
+    if limits:
+        watched = watched | Case.category_code.is_in(sorted(limits))
     cases = (
         await Case.objects()
         .where(
             (Case.state == DISPATCHED)
-            & (Case.priority == 1)
+            & Case.acknowledged_at.is_null()
             & Case.unit_id.is_not_null()
-            & (Case.dispatched_at <= now - every)
-            & (Case.dispatched_at > now - window)
+            & watched
         )
         .order_by(Case.dispatched_at)
         .limit(batch)
     )
+    every = dt.timedelta(minutes=max(settings.sms_repage_minutes, 1))
     queued = 0
     for case in cases:
+        limit = _limit(case, limits)
         dispatched = clock.as_utc(case.dispatched_at)
+        if limit is None or now < dispatched + limit or await _acted(case, dispatched):
+            continue
+        await alerts.raise_alert(
+            "unacknowledged", case=case, detail={"minutes": int(limit.total_seconds() // 60)}
+        )
         # The latest round due; a worker that was down pages once, not once per missed round.
-        round_ = min(int((now - dispatched) / every), settings.sms_repage_max)
-        if await _acknowledged(case, dispatched):
+        round_ = min(int((now - dispatched - limit) / every), settings.sms_repage_max)
+        if settings.sms_repage_max <= 0:
             continue
         stamp = int(dispatched.timestamp())
-        for staff_id in await accounts.staff_ids_of_unit(unit_id=case.unit_id):
+        for staff_id in await _recipients(case):
             queued += await enqueue(
                 recipient_kind="staff",
                 recipient_id=staff_id,

@@ -2,10 +2,30 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from cases.tables import Case, CaseDayCounter, CaseEvent, CaseFollower, CaseMedia, CaseRequest
+from cases.tables import (
+    Alert,
+    Case,
+    CaseAssist,
+    CaseDayCounter,
+    CaseEvent,
+    CaseFollower,
+    CaseMedia,
+    CaseRequest,
+    SupervisionOrder,
+)
 
 APP_CONFIG = AppConfig(
     app_name="cases",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
-    table_classes=[Case, CaseEvent, CaseMedia, CaseFollower, CaseRequest, CaseDayCounter],
+    table_classes=[
+        Case,
+        CaseEvent,
+        CaseMedia,
+        CaseFollower,
+        CaseRequest,
+        CaseDayCounter,
+        CaseAssist,
+        SupervisionOrder,
+        Alert,
+    ],
 )

@@ -8,6 +8,7 @@ import math
 import msgspec
 
 from cases import visibility
+from cases.scope import EVERYTHING, Scope, clause
 from cases.tables import Case, CaseEvent, CaseMedia
 from cases.visibility import Shown
 from cases.workflow import OPEN
@@ -76,8 +77,13 @@ def _light_clause(light: str, now: dt.datetime):
     return Case.sla_yellow_at > now
 
 
-async def list_cases(*, filters: CaseFilter, cursor: str | None, limit: int) -> Page:
+async def list_cases(
+    *, filters: CaseFilter, cursor: str | None, limit: int, within: Scope = EVERYTHING
+) -> Page:
+    """The cases ``within`` a staff member's scope (cases.scope) matching ``filters``."""
     query = Case.objects()
+    if (in_scope := clause(within)) is not None:
+        query = query.where(in_scope)
     if filters.state:
         query = query.where(Case.state == filters.state)
     if filters.category:
@@ -140,3 +146,12 @@ async def timeline(case: Case) -> list[CaseEvent]:
 
 async def photos(case: Case) -> list[CaseMedia]:
     return await CaseMedia.objects().where(CaseMedia.case == case.id).order_by(CaseMedia.id)
+
+
+async def case_refs(case_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """id -> (public id, number), for lists of rows that point at cases (alerts, orders)."""
+    ids = sorted({i for i in case_ids if i is not None})
+    if not ids:
+        return {}
+    rows = await Case.select(Case.id, Case.public_id, Case.number).where(Case.id.is_in(ids))
+    return {row["id"]: (row["public_id"], row["number"]) for row in rows}

@@ -9,7 +9,8 @@ from typing import Literal
 
 import msgspec
 
-from cases import routing
+from cases import alerts, routing
+from cases.errors import OutsideCity
 from cases.tables import Case, CaseMedia
 from cases.workflow import REPORTED, notify_reporter_and_followers, record_event
 from core import clock
@@ -123,13 +124,35 @@ async def _file(
         media_ids=photo_ids,
         occurred_at=report.occurred_at,
     )
-    await notify_reporter_and_followers(case, "report", {})
+    await notify_reporter_and_followers(case, "report")
+    await _raise_placement_alerts(case, source=source)
     await routing.progress_new_case(case, category=category, trusted=trusted)
     return case
 
 
+async def _raise_placement_alerts(case: Case, *, source: Source) -> None:
+    """No silent queue for where a case lies or how loud a machine is: outside the city
+    (machines and callers: a person must look), in no unit grid (no inspector has it), a
+    machine's level-1 alarm (priority 1)."""
+    grid = case._grid
+    if grid is None and await grids.city_has_grids():
+        await alerts.raise_alert("outside_city", case=case)
+    elif grid is not None and not grid.leaf:
+        await alerts.raise_alert("outside_grid", case=case, detail={"grid": grid.code})
+    if source in ("camera", "sensor") and case.priority == 1:
+        await alerts.raise_alert("machine_alarm", case=case, detail={"source": source})
+
+
+async def check_inside_city(*, lat: float, lon: float) -> None:
+    """A citizen's report must lie in the city's area (its grids): the app asks the person to
+    check the pin, where a machine's event becomes an alert for a person to look at."""
+    if await grids.city_has_grids() and await grids.locate(lat=lat, lon=lon) is None:
+        raise OutsideCity()
+
+
 async def file_citizen_report(*, actor: Actor, report: NewCase) -> Case:
     routing.check_photo_count(report.media_ids, low=1, high=MAX_PHOTOS)
+    await check_inside_city(lat=report.lat, lon=report.lon)
     return await _file(report=report, source="citizen", actor=actor, trusted=False)
 
 

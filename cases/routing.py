@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from accounts import service as accounts
-from cases import sla
+from cases import aftermath, alerts, sla  # noqa: F401 - aftermath settles alerts on moves
 from cases.errors import PhotoCountInvalid
 from cases.tables import Case
-from cases.workflow import ACCEPTED, DISPATCHED, transition
+from cases.workflow import ACCEPTED, DISPATCHED, record_event, transition
 from core.actors import SYSTEM, Actor
 from notify.service import enqueue
-from org import grids
+from org import duty, grids
 from org.categories import CategoryInfo
 from org.dispatch import resolve_unit
 
@@ -51,11 +51,11 @@ async def notify_grid_inspectors(
 
 
 async def notify_command_centre(case: Case, template: str, **params: Any) -> None:
-    """Operators decide requests and dispatch what no rule dispatches (as SLA escalations
-    reach them)."""
-    await notify_staff(
-        case, template, await accounts.staff_ids_with_role(roles=("operator",)), **params
-    )
+    """The on-duty operators of the case's own centre decide its requests (every operator
+    where no centres are configured)."""
+    centres = await alerts.centres_for(case)
+    staff = await alerts.operators_to_tell(centres[0] if centres else None)
+    await notify_staff(case, template, staff, **params)
 
 
 async def dispatch_to(
@@ -67,12 +67,12 @@ async def dispatch_to(
     actor: Actor,
     action: str = "dispatch",
     note: str = "",
+    assign_on_duty: bool = False,
 ) -> Case:
-    """Hand the case to a unit and start its SLA clock."""
-    from core import clock
-
-    start = clock.now()
-    deadline, yellow_at = await sla.schedule(category=category, priority=priority, start=start)
+    """Hand the case to a unit (and, with ``assign_on_duty``, to its on-duty handler with
+    the fewest open cases); the SLA clock follows cases.sla.limit_changes."""
+    limits = await sla.limit_changes(case, category=category, priority=priority, action=action)
+    assignee = await least_busy_on_duty(unit_id) if assign_on_duty else None
     case = await transition(
         case,
         DISPATCHED,
@@ -82,15 +82,41 @@ async def dispatch_to(
         changes={
             "unit_id": unit_id,
             "priority": priority,
-            "deadline_at": deadline,
-            "sla_yellow_at": yellow_at,
-            "sla_level": 0,
-            "overdue": False,
-            "dispatched_at": start,
+            "assignee_id": assignee,
+            "acknowledged_at": None,
+            "acknowledged_by": None,
+            **limits,
         },
     )
+    if assignee is not None:
+        await record_event(
+            case,
+            action="assign",
+            from_state=case.state,
+            to_state=case.state,
+            actor=SYSTEM,
+            data={"staff_id": assignee, "by": "on_duty"},
+        )
+        await notify_staff(case, "task.assigned", [assignee])
     await notify_unit(case, "task.new", unit_id=unit_id)
+    if not await accounts.staff_ids_of_unit(unit_id=unit_id):
+        await alerts.raise_alert("unit_unstaffed", case=case, detail={"unitId": unit_id})
     return case
+
+
+async def least_busy_on_duty(unit_id: int) -> int | None:
+    """The unit's on-duty handler with the fewest open cases (ties: the lowest id)."""
+    handlers = set(await accounts.staff_ids_of_unit(unit_id=unit_id, roles=("handler",)))
+    on_duty = [s for s in await duty.on_duty(unit_id=unit_id) if s in handlers]
+    if not on_duty:
+        return None
+    rows = await Case.select(Case.assignee_id).where(
+        Case.assignee_id.is_in(on_duty) & (Case.state == DISPATCHED)
+    )
+    load = {staff_id: 0 for staff_id in on_duty}
+    for row in rows:
+        load[row["assignee_id"]] += 1
+    return min(on_duty, key=lambda staff_id: (load[staff_id], staff_id))
 
 
 async def auto_dispatch(case: Case, *, category: CategoryInfo) -> Case:
@@ -100,10 +126,16 @@ async def auto_dispatch(case: Case, *, category: CategoryInfo) -> Case:
         grid = await grids.locate(lat=case.lat, lon=case.lon)
     target = await resolve_unit(category=category, grid=grid, priority=case.priority)
     if target is None:
-        await notify_command_centre(case, "task.dispatch")
-        return case  # stays accepted: the command centre's queue
+        # Stays accepted: the command centre's queue, and its on-duty operators are told.
+        await alerts.raise_alert("undispatched", case=case)
+        return case
     return await dispatch_to(
-        case, unit_id=target.unit_id, priority=target.priority, category=category, actor=SYSTEM
+        case,
+        unit_id=target.unit_id,
+        priority=target.priority,
+        category=category,
+        actor=SYSTEM,
+        assign_on_duty=target.assign_on_duty,
     )
 
 

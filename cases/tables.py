@@ -39,6 +39,11 @@ class Case(Table, tablename="case_file"):
     street_id = Integer(null=True, default=None, index=True)
     district_id = Integer(null=True, default=None, index=True)
     unit_id = Integer(null=True, default=None, index=True)
+    # Dispatch to a person (一键到人): the handler of the unit it is assigned to, and when
+    # the unit or that person acknowledged it (签收).
+    assignee_id = Integer(null=True, default=None, index=True)
+    acknowledged_at = Timestamptz(null=True, default=None)
+    acknowledged_by = Integer(null=True, default=None)
     state = Varchar(length=16, index=True)
     priority = Integer(default=3)
     source = Varchar(length=16, index=True)
@@ -55,6 +60,8 @@ class Case(Table, tablename="case_file"):
     flags = Text(default="[]")
     rework_count = Integer(default=0)
     reopen_count = Integer(default=0)
+    # Times a unit handed it back as not theirs (转办): counted against the units.
+    transfer_count = Integer(default=0)
     # SLA: the deadline and the moment 80 % of the working time is used, fixed at dispatch;
     # sla_level is the last level notified (0 none, 1 yellow reminder, 2 red escalation).
     deadline_at = Timestamptz(null=True, default=None, index=True)
@@ -119,6 +126,53 @@ class CaseRequest(Table, tablename="case_request"):
     decided_by = Integer(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     decided_at = Timestamptz(null=True, default=None)
+
+
+class CaseAssist(Table, tablename="case_assist"):
+    """An assisting unit of a co-handled case (协办). It reports its part; the lead unit (the
+    case's unit) resolves once every assisting unit has."""
+
+    case = ForeignKey(references=Case, on_delete=OnDelete.cascade, index=True)
+    unit_id = Integer(index=True)
+    slot = Varchar(length=40, unique=True)  # "{case_id}:{unit_id}"
+    note = Text(default="")
+    reported_by = Integer(null=True, default=None)
+    reported_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class SupervisionOrder(Table, tablename="supervision_order"):
+    """督办: a higher command centre orders a lower unit (a centre below it, or the handling
+    unit) to see a case through by a deadline. Open until the case ends."""
+
+    case = ForeignKey(references=Case, on_delete=OnDelete.cascade, index=True)
+    from_unit_id = Integer(index=True)  # the issuing centre
+    to_unit_id = Integer(index=True)
+    note = Text(default="")
+    deadline_at = Timestamptz()
+    issued_by = Integer()
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+    closed_at = Timestamptz(null=True, default=None, index=True)
+
+
+class Alert(Table, tablename="alert"):
+    """Something waiting where nobody would otherwise be told: in a command centre's queue,
+    most urgent first, until an operator acknowledges it or what caused it is over."""
+
+    kind = Varchar(length=32, index=True)
+    severity = Integer(index=True)  # 1 most urgent
+    case = ForeignKey(references=Case, null=True, default=None, on_delete=OnDelete.cascade)
+    centre_id = Integer(null=True, default=None, index=True)  # whose queue; null: the city's
+    # The case's areas (or the alert's), so a centre's scope filters alerts as it does cases.
+    street_id = Integer(null=True, default=None, index=True)
+    district_id = Integer(null=True, default=None, index=True)
+    detail = Text(default="{}")
+    # "{kind}:{case}:{centre}" while the alert is open: one open alert per cause and queue.
+    slot = Varchar(length=80, null=True, default=None, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+    acknowledged_at = Timestamptz(null=True, default=None)
+    acknowledged_by = Integer(null=True, default=None)
+    resolved_at = Timestamptz(null=True, default=None, index=True)
 
 
 class CaseDayCounter(Table, tablename="case_day_counter"):

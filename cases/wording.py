@@ -33,6 +33,7 @@ CITIZEN_STEPS: dict[str, Msg] = {
     "rework": Msg(zh="核查未通过，已要求返工", en="The check failed; sent back for rework"),
     "reopen": Msg(zh="已根据您的反馈重新处理", en="Reopened after your feedback"),
     "return": Msg(zh="已退回，等待重新派遣", en="Returned; waiting to be reassigned"),
+    "transfer": Msg(zh="已退回，等待重新派遣", en="Returned; waiting to be reassigned"),
     "suspend": Msg(zh="需长期处理，已挂账跟踪", en="Needs long-term work; on hold and tracked"),
     "rate": Msg(zh="您已评价", en="You rated the handling"),
 }
@@ -51,6 +52,7 @@ PUBLIC_STEPS: dict[str, Msg] = {
             "resolve",
             "rework",
             "return",
+            "transfer",
             "suspend",
         )
     },
@@ -65,8 +67,58 @@ def state_label(state: str, locale: str) -> str:
     return label.render(locale) if label else state
 
 
-def citizen_step(action: str, note: str, locale: str, *, mine: bool = True) -> str | None:
-    """None for internal steps (reminders, escalations, requests) citizens do not see; a
-    follower (``mine`` False) reads the public steps only."""
+# A resolve without an after-photo carries the written reason instead; the reporter is told
+# which (a photo shows it, a reason says it).
+RESOLVED_WITH_PHOTOS = Msg(
+    zh="责任单位已处理完成（附现场照片），等待核查",
+    en="The unit reports it fixed, with photos; being checked",
+)
+RESOLVED_WITH_REASON = Msg(
+    zh="责任单位已处理完成，说明：{note}；等待核查",
+    en="The unit reports it fixed: {note}; being checked",
+)
+
+
+def citizen_step(
+    action: str, note: str, locale: str, *, mine: bool = True, with_photos: bool = False
+) -> str | None:
+    """None for internal steps (reminders, escalations, requests, staff notes) citizens do
+    not see; a follower (``mine`` False) reads the public steps only."""
+    if action == "resolve" and mine:
+        step = RESOLVED_WITH_PHOTOS if with_photos or not note else RESOLVED_WITH_REASON
+        return step.render(locale, note=note)
     step = (CITIZEN_STEPS if mine else PUBLIC_STEPS).get(action)
     return step.render(locale, note=note if mine else "") if step else None
+
+
+# What staff read when a step is refused: the step's name, not its code.
+ACTION_LABELS: dict[str, Msg] = {
+    "accept": Msg(zh="受理立案", en="accept"),
+    "reject": Msg(zh="不予受理", en="reject"),
+    "merge": Msg(zh="合并", en="merge"),
+    "cancel": Msg(zh="撤销", en="cancel"),
+    "dispatch": Msg(zh="派遣", en="dispatch"),
+    "redispatch": Msg(zh="改派", en="redispatch"),
+    "resume": Msg(zh="恢复处理", en="resume"),
+    "suspend": Msg(zh="挂账", en="suspend"),
+    "resolve": Msg(zh="处置完成", en="resolve"),
+    "close": Msg(zh="结案", en="close"),
+    "check": Msg(zh="核查", en="check"),
+    "rework": Msg(zh="返工", en="send back for rework"),
+    "reopen": Msg(zh="重新处理", en="reopen"),
+    "return": Msg(zh="回退", en="hand back"),
+    "verify": Msg(zh="核实", en="verify"),
+    "assign": Msg(zh="指派", en="assign"),
+    "acknowledge": Msg(zh="签收", en="acknowledge"),
+    "transfer": Msg(zh="转办", en="transfer"),
+    "assist": Msg(zh="协办", en="add assisting units"),
+    "assist report": Msg(zh="协办反馈", en="report the assisting part"),
+    "recategorize": Msg(zh="更改类别", en="recategorize"),
+    "request extension": Msg(zh="申请延期", en="request an extension"),
+    "request return": Msg(zh="申请回退", en="request a return"),
+}
+
+
+def action_label(action: str, locale: str) -> str:
+    label = ACTION_LABELS.get(action)
+    return label.render(locale) if label else action

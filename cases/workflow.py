@@ -74,6 +74,7 @@ FEEDBACK_TEMPLATES = {
     "rework": "case.rework",
     "reopen": "case.reopened",
     "return": "case.returned",
+    "transfer": "case.returned",
     "suspend": "case.suspended",
     "resume": "case.dispatched",
 }
@@ -143,12 +144,18 @@ async def record_event(
     )
 
 
-async def notify_reporter_and_followers(case: Case, action: str, params: dict[str, Any]) -> None:
-    """The reporter is told everything (the note too); followers only what the visibility
-    policy lets them have."""
+# Steps whose reason is written for the reporter (why a report was not taken, what it was
+# merged with). Every other note of a move is the staff's own and never leaves them.
+NOTE_FOR_REPORTER = frozenset({"reject", "cancel", "merge"})
+
+
+async def notify_reporter_and_followers(case: Case, action: str, note: str = "") -> None:
+    """The reporter is told every step, with the reason where the step's reason is meant for
+    them; followers only what the visibility policy lets them have."""
     template = FEEDBACK_TEMPLATES.get(action)
     if template is None:
         return
+    params = {"note": note} if note and action in NOTE_FOR_REPORTER else {}
     full = {"caseId": case.public_id, "number": case.number, **params}
     recipients: dict[int, dict[str, Any]] = {}
     if case.reporter_kind == "citizen" and case.reporter_id is not None:
@@ -184,6 +191,7 @@ async def transition(
     changes: dict[str, Any] | None = None,
     occurred_at: dt.datetime | None = None,
     check_role: bool = True,
+    data: dict[str, Any] | None = None,
 ) -> Case:
     """Move ``case`` to ``to``, or raise 409 ``case.invalid_transition``. The UPDATE is
     conditional on the state we read, so two racing moves cannot both apply."""
@@ -216,8 +224,9 @@ async def transition(
         note=note,
         media_ids=media_ids,
         occurred_at=occurred_at,
+        data=data,
     )
-    await notify_reporter_and_followers(case, action, {"note": note} if note else {})
+    await notify_reporter_and_followers(case, action, note)
     for listener in _listeners:
         await listener(case, action, actor)
     return case

@@ -6,8 +6,10 @@ from typing import Literal
 
 import msgspec
 
-StaffRole = Literal["inspector", "handler", "operator", "admin"]
-STAFF_ROLES: tuple[str, ...] = ("inspector", "handler", "operator", "admin")
+# A supervisor (督办领导) sits in a command centre like an operator: sees its area, issues
+# supervision orders and acknowledges alerts, but does not work the cases.
+StaffRole = Literal["inspector", "handler", "operator", "supervisor", "admin"]
+STAFF_ROLES: tuple[str, ...] = ("inspector", "handler", "operator", "supervisor", "admin")
 
 
 class Actor(msgspec.Struct, frozen=True, kw_only=True):

@@ -105,6 +105,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     sms_daily_limit_per_person: int = 5
     sms_quiet_hours: str = "22:00-07:00"
     # An urgent case nobody of the unit acknowledged is paged again this often, this often.
+    # An urgent case (priority 1) must be acknowledged (签收) within this many minutes of
+    # dispatch unless its category sets its own limit; then it is paged again and alerted.
+    urgent_ack_minutes: int = 15
     sms_repage_minutes: int = 10
     sms_repage_max: int = 2
 

@@ -126,15 +126,3 @@ async def mark_read(*, actor: Actor, ids: list[int] | None = None, everything: b
         args += ids
     rows = await raw(sql + " RETURNING id", *args)
     return len(rows)
-
-
-async def staff_read_case(*, case_id: int, since: dt.datetime) -> bool:
-    """Whether a staff member has read a notification about the case that arrived since
-    ``since``: the acknowledgement of an urgent page (cases.paging)."""
-    rows = await raw(
-        "SELECT 1 AS seen FROM inbox_message WHERE case_id = {} AND owner_kind = 'staff' "
-        "AND read_at IS NOT NULL AND created_at >= {} LIMIT 1",
-        case_id,
-        since,
-    )
-    return bool(rows)

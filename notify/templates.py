@@ -104,6 +104,91 @@ TEMPLATES: dict[str, Template] = {
     ),
     # Staff: every task that lands on a person or a unit.
     "task.new": _t("新任务", "New task", "新案件 {number} 待处理", "New case {number} to handle"),
+    "task.assigned": _t(
+        "案件指派给您",
+        "Case assigned to you",
+        "案件 {number} 已指派给您处置，请签收",
+        "Case {number} was assigned to you: please acknowledge it",
+    ),
+    "task.assist": _t(
+        "协办任务",
+        "Case to assist",
+        "案件 {number} 需要您的单位协办，请反馈办理情况",
+        "Your unit is asked to assist with case {number}: report your part",
+    ),
+    "task.assist_reported": _t(
+        "协办已反馈",
+        "Assisting unit reported",
+        "案件 {number} 的协办单位已反馈办理情况",
+        "An assisting unit reported its part of case {number}",
+    ),
+    "task.supervise": _t(
+        "督办通知",
+        "Supervision order",
+        "案件 {number} 被督办，请于 {deadline} 前办结：{note}",
+        "Case {number} is under supervision: see it through by {deadline}: {note}",
+    ),
+    # The command centre's alerts (cases.alerts): each pushed to the centre's on-duty operators.
+    "alert.unacknowledged": _t(
+        "紧急案件未签收",
+        "Urgent case not acknowledged",
+        "紧急案件 {number} 派遣后无人签收，请督促处置单位",
+        "Nobody acknowledged urgent case {number}: chase the unit",
+    ),
+    "alert.machine_alarm": _t(
+        "一级告警",
+        "Level 1 alarm",
+        "设备一级告警，案件 {number}，请立即处置",
+        "A device raised a level 1 alarm: case {number}; act now",
+    ),
+    "alert.outside_city": _t(
+        "城市范围外上报",
+        "Report outside the city",
+        "案件 {number} 位于城市范围之外，请核实位置或转交",
+        "Case {number} lies outside the city: check where it is or pass it on",
+    ),
+    "alert.outside_grid": _t(
+        "网格外案件",
+        "Case outside the grids",
+        "案件 {number} 不在任何单元网格内，无网格员负责，请人工处理",
+        "Case {number} lies in no unit grid, so no inspector has it: handle it by hand",
+    ),
+    "alert.unit_unstaffed": _t(
+        "处置单位无人",
+        "Unit without staff",
+        "案件 {number} 派遣的单位没有在岗人员，请改派",
+        "Case {number} went to a unit with no active staff: dispatch it elsewhere",
+    ),
+    "alert.sla_red": _t(
+        "案件超时",
+        "Case overdue",
+        "案件 {number} 已超过处置时限",
+        "Case {number} is past its deadline",
+    ),
+    "alert.undispatched": _t(
+        "待派遣",
+        "To dispatch",
+        "案件 {number} 已立案，没有匹配的派遣规则，待人工派遣",
+        "Case {number} was accepted but no rule dispatches it; please dispatch it",
+    ),
+    "alert.returned": _t(
+        "案件退回",
+        "Case handed back",
+        "案件 {number} 被处置单位退回，待重新派遣",
+        "Case {number} was handed back by its unit and needs a new one",
+    ),
+    "alert.calendar": _t(
+        "工作日历缺失",
+        "Working calendar missing",
+        "未来 90 天缺少节假日安排，时限计算将不准确，请导入日历",
+        "The coming 90 days have no holiday data: deadlines will be wrong; import the calendar",
+    ),
+    "alert.sla_yellow": _t(
+        "案件临期",
+        "Case nearly due",
+        "案件 {number} 已用去 80% 的处置时限",
+        "Case {number} has used 80 % of its time",
+    ),
     "task.repage": _t(
         "紧急案件未响应",
         "Urgent case unanswered",

@@ -52,6 +52,7 @@ class CategoryInfo(msgspec.Struct, frozen=True, kw_only=True):
     points_on_close: int
     active: bool
     private_location: bool = False
+    ack_minutes: int | None = None
 
     @property
     def major_code(self) -> str:
@@ -121,6 +122,7 @@ def category_info(row: Category | dict) -> CategoryInfo:
         points_on_close=values["points_on_close"],
         active=bool(values["active"]),
         private_location=bool(values["private_location"]),
+        ack_minutes=values.get("ack_minutes"),
     )
 
 
@@ -136,6 +138,22 @@ async def _category_row(code: str) -> dict | None:
 def forget_cached_categories() -> None:
     _rows.clear()
     _private.clear()
+    _acks.clear()
+
+
+_acks: TtlCache[dict[str, int]] = TtlCache(max_entries=1)
+
+
+async def ack_limits() -> dict[str, int]:
+    """code -> minutes to acknowledge, for the categories that set their own."""
+
+    async def load() -> dict[str, int]:
+        rows = await Category.select(Category.code, Category.ack_minutes).where(
+            Category.ack_minutes.is_not_null()
+        )
+        return {row["code"]: row["ack_minutes"] for row in rows}
+
+    return await _acks.get("limits", load)
 
 
 async def private_location_codes() -> frozenset[str]:
@@ -280,6 +298,8 @@ async def update_category(
     points_on_close: int | None = None,
     active: bool | None = None,
     private_location: bool | None = None,
+    ack_minutes: int | None = None,
+    clear_ack_minutes: bool = False,
 ) -> CategoryInfo:
     row = await Category.objects().where(Category.code == code).first()
     if row is None:
@@ -303,10 +323,13 @@ async def update_category(
         "points_on_close": points_on_close,
         "active": active,
         "private_location": private_location,
+        "ack_minutes": ack_minutes,
     }
     for name, value in changes.items():
         if value is not None:
             setattr(row, name, value.strip() if isinstance(value, str) else value)
+    if clear_ack_minutes:
+        row.ack_minutes = None
     if not row.name_zh or not row.name_en:
         raise InvalidCategory(reason="both name_zh and name_en are required")
     row.updated_at = clock.now()

@@ -43,6 +43,7 @@ class DispatchTarget(msgspec.Struct, frozen=True, kw_only=True):
     priority: int
     urgent: bool
     rule_id: int | None  # None: the grid's responsible unit, no rule matched
+    assign_on_duty: bool = False
     matched: Literal[
         "category/grid",
         "category/street",
@@ -68,6 +69,7 @@ class RuleInfo(msgspec.Struct, frozen=True, kw_only=True):
     unit_id: int
     priority: int | None
     active: bool
+    assign_on_duty: bool = False
 
 
 def rule_slot(category_code: str, area_kind: str, area_id: int | None) -> str:
@@ -101,7 +103,11 @@ async def resolve_unit(
     """The unit a case of ``category`` in ``grid`` (None: outside every grid) goes to."""
     candidates = _candidate_slots(category, grid)
     rows = await DispatchRule.select(
-        DispatchRule.id, DispatchRule.slot, DispatchRule.unit, DispatchRule.priority
+        DispatchRule.id,
+        DispatchRule.slot,
+        DispatchRule.unit,
+        DispatchRule.priority,
+        DispatchRule.assign_on_duty,
     ).where(
         DispatchRule.slot.is_in([slot for slot, _, _ in candidates])
         & DispatchRule.active.eq(True)
@@ -116,6 +122,7 @@ async def resolve_unit(
                 urgent=category.urgent,
                 rule_id=row["id"],
                 matched=f"{scope}/{area}",
+                assign_on_duty=bool(row["assign_on_duty"]),
             )
     if (
         grid is not None
@@ -170,6 +177,7 @@ def rule_info(row: dict) -> RuleInfo:
         unit_id=row["unit"],
         priority=row["priority"],
         active=bool(row["active"]),
+        assign_on_duty=bool(row.get("assign_on_duty")),
     )
 
 
@@ -180,6 +188,7 @@ async def create_dispatch_rule(
     area_kind: str = "any",
     area_id: int | None = None,
     priority: int | None = None,
+    assign_on_duty: bool = False,
 ) -> RuleInfo:
     """``category_code``: a subcategory ("E0403"), a major class ("E04") or "" for any."""
     await _check_category_scope(category_code)
@@ -196,6 +205,7 @@ async def create_dispatch_rule(
         area_id=area_id,
         unit=unit_id,
         priority=priority,
+        assign_on_duty=assign_on_duty,
         slot=slot,
         created_at=clock.now(),
         updated_at=clock.now(),
@@ -216,6 +226,7 @@ async def update_dispatch_rule(
     priority: int | None = None,
     clear_priority: bool = False,
     active: bool | None = None,
+    assign_on_duty: bool | None = None,
 ) -> RuleInfo:
     row = await DispatchRule.objects().where(DispatchRule.id == rule_id).first()
     if row is None:
@@ -229,6 +240,8 @@ async def update_dispatch_rule(
         row.priority = None
     if active is not None:
         row.active = active
+    if assign_on_duty is not None:
+        row.assign_on_duty = assign_on_duty
     row.updated_at = clock.now()
     await row.save()
     return rule_info(row.to_dict())

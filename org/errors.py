@@ -145,3 +145,17 @@ class GridImportInvalid(DomainError):
 
     def extra(self) -> dict[str, Any]:
         return {"errors": self.params.get("errors", [])}
+
+
+class InvalidDutyShift(DomainError):
+    code = "duty.invalid"
+    status = 422
+    title = Msg(zh="值班安排无效", en="Invalid duty shift")
+    message = Msg(zh="值班安排无效：{reason}", en="Invalid duty shift: {reason}")
+
+
+class UnknownDutyShift(DomainError):
+    code = "duty.not_found"
+    status = 404
+    title = Msg(zh="值班安排不存在", en="Unknown duty shift")
+    message = Msg(zh="值班安排 {shift_id} 不存在", en="There is no duty shift {shift_id}")

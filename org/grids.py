@@ -43,6 +43,9 @@ class GridInfo(msgspec.Struct, frozen=True, kw_only=True):
     area_id: int | None
     street_id: int | None
     district_id: int | None
+    # A unit grid (单元网格): no grid below it. Inspectors patrol unit grids; a case that
+    # falls only in a parent grid has no inspector.
+    leaf: bool = True
 
 
 # --- polygons ---------------------------------------------------------------------------
@@ -157,11 +160,17 @@ async def _build_index(version: int | None) -> GridIndex:
         Grid.polygon,
     ).where(Grid.active.eq(True))
     units = await unit_kinds_and_parents()
+    parents = {row["parent"] for row in rows}
     grids, shapes = [], []
     for row in rows:
-        grids.append(grid_info(row, units))
+        grids.append(msgspec.structs.replace(grid_info(row, units), leaf=row["id"] not in parents))
         shapes.append(shapely.from_geojson(row["polygon"]))
     return GridIndex(version, grids, shapes)
+
+
+async def city_has_grids() -> bool:
+    """Whether the city's area is drawn at all (before any grid, nowhere is outside it)."""
+    return bool((await grid_index()).grids)
 
 
 _checked_at = 0.0

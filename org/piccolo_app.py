@@ -6,6 +6,7 @@ from org.tables import (
     CalendarDay,
     Category,
     DispatchRule,
+    DutyShift,
     Grid,
     GridInspector,
     OrgUnit,
@@ -15,6 +16,15 @@ from org.tables import (
 APP_CONFIG = AppConfig(
     app_name="org",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
-    table_classes=[OrgUnit, Grid, GridInspector, Category, SlaPolicy, CalendarDay, DispatchRule],
+    table_classes=[
+        OrgUnit,
+        Grid,
+        GridInspector,
+        Category,
+        SlaPolicy,
+        CalendarDay,
+        DispatchRule,
+        DutyShift,
+    ],
     migration_dependencies=["core.piccolo_app"],
 )

@@ -36,6 +36,18 @@ class OrgUnit(Table, tablename="org_unit"):
     updated_at = Timestamptz(default=TimestamptzNow())
 
 
+class DutyShift(Table, tablename="duty_shift"):
+    """Who of a unit is on duty when (值班): operators of a command centre, handlers of a
+    work unit. Alerts and urgent pages go to whoever is on duty; dispatch rules may assign
+    a case to the on-duty handler with the fewest open cases."""
+
+    unit = ForeignKey(references=OrgUnit, on_delete=OnDelete.cascade, index=True)
+    staff_id = Integer(index=True)  # accounts' staff id
+    starts_at = Timestamptz(index=True)
+    ends_at = Timestamptz(index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 class Grid(Table, tablename="grid"):
     """A unit grid (单元网格) or one of its parents. The polygon is a GeoJSON geometry in
     WGS-84, [lon, lat] order; the bbox columns let a map ask for grids in view cheaply."""
@@ -88,6 +100,10 @@ class Category(Table, tablename="category"):
     sla_value = Integer(default=0)
     sla_unit = Varchar(length=16, default="working_hours")
     urgent = Boolean(default=False)
+    # Minutes the unit has to acknowledge (签收) a dispatched case of this category before it
+    # is paged again and escalated; null: CITYOPS_URGENT_ACK_MINUTES for urgent cases, none
+    # for the others.
+    ack_minutes = Integer(null=True, default=None)
     points_on_accept = Integer(default=0)
     points_on_close = Integer(default=0)
     sort_order = Integer(default=0)
@@ -131,6 +147,9 @@ class DispatchRule(Table, tablename="dispatch_rule"):
     unit = ForeignKey(references=OrgUnit, on_delete=OnDelete.no_action)
     # Overrides the case's priority when set (e.g. 1 for point-to-point emergencies).
     priority = Integer(null=True, default=None)
+    # Dispatch to a person (一键到人): the on-duty handler of the unit with the fewest open
+    # cases gets the case.
+    assign_on_duty = Boolean(default=False)
     active = Boolean(default=True)
     slot = Varchar(length=64, unique=True)  # "{category_code}|{area_kind}|{area_id}"
     created_at = Timestamptz(default=TimestamptzNow())

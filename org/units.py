@@ -9,6 +9,7 @@ import msgspec
 
 from core import clock
 from core.db import is_unique_violation
+from org.centres import forget_unit_tree
 from org.errors import InvalidOrgUnit, OrgUnitCodeTaken, UnknownOrgUnit
 from org.tables import OrgUnit
 
@@ -28,7 +29,8 @@ ALLOWED_PARENTS: dict[str, tuple[str | None, ...]] = {
     "district": ("city",),
     "street": ("district",),
     "community": ("street",),
-    "centre": ("city", "district"),
+    # Command centres: the city's, a district's, a street's station (街道工作站).
+    "centre": ("city", "district", "street"),
     "department": ("city", "district"),
     "work_unit": ("city", "district", "street", "department", "centre"),
 }
@@ -120,6 +122,7 @@ async def create_org_unit(
         if is_unique_violation(exc):
             raise OrgUnitCodeTaken(code=code) from None
         raise
+    forget_unit_tree()
     return unit_info(row)
 
 
@@ -148,6 +151,7 @@ async def update_org_unit(
         row.active = active
     row.updated_at = clock.now()
     await row.save()
+    forget_unit_tree()
     return unit_info(row)
 
 

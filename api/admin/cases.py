@@ -16,8 +16,8 @@ from api.citizen.reports import CaseId
 from api.geo import CoordSysQuery
 from api.params import Int32, PageLimit, id_query
 from audit.service import record
-from cases import command, handling, queries
-from cases.access import load_case
+from cases import command, handling, handoff, queries, scope
+from cases.access import case_for_staff, load_case
 from cases.tables import Case
 from core.actors import Actor
 from core.db import transaction
@@ -39,7 +39,11 @@ Action = Literal[
     "resolve",
     "close",
     "rework",
+    "assign",
+    "assist",
+    "recategorize",
 ]
+MEDIA_BASE = "/api/inspector/media"  # staff photo routes (the bearer token of any staff app)
 
 
 class ActionIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
@@ -48,6 +52,16 @@ class ActionIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_field
     into_case_id: CaseId | None = None
     unit_id: Int32 | None = None
     priority: Annotated[int, msgspec.Meta(ge=1, le=4)] | None = None
+    # accept: and dispatch by rule at once (false: accept now, dispatch by hand later)
+    auto_dispatch: bool = True
+    staff_id: Int32 | None = None  # assign
+    unit_ids: Annotated[list[Int32], msgspec.Meta(max_length=10)] | None = None  # assist
+    category: Annotated[str, msgspec.Meta(min_length=3, max_length=8)] | None = None
+    # resolve: after-photos, or else a written reason (note or reason) the reporter is told
+    media_ids: (
+        Annotated[list[Annotated[str, msgspec.Meta(max_length=40)]], msgspec.Meta(max_length=20)]
+        | None
+    ) = None
 
 
 class PublicTextIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
@@ -63,7 +77,7 @@ def _public_text(case: Case) -> dict[str, str | None]:
 
 async def _moderate(actor: Actor, case_id: str, text: PublicTextIn | None) -> CaseStaffDetail:
     async with transaction():
-        before = _public_text(await load_case(case_id))
+        before = _public_text(await case_for_staff(actor, case_id))
         case = await command.moderate_public_text(
             actor=actor,
             case_id=case_id,
@@ -89,7 +103,9 @@ def _needs(value, field: str):
 
 async def _run(action: Action, actor: Actor, case_id: str, data: ActionIn) -> Case:
     handlers: dict[str, Callable[[], Awaitable[Case]]] = {
-        "accept": lambda: command.accept(actor=actor, case_id=case_id),
+        "accept": lambda: command.accept(
+            actor=actor, case_id=case_id, auto_dispatch=data.auto_dispatch
+        ),
         "reject": lambda: command.reject(actor=actor, case_id=case_id, reason=data.reason),
         "cancel": lambda: command.cancel(actor=actor, case_id=case_id, reason=data.reason),
         "suspend": lambda: command.suspend(actor=actor, case_id=case_id, reason=data.reason),
@@ -118,18 +134,46 @@ async def _run(action: Action, actor: Actor, case_id: str, data: ActionIn) -> Ca
     if action in handlers:
         return await handlers[action]()
     case = await load_case(case_id)
+    if action in ("assign", "assist", "recategorize"):
+        return await _hand(action, actor, case, data)
     if action == "resolve":
-        return await handling.resolve(actor=actor, case=case, note=data.note)
+        return await _resolve(actor, case, data)
     return await handling.check(actor=actor, case=case, passed=action == "close", note=data.note)
+
+
+async def _hand(action: Action, actor: Actor, case: Case, data: ActionIn) -> Case:
+    if action == "assign":
+        return await handoff.assign(
+            actor=actor, case=case, staff_id=_needs(data.staff_id, "staffId")
+        )
+    if action == "assist":
+        await handoff.add_assists(actor=actor, case=case, unit_ids=_needs(data.unit_ids, "unitIds"))
+        return case
+    return await command.recategorize(
+        actor=actor,
+        case=case,
+        category_code=_needs(data.category, "category"),
+        reason=data.reason or data.note,
+    )
+
+
+async def _resolve(actor: Actor, case: Case, data: ActionIn) -> Case:
+    """An operator's resolve: with after-photos, or else with a written reason."""
+    reason = (data.note or data.reason or "").strip()
+    if not data.media_ids and not reason:
+        raise FieldRequired(field="mediaIds")
+    await handoff.require_assists_done(case)
+    return await handling.resolve(actor=actor, case=case, note=reason, media_ids=data.media_ids)
 
 
 class AdminCaseController(Controller):
     path = "/cases"
     tags = ["command centre"]
 
-    @get("/", summary="Cases, filtered; newest first, keyset pages")
+    @get("/", summary="Cases in my scope, filtered; newest first, keyset pages")
     async def list_cases(
         self,
+        actor: NamedDependency[Actor],
         case_state: Annotated[str | None, QueryParameter(name="state")] = None,
         category: FromQuery[str | None] = None,
         grid_id: Annotated[int | None, id_query("gridId")] = None,
@@ -154,14 +198,25 @@ class AdminCaseController(Controller):
             reported_from=reported_from,
             reported_to=reported_to,
         )
-        page = await queries.list_cases(filters=filters, cursor=cursor, limit=limit)
+        page = await queries.list_cases(
+            filters=filters, cursor=cursor, limit=limit, within=await scope.scope_of(actor)
+        )
         return await case_staff_page(page, coord_sys)
 
     @get("/{case_id:str}", summary="A case with its full event history")
     async def one(
-        self, case_id: FromPath[CaseId], coord_sys: CoordSysQuery = "wgs84"
+        self,
+        actor: NamedDependency[Actor],
+        case_id: FromPath[CaseId],
+        coord_sys: CoordSysQuery = "wgs84",
     ) -> CaseStaffDetail:
-        return await case_staff_detail(await load_case(case_id), coord_sys)
+        case = await case_for_staff(actor, case_id)
+        return await case_staff_detail(
+            case,
+            coord_sys,
+            media_base=MEDIA_BASE,
+            actions=await command.available_actions(actor, case),
+        )
 
     @post("/{case_id:str}/{action:str}", status_code=200, summary="Act on a case by hand")
     async def act(
@@ -172,8 +227,11 @@ class AdminCaseController(Controller):
         data: JSONBody[ActionIn],
     ) -> CaseStaffDetail:
         async with transaction():
+            await case_for_staff(actor, case_id)  # out of scope: 404
             case = await _run(action, actor, case_id, data)
-        return await case_staff_detail(case)
+        return await case_staff_detail(
+            case, media_base=MEDIA_BASE, actions=await command.available_actions(actor, case)
+        )
 
     @put(
         "/{case_id:str}/public-text",

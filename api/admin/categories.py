@@ -52,6 +52,9 @@ class CategoryPatch(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_
     points_on_close: Points | None = None
     active: bool | None = None
     private_location: bool | None = None
+    # Minutes to acknowledge (签收) a dispatched case before it is paged again and alerted.
+    ack_minutes: Annotated[int, msgspec.Meta(ge=1, le=10_080)] | None = None
+    clear_ack_minutes: bool = False
 
 
 class CategoryOut(msgspec.Struct, frozen=True, rename="camel"):
@@ -70,6 +73,7 @@ class CategoryOut(msgspec.Struct, frozen=True, rename="camel"):
     points_on_close: int
     active: bool
     private_location: bool
+    ack_minutes: int | None
 
 
 class CategoryNode(msgspec.Struct, frozen=True, rename="camel"):

@@ -25,6 +25,8 @@ class RuleIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=
     area_kind: Literal["grid", "street", "district", "any"] = "any"
     area_id: Int32 | None = None
     priority: Priority | None = None
+    # 一键到人: also assign to the unit's on-duty handler with the fewest open cases.
+    assign_on_duty: bool = False
 
 
 class RulePatch(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
@@ -32,6 +34,7 @@ class RulePatch(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fiel
     priority: Priority | None = None
     clear_priority: bool = False
     active: bool | None = None
+    assign_on_duty: bool | None = None
 
 
 class RuleOut(msgspec.Struct, frozen=True, rename="camel"):
@@ -42,6 +45,7 @@ class RuleOut(msgspec.Struct, frozen=True, rename="camel"):
     unit_id: int
     priority: int | None
     active: bool
+    assign_on_duty: bool
 
 
 def rule_out(info: dispatch.RuleInfo) -> RuleOut:

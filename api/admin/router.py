@@ -2,6 +2,7 @@ from litestar import Router
 from litestar.di import Provide
 
 from api.admin.cases import AdminCaseController
+from api.admin.command_centre import COMMAND_CENTRE_CONTROLLERS
 from api.admin.config import AUDIT_HOOKS, CONFIG_CONTROLLERS
 from api.admin.notifications import AdminNotificationController
 from api.admin.patrol_duties import PatrolDutyController
@@ -12,11 +13,14 @@ from api.admin.rewards import (
     AdminRewardController,
 )
 from api.admin.signposts import AdminSignpostController
-from api.auth import audience_guard, provide_actor
+from api.auth import audience_guard, provide_actor, supervisors_read_only
 
 admin_router = Router(
     path="/api/admin",
-    guards=[audience_guard("staff", ("operator", "admin"))],
+    guards=[
+        audience_guard("staff", ("operator", "supervisor", "admin")),
+        supervisors_read_only,
+    ],
     dependencies={"actor": Provide(provide_actor)},
     route_handlers=[
         AdminNotificationController,
@@ -25,6 +29,7 @@ admin_router = Router(
         AdminPlaceKindController,
         AdminSignpostController,
         AdminCaseController,
+        *COMMAND_CENTRE_CONTROLLERS,
         AdminRewardController,
         AdminRedemptionController,
         AdminPointsController,

@@ -135,7 +135,13 @@ async def build_report(case: Case, actor: Actor, coord_sys: CoordSys) -> ReportO
     category = await get_category(code=case.category_code, leaf_only=False)
     steps = []
     for event in await queries.timeline(case):
-        text = citizen_step(event.action, event.note, locale, mine=mine)
+        text = citizen_step(
+            event.action,
+            event.note,
+            locale,
+            mine=mine,
+            with_photos=event.media_ids not in ("", "[]"),
+        )
         if text is not None:
             steps.append(Step(at=event.created_at, state=event.to_state, text=text))
     closed_recently = (

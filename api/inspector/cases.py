@@ -93,7 +93,7 @@ class ReporterPhoneOut(msgspec.Struct, frozen=True, rename="camel"):
     phone: str | None
 
 
-async def _detail(actor: Actor, case: Case, coord_sys="wgs84") -> CaseStaffDetail:
+async def field_detail(actor: Actor, case: Case, coord_sys="wgs84") -> CaseStaffDetail:
     return await case_staff_detail(
         case, coord_sys, media_base=MEDIA_BASE, actions=await field.available_actions(actor, case)
     )
@@ -111,7 +111,7 @@ class InspectorCaseController(Controller):
         status_code: int = 200,
     ) -> Response:
         async def action() -> CaseStaffDetail:
-            return await _detail(actor, await step())
+            return await field_detail(actor, await step())
 
         return await run_idempotent(request, actor, action, status_code=status_code)
 
@@ -122,7 +122,7 @@ class InspectorCaseController(Controller):
         case_id: FromPath[CaseId],
         coord_sys: CoordSysQuery = "wgs84",
     ) -> CaseStaffDetail:
-        return await _detail(actor, await case_for_staff(actor, case_id), coord_sys)
+        return await field_detail(actor, await case_for_staff(actor, case_id), coord_sys)
 
     @post(
         "/",

@@ -11,6 +11,7 @@ from api.inspector.notifications import NotificationController
 from api.inspector.patrols import PatrolController
 from api.inspector.stats import StatsController
 from api.inspector.tasks import TaskController
+from api.inspector.unit_work import UnitWorkController
 from api.inspector.vouchers import VoucherController
 from api.media import MediaController
 from core.actors import STAFF_ROLES
@@ -24,6 +25,7 @@ inspector_router = Router(
         GridsController,
         TaskController,
         InspectorCaseController,
+        UnitWorkController,
         PatrolController,
         StatsController,
         StaffAuthController,

@@ -21,7 +21,6 @@ from tests.api.visibility_support import (
     similar,
     view,
 )
-from tests.cases_city import OUTSIDE
 from tests.helpers import assert_problem
 
 
@@ -87,11 +86,11 @@ async def test_only_cases_accepted_by_staff_leave_the_staff_side(w, make):
 
 
 async def test_a_merged_case_shows_as_the_case_it_was_merged_into(w):
-    # Outside every grid an accepted case waits for a unit (accepted may still be merged).
-    duplicate = await report(w, at=OUTSIDE)
+    # Accepted and not yet dispatched, a case may still be merged.
+    duplicate = await report(w)
     original = await report(w, who=await w.api.citizen())
     for case in (duplicate, original):
-        await operator(w, case.id, "accept")
+        await operator(w, case.id, "accept", autoDispatch=False)
     assert (await follow(w, w.bob, duplicate.id)).status_code == 200
     await operator(w, duplicate.id, "merge", intoCaseId=original.id)
 

@@ -50,7 +50,7 @@ async def _act(api, city, case_id, action, **body):
 
 
 async def _close(api, city, case_id):
-    await _act(api, city, case_id, "resolve")
+    await _act(api, city, case_id, "resolve", note="已清理")
     return await _act(api, city, case_id, "close")
 
 

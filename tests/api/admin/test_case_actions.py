@@ -48,7 +48,7 @@ async def test_terminal_cases_refuse_every_action(api, city):
     await _act(api, city, case_id, "reject", reason="重复")
     for action, body in (
         ("accept", {}),
-        ("resolve", {}),
+        ("resolve", {"note": "已清理"}),
         ("close", {}),
         ("dispatch", {"unitId": city.unit_ids["370202-HW"]}),
     ):
@@ -61,7 +61,9 @@ async def test_close_before_resolve_is_an_invalid_transition(api, city):
     citizen = await api.citizen()
     case_id = await _file(api, citizen, category=AUTO_CATEGORY)
     body = assert_problem(await _act(api, city, case_id, "close"), 409, "case.invalid_transition")
-    assert "dispatched" in body["detail"]
+    # Words, not state codes, in the message; the code stays machine-readable beside it.
+    assert body["detail"] == "案件当前状态为「处置中」，不能执行「结案」"
+    assert body["state"] == "dispatched"
 
 
 async def test_merge_into_another_open_case(api, city):

@@ -57,7 +57,9 @@ async def cases(api, city):
     ).status_code == 201
     for action in ("resolve", "close"):
         response = await api.post(
-            f"/api/admin/cases/{closed}/{action}", json={}, headers=city.operator.headers
+            f"/api/admin/cases/{closed}/{action}",
+            json={"note": "已清理"},
+            headers=city.operator.headers,
         )
         assert response.status_code == 200, response.text
     rated = await api.post(

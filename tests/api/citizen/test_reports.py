@@ -134,7 +134,7 @@ async def test_reopen_after_seven_days_is_refused(api, city):
     citizen = await api.citizen()
     case_id = (await _report(api, citizen, category="E0102")).json()["id"]
     await _act(api, city, case_id, "accept")
-    await _act(api, city, case_id, "resolve")
+    await _act(api, city, case_id, "resolve", note="已清理")
     await _act(api, city, case_id, "close")
     clock.travel(dt.timedelta(days=7, minutes=1))
     fresh = await api.post("/api/auth/refresh", json={"refreshToken": citizen.refresh})
@@ -146,15 +146,16 @@ async def test_reopen_after_seven_days_is_refused(api, city):
     )
 
 
-async def test_location_outside_every_grid_is_kept_unassigned(api, city):
+async def test_a_report_outside_the_city_is_refused(api, city):
+    """The app asks the citizen to check the pin; nothing is filed, no photo is spent."""
+    from cases.tables import Case
+
     citizen = await api.citizen()
     response = await _report(api, citizen, category="C0301", at=OUTSIDE)
-    assert response.status_code == 201
-    queue = (
-        await api.get("/api/admin/cases?unassigned=true", headers=city.operator.headers)
-    ).json()
-    assert [c["id"] for c in queue["items"]] == [response.json()["id"]]
-    assert "unassigned" in queue["items"][0]["flags"]
+    assert_problem(response, 422, "case.outside_city")
+    assert await Case.count() == 0
+    again = await _report(api, citizen, category="C0301", at=IN_GRID)
+    assert again.status_code == 201
 
 
 async def test_gcj02_input_is_stored_as_wgs84(api, city):
@@ -254,12 +255,14 @@ async def test_sla_reminder_and_escalation_once_per_level(api, city):
         first = await check_sla()
     async with transaction():
         second = await check_sla()
-    assert first["red"] == 1 and second == {"yellow": 0, "red": 0}
+    assert first["red"] == 1 and second == {"yellow": 0, "red": 0, "higher": 0}
     operator = await refreshed(api.client, city.operator)
     red = (await api.get("/api/admin/cases?light=red", headers=operator.headers)).json()
     assert [c["id"] for c in red["items"]] == [case_id] and red["items"][0]["overdue"]
-    jobs = await NotificationJob.objects().where(NotificationJob.template == "sla.red")
-    assert len(jobs) >= 1 and len({j.recipient_id for j in jobs}) == len(jobs)
+    # The alert climbs to the centre above the case's (here the city's, whose operators are
+    # those of no unit): once, to each.
+    jobs = await NotificationJob.objects().where(NotificationJob.template == "alert.sla_red")
+    assert [j.recipient_id for j in jobs] == [city.operator.subject_id]
 
 
 @pytest.mark.parametrize(
