@@ -54,8 +54,9 @@ SEVERITY: dict[str, int] = {
     "returned": 3,
     "sla_yellow": 4,
 }
-# Kinds that are over once the case has a unit working on it.
-ROUTING_KINDS = ("undispatched", "returned", "outside_grid", "outside_city", "unit_unstaffed")
+# Kinds that are over once the case has a unit working on it. Where a case lies (outside the
+# city, in no unit grid) stays for an operator to deal with until the case ends.
+ROUTING_KINDS = ("undispatched", "returned", "unit_unstaffed")
 
 
 class AlertInfo(msgspec.Struct, frozen=True, kw_only=True):
@@ -169,22 +170,20 @@ async def resolve_alerts(case: Case, kinds: tuple[str, ...] | None = None) -> in
     return len(await query.returning(Alert.id))
 
 
-def _in_scope(scope: Scope):
+async def _in_scope(scope: Scope):
+    """A centre's queue: the alerts raised to it and to the centres below it (what climbed
+    higher is the higher centre's); an operator of a unit, the alerts of its area."""
     if scope.everything:
         return None
-    parts = []
-    if scope.district_ids:
-        parts.append(Alert.district_id.is_in(sorted(scope.district_ids)))
-    if scope.street_ids:
-        parts.append(Alert.street_id.is_in(sorted(scope.street_ids)))
-    if scope.centre_id is not None:
-        parts.append(Alert.centre_id == scope.centre_id)
-    if not parts:
-        return Alert.id < 0
-    combined = parts[0]
-    for part in parts[1:]:
-        combined = combined | part
-    return combined
+    tree = await unit_tree()
+    areas = scope.district_ids | scope.street_ids
+    below = {unit for area in areas for unit in tree.subtree(area)}
+    centres = [c for c in tree.centre_of_area.values() if c in below]
+    if centres:
+        return Alert.centre_id.is_in(sorted(centres))
+    if areas:
+        return Alert.district_id.is_in(sorted(areas)) | Alert.street_id.is_in(sorted(areas))
+    return Alert.id < 0
 
 
 async def list_alerts(
@@ -197,7 +196,7 @@ async def list_alerts(
 ) -> AlertPage:
     """Most urgent first (severity, then oldest first): the order an operator works in."""
     query = Alert.select()
-    if (clause := _in_scope(scope)) is not None:
+    if (clause := await _in_scope(scope)) is not None:
         query = query.where(clause)
     if status != "all":
         query = query.where(Alert.resolved_at.is_null())
@@ -234,7 +233,7 @@ async def list_alerts(
 
 async def acknowledge(*, actor: Actor, alert_id: int, scope: Scope) -> AlertInfo:
     """An operator of the centre (or one above) has seen it; idempotent."""
-    clause = _in_scope(scope)
+    clause = await _in_scope(scope)
     query = Alert.select().where(Alert.id == alert_id)
     row = await (query.where(clause) if clause is not None else query).first()
     if row is None:

@@ -39,6 +39,12 @@ class NotAllowed(DomainError):
     title = Msg(zh="无权处理此案件", en="Not allowed on this case")
     message = Msg(zh="您无权对此案件执行「{action}」", en="You may not {action} this case")
 
+    def detail(self, locale: str) -> str:
+        from cases.wording import action_label
+
+        action = action_label(str(self.params.get("action", "")), locale)
+        return self.message.render(locale, action=action)
+
 
 class PhotoCountInvalid(DomainError):
     code = "case.photo_count"
