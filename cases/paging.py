@@ -74,10 +74,11 @@ async def repage_unacknowledged(*, at: dt.datetime | None = None, batch: int = 2
         await alerts.raise_alert(
             "unacknowledged", case=case, detail={"minutes": int(limit.total_seconds() // 60)}
         )
-        # The latest round due; a worker that was down pages once, not once per missed round.
-        round_ = min(int((now - dispatched - limit) / every), settings.sms_repage_max)
         if settings.sms_repage_max <= 0:
             continue
+        # The latest round due (0 at the limit); a worker that was down pages once, not once
+        # per missed round; CITYOPS_SMS_REPAGE_MAX pages in all.
+        round_ = min(int((now - dispatched - limit) / every), settings.sms_repage_max - 1)
         stamp = int(dispatched.timestamp())
         for staff_id in await _recipients(case):
             queued += await enqueue(

@@ -50,7 +50,12 @@ class UnitWorkController(Controller):
 
         return await run_idempotent(request, actor, action, status_code=200)
 
-    @post("/acknowledge", summary="签收: the unit (or the assignee) has the case", opt=HANDLERS)
+    @post(
+        "/acknowledge",
+        status_code=200,
+        summary="签收: the unit (or the assignee) has the case",
+        opt=HANDLERS,
+    )
     async def acknowledge(
         self, request: Request, actor: NamedDependency[Actor], case_id: FromPath[CaseId]
     ) -> Response[CaseStaffDetail]:
@@ -58,7 +63,7 @@ class UnitWorkController(Controller):
             request, actor, case_id, lambda case: handoff.acknowledge(actor=actor, case=case)
         )
 
-    @post("/assign", summary="Give the case to a handler of my unit", opt=HANDLERS)
+    @post("/assign", status_code=200, summary="Give the case to a handler of my unit", opt=HANDLERS)
     async def assign(
         self,
         request: Request,
@@ -73,7 +78,12 @@ class UnitWorkController(Controller):
             lambda case: handoff.assign(actor=actor, case=case, staff_id=data.staff_id),
         )
 
-    @post("/transfer", summary="转办: not ours; back to the command centre at once", opt=HANDLERS)
+    @post(
+        "/transfer",
+        status_code=200,
+        summary="转办: not ours; back to the command centre at once",
+        opt=HANDLERS,
+    )
     async def transfer(
         self,
         request: Request,
@@ -88,7 +98,7 @@ class UnitWorkController(Controller):
             lambda case: handoff.transfer(actor=actor, case=case, reason=data.reason),
         )
 
-    @post("/assist-report", summary="协办: my unit's part is done", opt=HANDLERS)
+    @post("/assist-report", status_code=200, summary="协办: my unit's part is done", opt=HANDLERS)
     async def assist_report(
         self,
         request: Request,
@@ -103,7 +113,9 @@ class UnitWorkController(Controller):
             lambda case: handoff.report_assist(actor=actor, case=case, note=data.note),
         )
 
-    @post("/notes", summary="An internal note (staff only; never shown to citizens)")
+    @post(
+        "/notes", status_code=200, summary="An internal note (staff only; never shown to citizens)"
+    )
     async def note(
         self,
         request: Request,

@@ -425,3 +425,106 @@ PUBLIC: dict[tuple[str, str], str] = {
     ),
     ("GET", "/schema/{path:str}"): "the OpenAPI document and its renderers",
 }
+
+
+# Command centres at every level (issue 16): the unit's own steps in the staff app, and the
+# centre's queues in the admin API.
+
+
+async def _fresh_dispatched(w: World, name: str) -> str:
+    """A dispatched case of its own, for a probe whose step moves it on."""
+    from tests.api.inspector.field import patrol_report
+
+    async def make() -> str:
+        response = await patrol_report(w.api, w.city.inspector)
+        assert response.status_code == 201, response.text
+        return response.json()["case"]["id"]
+
+    return await w.once(name, make)
+
+
+for _step, _body in (
+    ("acknowledge", {}),
+    ("notes", {"text": "已电话联系当事人"}),
+):
+
+    def _unit_step(step: str, body: Body):
+        async def build(w: World) -> Probe:
+            url = f"{I}/cases/{await dispatched_case(w)}/{step}"
+            return Probe("POST", url, w.city.handler_hw, w.intruders, body=body)
+
+        return build
+
+    entry("POST", f"{I}/cases/{{case_id:str}}/{_step}")(_unit_step(_step, _body))
+
+
+@entry("POST", f"{I}/cases/{{case_id:str}}/assign")
+async def _assign(w: World) -> Probe:
+    url = f"{I}/cases/{await dispatched_case(w)}/assign"
+    body = {"staffId": w.city.handler_hw.subject_id}
+    return Probe("POST", url, w.city.handler_hw, w.intruders, body=body)
+
+
+@entry("POST", f"{I}/cases/{{case_id:str}}/transfer")
+async def _transfer(w: World) -> Probe:
+    url = f"{I}/cases/{await _fresh_dispatched(w, 'transfer')}/transfer"
+    return Probe("POST", url, w.city.handler_hw, w.intruders, body={"reason": "不属于本单位"})
+
+
+@entry("POST", f"{I}/cases/{{case_id:str}}/assist-report")
+async def _assist_report(w: World) -> Probe:
+    async def make() -> str:
+        case_id = await _fresh_dispatched(w, "assisted")
+        added = await w.api.post(
+            f"{A}/cases/{case_id}/assist",
+            json={"unitIds": [w.city.unit_ids["370200-GAS"]]},
+            headers=w.operator.headers,
+        )
+        assert added.status_code == 200, added.text
+        return case_id
+
+    url = f"{I}/cases/{await w.once('assist', make)}/assist-report"
+    return Probe("POST", url, w.city.handler_gas, w.intruders, body={"note": "已关阀"})
+
+
+@admin_entry(
+    "POST",
+    f"{A}/cases/{{case_id:str}}/supervision",
+    admin_only=False,
+    body={"note": "请加快处置", "deadline": "2099-01-01T00:00:00Z"},
+)
+async def _supervised(w: World) -> str:
+    return await dispatched_case(w)
+
+
+admin_entry("POST", f"{A}/cases/{{case_id:str}}/notes", admin_only=False, body={"text": "内部"})(
+    dispatched_case
+)
+
+
+@admin_entry("POST", f"{A}/alerts/{{alert_id:int}}/acknowledge", admin_only=False)
+async def _alert(w: World) -> int:
+    from cases import alerts
+    from cases.tables import Alert
+    from core.db import transaction
+
+    async with transaction():
+        await alerts.raise_alert("calendar", case=None)
+    return (await Alert.select(Alert.id).first())["id"]
+
+
+@admin_entry("DELETE", f"{A}/duty-shifts/{{shift_id:int}}", admin_only=False)
+async def _shift(w: World) -> int:
+    import datetime as dt
+
+    from core.db import transaction
+    from org import duty
+
+    async with transaction():
+        shift = await duty.create_shift(
+            unit_id=w.city.unit_ids["370202-HW"],
+            staff_id=w.city.handler_hw.subject_id,
+            starts_at=clock.now(),
+            ends_at=clock.now() + dt.timedelta(hours=8),
+        )
+    return shift.id

@@ -65,6 +65,12 @@ OPERATOR_WRITES = {
     ("POST", "/api/admin/signposts/sheet"),  # renders a PDF, changes nothing
     ("PATCH", "/api/admin/signposts/{code:str}"),
     ("DELETE", "/api/admin/signposts/{code:str}"),
+    # The command centre's own work (README: operator, supervisor, admin).
+    ("POST", "/api/admin/cases/{case_id:str}/supervision"),
+    ("POST", "/api/admin/cases/{case_id:str}/notes"),
+    ("POST", "/api/admin/alerts/{alert_id:int}/acknowledge"),
+    ("POST", "/api/admin/duty-shifts"),
+    ("DELETE", "/api/admin/duty-shifts/{shift_id:int}"),
 }
 
 

@@ -1,5 +1,6 @@
 """An urgent case is paged by SMS to its unit's staff at dispatch, and paged again while
-nobody of the unit acknowledges it (reads the notification, acts on the case), at most
+nobody of the unit acknowledges it (签收, or a step on the case) past its limit
+(CITYOPS_URGENT_ACK_MINUTES, 15), every CITYOPS_SMS_REPAGE_MINUTES, at most
 CITYOPS_SMS_REPAGE_MAX times; through the filing API, the periodic tick, the outbox and the
 Aliyun fake."""
 
@@ -63,9 +64,9 @@ async def test_unacknowledged_urgent_cases_are_paged_again_up_to_the_maximum(api
     box, _ = paging
     urgent = TEMPLATES["aliyun"]["urgent_case"][0]
     assert _pages() == [urgent]  # at dispatch
-    await _later(box, 5)
+    await _later(box, 14)
     assert len(_pages()) == 1  # not yet due
-    await _later(box, 6)
+    await _later(box, 2)
     assert len(_pages()) == 2
     await _later(box, 1)
     assert len(_pages()) == 2  # one page per round, however often the tick runs
@@ -75,13 +76,15 @@ async def test_unacknowledged_urgent_cases_are_paged_again_up_to_the_maximum(api
     assert len(_pages()) == 3  # the first page and two more
 
 
-async def test_reading_the_page_in_the_app_acknowledges_it(api, paging):
+async def test_acknowledging_it_stops_the_pages(api, paging):
     box, city = paging
-    read = await api.post(
-        "/api/inspector/notifications/read", headers=city.handler_gas.headers, json={"all": True}
+    cases = await api.get("/api/inspector/tasks?kind=handle", headers=city.handler_gas.headers)
+    case_id = cases.json()["items"][0]["case"]["id"]
+    acked = await api.post(
+        f"/api/inspector/cases/{case_id}/acknowledge", headers=city.handler_gas.headers
     )
-    assert read.status_code == 200 and read.json()["updated"] >= 1, read.text
-    await _later(box, 11)
+    assert acked.status_code == 200, acked.text
+    await _later(box, 16)
     await _later(box, 11)
     assert len(_pages()) == 1
 
@@ -96,5 +99,5 @@ async def test_a_step_by_the_unit_acknowledges_it(api, paging):
         json={"hours": 4, "reason": "需要关阀停气后抢修"},
     )
     assert asked.status_code in (200, 201), asked.text
-    await _later(box, 11)
+    await _later(box, 16)
     assert len(_pages()) == 1
