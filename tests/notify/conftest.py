@@ -25,6 +25,12 @@ _apns = BackgroundH2Server(create_apns_fake(_apns_state)).start()
 _fcm = BackgroundServer(create_fcm_fake(_fcm_state)).start()
 
 
+def pytest_sessionfinish(session):
+    """Stopped before the interpreter's teardown (tests/conftest.py says why)."""
+    _apns.stop()
+    _fcm.stop()
+
+
 def notify_settings(**changes):
     """Settings pointing at the fakes, with short timeouts and retry delays (tests move the
     clock rather than wait)."""
