@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -33,6 +35,8 @@ from core import db, periodic
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
 
+log = logging.getLogger(__name__)
+
 
 class MetricsController(PrometheusController):
     path = "/metrics"
@@ -47,12 +51,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         await db.open_pool(settings)
-        running = periodic.start(periodic.default_tasks()) if settings.worker_in_process else []
+        scheduler = periodic.start_default() if settings.worker_in_process else periodic.start([])
+        periodic.stop_soon_on_signals()
         try:
             yield
         finally:
-            await periodic.stop(running)
-            await limits.drain()  # their counts are written beside the requests
+            # uvicorn has drained the requests (or given up on them) by now; the ticks in
+            # flight get what is left of the stop's budget.
+            budget = settings.shutdown_timeout_seconds
+            await periodic.stop(scheduler, budget=budget)
+            try:
+                async with asyncio.timeout(max(periodic.remaining(budget), 0.5)):
+                    await limits.drain()  # their counts are written beside the requests
+            except TimeoutError:
+                log.warning("rate limit counts not written at shutdown: the database is slow")
             await db.close_pool()
 
     app = Litestar(

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import os
+import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 
 from core.actors import STAFF_ROLES
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 def _serve(args: argparse.Namespace) -> None:
@@ -17,7 +22,6 @@ def _serve(args: argparse.Namespace) -> None:
 
     from core.settings import get_settings
 
-    fake = None
     if args.with_fakes:
         # The demo talks to the fakes unless the operator pointed somewhere else.
         fakes = f"http://127.0.0.1:{args.fakes_port}"
@@ -34,11 +38,7 @@ def _serve(args: argparse.Namespace) -> None:
         for key, value in vendor_env(args.fakes_port).items():
             os.environ.setdefault(key, value)
     settings = get_settings()
-    if args.with_fakes:
-        fake = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
-            [sys.executable, "-m", "fakes", "--port", str(args.fakes_port)]
-        )
-    try:
+    with _leave_on_stop_signals(), _fakes_process(args.fakes_port if args.with_fakes else None):
         uvicorn.run(
             "api.asgi:app",
             host=args.host or settings.host,
@@ -48,10 +48,50 @@ def _serve(args: argparse.Namespace) -> None:
             # uvicorn's own handling would trust any local peer.
             proxy_headers=False,
             log_level="warning",
+            # Without it uvicorn waits for ever for a response still streaming.
+            timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
         )
+
+
+@contextlib.contextmanager
+def _leave_on_stop_signals() -> Iterator[None]:
+    """uvicorn handles SIGTERM and SIGINT while it serves; once it has stopped gracefully it
+    raises the signal again with the handler it found, by default the one that kills the
+    process on the spot (status -15, no finally blocks: the fakes process would be left
+    running). Here that handler ends the command with status 0 through the finally blocks,
+    as does a stop signal that comes before uvicorn took over."""
+
+    def leave(signum: int, frame: object) -> None:
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)  # one stop is enough: finish leaving
+        raise SystemExit(0)
+
+    previous = {sig: signal.signal(sig, leave) for sig in STOP_SIGNALS}
+    try:
+        yield
     finally:
-        if fake is not None:
-            fake.terminate()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@contextlib.contextmanager
+def _fakes_process(port: int | None) -> Iterator[None]:
+    """The loopback fakes in a process of their own while the server runs."""
+    if port is None:
+        yield
+        return
+    fakes = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+        [sys.executable, "-m", "fakes", "--port", str(port)]
+    )
+    try:
+        yield
+    finally:
+        fakes.terminate()
+        try:
+            fakes.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            fakes.kill()
+            fakes.wait()
 
 
 def _demo_sms(fakes_port: int) -> dict[str, str]:
@@ -127,15 +167,17 @@ def _demo(_: argparse.Namespace) -> None:
 
 def _worker(_: argparse.Namespace) -> None:
     from core import periodic
+    from core.settings import get_settings
 
-    async def run_forever():
-        running = periodic.start(periodic.default_tasks())
-        try:
-            await asyncio.gather(*running)
-        finally:
-            await periodic.stop(running)
+    async def run_until_stopped() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in STOP_SIGNALS:
+            loop.add_signal_handler(sig, periodic.stop_soon)
+        scheduler = periodic.start_default()
+        await scheduler.stop_requested.wait()
+        await periodic.stop(scheduler, budget=get_settings().shutdown_timeout_seconds)
 
-    asyncio.run(_with_db(run_forever))
+    asyncio.run(_with_db(run_until_stopped))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -57,6 +57,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Run periodic tasks (SLA checks, housekeeping) inside the API process; turn off when
     # `cityops worker` processes do it.
     worker_in_process: bool = True
+    # After SIGTERM: how long requests in flight (`cityops serve`) and the periodic ticks in
+    # flight (both commands) may take to finish before they are cancelled.
+    shutdown_timeout_seconds: float = 7.0
     # How stale a process-local cache of rarely changed data (grids, categories) may be
     # before it asks the database's version stamp again; 0 checks on every use.
     cache_check_seconds: float = 1.0

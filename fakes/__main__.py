@@ -4,12 +4,11 @@ WeChat on --port, APNs (HTTP/2 cleartext) on --port + 1, FCM v1 and Google OAuth
 accounts: fakes.sms_control.SmsAccount), and the Android vendors from --port + 10: Huawei
 Push Kit (+ HarmonyOS v3) +10, Honor +11, Xiaomi +12, OPPO +13, vivo +14, JPush +15
 (``fakes.push_vendors``). ``--serve apns`` (or fcm, wechat, aliyun-sms, tencent-sms,
-huawei, ...) serves only those, so that benchmarks can give each fake its own process."""
+huawei, ...) serves only those, so that benchmarks can give each fake its own process.
+SIGTERM or SIGINT stops every server thread, then the process exits with status 0."""
 
 import argparse
-import threading
-
-import uvicorn
+import signal
 
 from fakes.aliyun_sms import create_aliyun_sms_fake
 from fakes.apns import create_apns_fake
@@ -30,31 +29,36 @@ parser.add_argument(
 )
 args = parser.parse_args()
 serve = set(args.serve.split(","))
+stop_signals = {signal.SIGTERM, signal.SIGINT}
+# Blocked before the server threads start, which inherit the mask: only sigwait() below
+# takes them, so the main thread stops the servers instead of dying around them.
+signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
+servers = []
+if "wechat" in serve:
+    wechat = create_wechat_fake(secret=args.wechat_secret)
+    servers.append(BackgroundServer(wechat, host=args.host, port=args.port).start())
 if "apns" in serve:
-    BackgroundH2Server(create_apns_fake(), host=args.host, port=args.port + 1).start()
+    servers.append(
+        BackgroundH2Server(create_apns_fake(), host=args.host, port=args.port + 1).start()
+    )
 if "fcm" in serve:
-    BackgroundServer(
-        create_fcm_fake(FcmState(project_id=args.fcm_project)), host=args.host, port=args.port + 2
-    ).start()
+    fcm = create_fcm_fake(FcmState(project_id=args.fcm_project))
+    servers.append(BackgroundServer(fcm, host=args.host, port=args.port + 2).start())
 for name, offset, factory in (
     ("aliyun-sms", 3, create_aliyun_sms_fake),
     ("tencent-sms", 4, create_tencent_sms_fake),
     *((name, offset, FACTORIES[name]) for name, offset in OFFSETS.items()),
 ):
     if name in serve:
-        BackgroundServer(factory(), host=args.host, port=args.port + offset).start()
+        servers.append(BackgroundServer(factory(), host=args.host, port=args.port + offset).start())
 vendors = ", ".join(f"{name} :{args.port + offset}" for name, offset in OFFSETS.items())
 print(
     f"fakes: wechat :{args.port}, apns (h2c) :{args.port + 1}, fcm :{args.port + 2}, "
     f"aliyun sms :{args.port + 3}, tencent sms :{args.port + 4}, {vendors}",
     flush=True,
 )
-if "wechat" in serve:
-    uvicorn.run(
-        create_wechat_fake(secret=args.wechat_secret),
-        host=args.host,
-        port=args.port,
-        log_level="warning",
-    )
-else:
-    threading.Event().wait()
+try:
+    signal.sigwait(stop_signals)
+finally:
+    for server in servers:
+        server.stop()

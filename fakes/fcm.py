@@ -44,6 +44,7 @@ class FcmState:
     dead: dict[str, str] = field(default_factory=dict)  # token -> errorCode
     failures: list[str] = field(default_factory=list)  # errorCodes for the next calls
     delay: float = 0.0
+    arrived: int = 0  # sends that reached the fake, answered or still delayed
     received: list[dict] = field(default_factory=list)
     access_tokens: dict[str, float] = field(default_factory=dict)
     token_calls: int = 0
@@ -57,6 +58,7 @@ class FcmState:
             self.dead.clear()
             self.failures.clear()
             self.delay = 0.0
+            self.arrived = 0
             self.received.clear()
             self.access_tokens.clear()
             self.token_calls = 0
@@ -112,6 +114,8 @@ def create_fcm_fake(state: FcmState | None = None) -> Litestar:
     @post("/v1/projects/{project:str}/messages:send", status_code=200)
     async def send(request: Request, project: FromPath[str]) -> Response:
         generation = state.generation
+        with state.lock:
+            state.arrived += 1
         if state.delay:
             await asyncio.sleep(state.delay)
             if generation != state.generation:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from core import clock
+from core import clock, periodic
 from core.settings import get_settings
 from media.storage import MediaStorage, get_storage
 from media.tables import Media
@@ -52,6 +52,8 @@ async def sweep_orphan_files(
     removed = await storage.discard_partial_writes(moment)
     candidates = await storage.written_before(moment)
     for start in range(0, len(candidates), _CHUNK):
+        if periodic.stopping():  # the next sweep takes the rest
+            break
         chunk = candidates[start : start + _CHUNK]
         rows = await Media.select(Media.display_key, Media.thumb_key).where(
             Media.display_key.is_in(chunk) | Media.thumb_key.is_in(chunk)

@@ -20,7 +20,7 @@ from typing import Any
 import msgspec
 
 from accounts import devices as accounts_devices
-from core import clock
+from core import clock, periodic
 from core.db import is_sqlite, raw, transaction
 from core.settings import Settings, get_settings
 from notify import preferences
@@ -240,7 +240,7 @@ class Outbox:
         """Work until nothing is due (or the budget is spent, so a flood cannot starve the
         rest of a tick); returns how many jobs and deliveries were handled."""
         done, deadline = 0, time.monotonic() + budget_seconds
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and not periodic.stopping():
             handled = await self.run_once()
             if not handled:
                 break
@@ -300,3 +300,11 @@ async def deliver_tick() -> int:
         settings = get_settings()
         _outbox = Outbox(providers=providers_from_settings(settings), settings=settings)
     return await _outbox.drain()
+
+
+async def close_outbox() -> None:
+    """Close the providers' connections when the periodic tasks stop."""
+    global _outbox
+    outbox, _outbox = _outbox, None
+    if outbox is not None:
+        await outbox.aclose()

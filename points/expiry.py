@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 
-from core import clock
+from core import clock, periodic
 from core.db import raw, transaction
 from points import service as ledger
 from points.service import LOT_SQL
@@ -66,9 +66,11 @@ async def expire_account(*, account_id: int) -> int:
 async def expire_points() -> int:
     """The periodic task: every account that has points due, each in its own transaction."""
     total, seen = 0, set()
-    while True:
+    while not periodic.stopping():
         accounts = [a for a in await due_accounts() if a not in seen]
         for account_id in accounts:
+            if periodic.stopping():  # the next tick takes the rest
+                break
             seen.add(account_id)
             async with transaction():
                 total += await expire_account(account_id=account_id)

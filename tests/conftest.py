@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import threading
+from logging.handlers import QueueListener
 
 _TMP = tempfile.mkdtemp(prefix="cityops-test-")
 _PG_URL = os.environ.get("CITYOPS_TEST_DATABASE_URL", "")
@@ -43,23 +45,24 @@ from tests.helpers import Api  # noqa: E402
 ON_POSTGRES = bool(_PG_URL)
 
 
-_exit_status: list[int] = []
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session):
+    """Every thread the tests started is stopped before the interpreter's teardown: a fake's
+    uvloop thread still running then can crash the process after all tests passed (SIGSEGV,
+    see fakes/server.py). Conftests that start fakes stop them in their own
+    pytest_sessionfinish; this one runs last and fails the run if a thread is left."""
+    _wechat.stop()
+    left = [thread.name for thread in threading.enumerate() if _started_by_tests(thread)]
+    if left:
+        print(f"\nthreads left running after the tests: {left}", file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
-def pytest_sessionfinish(session, exitstatus):
-    _exit_status.append(int(exitstatus))
-
-
-def pytest_unconfigure(config):
-    """Leave without the interpreter's teardown once pytest has reported everything. In one
-    CI run of four a native thread called into Python after finalization and the process
-    died of SIGSEGV (PyThreadState_New on a NULL interpreter) after all tests had passed,
-    which failed the run. The tests' results are final here; what is skipped is only the
-    teardown that crashes."""
-    if _exit_status:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(_exit_status[0])
+def _started_by_tests(thread: threading.Thread) -> bool:
+    # Logging's queue listeners (Litestar's default logging config of the fakes' apps)
+    # are stopped at exit by the library that started them.
+    owner = getattr(getattr(thread, "_target", None), "__self__", None)
+    return thread is not threading.main_thread() and not isinstance(owner, QueueListener)
 
 
 def pytest_report_header(config):

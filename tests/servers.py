@@ -79,6 +79,18 @@ def seed(env: dict[str, str], script: str) -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
+def cli_process(env: dict[str, str], log, *args: str) -> subprocess.Popen:
+    """``python -m api.cli *args`` (the `cityops` command) with ``env``, its output going to
+    the open file ``log``."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "api.cli", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
 @contextlib.contextmanager
 def running_apps(
     env: dict[str, str], count: int = 1, port: int | None = None, extra_args: tuple[str, ...] = ()

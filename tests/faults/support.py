@@ -111,14 +111,18 @@ class AppProcess:
 
 
 @contextlib.contextmanager
-def app_process(env: dict[str, str], port: int, log: Path) -> Iterator[AppProcess]:
-    """One uvicorn process like tests/servers.py starts, but its log goes to a file the
-    test reads (a pipe nobody reads would block a process that logs a lot) and the test
-    owns the process, to stop or kill it."""
+def app_process(
+    env: dict[str, str], port: int, log: Path, *, command: tuple[str, ...] = ()
+) -> Iterator[AppProcess]:
+    """One uvicorn process like tests/servers.py starts (or ``command``, arguments of
+    ``python -m`` serving on 127.0.0.1:``port``), but its log goes to a file the test
+    reads (a pipe nobody reads would block a process that logs a lot) and the test owns
+    the process, to stop or kill it."""
+    uvicorn = ("uvicorn", "api.asgi:app", "--host", "127.0.0.1", "--port", str(port))
+    argv = command or (*uvicorn, "--no-access-log", "--log-level", "warning")
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "api.asgi:app", "--host", "127.0.0.1"]
-            + ["--port", str(port), "--no-access-log", "--log-level", "warning"],
+            [sys.executable, "-m", *argv],
             cwd=ROOT,
             env=env,
             stdout=sink,

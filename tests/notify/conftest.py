@@ -63,6 +63,12 @@ VENDOR_FAKES = {
 }
 
 
+def pytest_sessionfinish(session):
+    """Stopped before the interpreter's teardown (tests/conftest.py says why)."""
+    _apns.stop()
+    _fcm.stop()
+
+
 def notify_settings(**changes):
     """Settings pointing at the fakes, with short timeouts and retry delays (tests move the
     clock rather than wait)."""

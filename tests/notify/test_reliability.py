@@ -7,10 +7,8 @@ import collections
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 import httpx
 
@@ -22,8 +20,8 @@ from notify.preferences import report_subscriptions
 from notify.service import enqueue
 from notify.tables import InboxMessage, NotificationDelivery
 from tests.notify.conftest import build_outbox, citizen_id, fake_env, notify_settings
+from tests.servers import cli_process
 
-ROOT = Path(__file__).resolve().parents[2]
 OWNERS = 60
 TEMPLATES = ("case.accepted", "case.dispatched", "case.resolved")
 WECHAT_CITIZENS = 6
@@ -39,13 +37,7 @@ def _start_worker(log) -> subprocess.Popen:
         "CITYOPS_NOTIFY_SEND_TIMEOUT_SECONDS": "2",
         "CITYOPS_WORKER_IN_PROCESS": "false",
     }
-    return subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "worker"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    return cli_process(env, log, "worker")
 
 
 async def _count(status: str) -> int:
