@@ -29,6 +29,8 @@ from api.observability import ObservabilityMiddleware
 from api.open311.router import OPEN311_PREFIX, open311_router
 from api.problems import georeport_error_responses, problem_responses
 from api.session import SessionController
+from api.types import TYPE_DECODERS, ApiTypesSchema
+from api.untrusted import CheckedRequest, InputTextMiddleware
 from api.web.signposts import SignpostPageController
 from api.web.wechat_verify import wechat_verify_routes
 from core import db, periodic
@@ -84,6 +86,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,
+        # Bodies, texts and date-times are checked before Litestar decodes them (api/untrusted,
+        # api/types); routes that take files raise the body limit on their own.
+        request_class=CheckedRequest,
+        middleware=[InputTextMiddleware()],
+        request_max_body_size=settings.request_max_bytes,
+        type_decoders=TYPE_DECODERS,
+        plugins=[ApiTypesSchema()],
         compression_config=CompressionConfig(
             backend="gzip", minimum_size=1024, exclude_opt_key="skip_compression"
         ),

@@ -17,6 +17,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from api.problems import FieldError, problem_response
 from core.errors import DomainError, ServiceUnavailable
 from core.i18n import Msg, negotiate_locale
+from core.inputs import UnstorableText
 from core.logging import request_id_var
 from core.settings import get_settings
 
@@ -72,13 +73,6 @@ _MALFORMED = (
     Msg(zh="请求内容无法解析", en="Malformed request body"),
     Msg(zh="请求体不是有效的 JSON", en="The request body is not valid JSON"),
 )
-_UNSTORABLE_TEXT = (
-    Msg(zh="请求内容无效", en="Invalid request"),
-    Msg(
-        zh="文本中含有无法保存的字符（如 NUL）",
-        en="The text contains a character that cannot be stored (such as NUL)",
-    ),
-)
 _INTERNAL = (
     Msg(zh="服务器内部错误", en="Internal server error"),
     Msg(
@@ -112,13 +106,26 @@ def domain_error_handler(request: Request, exc: DomainError) -> Response:
 _MISSING_FIELD = re.compile(r"missing required field `([^`]+)`")
 
 
-def _field_errors(exc: ValidationException) -> list[FieldError]:
+def _wire_name(request: Request, key: str) -> str:
+    """A parameter's name in the request (``to``), not the handler's (``until``)."""
+    try:
+        parameter = request.route_handler.parsed_fn_signature.parameters.get(key)
+    except AttributeError:
+        return key
+    definition = getattr(parameter, "kwarg_definition", None)
+    for alias in ("name", "query", "header", "cookie"):
+        if name := getattr(definition, alias, None):
+            return name
+    return key
+
+
+def _field_errors(request: Request, exc: ValidationException) -> list[FieldError]:
     errors = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if not isinstance(item, dict):
             continue
         message = str(item.get("message", ""))
-        field = str(item.get("key") or item.get("source") or "body")
+        field = _wire_name(request, str(item.get("key") or item.get("source") or "body"))
         if missing := _MISSING_FIELD.search(message):
             field = missing.group(1)
         elif field == "data" and item.get("source") == "body":
@@ -131,7 +138,8 @@ def _field_errors(exc: ValidationException) -> list[FieldError]:
 
 def validation_error_handler(request: Request, exc: ValidationException) -> Response:
     title, detail = _INVALID_BODY
-    errors = _field_errors(exc) or [FieldError(field="body", message=str(exc.detail or ""))]
+    errors = _field_errors(request, exc)
+    errors = errors or [FieldError(field="body", message=str(exc.detail or ""))]
     return _respond(
         request, 400, "request.invalid", title, detail.render(_locale(request)), errors=errors
     )
@@ -170,9 +178,8 @@ def internal_error_handler(request: Request, exc: Exception) -> Response:
     from core.db import is_unavailable, is_unstorable_text
 
     if is_unstorable_text(exc):
-        title, detail = _UNSTORABLE_TEXT
-        detail_text = detail.render(_locale(request))
-        return _respond(request, 400, "request.invalid_text", title, detail_text)
+        # What core.inputs did not catch at the edge, PostgreSQL still refuses.
+        return domain_error_handler(request, UnstorableText())
     if is_unavailable(exc):
         log.warning("database unavailable: %s", type(exc).__name__)
         return domain_error_handler(request, ServiceUnavailable())

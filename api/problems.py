@@ -80,12 +80,13 @@ def problem_response(
 
 
 _DESCRIPTIONS = {
-    400: "Malformed or invalid request (`request.malformed`, `request.invalid` with field errors)",
+    400: "Malformed or invalid request (`request.malformed`, `request.invalid` with field "
+    "errors, `request.too_deep`, `request.invalid_text`, `request.invalid_cursor`)",
     401: "Missing, invalid or expired access token (`auth.*`)",
     403: "Token for another app or a role that may not do this",
     404: "No such object, or not yours to see",
     409: "Conflicts with the object's current state",
-    413: "Request body too large",
+    413: "Request body too large (`request.too_large`)",
     415: "Unsupported request content type",
     422: "Understood but refused by a business rule",
     429: "Rate limited; see `retryAfter`",

@@ -163,7 +163,7 @@ async def list_entries(*, filters: AuditFilter, cursor: str | None, limit: int) 
         query = query.where(AuditEntry.created_at >= filters.since)
     if filters.until:
         query = query.where(AuditEntry.created_at < filters.until)
-    after = decode_cursor(cursor)
+    after = decode_cursor(cursor, kind="audit")
     if after is not None:
         query = query.where(
             (AuditEntry.created_at < after.at)
@@ -176,5 +176,7 @@ async def list_entries(*, filters: AuditFilter, cursor: str | None, limit: int) 
     )
     items = [_record_of(row) for row in rows[:limit]]
     more = len(rows) > limit
-    next_cursor = encode_cursor(items[-1].at, items[-1].id) if more and items else None
+    next_cursor = (
+        encode_cursor(items[-1].at, items[-1].id, kind="audit") if more and items else None
+    )
     return AuditPage(items=items, next_cursor=next_cursor)

@@ -38,7 +38,7 @@ def _after(query, cursor: Cursor | None):
 async def _page(query, cursor_text: str | None, limit: int) -> Page:
     limit = max(1, min(limit, MAX_LIMIT))
     rows = (
-        await _after(query, decode_cursor(cursor_text))
+        await _after(query, decode_cursor(cursor_text, kind="cases"))
         .order_by(Case.reported_at, ascending=False)
         .order_by(Case.id, ascending=False)
         .limit(limit + 1)
@@ -46,7 +46,11 @@ async def _page(query, cursor_text: str | None, limit: int) -> Page:
     items = rows[:limit]
     more = len(rows) > limit
     last = items[-1] if items else None
-    next_cursor = encode_cursor(clock.as_utc(last.reported_at), last.id) if more and last else None
+    next_cursor = (
+        encode_cursor(clock.as_utc(last.reported_at), last.id, kind="cases")
+        if more and last
+        else None
+    )
     return Page(items=items, next_cursor=next_cursor)
 
 

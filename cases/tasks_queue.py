@@ -92,7 +92,7 @@ async def my_tasks(
     limit: int = 20,
 ) -> TaskPage:
     limit = max(1, min(limit, MAX_LIMIT))
-    after = decode_cursor(cursor)
+    after = decode_cursor(cursor, kind="tasks")
     grid_ids = (
         await grids.inspector_grid_ids(staff_id=actor.id) if actor.has_role("inspector") else []
     )
@@ -145,5 +145,7 @@ async def my_tasks(
         )
         for due, _, name, case in page
     ]
-    next_cursor = encode_cursor(page[-1][0], page[-1][1]) if len(found) > limit else None
+    next_cursor = (
+        encode_cursor(page[-1][0], page[-1][1], kind="tasks") if len(found) > limit else None
+    )
     return TaskPage(items=items, next_cursor=next_cursor)

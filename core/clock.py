@@ -9,6 +9,12 @@ from core.settings import get_settings
 
 _offset = dt.timedelta(0)
 
+# The times the platform deals in. Anything a client sends (a report's occurredAt, a
+# statistics range, a pagination cursor) must fall in here: a year-1 or year-9999 moment
+# overflows as soon as it is moved to UTC or a day is added to it, and names nothing here.
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)  # excluded
+
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC) + _offset

@@ -54,6 +54,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Only a request from one of them may name the client in X-Forwarded-For; per-address
     # limits (sign-in, SMS, nearby) count the address this yields. Empty: no proxy.
     trusted_proxies: str = ""
+    # The largest request body a route takes unless it sets its own (photo uploads take
+    # media_max_bytes, bulk imports import_max_bytes): a 413 beyond it.
+    request_max_bytes: int = 1024 * 1024
+    import_max_bytes: int = 64 * 1024 * 1024
     # Run periodic tasks (SLA checks, housekeeping) inside the API process; turn off when
     # `cityops worker` processes do it.
     worker_in_process: bool = True

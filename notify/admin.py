@@ -38,7 +38,7 @@ async def dead_letters(*, cursor: str | None, limit: int, channel: str | None = 
     query = NotificationDelivery.objects().where(NotificationDelivery.status == "dead")
     if channel:
         query = query.where(NotificationDelivery.channel == channel)
-    after = decode_cursor(cursor)
+    after = decode_cursor(cursor, kind="dead_letters")
     if after is not None:
         query = query.where(
             (NotificationDelivery.created_at < after.at)
@@ -67,7 +67,7 @@ async def dead_letters(*, cursor: str | None, limit: int, channel: str | None = 
             for r in items
         ],
         next_cursor=(
-            encode_cursor(clock.as_utc(items[-1].created_at), items[-1].id)
+            encode_cursor(clock.as_utc(items[-1].created_at), items[-1].id, kind="dead_letters")
             if len(rows) > limit
             else None
         ),

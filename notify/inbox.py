@@ -65,7 +65,7 @@ async def inbox(
     query = InboxMessage.objects().where(_mine(actor))
     if unread_only:
         query = query.where(InboxMessage.read_at.is_null())
-    after = decode_cursor(cursor)
+    after = decode_cursor(cursor, kind="inbox")
     if after is not None:
         query = query.where(
             (InboxMessage.created_at < after.at)
@@ -78,7 +78,7 @@ async def inbox(
     )
     items = rows[:limit]
     next_cursor = (
-        encode_cursor(clock.as_utc(items[-1].created_at), items[-1].id)
+        encode_cursor(clock.as_utc(items[-1].created_at), items[-1].id, kind="inbox")
         if len(rows) > limit
         else None
     )

@@ -263,7 +263,7 @@ async def list_places(
     *, kind: str | None = None, cursor: str | None = None, limit: int = 50
 ) -> PlacePage:
     """Oldest first, keyset pages."""
-    after = decode_cursor(cursor)
+    after = decode_cursor(cursor, kind="places")
     query = Place.select().where(Place.deleted.eq(False)).order_by(Place.id).limit(limit + 1)
     if kind:
         query = query.where(Place.kind == kind)
@@ -271,7 +271,11 @@ async def list_places(
         query = query.where(Place.id > after.id)
     rows = await query
     items = [place_info(row) for row in rows[:limit]]
-    next_cursor = encode_cursor(items[-1].created_at, items[-1].id) if len(rows) > limit else None
+    next_cursor = (
+        encode_cursor(items[-1].created_at, items[-1].id, kind="places")
+        if len(rows) > limit
+        else None
+    )
     return PlacePage(items=items, next_cursor=next_cursor)
 
 

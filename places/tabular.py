@@ -10,6 +10,7 @@ import json
 from json.decoder import JSONDecodeError, scanstring
 from typing import Any, Literal
 
+from core.inputs import check_json
 from places.errors import ImportMalformed
 
 Format = Literal["csv", "geojson"]
@@ -127,6 +128,8 @@ def _feature_offsets(text: str) -> list[tuple[int, Any]]:
 
 
 def _geojson_rows(text: str) -> list[tuple[int, dict[str, Any]]]:
+    # The standard library decodes by recursion and takes lone surrogate escapes.
+    check_json(text.encode())
     try:
         features = _feature_offsets(text)
     except (JSONDecodeError, IndexError, ValueError) as exc:

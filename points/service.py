@@ -152,7 +152,7 @@ async def entries_of(*, subject: str) -> list[Entry]:
 
 async def history(*, account_id: int, cursor: str | None, limit: int) -> EntryPage:
     """Newest first, keyset pages on (created_at, id)."""
-    after = decode_cursor(cursor)
+    after = decode_cursor(cursor, kind="points")
     query = PointsEntry.select().where(PointsEntry.account_id == account_id)
     if after is not None:
         query = query.where(
@@ -165,7 +165,11 @@ async def history(*, account_id: int, cursor: str | None, limit: int) -> EntryPa
         .limit(limit + 1)
     )
     items = [_entry(row) for row in rows[:limit]]
-    next_cursor = encode_cursor(items[-1].created_at, items[-1].id) if len(rows) > limit else None
+    next_cursor = (
+        encode_cursor(items[-1].created_at, items[-1].id, kind="points")
+        if len(rows) > limit
+        else None
+    )
     return EntryPage(items=items, next_cursor=next_cursor)
 
 

@@ -218,7 +218,7 @@ async def delete_signpost(*, code: str) -> None:
 async def list_signposts(
     *, status: str | None = None, cursor: str | None = None, limit: int = 50
 ) -> tuple[list[SignpostInfo], str | None]:
-    after = decode_cursor(cursor)
+    after = decode_cursor(cursor, kind="signposts")
     query = Signpost.select().order_by(Signpost.id).limit(limit + 1)
     if status:
         query = query.where(Signpost.status == status)
@@ -226,7 +226,11 @@ async def list_signposts(
         query = query.where(Signpost.id > after.id)
     rows = await query
     items = [_info(row) for row in rows[:limit]]
-    next_cursor = encode_cursor(items[-1].created_at, items[-1].id) if len(rows) > limit else None
+    next_cursor = (
+        encode_cursor(items[-1].created_at, items[-1].id, kind="signposts")
+        if len(rows) > limit
+        else None
+    )
     return items, next_cursor
 
 

@@ -278,7 +278,7 @@ async def list_redemptions(
         query = query.where(Redemption.created_at >= created_from)
     if created_to is not None:
         query = query.where(Redemption.created_at < created_to)
-    if (after := decode_cursor(cursor)) is not None:
+    if (after := decode_cursor(cursor, kind="redemptions")) is not None:
         query = query.where(
             (Redemption.created_at < after.at)
             | ((Redemption.created_at == after.at) & (Redemption.id < after.id))
@@ -292,7 +292,9 @@ async def list_redemptions(
     ids = list({row.reward for row in page})
     rewards = {r.id: r for r in await Reward.objects().where(Reward.id.is_in(ids))} if ids else {}
     next_cursor = (
-        encode_cursor(clock.as_utc(page[-1].created_at), page[-1].id) if len(rows) > limit else None
+        encode_cursor(clock.as_utc(page[-1].created_at), page[-1].id, kind="redemptions")
+        if len(rows) > limit
+        else None
     )
     return RedemptionPage(
         items=[(row, rewards[row.reward]) for row in page], next_cursor=next_cursor

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from tests.helpers import jpeg_bytes
 
 PASSWORD = "fuzz-password-0123456789"
+FUZZ_SEED = int(os.environ.get("CITYOPS_FUZZ_SEED", "20261128"))
 ROLES = ("anonymous", "intake", "citizen", "inspector", "handler", "operator", "admin")
 # The staff of the demo (api/demo.py) under their demo usernames, so that `load_demo` puts
 # the inspector in the demo grids and the handler in a unit; the passwords are ours.
@@ -119,6 +120,10 @@ def prepare(base: str, wechat_url: str) -> World:
         code = _ok(httpx.post(f"{wechat_url}/__fake__/login", json={"openid": "fuzz-citizen"}))
         signed_in = _ok(client.post("/api/citizen/auth/wechat", json={"code": code["code"]}))
         headers["citizen"] = citizen = _bearer(signed_in["accessToken"])
+        # A second citizen, for the stateful phase's "me too" (tests/fuzz_stateful.py).
+        code = _ok(httpx.post(f"{wechat_url}/__fake__/login", json={"openid": "fuzz-citizen-2"}))
+        other = _ok(client.post("/api/citizen/auth/wechat", json={"code": code["code"]}))
+        headers["citizen2"] = _bearer(other["accessToken"])
         admin, inspector = headers["admin"], headers["inspector"]
         issued = _ok(
             client.post(
@@ -174,6 +179,7 @@ def prepare(base: str, wechat_url: str) -> World:
         staff = [s["id"] for s in _items(client, "/api/admin/staff", admin, limit=DECOYS)]
         rules = [r["id"] for r in _items(client, "/api/admin/dispatch-rules", admin)][:20]
         services = [s["service_code"] for s in _ok(client.get("/open311/v2/services.json"))]
+        handler_unit = _ok(client.get("/api/inspector/me", headers=headers["handler"]))
 
     known: dict[tuple[str, str], list] = {
         ("*", "case_id"): cases,
@@ -189,6 +195,8 @@ def prepare(base: str, wechat_url: str) -> World:
         ("*", "staff_id"): staff,
         ("*", "rule_id"): rules,
         ("*", "client_id"): [issued["client"]["id"]],
+        ("*", "handler_unit"): [handler_unit["orgUnitId"]] if handler_unit["orgUnitId"] else [],
+        ("*", "report_category"): [c["code"] for n in tree for c in n["children"]][:20],
         ("*", "day"): ["2026-10-01", "2026-09-27"],
         ("*", "action"): ["accept", "reject", "dispatch", "suspend", "resolve", "close"],
         ("*", "code"): signposts,
@@ -230,16 +238,21 @@ class RoleRun:
     seconds: float = 0.0
 
     def summary(self, database: str) -> str:
-        classes = Counter(f"{status // 100}xx" for status in self.statuses.elements())
         return (
             f"schema fuzz [{database}] {self.role}: {self.operations} operations "
             f"({self.home_operations} open to the role), {self.cases} cases "
             f"({self.home_successes} successes where it gets in), "
-            f"{dict(sorted(classes.items()))}, {len(self.failures)} failing, {self.seconds:.0f} s"
+            f"{status_classes(self.statuses)}, {len(self.failures)} failing, {self.seconds:.0f} s"
         )
 
 
-def _checks() -> list:
+def status_classes(statuses: Counter) -> dict[str, int]:
+    """Answers by class: {"2xx": 12, "4xx": 30}."""
+    classes = Counter(f"{status // 100}xx" for status in statuses.elements())
+    return dict(sorted(classes.items()))
+
+
+def checks() -> list:
     from schemathesis.checks import not_a_server_error
     from schemathesis.specs.openapi.checks import (
         content_type_conformance,
@@ -263,9 +276,8 @@ def fuzz_role(
     from schemathesis import GenerationMode
 
     run = RoleRun(role=role)
-    checks = _checks()
+    all_checks = checks()
     auth = world.headers[role]
-    fuzz_seed = int(os.environ.get("CITYOPS_FUZZ_SEED", "20261128"))
     session = requests.Session()
     started = time.monotonic()
     for result in schema.get_all_operations():
@@ -283,7 +295,7 @@ def fuzz_role(
             operation.as_strategy(generation_mode=GenerationMode.NEGATIVE),
         )
 
-        @seed(fuzz_seed)
+        @seed(FUZZ_SEED)
         @settings(
             max_examples=home_examples if at_home else away_examples,
             deadline=None,
@@ -304,7 +316,7 @@ def fuzz_role(
             run.cases += 1
             run.statuses[response.status_code] += 1
             run.home_successes += at_home and 200 <= response.status_code < 300
-            case.validate_response(response, checks=checks, headers=headers)
+            case.validate_response(response, checks=all_checks, headers=headers)
 
         try:
             exercise()

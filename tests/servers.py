@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,12 +25,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_until_healthy(process: subprocess.Popen, url: str) -> None:
+def _log_tail(log) -> str:
+    if log is None:
+        return ""
+    log.seek(0)
+    return log.read().decode(errors="replace")[-2000:]
+
+
+def _wait_until_healthy(process: subprocess.Popen, url: str, log=None) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while True:
         if process.poll() is not None:
-            output = process.stderr.read().decode()[-2000:] if process.stderr else ""
-            raise RuntimeError(f"server at {url} exited: {output}")
+            raise RuntimeError(f"server at {url} exited: {_log_tail(log)}")
         try:
             if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
                 return
@@ -100,6 +107,9 @@ def running_apps(
     try:
         for index in range(count):
             bound = port if port is not None and index == 0 else free_port()
+            # A file, not a pipe: a server logging many errors (a fuzz run finding 500s)
+            # filled the pipe nobody read and hung on its next write.
+            log = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the process
             process = subprocess.Popen(
                 [
                     sys.executable,
@@ -120,17 +130,19 @@ def running_apps(
                 cwd=ROOT,
                 env=env,
                 stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
+                stderr=log,
             )
-            started.append((process, f"http://127.0.0.1:{bound}"))
-        for process, url in started:
-            _wait_until_healthy(process, url)
-        yield [url for _, url in started]
+            started.append((process, f"http://127.0.0.1:{bound}", log))
+        for process, url, log in started:
+            _wait_until_healthy(process, url, log)
+        yield [url for _, url, _ in started]
     finally:
-        for process, _ in started:
+        for process, _, _ in started:
             process.terminate()
-        for process, _ in started:
+        for process, _, log in started:
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait()
+            log.close()

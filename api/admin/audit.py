@@ -10,6 +10,7 @@ from litestar import Controller, get
 from litestar.params import FromQuery, QueryParameter
 
 from api.params import PageLimit, id_query
+from api.types import UtcDateTime
 from audit import service as audit
 
 # The admin router lets operators in; configuration writes need an admin.
@@ -47,8 +48,8 @@ class AuditController(Controller):
         action: FromQuery[Annotated[str, msgspec.Meta(max_length=48)] | None] = None,
         target_kind: Annotated[str | None, QueryParameter(name="targetKind", max_length=32)] = None,
         target_id: Annotated[str | None, QueryParameter(name="targetId", max_length=64)] = None,
-        since: FromQuery[dt.datetime | None] = None,
-        until: FromQuery[dt.datetime | None] = None,
+        since: FromQuery[UtcDateTime | None] = None,
+        until: FromQuery[UtcDateTime | None] = None,
         cursor: FromQuery[str | None] = None,
         limit: PageLimit = 50,
     ) -> AuditPageOut:

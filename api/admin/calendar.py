@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from api.admin.audit import ADMIN_ONLY
+from api.types import CalendarDate
 from audit.service import record
 from core.actors import Actor
 from core.db import transaction
@@ -52,8 +53,8 @@ class CalendarController(Controller):
     @get("/", summary="Each day of a range: working or not, and whether overridden")
     async def days(
         self,
-        first: Annotated[dt.date, QueryParameter(name="from")],
-        last: Annotated[dt.date, QueryParameter(name="to")],
+        first: Annotated[CalendarDate, QueryParameter(name="from")],
+        last: Annotated[CalendarDate, QueryParameter(name="to")],
     ) -> list[DayOut]:
         if last < first or (last - first).days >= MAX_DAYS:
             raise InvalidRange(days=MAX_DAYS)
@@ -63,12 +64,12 @@ class CalendarController(Controller):
         ]
 
     @put(
-        "/{day:date}",
+        "/{day:str}",
         summary="Override one day (a typhoon day off, a local holiday)",
         opt=ADMIN_ONLY,
     )
     async def set_day(
-        self, actor: NamedDependency[Actor], day: FromPath[dt.date], data: JSONBody[DayIn]
+        self, actor: NamedDependency[Actor], day: FromPath[CalendarDate], data: JSONBody[DayIn]
     ) -> DayOut:
         async with transaction():
             before = await _day(day)
@@ -84,10 +85,8 @@ class CalendarController(Controller):
             )
         return DayOut(**msgspec.structs.asdict(after))
 
-    @delete(
-        "/{day:date}", summary="Drop an override: the national calendar applies", opt=ADMIN_ONLY
-    )
-    async def clear_day(self, actor: NamedDependency[Actor], day: FromPath[dt.date]) -> None:
+    @delete("/{day:str}", summary="Drop an override: the national calendar applies", opt=ADMIN_ONLY)
+    async def clear_day(self, actor: NamedDependency[Actor], day: FromPath[CalendarDate]) -> None:
         async with transaction():
             before = await _day(day)
             await calendar.clear_calendar_day(day=day)

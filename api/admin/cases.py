@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Literal
 
@@ -15,6 +14,7 @@ from api.case_views import CaseStaffDetail, CaseStaffPage, case_staff_detail, ca
 from api.citizen.reports import CaseId
 from api.geo import CoordSysQuery
 from api.params import Int32, PageLimit, id_query
+from api.types import UtcDateTime
 from audit.service import record
 from cases import command, handling, handoff, queries, scope
 from cases.access import case_for_staff, load_case
@@ -181,8 +181,8 @@ class AdminCaseController(Controller):
         source: FromQuery[str | None] = None,
         light: FromQuery[Literal["green", "yellow", "red"] | None] = None,
         unassigned: FromQuery[bool | None] = None,
-        reported_from: Annotated[dt.datetime | None, QueryParameter(name="reportedFrom")] = None,
-        reported_to: Annotated[dt.datetime | None, QueryParameter(name="reportedTo")] = None,
+        reported_from: Annotated[UtcDateTime | None, QueryParameter(name="reportedFrom")] = None,
+        reported_to: Annotated[UtcDateTime | None, QueryParameter(name="reportedTo")] = None,
         cursor: FromQuery[str | None] = None,
         limit: PageLimit = 50,
         coord_sys: CoordSysQuery = "wgs84",

@@ -15,6 +15,7 @@ from accounts.errors import RoleNotAllowed
 from api.case_views import CaseStaffDetail, case_staff_detail
 from api.citizen.reports import CaseId
 from api.params import IdParam, Int32, PageLimit
+from api.types import UtcDateTime
 from cases import alerts, command, queries, scope, supervision
 from cases.access import case_for_staff
 from cases.tables import Case
@@ -99,7 +100,7 @@ class AlertController(Controller):
 
 class SupervisionIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
     note: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
-    deadline: dt.datetime
+    deadline: UtcDateTime
     unit_id: Int32 | None = None
 
 
@@ -197,8 +198,8 @@ class SupervisionListController(Controller):
 class ShiftIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
     unit_id: Int32
     staff_id: Int32
-    starts_at: dt.datetime
-    ends_at: dt.datetime
+    starts_at: UtcDateTime
+    ends_at: UtcDateTime
 
 
 class ShiftOut(msgspec.Struct, frozen=True, rename="camel"):
@@ -232,8 +233,8 @@ class DutyShiftController(Controller):
     async def list_shifts(
         self,
         actor: NamedDependency[Actor],
-        since: Annotated[dt.datetime, QueryParameter(name="from")],
-        until: Annotated[dt.datetime, QueryParameter(name="to")],
+        since: Annotated[UtcDateTime, QueryParameter(name="from")],
+        until: Annotated[UtcDateTime, QueryParameter(name="to")],
     ) -> list[ShiftOut]:
         shifts = await duty.list_shifts(
             unit_ids=await _managed_units(actor), since=since, until=until

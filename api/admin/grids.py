@@ -13,6 +13,7 @@ from api.admin.audit import ADMIN_ONLY
 from api.geo import CoordSys, CoordSysQuery
 from api.params import Int32
 from api.problems import GridImportProblem, problem_responses
+from api.untrusted import IMPORT_MAX_BYTES
 from audit.service import record
 from core.actors import Actor
 from core.db import transaction
@@ -182,6 +183,7 @@ class AdminGridController(Controller):
         opt=ADMIN_ONLY,
         # Its 422 lists every bad feature, not field errors.
         responses=problem_responses(422, container=GridImportProblem),
+        request_max_body_size=IMPORT_MAX_BYTES,
         summary="Import a GeoJSON FeatureCollection (properties: code, name, parent, "
         "unitCode, areaCode); all or nothing; overlaps and gaps reported",
     )

@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from api.params import IdParam, Int32, id_query
+from api.types import CalendarDate, UtcDateTime
 from core.actors import Actor
 from core.db import transaction
 from patrols import duties
@@ -20,8 +21,8 @@ from patrols.tables import PatrolDuty
 class DutyIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
     staff_id: Int32
     grid_code: Annotated[str, msgspec.Meta(min_length=2, max_length=32)]
-    starts_at: dt.datetime
-    ends_at: dt.datetime
+    starts_at: UtcDateTime
+    ends_at: UtcDateTime
     note: Annotated[str, msgspec.Meta(max_length=200)] = ""
 
 
@@ -69,7 +70,7 @@ class PatrolDutyController(Controller):
         self,
         staff_id: Annotated[int | None, id_query("staffId")] = None,
         grid_code: Annotated[str | None, QueryParameter(name="gridCode")] = None,
-        day: FromQuery[dt.date | None] = None,
+        day: FromQuery[CalendarDate | None] = None,
     ) -> list[DutyOut]:
         rows = await duties.list_duties(staff_id=staff_id, grid_code=grid_code, day=day)
         return [DutyOut.of(row) for row in rows]

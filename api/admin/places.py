@@ -12,6 +12,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from api.citizen.place_views import PlaceOut, place_out
 from api.geo import CoordSys, CoordSysQuery, Location
 from api.params import IdParam, Int32, PageLimit
+from api.untrusted import IMPORT_MAX_BYTES
 from core import clock
 from core.actors import Actor
 from core.db import transaction
@@ -19,7 +20,6 @@ from places import importer, kinds
 from places import service as places
 from places.tabular import detect_format
 
-IMPORT_MAX_BYTES = 64 * 1024 * 1024
 Status = Literal["open", "closed", "maintenance"]
 Text200 = Annotated[str, msgspec.Meta(max_length=200)]
 

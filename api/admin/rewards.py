@@ -15,6 +15,7 @@ from api.citizen.rewards import RewardId, RewardOut
 from api.csv_export import csv_bytes, csv_response
 from api.idempotent import run_idempotent
 from api.params import PageLimit
+from api.types import UtcDateTime
 from core.actors import Actor
 from core.db import transaction
 from points import service as points
@@ -41,8 +42,8 @@ class RewardIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_field
     description: Text = ""
     image_url: Url = ""
     per_citizen_limit: Count = 0
-    valid_from: dt.datetime | None = None
-    valid_until: dt.datetime | None = None
+    valid_from: UtcDateTime | None = None
+    valid_until: UtcDateTime | None = None
     pickup_place: Place = ""
     partner: Annotated[str, msgspec.Meta(max_length=100)] = ""
 
@@ -55,8 +56,8 @@ class RewardPatch(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fi
     description: Text | None = None
     image_url: Url | None = None
     per_citizen_limit: Count | None = None
-    valid_from: dt.datetime | None = None
-    valid_until: dt.datetime | None = None
+    valid_from: UtcDateTime | None = None
+    valid_until: UtcDateTime | None = None
     pickup_place: Place | None = None
     partner: Annotated[str, msgspec.Meta(max_length=100)] | None = None
     active: bool | None = None
@@ -209,8 +210,8 @@ class AdminRedemptionController(Controller):
         self,
         status: FromQuery[Status | None] = None,
         reward_id: Annotated[RewardId | None, QueryParameter(name="rewardId")] = None,
-        created_from: Annotated[dt.datetime | None, QueryParameter(name="from")] = None,
-        created_to: Annotated[dt.datetime | None, QueryParameter(name="to")] = None,
+        created_from: Annotated[UtcDateTime | None, QueryParameter(name="from")] = None,
+        created_to: Annotated[UtcDateTime | None, QueryParameter(name="to")] = None,
     ) -> Response[bytes]:
         rows = []
         async for items in rewards.iter_redemption_pages(

@@ -12,13 +12,14 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.geo import CoordSys, CoordSysQuery, Location, location_out
 from api.params import PageLimit
+from api.types import CalendarDate
+from api.untrusted import IMPORT_MAX_BYTES
 from core.db import transaction
 from places.tabular import detect_format
 from qr import codes, importer, render
 from qr import service as signposts
 from qr.errors import SheetTooLarge
 
-IMPORT_MAX_BYTES = 64 * 1024 * 1024
 SHEET_MAX = 240
 Status = Literal["active", "damaged", "removed"]
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
@@ -29,7 +30,7 @@ class SignpostIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fie
     location: Location
     kind: Annotated[str, msgspec.Meta(min_length=1, max_length=32)] = "intersection"
     status: Status = "active"
-    installed_on: dt.date | None = None
+    installed_on: CalendarDate | None = None
     grid_code: Annotated[str, msgspec.Meta(max_length=32)] | None = None
     code: Code | None = None  # a printed sticker's code, when re-registering it
 
@@ -39,7 +40,7 @@ class SignpostPatch(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_
     location: Location | None = None
     kind: Annotated[str, msgspec.Meta(min_length=1, max_length=32)] | None = None
     status: Status | None = None
-    installed_on: dt.date | None = None
+    installed_on: CalendarDate | None = None
     grid_code: Annotated[str, msgspec.Meta(max_length=32)] | None = None
 
 

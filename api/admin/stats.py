@@ -11,6 +11,7 @@ from litestar.params import FromQuery, QueryParameter
 
 from api.admin.calendar import InvalidRange
 from api.csv_export import csv_bytes, csv_response
+from api.types import UtcDateTime
 from cases import stats
 from core import clock
 from org import admin_queries, grid_admin, units
@@ -103,8 +104,8 @@ class AdminStatsController(Controller):
     )
     async def case_stats(
         self,
-        since: Annotated[dt.datetime, QueryParameter(name="from")],
-        until: Annotated[dt.datetime, QueryParameter(name="to")],
+        since: Annotated[UtcDateTime, QueryParameter(name="from")],
+        until: Annotated[UtcDateTime, QueryParameter(name="to")],
         group_by: Annotated[GroupBy, QueryParameter(name="groupBy")] = "unit",
         format: FromQuery[Literal["json", "csv"]] = "json",  # noqa: A002 - the query name
         lang: FromQuery[Literal["zh-CN", "en"]] = "zh-CN",

@@ -20,6 +20,7 @@ from api.citizen.report_views import (
 from api.geo import CoordSysQuery, Latitude, Location, Longitude
 from api.idempotent import run_idempotent
 from api.params import PageLimit
+from api.types import UtcDateTime
 from cases import feedback, queries, reporting
 from cases.access import case_for_citizen
 from core import ratelimit
@@ -40,7 +41,7 @@ class ReportIn(msgspec.Struct, frozen=True, rename="camel"):
     description: Annotated[str, msgspec.Meta(max_length=1000)] = ""
     address: Annotated[str, msgspec.Meta(max_length=200)] = ""
     anonymous: bool = False
-    occurred_at: dt.datetime | None = None
+    occurred_at: UtcDateTime | None = None
 
 
 class RatingIn(msgspec.Struct, frozen=True):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
@@ -15,6 +14,7 @@ from api.case_views import CaseStaffDetail, case_staff_detail
 from api.citizen.reports import CaseId
 from api.geo import CoordSysQuery, Location
 from api.idempotent import run_idempotent
+from api.types import UtcDateTime
 from cases import field
 from cases.access import case_for_staff
 from cases.reporting import NewCase
@@ -34,7 +34,7 @@ class CaseReportIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_f
     description: Note = ""
     address: Annotated[str, msgspec.Meta(max_length=200)] = ""
     priority: Annotated[int, msgspec.Meta(ge=1, le=4)] | None = None
-    occurred_at: dt.datetime | None = None
+    occurred_at: UtcDateTime | None = None
 
     def new_case(self) -> NewCase:
         lat, lon = self.location.wgs84()
@@ -60,19 +60,19 @@ class VerifyIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_field
     reason: Reason | None = None
     note: Note = ""
     media_ids: MediaIds = []
-    occurred_at: dt.datetime | None = None
+    occurred_at: UtcDateTime | None = None
 
 
 class ResolveIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
     media_ids: MediaIds
     note: Note = ""
-    occurred_at: dt.datetime | None = None
+    occurred_at: UtcDateTime | None = None
 
 
 class ChangeRequestIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
     reason: Reason
     hours: Annotated[int, msgspec.Meta(ge=1, le=720)] | None = None
-    occurred_at: dt.datetime | None = None
+    occurred_at: UtcDateTime | None = None
 
 
 class CheckIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
@@ -80,13 +80,13 @@ class CheckIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields
     note: Note = ""
     reason: Reason | None = None
     media_ids: MediaIds = []
-    occurred_at: dt.datetime | None = None
+    occurred_at: UtcDateTime | None = None
 
 
 class CloseIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
     media_ids: MediaIds
     note: Note = ""
-    occurred_at: dt.datetime | None = None
+    occurred_at: UtcDateTime | None = None
 
 
 class ReporterPhoneOut(msgspec.Struct, frozen=True, rename="camel"):

@@ -13,6 +13,7 @@ from litestar.params import FromPath, JSONBody
 from api.geo import CoordSys, Location
 from api.idempotent import run_idempotent
 from api.params import PageLimit
+from api.types import UtcDateTime
 from core.actors import Actor
 from patrols import service
 from patrols.tables import Patrol
@@ -23,11 +24,11 @@ INSPECTORS = {"roles": ("inspector",)}
 
 class StartIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
     location: Location | None = None
-    occurred_at: dt.datetime | None = None
+    occurred_at: UtcDateTime | None = None
 
 
 class FixIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
-    at: dt.datetime  # the phone's time of the fix
+    at: UtcDateTime  # the phone's time of the fix
     lat: float
     lon: float
     accuracy: float | None = None

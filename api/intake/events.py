@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
 import msgspec
@@ -15,6 +14,7 @@ from litestar.params import JSONBody
 from accounts.api_keys import MachineClient, authenticate_api_key
 from accounts.errors import RoleNotAllowed
 from api.geo import Location
+from api.types import UtcDateTime
 from cases import reporting
 from cases.errors import IntakeKeyInvalid, IntakeKindMismatch
 from core.actors import Actor
@@ -45,7 +45,7 @@ class IntakeEventIn(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     level: Literal[1, 2, 3] = 3
     description: Annotated[str, msgspec.Meta(max_length=1000)] = ""
     address: Annotated[str, msgspec.Meta(max_length=200)] = ""
-    detected_at: dt.datetime | None = None
+    detected_at: UtcDateTime | None = None
 
 
 class IntakeCaseOut(msgspec.Struct, frozen=True, rename="camel"):

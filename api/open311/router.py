@@ -20,6 +20,7 @@ from api.open311.errors import (
     Open311KeyInvalid,
     Open311NotFound,
 )
+from api.types import UtcDateTime, parse_datetime
 from cases import external, visibility
 from cases.reporting import NewCase
 from cases.tables import Case
@@ -257,9 +258,9 @@ def _new_case(data: dict[str, Any]) -> NewCase:
     occurred_at = None
     if occurred:
         try:
-            occurred_at = clock.as_utc(dt.datetime.fromisoformat(occurred))
-        except ValueError:
-            raise Open311Error(reason="attribute[occurred_at] is an ISO 8601 time") from None
+            occurred_at = parse_datetime(occurred)
+        except (TypeError, ValueError) as exc:
+            raise Open311Error(reason=f"attribute[occurred_at]: {exc}") from None
     anonymous = (_form_value(data, "attribute[anonymous]") or "").lower() == "true"
     return NewCase(
         category_code=code,
@@ -319,8 +320,8 @@ class Open311Controller(Controller):
     async def requests(
         self,
         request: Request,
-        start_date: Annotated[dt.datetime | None, QueryParameter(name="start_date")] = None,
-        end_date: Annotated[dt.datetime | None, QueryParameter(name="end_date")] = None,
+        start_date: Annotated[UtcDateTime | None, QueryParameter(name="start_date")] = None,
+        end_date: Annotated[UtcDateTime | None, QueryParameter(name="end_date")] = None,
         status: Annotated[str | None, QueryParameter(name="status", max_length=20)] = None,
         service_code: Annotated[
             str | None, QueryParameter(name="service_code", max_length=1000)

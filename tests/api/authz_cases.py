@@ -362,10 +362,10 @@ async def _day(w: World) -> str:
     return "2031-10-13"
 
 
-admin_entry("PUT", f"{A}/calendar/{{day:date}}", admin_only=True, body={"isWorkday": False})(_day)
+admin_entry("PUT", f"{A}/calendar/{{day:str}}", admin_only=True, body={"isWorkday": False})(_day)
 
 
-@admin_entry("DELETE", f"{A}/calendar/{{day:date}}", admin_only=True)
+@admin_entry("DELETE", f"{A}/calendar/{{day:str}}", admin_only=True)
 async def _calendar_override(w: World) -> str:
     response = await w.api.put(
         f"{A}/calendar/2031-10-14", headers=w.admin.headers, json={"isWorkday": False}

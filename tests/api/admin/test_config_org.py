@@ -406,11 +406,12 @@ async def test_working_calendar(api, people):
         422,
         "request.invalid_range",
     )
-    assert_problem(
+    not_a_day = assert_problem(
         await api.put(f"{A}/calendar/2026-13-01", json={"isWorkday": True}, headers=admin.headers),
-        404,
-        "route.not_found",
+        400,
+        "request.invalid",
     )
+    assert [e["field"] for e in not_a_day["errors"]] == ["day"]
     entries = await _audit(api, admin, targetKind="calendar_day")
     assert [e["action"] for e in entries] == ["calendar.clear", "calendar.set"]
     assert entries[1]["before"]["is_workday"] is True
