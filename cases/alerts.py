@@ -204,7 +204,7 @@ async def list_alerts(
         query = query.where(Alert.acknowledged_at.is_null())
     if kind is not None:
         query = query.where(Alert.kind == kind)
-    if (after := decode_cursor(cursor)) is not None:
+    if (after := decode_cursor(cursor, kind="alerts")) is not None:
         # The cursor holds the last row's (created_at, id); its severity is read back.
         last = await Alert.select(Alert.severity).where(Alert.id == after.id).first()
         severity = last["severity"] if last else 0
@@ -227,7 +227,8 @@ async def list_alerts(
     items = [_info(row) for row in rows[:limit]]
     last = items[-1] if len(rows) > limit else None
     return AlertPage(
-        items=items, next_cursor=encode_cursor(last.created_at, last.id) if last else None
+        items=items,
+        next_cursor=encode_cursor(last.created_at, last.id, kind="alerts") if last else None,
     )
 
 

@@ -226,6 +226,7 @@ LIST_KINDS = {
     "/api/admin/places": "places",
     "/api/admin/signposts": "signposts",
     "/api/admin/audit": "audit",
+    "/api/admin/alerts": "alerts",
 }
 
 
