@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from pathlib import Path
 
@@ -11,21 +12,36 @@ from accounts.passwords import hash_new_password
 from accounts.service import create_staff
 from accounts.tables import Citizen, Staff
 from cases.demo import load_cases_demo
+from cases.demo_queues import load_queue_demo
 from core import clock
 from core.actors import Actor
 from core.db import transaction
 from core.ids import public_id
 from core.settings import get_settings
-from org import units
+from org import duty, units
 from org.demo import load_org_demo
 from places.demo import load_places_demo
 
 DEMO_STAFF = [
     ("admin", "admin", "演示管理员"),
-    ("operator", "operator", "指挥中心值班员"),
+    ("operator", "operator", "市指挥中心值班员"),
     ("inspector", "inspector", "网格员张伟"),
     ("handler", "handler", "市政处置员李娜"),
+    ("district_op", "operator", "市南区指挥中心值班员"),
+    ("street_op", "operator", "八大关街道工作站值班员"),
+    ("supervisor", "supervisor", "市南区督办科长"),
+    ("squad", "handler", "八大关执法队员王刚"),
 ]
+# Where each demo staff member works (org demo codes), and who is on the duty roster.
+DEMO_PLACES = {
+    "operator": "370200-C",
+    "district_op": "370202-C",
+    "street_op": "370202001-C",
+    "supervisor": "370202-C",
+    "handler": "370202-HW",
+    "squad": "370202001-ZF",
+}
+ON_DUTY = ("operator", "district_op", "street_op", "handler", "squad")
 # Inside the demo grids of 市南区 (WGS-84).
 DEMO_POINTS = [(36.0572, 120.3738), (36.0605, 120.3810), (36.0640, 120.3885), (36.0665, 120.3935)]
 DEMO_CITIZENS = [("+8613800000001", "市民小王"), ("+8613800000002", "市民小李")]
@@ -69,17 +85,36 @@ async def _demo_citizens() -> int:
     return created
 
 
+async def _place_staff(staff: dict[str, Staff]) -> None:
+    """Each demo account in its unit, the duty ones on the roster for the coming week."""
+    now = clock.now()
+    for username, code in DEMO_PLACES.items():
+        unit = await units.get_unit_by_code(code=code)
+        await Staff.update({Staff.org_unit_id: unit.id}).where(Staff.id == staff[username].id)
+        if username in ON_DUTY and not await duty.on_duty(unit_id=unit.id):
+            await duty.create_shift(
+                unit_id=unit.id,
+                staff_id=staff[username].id,
+                starts_at=now,
+                ends_at=now + dt.timedelta(days=7),
+            )
+
+
+def _actor(staff: Staff) -> Actor:
+    return Actor(kind="staff", id=staff.id, role=staff.role)
+
+
 async def _demo_city() -> tuple[str, int]:
-    """The org demo (grids, units, rules), staff placed in it, and cases in every state."""
+    """The org demo (grids, units, rules, centres), staff placed in it, cases in every
+    state and cases that fill the command centres' queues."""
     staff = {
-        s.role: s
-        for s in await Staff.objects().where(
+        s.user.username: s
+        for s in await Staff.objects(Staff.user).where(
             Staff.user.username.is_in([username for username, _, _ in DEMO_STAFF])
         )
     }
     summary = await load_org_demo(inspector_staff_ids=[staff["inspector"].id])
-    sanitation = await units.get_unit_by_code(code="370202-HW")
-    await Staff.update({Staff.org_unit_id: sanitation.id}).where(Staff.id == staff["handler"].id)
+    await _place_staff(staff)
     citizens = [
         Actor(kind="citizen", id=c.id, role="citizen")
         for c in await Citizen.objects().where(
@@ -88,8 +123,14 @@ async def _demo_city() -> tuple[str, int]:
     ]
     cases = await load_cases_demo(
         citizens=citizens,
-        operator=Actor(kind="staff", id=staff["operator"].id, role="operator"),
-        inspector=Actor(kind="staff", id=staff["inspector"].id, role="inspector"),
+        operator=_actor(staff["operator"]),
+        inspector=_actor(staff["inspector"]),
+        points=DEMO_POINTS,
+    )
+    cases += await load_queue_demo(
+        citizen=citizens[0],
+        squad=_actor(staff["squad"]),
+        supervisor=_actor(staff["supervisor"]),
         points=DEMO_POINTS,
     )
     return summary, cases

@@ -42,7 +42,7 @@ def _photo(seed: int) -> bytes:
     return out.getvalue()
 
 
-async def _photo_id(actor: Actor, seed: int) -> str:
+async def photo_id(actor: Actor, seed: int) -> str:
     upload = await media.upload(
         actor=actor, filename="demo.jpg", content_type="image/jpeg", data=_photo(seed)
     )
@@ -87,7 +87,7 @@ async def load_cases_demo(
             lat=lat,
             lon=lon,
             description=text,
-            media_ids=[await _photo_id(reporter, index)],
+            media_ids=[await photo_id(reporter, index)],
         )
         case = await file_citizen_report(actor=reporter, report=report)
         first = first or case
@@ -97,7 +97,7 @@ async def load_cases_demo(
         lat=points[0][0],
         lon=points[0][1],
         description="巡查发现上水井盖破损",
-        media_ids=[await _photo_id(inspector, 99)],
+        media_ids=[await photo_id(inspector, 99)],
     )
     await file_staff_report(actor=inspector, report=patrol)
     closed = await Case.objects().where(Case.state == "closed").first()

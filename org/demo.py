@@ -18,6 +18,7 @@ from org.categories_seed import seed_categories
 from org.tables import DispatchRule, Grid
 
 DISTRICT_CODE = "370202"
+CITY_CENTRE, DISTRICT_CENTRE, STREET_CENTRE = "370200-C", "370202-C", "370202001-C"
 # South to north; each street is one row of four unit grids, two per community.
 STREETS = [
     (
@@ -254,6 +255,15 @@ async def _load(inspector_staff_ids: Sequence[int]) -> str:
             area_id=district_id if area_kind == "district" else None,
             unit_id=unit_id,
         )
+    # 八大关街道's street station: a command centre at street level.
+    await _unit(
+        made,
+        kind="centre",
+        code=STREET_CENTRE,
+        zh="八大关街道城市运行管理工作站",
+        en="Badaguan Street Operations Station",
+        parent=f"{DISTRICT_CODE}001",
+    )
     for street_id, _ in placed:
         street = await units.get_unit(unit_id=street_id)
         squad = await units.get_unit_by_code(code=f"{street.code}-ZF")

@@ -8,7 +8,7 @@ from org.errors import InvalidCoordinates, UnknownCategory
 
 async def test_loading_the_demo_twice_changes_nothing(database):
     first = await load_org_demo(inspector_staff_ids=[41, 42])
-    assert first == "org demo: 134 categories, 23 units, 22 grids, 17 dispatch rules created"
+    assert first == "org demo: 134 categories, 24 units, 22 grids, 17 dispatch rules created"
     version = await grids.grids_version()
     second = await load_org_demo(inspector_staff_ids=[41, 42])
     assert second == "org demo: 0 categories, 0 units, 0 grids, 0 dispatch rules created"
