@@ -50,13 +50,9 @@ async def _in_unit(api: Api, role: str, unit_id: int) -> Session:
 async def build_levels(api: Api) -> Levels:
     city = await build_city(api)
     code = {c: (await units.get_unit_by_code(code=c)).id for c in ("370200", "370202001")}
+    # The demo's org already holds 八大关's street station (370202001-C).
+    street_centre = await units.get_unit_by_code(code="370202001-C")
     async with transaction():
-        street_centre = await units.create_org_unit(
-            kind="centre",
-            code="370202001-C",
-            name_zh="八大关街道工作站",
-            parent_id=code["370202001"],
-        )
         north = await units.create_org_unit(
             kind="district", code="370203", name_zh="市北区", parent_id=code["370200"]
         )
