@@ -137,6 +137,18 @@ async def phone_only_citizens(*, citizen_ids: list[int]) -> dict[int, str]:
     return {row["id"]: row["phone"] for row in rows if row["id"] not in with_app}
 
 
+async def citizen_phones(*, citizen_ids: list[int]) -> dict[int, str]:
+    """Phones of the active citizens among ``citizen_ids`` that have one."""
+    from accounts.tables import Citizen
+
+    if not citizen_ids:
+        return {}
+    rows = await Citizen.select(Citizen.id, Citizen.phone).where(
+        Citizen.id.is_in(citizen_ids) & Citizen.phone.is_not_null() & (Citizen.disabled == False)  # noqa: E712 - a Piccolo expression
+    )
+    return {row["id"]: row["phone"] for row in rows}
+
+
 async def staff_to_page(*, staff_ids: list[int]) -> dict[int, str]:
     """The staff among ``staff_ids`` an urgent case is paged to by SMS, and their phones.
     Today every one with a phone and an active account; the duty roster will narrow this to

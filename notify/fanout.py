@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
@@ -138,6 +137,7 @@ async def expand(
     )
     unread = await inbox.unread_counts(owners=owners)
     delivery_rows = []
+    wechat_missed: set[int] = set()  # urgent jobs WeChat could not carry: SMS takes them
     for job in jobs:
         owner = (job.recipient_kind, job.recipient_id)
         pref = prefs.get(owner, preferences.Preferences())
@@ -178,14 +178,14 @@ async def expand(
                 delivery_rows.append(row)
             elif job.urgent:
                 # No grant left: the inbox has it; an urgent one must still reach the person.
-                for fallback in URGENT_FALLBACKS:
-                    delivery_rows += await fallback(job, data, at)
+                wechat_missed.add(job.id)
     if "sms" in channels:
         delivery_rows += await sms_channel.plan(
             jobs,
             prefs=lambda owner: prefs.get(owner, preferences.Preferences()),
             settings=settings,
             now=now,
+            wechat_missed=wechat_missed,
         )
     await _insert_deliveries(delivery_rows, now)
     ids = [job.id for job in jobs]
@@ -195,19 +195,6 @@ async def expand(
         *ids,
     )
     return len(delivery_rows)
-
-
-# Channels that take over an urgent notification WeChat cannot carry (no subscription grant
-# left): each is called with (job, data, available_at) in the fan-out's transaction and
-# returns delivery rows (job, channel, target, device_id, payload, available_at). The SMS
-# channel registers here (``register_urgent_fallback``) once it exists.
-UrgentFallback = Callable[[Job, dict[str, str], dt.datetime], Awaitable[list[tuple]]]
-URGENT_FALLBACKS: list[UrgentFallback] = []
-
-
-def register_urgent_fallback(fallback: UrgentFallback) -> UrgentFallback:
-    URGENT_FALLBACKS.append(fallback)
-    return fallback
 
 
 async def _wechat_delivery(

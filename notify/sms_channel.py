@@ -3,6 +3,9 @@
 - Citizens who can be reached no other way (a phone, no app device, no WeChat: hotline and
   phone-only reporters) get their case's progress (``case.*``) as a ``case_update`` text,
   never during the city's SMS quiet hours (CITYOPS_SMS_QUIET_HOURS) nor their own.
+- Citizens with WeChat whose urgent case update WeChat could not carry (no subscription grant
+  left) get it as a ``case_update`` text: the fan-out passes those jobs as ``wechat_missed``.
+  Urgent case updates go at once, quiet hours or not.
 - Staff get urgent cases paged (``task.new`` and ``task.repage`` of an urgent case) as an
   ``urgent_case`` text at once, quiet hours or not; who is paged is decided by
   ``accounts.devices.staff_to_page`` alone.
@@ -73,6 +76,7 @@ async def plan(
     prefs: Callable[[tuple[str, int]], Preferences],
     settings: Settings,
     now: dt.datetime,
+    wechat_missed: set[int] = frozenset(),
 ) -> list[tuple]:
     """Delivery rows ``(job, "sms", phone, None, payload, available_at)`` for ``jobs``."""
     wanted = []
@@ -83,21 +87,26 @@ async def plan(
             wanted.append((job, kind))
     if not wanted:
         return []
+    updates = [j for j, k in wanted if k == "case_update"]
     citizens = await accounts_devices.phone_only_citizens(
-        citizen_ids=sorted({j.recipient_id for j, k in wanted if k == "case_update"})
+        citizen_ids=sorted({j.recipient_id for j in updates if j.id not in wechat_missed})
+    )
+    missed = await accounts_devices.citizen_phones(
+        citizen_ids=sorted({j.recipient_id for j in updates if j.id in wechat_missed})
     )
     staff = await accounts_devices.staff_to_page(
         staff_ids=sorted({j.recipient_id for j, k in wanted if k == "urgent_case"})
     )
     phones = {("citizen", i): p for i, p in citizens.items()}
     phones |= {("staff", i): p for i, p in staff.items()}
-    for phone in sorted(set(phones.values())):  # one order everywhere: no deadlock
+    every_phone = sorted(set(phones.values()) | set(missed.values()))
+    for phone in every_phone:  # one order everywhere: no deadlock
         await lock(f"sms-notify:{phone}")
-    sent = await _texts_today(sorted(set(phones.values())), now)
+    sent = await _texts_today(every_phone, now)
     rows = []
     for job, kind in wanted:
         owner = (job.recipient_kind, job.recipient_id)
-        phone = phones.get(owner)
+        phone = missed.get(job.recipient_id) if job.id in wechat_missed else phones.get(owner)
         if phone is None:
             continue
         if sent.get(phone, 0) >= settings.sms_daily_limit_per_person:
@@ -105,7 +114,7 @@ async def plan(
             continue
         sent[phone] = sent.get(phone, 0) + 1
         at = now
-        if kind == "case_update":
+        if kind == "case_update" and not job.urgent:
             at = city_quiet_until(now, settings) or now
             at = prefs(owner).quiet_until(at) or at
         text = render(job.template, job.params, "zh-CN", audience=owner[0], settings=settings)

@@ -52,6 +52,10 @@ def pytest_sessionfinish(session):
     see fakes/server.py). Conftests that start fakes stop them in their own
     pytest_sessionfinish; this one runs last and fails the run if a thread is left."""
     _wechat.stop()
+    sms = sys.modules.get("tests.sms_support")  # imported by the tests that text
+    if sms is not None:
+        for server in sms.FAKES.values():
+            server.stop()
     left = [thread.name for thread in threading.enumerate() if _started_by_tests(thread)]
     if left:
         print(f"\nthreads left running after the tests: {left}", file=sys.stderr)

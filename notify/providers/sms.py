@@ -38,7 +38,7 @@ class SmsProvider(PushProvider):
         return list(await asyncio.gather(*(one(m) for m in messages)))
 
     async def _send_one(self, message: PushMessage) -> PushResult:
-        if message.template_id == "case_update":
+        if message.template_id == "case_update" and not message.urgent:
             until = city_quiet_until(clock.now(), self._settings)
             if until is not None:
                 return PushResult("deferred", "quiet hours", not_before=until)

@@ -67,6 +67,8 @@ def pytest_sessionfinish(session):
     """Stopped before the interpreter's teardown (tests/conftest.py says why)."""
     _apns.stop()
     _fcm.stop()
+    for server in VENDOR_FAKES.values():
+        server.stop()
 
 
 def notify_settings(**changes):

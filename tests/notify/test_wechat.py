@@ -197,23 +197,46 @@ async def test_a_long_term_grant_turned_off_stops_at_43101(api, outbox, monkeypa
     assert await NotificationDelivery.count() == 1  # inbox only from now on
 
 
-async def test_an_urgent_message_without_a_grant_goes_to_the_fallback(api, outbox, monkeypatch):
-    from notify import fanout
+async def test_an_urgent_message_without_a_grant_is_texted(api, apns_fake, fcm_fake):
+    """WeChat carries what its grants allow; an urgent case update it cannot carry goes to the
+    citizen's phone by SMS at once (at night too), a routine one stays in the inbox."""
+    from accounts.sms import sms_sender_from_settings
+    from notify.providers.sms import SmsProvider
+    from notify.worker import Outbox
+    from tests.helpers import refreshed
+    from tests.sms_support import at_city_hour, received, reset, vendor_values
 
-    calls = []
-
-    async def fallback(job, data, at):
-        calls.append((job.template, job.urgent, data["caseId"]))
-        return []
-
-    monkeypatch.setattr(fanout, "URGENT_FALLBACKS", [fallback])
-    _, cid = await _subscribed_citizen(api, openid="openid-urgent", grants=1)
-    await notify(cid, "case.accepted", urgent=True)  # the grant carries it
-    await notify(cid, "case.dispatched", urgent=True)  # no grant left: the fallback
-    await notify(cid, "case.resolved")  # not urgent: the inbox is enough
-    await outbox.drain()
-    assert calls == [("case.dispatched", True, "c_test")]
-    inbox = await api.get(
-        "/api/citizen/notifications", headers=(await api.citizen("openid-urgent")).headers
+    reset()
+    settings = notify_settings(
+        **vendor_values("aliyun"), notify_channels="wechat,sms", sms_quiet_hours="22:00-07:00"
     )
+    box = build_outbox(settings)
+    box = Outbox(
+        providers={
+            "wechat": box.providers["wechat"],
+            "sms": SmsProvider(sender=sms_sender_from_settings(settings), settings=settings),
+        },
+        settings=settings,
+    )
+    session, cid = await _subscribed_citizen(api, openid="openid-urgent", grants=1)
+    clock.travel(dt.timedelta(minutes=2))
+    code = await api.sms_code("13800138177", headers=session.headers)
+    linked = await api.post(
+        "/api/citizen/auth/sms/verify",
+        json={"phone": "13800138177", "code": code},
+        headers=session.headers,
+    )
+    assert linked.status_code == 201, linked.text
+    at_city_hour(23)
+    await notify(cid, "case.accepted", urgent=True)  # the grant carries it
+    await notify(cid, "case.dispatched", urgent=True)  # no grant left: a text
+    await notify(cid, "case.resolved")  # not urgent: the inbox is enough
+    await box.drain()
+    await box.aclose()
+    texts = received("aliyun")
+    assert [(t["phone"], t["params"]["status"]) for t in texts] == [("13800138177", "处理中")]
+    assert len(_fake(api, "sent", method="get")) == 1
+    session = await refreshed(api.client, session)  # the clock moved past its access token
+    inbox = await api.get("/api/citizen/notifications", headers=session.headers)
     assert len(inbox.json()["items"]) == 3
+    reset()
