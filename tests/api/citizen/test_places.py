@@ -197,6 +197,38 @@ async def test_nearby_is_rate_limited_per_client(api, monkeypatch):
         clock.travel(dt.timedelta(minutes=1))
 
 
+async def test_a_window_edge_lets_no_second_burst_through(api, monkeypatch):
+    """60 a minute, all sent in the last seconds of a window and 60 more in the first second
+    of the next: a fixed window lets 120 through; the sliding limit one or two more (the
+    previous window still weighs nearly all of its 60; the margin is for a slow machine)."""
+    import asyncio
+
+    from api.limits import nearby_limiter
+
+    monkeypatch.setenv("CITYOPS_PLACES_NEARBY_RATE_LIMIT", "60")
+    settings_module.reload_settings()
+    nearby_limiter.counts.clear()
+    try:
+        now = clock.now().timestamp()
+        clock.travel(dt.timedelta(seconds=60 - now % 60 - 5))  # five seconds before an edge
+        params = {"lat": 36, "lon": 120}
+
+        async def burst() -> list[int]:
+            answers = await asyncio.gather(
+                *[api.get("/api/citizen/places/nearby", params=params) for _ in range(60)]
+            )
+            return [a.status_code for a in answers]
+
+        assert (await burst()).count(200) == 60
+        now = clock.now().timestamp()
+        clock.travel(dt.timedelta(seconds=60 - now % 60 + 0.5))  # just into the next window
+        assert (await burst()).count(200) <= 5
+    finally:
+        monkeypatch.delenv("CITYOPS_PLACES_NEARBY_RATE_LIMIT")
+        settings_module.reload_settings()
+        clock.travel(dt.timedelta(minutes=2))
+
+
 async def test_an_edit_by_another_process_is_seen_within_seconds(api):
     """Another replica writes: this process has no local hint, only the version stamp."""
     from core.actors import SYSTEM
