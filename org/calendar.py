@@ -45,14 +45,15 @@ class CalendarRangeExceeded(Exception):
     """The computation needs days beyond the loaded range (internal: the caller widens it)."""
 
 
-@lru_cache(maxsize=8)
-def _periods_of(text: str) -> Periods:
+@lru_cache(maxsize=1024)
+def periods_of(text: str) -> Periods:
+    """Parsed once per distinct text: every dispatch asks for its unit's hours."""
     return parse_periods(text)
 
 
 def city_hours() -> Periods:
     """The city's working hours (validated when the settings were loaded)."""
-    return _periods_of(get_settings().working_hours)
+    return periods_of(get_settings().working_hours)
 
 
 @lru_cache(maxsize=8192)

@@ -165,7 +165,9 @@ class CalendarImportEmpty(DomainError):
     code = "calendar.import_empty"
     status = 422
     title = Msg(zh="日历导入文件为空", en="Empty calendar import")
-    message = Msg(zh="文件中没有日期，未导入任何内容", en="The file lists no days; nothing imported")
+    message = Msg(
+        zh="文件中没有日期，未导入任何内容", en="The file lists no days; nothing imported"
+    )
 
 
 class CalendarImportTooManyRows(DomainError):
