@@ -287,8 +287,10 @@ async def test_the_request_itself_is_checked(api, admin):
         assert response.status_code == 400, response.text
 
 
-async def test_an_imported_2027_holiday_moves_a_deadline_past_it(api, lv, admin):
-    # E0502 cases are due after 8 working hours; from Tuesday 2 March 2027 at 16:00.
+async def test_an_imported_2027_holiday_moves_a_deadline_past_it(api, long_tokens):
+    travel_to(dt.datetime(2027, 3, 2, 15, 0, tzinfo=CST))
+    lv, admin = await build_levels(api), await api.staff("admin")
+    # E0502 cases are due after 8 working hours; filed on Tuesday 2 March 2027 at 16:00.
     patched = await api.patch(
         f"{A}/categories/E0502",
         json={"slaValue": 8, "slaUnit": "working_hours"},
