@@ -121,9 +121,7 @@ async def deadline_for(
     """``hours``: the handling unit's working hours (org.hours.unit_hours), else the city's."""
     start = clock.as_utc(start)
     if limit.counts_working_time:
-        (deadline,) = await calendar.add_working_times(
-            start, [limit.amount_in(hours)], hours=hours
-        )
+        (deadline,) = await calendar.add_working_times(start, [limit.amount_in(hours)], hours=hours)
         return deadline
     return start + limit.amount
 
