@@ -368,3 +368,21 @@ async def test_no_alert_while_the_package_knows_the_days_ahead(api, long_tokens)
     assert coverage.missing_years == []
     assert await alerts_of(api, lv.city_op, kind="calendar", status="all") == []
     assert "degraded" not in (await api.get("/readyz")).json()
+
+
+async def test_the_importing_process_forgets_its_cached_calendar_at_once(
+    api, long_tokens, settings_env
+):
+    year = _first_unknown_year()
+    travel_to(dt.datetime(year - 1, 12, 1, 10, 0, tzinfo=CST))
+    admin = await api.staff("admin")
+    # Caches trusted for an hour: only the import itself can make the change show.
+    settings_env(CITYOPS_CACHE_CHECK_SECONDS="3600")
+    assert (await _days(api, admin, "2027-03-01", "2027-03-05"))["2027-03-03"]["isWorkday"]
+    assert (await api.get("/readyz")).json()["degraded"][0]["missingYears"] == [year]
+    await _import(api, admin, days=SAMPLE_2027)
+    if year != 2027:
+        await _import(api, admin, year=year, days=[{"date": f"{year}-01-01", "kind": "holiday"}])
+    days = await _days(api, admin, "2027-03-01", "2027-03-05")
+    assert days["2027-03-03"]["isWorkday"] is False
+    assert "degraded" not in (await api.get("/readyz")).json()

@@ -52,7 +52,11 @@ async def _due(api, lv, *, seed: int) -> dt.datetime:
     return dt.datetime.fromisoformat(case["deadline"]).replace(second=0, microsecond=0)
 
 
-async def test_a_units_own_hours_set_the_deadline_of_the_cases_it_handles(api, lv, admin):
+async def test_a_units_own_hours_set_the_deadline_of_the_cases_it_handles(
+    api, lv, admin, settings_env
+):
+    # Caches trusted for an hour: the process that sets the hours must forget its own.
+    settings_env(CITYOPS_CACHE_CHECK_SECONDS="3600")
     squad = lv.units["370202001-ZF"]
     # City hours: 10:00-12:00 and 13:30-17:30 on Tuesday (6 h), then 2 h from 08:30 Wednesday.
     assert await _due(api, lv, seed=1) == dt.datetime(2026, 11, 4, 10, 30, tzinfo=CST)
