@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from litestar import Litestar
+from litestar import Litestar, Response, get
 from litestar.config.compression import CompressionConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
@@ -22,7 +22,7 @@ from api.admin.router import admin_router
 from api.admin_ui import ADMIN_UI
 from api.citizen.router import citizen_places_router, citizen_router
 from api.errors import EXCEPTION_HANDLERS
-from api.health import HealthController
+from api.health import HealthController, calendar_coverage
 from api.inspector.router import inspector_router
 from api.intake.router import intake_router
 from api.observability import ObservabilityMiddleware
@@ -43,6 +43,15 @@ log = logging.getLogger(__name__)
 class MetricsController(PrometheusController):
     path = "/metrics"
     include_in_schema = False
+
+    @get()
+    async def get(self) -> Response:
+        # Gauges read from the database are current when scraped, in whichever process.
+        try:
+            await calendar_coverage()
+        except Exception:  # the metrics still answer while the database is away
+            log.warning("metrics: calendar coverage unavailable", exc_info=True)
+        return await PrometheusController.get.fn(self)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

@@ -32,6 +32,12 @@ DURATION = Histogram("cityops_request_duration_seconds", "Request duration, in s
 IN_PROGRESS = Gauge("cityops_requests_in_progress", "Requests being served", ("app_name",)).labels(
     APP_NAME
 )
+# Days of the coming 90 without holiday data (org.calendar.coverage): above 0, SLA
+# deadlines would count holidays as working days. Set when /metrics or /readyz is asked.
+CALENDAR_DAYS_WITHOUT_DATA = Gauge(
+    "cityops_calendar_days_without_data",
+    "Days of the coming 90 whose year has no holiday data (package or import)",
+)
 
 _children: dict[tuple[str, str, int], tuple[Counter, Histogram, Counter | None]] = {}
 

@@ -41,6 +41,20 @@ class GridImportProblem(Problem, frozen=True, omit_defaults=True):
     errors: list[RowError] | None = None
 
 
+class ImportRowError(msgspec.Struct, frozen=True):
+    """A bad row of an all-or-nothing calendar import (``calendar.import_invalid``): its row
+    number (a CSV line, a JSON array position from 1), what is wrong (a stable code:
+    bad_date, wrong_year, duplicate_date, unknown_kind, too_long) and how."""
+
+    row: int
+    code: str
+    detail: str
+
+
+class RowImportProblem(Problem, frozen=True, omit_defaults=True):
+    errors: list[ImportRowError] | None = None
+
+
 def problem_type(code: str) -> str:
     return f"urn:cityops:problem:{code}"
 

@@ -170,6 +170,17 @@ async def resolve_alerts(case: Case, kinds: tuple[str, ...] | None = None) -> in
     return len(await query.returning(Alert.id))
 
 
+async def resolve_city_alerts(kind: Kind) -> int:
+    """Close the open alerts of ``kind`` that concern no case (the city's calendar): what
+    caused them is over."""
+    resolved = (
+        await Alert.update({Alert.resolved_at: clock.now(), Alert.slot: None})
+        .where((Alert.kind == kind) & Alert.case.is_null() & Alert.resolved_at.is_null())
+        .returning(Alert.id)
+    )
+    return len(resolved)
+
+
 async def _in_scope(scope: Scope):
     """A centre's queue: the alerts raised to it and to the centres below it (what climbed
     higher is the higher centre's); an operator of a unit, the alerts of its area."""

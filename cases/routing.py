@@ -71,7 +71,9 @@ async def dispatch_to(
 ) -> Case:
     """Hand the case to a unit (and, with ``assign_on_duty``, to its on-duty handler with
     the fewest open cases); the SLA clock follows cases.sla.limit_changes."""
-    limits = await sla.limit_changes(case, category=category, priority=priority, action=action)
+    limits = await sla.limit_changes(
+        case, category=category, priority=priority, action=action, unit_id=unit_id
+    )
     assignee = await least_busy_on_duty(unit_id) if assign_on_duty else None
     case = await transition(
         case,

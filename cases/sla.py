@@ -18,6 +18,7 @@ from notify.service import enqueue
 from org import sla as org_sla
 from org.calendar import add_working_times
 from org.categories import CategoryInfo
+from org.hours import unit_hours
 
 log = logging.getLogger(__name__)
 YELLOW_SHARE = 0.8
@@ -26,13 +27,16 @@ TOP = 9
 
 
 async def schedule(
-    *, category: CategoryInfo, priority: int, start: dt.datetime
+    *, category: CategoryInfo, priority: int, start: dt.datetime, unit_id: int | None = None
 ) -> tuple[dt.datetime, dt.datetime]:
-    """(deadline, moment the light turns yellow) for a case dispatched at ``start``."""
+    """(deadline, moment the light turns yellow) for a case dispatched at ``start`` to
+    ``unit_id``: working time counts that unit's working hours (org.hours)."""
     limit = await org_sla.sla_limit(category=category, priority=priority)
     if limit.counts_working_time:
+        hours = await unit_hours(unit_id)
+        amount = limit.amount_in(hours)
         deadline, yellow_at = await add_working_times(
-            start, [limit.amount, limit.amount * YELLOW_SHARE]
+            start, [amount, amount * YELLOW_SHARE], hours=hours
         )
         return deadline, yellow_at
     start = clock.as_utc(start)
@@ -40,11 +44,18 @@ async def schedule(
 
 
 async def limit_changes(
-    case: Case, *, category: CategoryInfo, priority: int, action: str
+    case: Case,
+    *,
+    category: CategoryInfo,
+    priority: int,
+    action: str,
+    unit_id: int | None = None,
 ) -> dict[str, Any]:
-    """The case's SLA fields after a move to ``dispatched``, by one written rule:
+    """The case's SLA fields after a move to ``dispatched`` to ``unit_id`` (default: the
+    unit it has), by one written rule:
 
-    - the first dispatch starts the clock (the deadline and its 80 % mark);
+    - the first dispatch starts the clock (the deadline and its 80 % mark), counted in the
+      unit's working hours;
     - redispatching to another unit, and dispatching again after a unit handed the case back,
       keep the deadline: the citizen's wait goes on whoever has the case;
     - resuming a suspended case (挂账) moves the deadline and the 80 % mark by the time it
@@ -62,7 +73,12 @@ async def limit_changes(
         }
     if keeps:
         return {}
-    deadline, yellow_at = await schedule(category=category, priority=priority, start=now)
+    deadline, yellow_at = await schedule(
+        category=category,
+        priority=priority,
+        start=now,
+        unit_id=case.unit_id if unit_id is None else unit_id,
+    )
     return {"deadline_at": deadline, "sla_yellow_at": yellow_at, "sla_level": 0}
 
 
@@ -78,11 +94,13 @@ async def suspended_since(case: Case) -> dt.datetime:
 
 async def extended(case: Case, *, hours: float) -> dict[str, Any]:
     """An approved extension moves the deadline and the 80 % mark by the same working
-    time; the light follows them. Having been overdue stays on record (``overdue``)."""
+    time (of the case's unit); the light follows them. Having been overdue stays on record
+    (``overdue``)."""
     more = [dt.timedelta(hours=hours)]
-    (deadline,) = await add_working_times(clock.as_utc(case.deadline_at), more)
+    periods = await unit_hours(case.unit_id)
+    (deadline,) = await add_working_times(clock.as_utc(case.deadline_at), more, hours=periods)
     (yellow_at,) = await add_working_times(
-        clock.as_utc(case.sla_yellow_at or case.deadline_at), more
+        clock.as_utc(case.sla_yellow_at or case.deadline_at), more, hours=periods
     )
     now = clock.now()
     level = 0 if yellow_at > now else (1 if deadline > now else 2)

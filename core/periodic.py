@@ -146,6 +146,7 @@ async def stop(scheduler: Scheduler, *, budget: float) -> None:
 
 
 def default_tasks() -> list[Task]:
+    from cases.calendar_watch import calendar_tick
     from cases.tasks import sla_tick
     from core import idempotency, ratelimit
     from core.settings import get_settings
@@ -164,6 +165,7 @@ def default_tasks() -> list[Task]:
 
     return [
         ("sla", 60.0, sla_tick),
+        ("calendar-data", 3600.0, calendar_tick),
         ("housekeeping", 3600.0, housekeeping),
         ("points-expiry", 3600.0, expire_points),
         ("media-unattached", 3600.0, sweep_unattached),

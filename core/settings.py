@@ -15,6 +15,9 @@ from typing import Literal
 
 import msgspec
 
+from core.working_hours import DEFAULT as WORKING_HOURS_DEFAULT
+from core.working_hours import InvalidHours, parse_periods
+
 PREFIX = "CITYOPS_"
 SECRET_FIELDS = frozenset(
     {
@@ -46,6 +49,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_level: str = "INFO"
     default_locale: Literal["zh-CN", "en"] = "zh-CN"
     timezone: str = "Asia/Shanghai"
+    # The city's working hours (SLA limits in working time count them); an org unit may set
+    # its own (admin API). Periods of one day, in order, not overlapping.
+    working_hours: str = WORKING_HOURS_DEFAULT
     public_base_url: str = "http://127.0.0.1:8000"
     host: str = "127.0.0.1"
     port: int = 8000
@@ -327,6 +333,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
                 raise SystemExit(f"invalid configuration: {PREFIX}{name.upper()} is required")
             missing[name] = _local_secret(settings.var_dir, name)
     _check_sms(settings)
+    _check_working_hours(settings)
     return msgspec.structs.replace(settings, **missing) if missing else settings
 
 
@@ -357,6 +364,16 @@ def _check_sms(settings: Settings) -> None:
     except ValueError:
         raise SystemExit(
             f"invalid configuration: {PREFIX}SMS_QUIET_HOURS must look like 22:00-07:00"
+        ) from None
+
+
+def _check_working_hours(settings: Settings) -> None:
+    try:
+        parse_periods(settings.working_hours)
+    except InvalidHours as exc:
+        raise SystemExit(
+            f"invalid configuration: {PREFIX}WORKING_HOURS must look like "
+            f"08:30-12:00,13:30-17:30 ({exc})"
         ) from None
 
 

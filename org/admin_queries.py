@@ -26,6 +26,8 @@ class DayInfo(msgspec.Struct, frozen=True, kw_only=True):
     is_workday: bool
     overridden: bool
     note: str
+    name: str = ""
+    imported: bool = False
 
 
 async def list_categories(*, include_inactive: bool = False) -> list[CategoryInfo]:
@@ -68,18 +70,21 @@ async def calendar_days(*, first: dt.date, last: dt.date) -> list[DayInfo]:
     """Every day of the range as it counts for SLA clocks, overrides marked."""
     calendar = await load_calendar(first, last)
     rows = await CalendarDay.select().where((CalendarDay.day >= first) & (CalendarDay.day <= last))
-    notes = {
-        (r["day"] if isinstance(r["day"], dt.date) else dt.date.fromisoformat(r["day"])): r["note"]
+    stored = {
+        (r["day"] if isinstance(r["day"], dt.date) else dt.date.fromisoformat(r["day"])): r
         for r in rows
     }
     days, day = [], first
     while day <= last:
+        row = stored.get(day)
         days.append(
             DayInfo(
                 day=day,
                 is_workday=calendar.is_workday(day),
-                overridden=day in notes,
-                note=notes.get(day, ""),
+                overridden=row is not None,
+                note=row["note"] if row else "",
+                name=row["name"] if row else "",
+                imported=row is not None and row["source"] == "import",
             )
         )
         day += dt.timedelta(days=1)

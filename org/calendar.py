@@ -1,9 +1,11 @@
 """The working calendar: SLA limits count working time, not clock time.
 
-A day is a working day by, in order: an admin's CalendarDay override, the national calendar
-of the ``chinesecalendar`` package (public holidays and make-up working days, 调休), and for
-years that package does not know yet, Monday to Friday. Every working day has the same
-hours (WORKING_PERIODS, city time), so N working days are N x WORKING_DAY of working time.
+A day is a working day by, in order: a CalendarDay override (set by hand or by a year's
+import, org.calendar_import), the national calendar of the ``chinesecalendar`` package
+(public holidays and make-up working days, 调休), and for years that package does not know
+yet, Monday to Friday. Every working day of a calendar has the same hours (city time): the
+city's (CITYOPS_WORKING_HOURS) or a handling unit's own (org.hours), so N working days are
+N x the length of that working day.
 
 ``WorkCalendar`` is synchronous and holds the overrides of a date range: a caller with many
 cases (the SLA sweep) loads one range once and computes without further queries.
@@ -18,24 +20,19 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+import msgspec
 
 from core import clock
 from core.clock import as_utc, city_zone
 from core.db import raw
+from core.settings import get_settings
 from core.ttlcache import TtlCache
-from org.tables import CalendarDay
+from core.working_hours import DEFAULT, Periods, day_length, parse_periods
+from org.tables import CalendarDay, CalendarYear
 
-WORKING_PERIODS: tuple[tuple[dt.time, dt.time], ...] = (
-    (dt.time(8, 30), dt.time(12, 0)),
-    (dt.time(13, 30), dt.time(17, 30)),
-)
-WORKING_DAY = sum(
-    (
-        dt.datetime.combine(dt.date.min, end) - dt.datetime.combine(dt.date.min, begin)
-        for begin, end in WORKING_PERIODS
-    ),
-    dt.timedelta(),
-)
+# The built-in default of CITYOPS_WORKING_HOURS; what counts is city_hours().
+WORKING_PERIODS: Periods = parse_periods(DEFAULT)
+WORKING_DAY = day_length(WORKING_PERIODS)
 # Longer than any run of holidays the calendar can hold; a guard against a range of
 # overrides that marks every day as a day off.
 MAX_SPAN = dt.timedelta(days=3660)
@@ -46,6 +43,17 @@ YELLOW_FROM = 0.8
 
 class CalendarRangeExceeded(Exception):
     """The computation needs days beyond the loaded range (internal: the caller widens it)."""
+
+
+@lru_cache(maxsize=1024)
+def periods_of(text: str) -> Periods:
+    """Parsed once per distinct text: every dispatch asks for its unit's hours."""
+    return parse_periods(text)
+
+
+def city_hours() -> Periods:
+    """The city's working hours (validated when the settings were loaded)."""
+    return periods_of(get_settings().working_hours)
 
 
 @lru_cache(maxsize=8192)
@@ -65,11 +73,13 @@ class WorkCalendar:
         first: dt.date,
         last: dt.date,
         zone: ZoneInfo | None = None,
+        hours: Periods | None = None,
     ) -> None:
         self.overrides = dict(overrides)
         self.first = first
         self.last = last
         self.zone = zone or city_zone()
+        self.hours = hours or city_hours()
 
     def is_workday(self, day: dt.date) -> bool:
         if not self.first <= day <= self.last:
@@ -83,7 +93,7 @@ class WorkCalendar:
 
     def periods(self, day: dt.date) -> Iterator[tuple[dt.datetime, dt.datetime]]:
         """The working periods of a working day, as UTC instants."""
-        for begin, end in WORKING_PERIODS:
+        for begin, end in self.hours:
             yield (
                 dt.datetime.combine(day, begin, tzinfo=self.zone).astimezone(dt.UTC),
                 dt.datetime.combine(day, end, tzinfo=self.zone).astimezone(dt.UTC),
@@ -143,23 +153,33 @@ async def load_overrides(first: dt.date, last: dt.date) -> dict[dt.date, bool]:
 
 def forget_cached_overrides() -> None:
     _overrides.clear()
+    _imported.clear()
 
 
 def _as_date(value: dt.date | str) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
-async def load_calendar(first: dt.date, last: dt.date) -> WorkCalendar:
-    """One query for the overrides of [first, last]."""
-    return WorkCalendar(overrides=await load_overrides(first, last), first=first, last=last)
+async def load_calendar(
+    first: dt.date, last: dt.date, *, hours: Periods | None = None
+) -> WorkCalendar:
+    """One query for the overrides of [first, last]; ``hours``: a unit's own, else the
+    city's."""
+    return WorkCalendar(
+        overrides=await load_overrides(first, last), first=first, last=last, hours=hours
+    )
 
 
-def working_amount(*, hours: float | None = None, days: float | None = None) -> dt.timedelta:
+def working_amount(
+    *, hours: float | None = None, days: float | None = None, periods: Periods | None = None
+) -> dt.timedelta:
+    """Working time: ``hours``, or ``days`` whole working days of ``periods`` (the city's
+    hours by default)."""
     if (hours is None) == (days is None):
         raise ValueError("give exactly one of hours or days")
     if hours is not None:
         return dt.timedelta(hours=hours)
-    return WORKING_DAY * days
+    return day_length(periods or city_hours()) * days
 
 
 async def add_working_time(
@@ -170,16 +190,18 @@ async def add_working_time(
 
 
 async def add_working_times(
-    start_utc: dt.datetime, amounts: list[dt.timedelta]
+    start_utc: dt.datetime, amounts: list[dt.timedelta], *, hours: Periods | None = None
 ) -> list[dt.datetime]:
     """Several deadlines from one start (an SLA's 80 % mark and its end) on one calendar
-    load, so dispatching a case costs one query here, not one per mark."""
+    load, so dispatching a case costs one query here, not one per mark. ``hours``: the
+    handling unit's, else the city's."""
+    hours = hours or city_hours()
     first = as_utc(start_utc).astimezone(city_zone()).date() - dt.timedelta(days=1)
     # Twice the calendar days the amount needs on a plain week, plus three weeks for holidays;
     # widened (rarely) if a long run of days off was added by hand.
-    span = dt.timedelta(days=int(max(amounts) / WORKING_DAY * 2) + 21)
+    span = dt.timedelta(days=int(max(amounts) / day_length(hours) * 2) + 21)
     while True:
-        calendar = await load_calendar(first, first + span)
+        calendar = await load_calendar(first, first + span, hours=hours)
         try:
             return [calendar.add(start_utc, amount) for amount in amounts]
         except CalendarRangeExceeded:
@@ -188,11 +210,13 @@ async def add_working_times(
             span *= 2
 
 
-async def working_time_between(a_utc: dt.datetime, b_utc: dt.datetime) -> dt.timedelta:
+async def working_time_between(
+    a_utc: dt.datetime, b_utc: dt.datetime, *, hours: Periods | None = None
+) -> dt.timedelta:
     zone = city_zone()
     first = min(as_utc(a_utc), as_utc(b_utc)).astimezone(zone).date()
     last = max(as_utc(a_utc), as_utc(b_utc)).astimezone(zone).date()
-    calendar = await load_calendar(first, last)
+    calendar = await load_calendar(first, last, hours=hours)
     return calendar.between(a_utc, b_utc)
 
 
@@ -208,11 +232,12 @@ def sla_light(*, elapsed: dt.timedelta, limit: dt.timedelta) -> Light:
 
 async def set_calendar_day(*, day: dt.date, is_workday: bool, note: str = "") -> None:
     """An admin's override for one day (a typhoon day off, a local holiday); it beats the
-    national calendar."""
+    national calendar, and a later import of the year that lists the day replaces it."""
     await raw(
-        "INSERT INTO calendar_day (day, is_workday, note, updated_at) VALUES ({}, {}, {}, {}) "
+        "INSERT INTO calendar_day (day, is_workday, note, source, updated_at) "
+        "VALUES ({}, {}, {}, 'admin', {}) "
         "ON CONFLICT (day) DO UPDATE SET is_workday = EXCLUDED.is_workday, "
-        "note = EXCLUDED.note, updated_at = EXCLUDED.updated_at",
+        "note = EXCLUDED.note, source = EXCLUDED.source, updated_at = EXCLUDED.updated_at",
         day,
         is_workday,
         note[:200],
@@ -225,3 +250,61 @@ async def clear_calendar_day(*, day: dt.date) -> None:
     """Drop an override: the national calendar applies again."""
     await CalendarDay.delete().where(CalendarDay.day == day)
     forget_cached_overrides()
+
+
+# Which days have calendar data. The SLA clocks need to know the holidays ahead: without
+# data a holiday counts as a working day and deadlines fall on it.
+LOOKAHEAD_DAYS = 90
+_imported: TtlCache[frozenset[int]] = TtlCache(max_entries=1)
+
+
+class Coverage(msgspec.Struct, frozen=True, kw_only=True):
+    first: dt.date
+    last: dt.date
+    missing_years: list[int]
+    days_without_data: int
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing_years
+
+
+@lru_cache(maxsize=256)
+def package_knows_year(year: int) -> bool:
+    """The installed ``chinesecalendar`` has the year's official arrangement (it raises
+    NotImplementedError for years outside its data)."""
+    try:
+        chinese_calendar.is_workday(dt.date(year, 1, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+async def imported_years() -> frozenset[int]:
+    async def load() -> frozenset[int]:
+        return frozenset(row["year"] for row in await CalendarYear.select(CalendarYear.year))
+
+    return await _imported.get("years", load)
+
+
+async def coverage(*, today: dt.date | None = None, days: int = LOOKAHEAD_DAYS) -> Coverage:
+    """Whether the ``days`` days from ``today`` (the city's date) have calendar data.
+
+    The rule, per year: a year counts as covered when the holiday package knows it or an
+    admin imported that year's arrangement (a CalendarYear row, written by every successful
+    import). Single hand-made overrides (a typhoon day) do not cover a year: they say
+    nothing about its holidays. A day has data when its year is covered; the range lacks
+    data when any of its days lacks it."""
+    first = today or clock.city_now().date()
+    last = first + dt.timedelta(days=days - 1)
+    imported = await imported_years()
+    missing = [
+        year
+        for year in range(first.year, last.year + 1)
+        if year not in imported and not package_knows_year(year)
+    ]
+    without = sum(
+        (min(last, dt.date(year, 12, 31)) - max(first, dt.date(year, 1, 1))).days + 1
+        for year in missing
+    )
+    return Coverage(first=first, last=last, missing_years=missing, days_without_data=without)

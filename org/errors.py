@@ -159,3 +159,48 @@ class UnknownDutyShift(DomainError):
     status = 404
     title = Msg(zh="值班安排不存在", en="Unknown duty shift")
     message = Msg(zh="值班安排 {shift_id} 不存在", en="There is no duty shift {shift_id}")
+
+
+class CalendarImportEmpty(DomainError):
+    code = "calendar.import_empty"
+    status = 422
+    title = Msg(zh="日历导入文件为空", en="Empty calendar import")
+    message = Msg(
+        zh="文件中没有日期，未导入任何内容", en="The file lists no days; nothing imported"
+    )
+
+
+class CalendarImportTooManyRows(DomainError):
+    code = "calendar.import_too_many_rows"
+    status = 422
+    title = Msg(zh="日历导入行数过多", en="Too many rows in the calendar import")
+    message = Msg(
+        zh="文件有 {count} 行，最多 {limit} 行；未导入任何内容",
+        en="The file has {count} rows, at most {limit}; nothing imported",
+    )
+
+
+class CalendarImportMalformed(DomainError):
+    code = "calendar.import_malformed"
+    status = 422
+    title = Msg(zh="日历导入文件格式无效", en="Malformed calendar import")
+    message = Msg(zh="文件格式无效：{reason}", en="The file cannot be read: {reason}")
+
+
+class CalendarImportInvalid(DomainError):
+    code = "calendar.import_invalid"
+    status = 422
+    title = Msg(zh="日历导入数据无效", en="Invalid calendar import")
+    message = Msg(
+        zh="{count} 行有误，未导入任何内容", en="{count} row(s) are invalid; nothing imported"
+    )
+
+    def extra(self) -> dict[str, Any]:
+        return {"errors": self.params.get("errors", [])}
+
+
+class InvalidWorkingHours(DomainError):
+    code = "org.invalid_working_hours"
+    status = 422
+    title = Msg(zh="工作时间无效", en="Invalid working hours")
+    message = Msg(zh="工作时间无效：{reason}", en="Invalid working hours: {reason}")

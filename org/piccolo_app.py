@@ -4,6 +4,7 @@ from piccolo.conf.apps import AppConfig
 
 from org.tables import (
     CalendarDay,
+    CalendarYear,
     Category,
     DispatchRule,
     DutyShift,
@@ -23,6 +24,7 @@ APP_CONFIG = AppConfig(
         Category,
         SlaPolicy,
         CalendarDay,
+        CalendarYear,
         DispatchRule,
         DutyShift,
     ],

@@ -17,6 +17,7 @@ import msgspec
 
 from core import clock
 from core.db import raw
+from core.working_hours import Periods
 from org import calendar
 from org.categories import SLA_UNITS, CategoryInfo, validate_priority
 from org.errors import InvalidSlaLimit, UnknownCategory
@@ -33,9 +34,14 @@ class SlaLimit(msgspec.Struct, frozen=True, kw_only=True):
 
     @property
     def amount(self) -> dt.timedelta:
-        """The limit as clock time (unit "hours") or as working time."""
+        """The limit as clock time (unit "hours") or as working time on the city's hours."""
+        return self.amount_in(None)
+
+    def amount_in(self, periods: Periods | None) -> dt.timedelta:
+        """The limit on a calendar of ``periods`` (a unit's hours): a working day is as long
+        as that calendar's working day."""
         if self.unit == "working_days":
-            return calendar.working_amount(days=self.value)
+            return calendar.working_amount(days=self.value, periods=periods)
         return dt.timedelta(hours=self.value)
 
 
@@ -109,10 +115,14 @@ async def remove_sla_policy(*, category_code: str | None, priority: int) -> None
     await SlaPolicy.delete().where(SlaPolicy.slot == policy_slot(category_id, priority))
 
 
-async def deadline_for(*, limit: SlaLimit, start: dt.datetime) -> dt.datetime:
+async def deadline_for(
+    *, limit: SlaLimit, start: dt.datetime, hours: Periods | None = None
+) -> dt.datetime:
+    """``hours``: the handling unit's working hours (org.hours.unit_hours), else the city's."""
     start = clock.as_utc(start)
     if limit.counts_working_time:
-        return await calendar.add_working_time(start, hours=limit.amount / dt.timedelta(hours=1))
+        (deadline,) = await calendar.add_working_times(start, [limit.amount_in(hours)], hours=hours)
+        return deadline
     return start + limit.amount
 
 
@@ -126,16 +136,20 @@ async def sla_deadline(
 
 
 async def sla_status(
-    *, limit: SlaLimit, start: dt.datetime, at: dt.datetime | None = None
+    *,
+    limit: SlaLimit,
+    start: dt.datetime,
+    at: dt.datetime | None = None,
+    hours: Periods | None = None,
 ) -> SlaStatus:
-    """How much of the limit has passed at ``at`` (default now) and the light it shows."""
+    """How much of the limit has passed at ``at`` (default now) and the light it shows;
+    ``hours`` as for deadline_for."""
     at = clock.as_utc(at or clock.now())
     if limit.counts_working_time:
-        elapsed = await calendar.working_time_between(start, at)
+        elapsed = await calendar.working_time_between(start, at, hours=hours)
     else:
         elapsed = at - clock.as_utc(start)
     elapsed = max(elapsed, dt.timedelta(0))
-    light = calendar.sla_light(elapsed=elapsed, limit=limit.amount)
-    return SlaStatus(
-        elapsed=elapsed, limit=limit.amount, light=light, overdue=elapsed > limit.amount
-    )
+    amount = limit.amount_in(hours)
+    light = calendar.sla_light(elapsed=elapsed, limit=amount)
+    return SlaStatus(elapsed=elapsed, limit=amount, light=light, overdue=elapsed > amount)

@@ -32,6 +32,9 @@ class OrgUnit(Table, tablename="org_unit"):
     name_en = Varchar(length=150, default="")
     phone = Varchar(length=32, default="")
     active = Boolean(default=True)
+    # The unit's own working hours ("08:30-12:00,14:00-18:00", core.working_hours); "" keeps
+    # the city's (CITYOPS_WORKING_HOURS). SLA clocks of cases the unit handles count them.
+    working_hours = Varchar(length=100, default="")
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 
@@ -128,12 +131,25 @@ class SlaPolicy(Table, tablename="sla_policy"):
 
 
 class CalendarDay(Table, tablename="calendar_day"):
-    """An admin's override of the national working calendar for one day."""
+    """An admin's override of the national working calendar for one day: set by hand
+    (source "admin") or by a year's import (source "import", org.calendar_import)."""
 
     day = Date(unique=True)
     is_workday = Boolean()
+    name = Varchar(length=100, default="")  # the holiday's name, e.g. 春节
     note = Varchar(length=200, default="")
+    source = Varchar(length=16, default="admin")
     updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class CalendarYear(Table, tablename="calendar_year"):
+    """A year whose official arrangement (放假安排) was imported: the year counts as covered
+    by calendar data even when the holiday package does not know it (org.calendar)."""
+
+    year = Integer(unique=True)
+    days = Integer(default=0)  # rows of the last import that changed something
+    imported_by = Integer(null=True, default=None)  # staff id
+    imported_at = Timestamptz(default=TimestamptzNow())
 
 
 class DispatchRule(Table, tablename="dispatch_rule"):

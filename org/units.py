@@ -46,6 +46,8 @@ class UnitInfo(msgspec.Struct, frozen=True, kw_only=True):
     phone: str
     parent_id: int | None
     active: bool
+    # The unit's own working hours ("" : the city's, CITYOPS_WORKING_HOURS); org.hours.
+    working_hours: str = ""
 
     def name(self, locale: str) -> str:
         return self.name_en if locale == "en" and self.name_en else self.name_zh
@@ -62,6 +64,7 @@ def unit_info(row: OrgUnit | dict) -> UnitInfo:
         phone=values["phone"],
         active=bool(values["active"]),
         parent_id=values["parent"],
+        working_hours=values.get("working_hours") or "",
     )
 
 

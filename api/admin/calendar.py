@@ -6,20 +6,24 @@ import datetime as dt
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, delete, get, put
+from litestar import Controller, Request, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from api.admin.audit import ADMIN_ONLY
+from api.problems import RowImportProblem, problem_responses
 from api.types import CalendarDate
 from audit.service import record
+from cases.calendar_watch import check_calendar_data
 from core.actors import Actor
 from core.db import transaction
 from core.errors import DomainError
 from core.i18n import Msg
-from org import admin_queries, calendar
+from core.inputs import check_json, check_text
+from org import admin_queries, calendar, calendar_import
 
 MAX_DAYS = 366
+IMPORT_TYPES = ("text/csv", "application/json")
 
 
 class InvalidRange(DomainError):
@@ -29,16 +33,39 @@ class InvalidRange(DomainError):
     message = Msg(zh="起止日期须有序且不超过 {days} 天", en="from <= to, at most {days} days")
 
 
+class UnsupportedImportType(DomainError):
+    code = "request.unsupported_media_type"
+    status = 415
+    title = Msg(zh="不支持的内容类型", en="Unsupported media type")
+    message = Msg(
+        zh="日历导入须为 text/csv 或 application/json",
+        en="A calendar import is text/csv or application/json",
+    )
+
+
+class ImportOut(msgspec.Struct, frozen=True, rename="camel"):
+    year: int
+    days: int
+    created: int
+    updated: int
+    removed: int
+    unchanged: int
+    covered_until: dt.date | None
+
+
 class DayIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
     is_workday: bool
     note: Annotated[str, msgspec.Meta(max_length=200)] = ""
 
 
-class DayOut(msgspec.Struct, frozen=True, rename="camel"):
+class DayOut(msgspec.Struct, frozen=True, rename="camel", omit_defaults=True):
     day: dt.date
     is_workday: bool
     overridden: bool
     note: str
+    # Days of a year's import carry the holiday's name and say so.
+    name: str = ""
+    imported: bool = False
 
 
 async def _day(day: dt.date) -> admin_queries.DayInfo:
@@ -62,6 +89,49 @@ class CalendarController(Controller):
             DayOut(**msgspec.structs.asdict(d))
             for d in await admin_queries.calendar_days(first=first, last=last)
         ]
+
+    @post(
+        "/import",
+        status_code=200,
+        opt=ADMIN_ONLY,
+        # Its 422 lists every bad row.
+        responses=problem_responses(415, 422, container=RowImportProblem),
+        summary="Import a year's official holiday arrangement (CSV or JSON by Content-Type): "
+        "every day a holiday or workday; all or nothing; re-importing changes nothing",
+    )
+    async def import_year(
+        self,
+        actor: NamedDependency[Actor],
+        request: Request,
+        year: Annotated[int, QueryParameter(ge=2000, le=2099)],
+    ) -> ImportOut:
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind not in IMPORT_TYPES:
+            raise UnsupportedImportType()
+        body = await request.body()
+        if kind == "application/json":
+            check_json(body)
+            rows = calendar_import.parse_json(body)
+        else:
+            check_text(body.decode("utf-8", errors="replace"))
+            rows = calendar_import.parse_csv(body)
+        days = calendar_import.validate(rows, year=year)
+        async with transaction():
+            report = await calendar_import.import_year(year=year, days=days, staff_id=actor.id)
+            if report.changed:
+                await record(
+                    actor=actor,
+                    action="calendar.import",
+                    target_kind="calendar_year",
+                    target_id=year,
+                    after=report,
+                )
+            # The alert resolves at once rather than at the next hourly check.
+            coverage = await check_calendar_data()
+        return ImportOut(
+            **msgspec.structs.asdict(report),
+            covered_until=None if coverage.missing_years else coverage.last,
+        )
 
     @put(
         "/{day:str}",

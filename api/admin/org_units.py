@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, get, patch, post
+from litestar import Controller, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
@@ -14,7 +14,7 @@ from api.params import IdParam, Int32
 from audit.service import record
 from core.actors import Actor
 from core.db import transaction
-from org import units
+from org import hours, units
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 
@@ -44,6 +44,13 @@ class UnitOut(msgspec.Struct, frozen=True, rename="camel"):
     phone: str
     parent_id: int | None
     active: bool
+    # "" : the city's hours (CITYOPS_WORKING_HOURS).
+    working_hours: str
+
+
+class HoursIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
+    # "08:00-12:00,14:00-18:00": periods of one day, in order, not overlapping.
+    working_hours: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 
 
 def unit_out(info: units.UnitInfo) -> UnitOut:
@@ -97,3 +104,44 @@ class OrgUnitController(Controller):
                 after=info,
             )
         return unit_out(info)
+
+    @put(
+        "/{unit_id:int}/working-hours",
+        summary="Give the unit its own working hours: SLA clocks of cases dispatched to it "
+        "count them",
+        opt=ADMIN_ONLY,
+    )
+    async def set_hours(
+        self, actor: NamedDependency[Actor], unit_id: IdParam, data: JSONBody[HoursIn]
+    ) -> UnitOut:
+        async with transaction():
+            before = await units.get_unit(unit_id=unit_id, active_only=False)
+            info = await hours.set_unit_hours(unit_id=unit_id, hours=data.working_hours)
+            await record(
+                actor=actor,
+                action="org_unit.working_hours",
+                target_kind="org_unit",
+                target_id=unit_id,
+                before=before,
+                after=info,
+            )
+        return unit_out(info)
+
+    @delete(
+        "/{unit_id:int}/working-hours",
+        summary="The unit counts the city's working hours again",
+        opt=ADMIN_ONLY,
+    )
+    async def clear_hours(self, actor: NamedDependency[Actor], unit_id: IdParam) -> None:
+        async with transaction():
+            before = await units.get_unit(unit_id=unit_id, active_only=False)
+            info = await hours.clear_unit_hours(unit_id=unit_id)
+            if before.working_hours:
+                await record(
+                    actor=actor,
+                    action="org_unit.working_hours",
+                    target_kind="org_unit",
+                    target_id=unit_id,
+                    before=before,
+                    after=info,
+                )

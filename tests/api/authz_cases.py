@@ -312,6 +312,13 @@ admin_entry("GET", f"{A}/org-units/{{unit_id:int}}", admin_only=False)(_unit)
 admin_entry("PATCH", f"{A}/org-units/{{unit_id:int}}", admin_only=True, body={"phone": "0532-1"})(
     _unit
 )
+admin_entry(
+    "PUT",
+    f"{A}/org-units/{{unit_id:int}}/working-hours",
+    admin_only=True,
+    body={"workingHours": "08:00-12:00"},
+)(_unit)
+admin_entry("DELETE", f"{A}/org-units/{{unit_id:int}}/working-hours", admin_only=True)(_unit)
 
 
 async def _staff_id(w: World) -> int:
