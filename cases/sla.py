@@ -29,7 +29,11 @@ async def schedule(
     *, category: CategoryInfo, priority: int, start: dt.datetime
 ) -> tuple[dt.datetime, dt.datetime]:
     """(deadline, moment the light turns yellow) for a case dispatched at ``start``."""
-    limit = await org_sla.sla_limit(category=category, priority=priority)
+    return await marks(await org_sla.sla_limit(category=category, priority=priority), start)
+
+
+async def marks(limit: org_sla.SlaLimit, start: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """(deadline, moment the light turns yellow) of ``limit`` counted from ``start``."""
     if limit.counts_working_time:
         deadline, yellow_at = await add_working_times(
             start, [limit.amount, limit.amount * YELLOW_SHARE]
@@ -98,9 +102,15 @@ def light(case: Case, at: dt.datetime | None = None) -> str | None:
         if case.state not in (DISPATCHED,) and case.resolved_at
         else now
     )
-    if end > clock.as_utc(case.deadline_at):
+    return light_at(end, deadline=case.deadline_at, yellow_at=case.sla_yellow_at)
+
+
+def light_at(end: dt.datetime, *, deadline: dt.datetime, yellow_at: dt.datetime) -> str:
+    """The light of a clock stopped (or looked at) at ``end``: red past the deadline,
+    yellow from the 80 % mark, green before it."""
+    if end > clock.as_utc(deadline):
         return "red"
-    return "yellow" if end >= clock.as_utc(case.sla_yellow_at) else "green"
+    return "yellow" if end >= clock.as_utc(yellow_at) else "green"
 
 
 async def _notify_unit(case: Case, template: str, level: int) -> None:

@@ -10,6 +10,11 @@ Time limits follow common city practice: emergencies and missing manhole covers 
 hours ("hours": they do not wait for Monday), everything else in working hours or days.
 Priority: 1 urgent (特急), 2 high (紧急), 3 normal (一般), 4 low (较缓).
 
+Each subcategory also gets the limits of its accept, dispatch and verify stages (org.stages'
+defaults: urgent ones in minutes on the clock) and, for the common ones, its filing and
+closing conditions (org.categories_conditions). An older database gets them where its rows
+have none yet (never over an admin's edit).
+
 Private location (``private``): the few events whose report points at a person or at
 someone's home rather than at public property: 私搭乱建 (mostly extensions of homes),
 私自饲养家禽家畜 (kept at home), 流浪乞讨 (where a person sleeps or begs), 沿街晾挂 (a
@@ -23,6 +28,8 @@ from typing import NamedTuple
 
 from core import clock
 from core.db import raw
+from org import stages
+from org.categories_conditions import CONDITIONS
 from org.sla import policy_slot
 from org.tables import Category
 
@@ -294,7 +301,53 @@ def _leaf_row(kind: str, prefix: str, major: str, parent_id: int, seed: Seed) ->
         sort_order=int(seed.minor),
         created_at=clock.now(),
         updated_at=clock.now(),
+        **_stage_defaults(f"{prefix}{major}{seed.minor}", seed.urgent),
     )
+
+
+def _stage_defaults(code: str, urgent: bool) -> dict[str, object]:
+    values: dict[str, object] = dict(
+        zip(stages.CONDITION_FIELDS, CONDITIONS.get(code, ()), strict=False)
+    )
+    for stage in stages.OWN_LIMIT_STAGES:
+        value, unit = stages.default_limit(stage, urgent=urgent)
+        values[f"{stage}_limit_value"], values[f"{stage}_limit_unit"] = value, unit
+    return values
+
+
+async def _fill_stage_defaults() -> int:
+    """Rows seeded before stages existed get the defaults where a column is still empty;
+    whatever an admin set stays. Returns how many rows changed (none on a second run)."""
+    columns = stages.CONDITION_FIELDS + stages.LIMIT_FIELDS
+    seeds = {
+        f"{prefix}{major}{seed.minor}": seed.urgent
+        for prefix, tree in TREES.values()
+        for major, (_, _, leaves) in tree.items()
+        for seed in leaves
+    }
+    rows = await Category.select(
+        Category.code, *(getattr(Category, name) for name in columns)
+    ).where(Category.code.is_in(list(seeds)))
+    changed = 0
+    for row in rows:
+        defaults = _stage_defaults(row["code"], seeds[row["code"]])
+        missing = {
+            getattr(Category, name): value
+            for name, value in defaults.items()
+            if row[name] is None and _pair_unset(row, name)
+        }
+        if missing:
+            await Category.update(missing).where(Category.code == row["code"])
+            changed += 1
+    return changed
+
+
+def _pair_unset(row: dict, name: str) -> bool:
+    """A stage's value and unit are filled together or not at all."""
+    if name.endswith("_limit_value") or name.endswith("_limit_unit"):
+        stage = name.split("_limit_")[0]
+        return row[f"{stage}_limit_value"] is None and row[f"{stage}_limit_unit"] is None
+    return True
 
 
 async def _existing_codes() -> dict[str, int]:
@@ -302,8 +355,9 @@ async def _existing_codes() -> dict[str, int]:
 
 
 async def seed_categories() -> int:
-    """Insert the national codes that are missing; never touch existing rows (an admin's
-    edits stay). Returns how many rows were added; a second run adds none."""
+    """Insert the national codes that are missing; existing rows only get stage defaults
+    where they have none (an admin's edits stay). Returns how many rows were added; a second
+    run adds none."""
     existing = await _existing_codes()
     majors = [
         _major_row(kind, prefix, major, zh, en)
@@ -323,6 +377,7 @@ async def seed_categories() -> int:
     ]
     if leaves:
         await Category.insert(*leaves)
+    await _fill_stage_defaults()
     for priority, value, unit in GENERIC_POLICIES:
         await raw(
             "INSERT INTO sla_policy (category, priority, limit_value, limit_unit, slot, "
