@@ -29,6 +29,7 @@ from typing import NamedTuple
 from core import clock
 from core.db import raw
 from org import stages
+from org.categories import forget_cached_categories
 from org.categories_conditions import CONDITIONS
 from org.sla import policy_slot
 from org.tables import Category
@@ -339,6 +340,8 @@ async def _fill_stage_defaults() -> int:
         if missing:
             await Category.update(missing).where(Category.code == row["code"])
             changed += 1
+    if changed:
+        forget_cached_categories()
     return changed
 
 
