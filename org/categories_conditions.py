@@ -1,12 +1,18 @@
 """立案条件 and 结案条件 (filing and closing conditions) of the common national categories, in
 the manner of the 部件/事件 立结案标准 that GB/T 30428.2 asks each city to write down: what
 the inspector must see for a report to become a case, and what must be true on site for
-it to be closed. Categories not listed here show the generic text (org.stages).
+it to be closed. Categories not listed here show the generic text (org.stages). The seed
+writes these and the default stage limits into a subcategory's columns (``stage_defaults``),
+and into older rows only where they are empty (``fill_stage_defaults``).
 
 Each entry: (立案条件, filing conditions, 结案条件, closing conditions).
 """
 
 from __future__ import annotations
+
+from org import stages
+from org.categories import forget_cached_categories
+from org.tables import Category
 
 _COVER = (
     "井盖丢失、破损、移位或错位，井盖与井座或路面高差超过 2 厘米，或行人车辆经过时响动。",
@@ -260,3 +266,47 @@ CONDITIONS: dict[str, tuple[str, str, str, str]] = {
         "The barbecue has stopped and its equipment is removed; no grease or leftovers remain.",
     ),
 }
+
+
+def stage_defaults(code: str, urgent: bool) -> dict[str, object]:
+    """The columns a seeded subcategory starts with: its conditions if listed here, and the
+    default stage limits."""
+    values: dict[str, object] = dict(
+        zip(stages.CONDITION_FIELDS, CONDITIONS.get(code, ()), strict=False)
+    )
+    for stage in stages.OWN_LIMIT_STAGES:
+        value, unit = stages.default_limit(stage, urgent=urgent)
+        values[f"{stage}_limit_value"], values[f"{stage}_limit_unit"] = value, unit
+    return values
+
+
+async def fill_stage_defaults(urgency: dict[str, bool]) -> int:
+    """Seeded rows (code -> urgent) from before stages existed get the defaults where a
+    column is still empty; whatever an admin set stays. Returns how many rows changed (none
+    on a second run)."""
+    columns = stages.CONDITION_FIELDS + stages.LIMIT_FIELDS
+    rows = await Category.select(
+        Category.code, *(getattr(Category, name) for name in columns)
+    ).where(Category.code.is_in(list(urgency)))
+    changed = 0
+    for row in rows:
+        defaults = stage_defaults(row["code"], urgency[row["code"]])
+        missing = {
+            getattr(Category, name): value
+            for name, value in defaults.items()
+            if row[name] is None and _pair_unset(row, name)
+        }
+        if missing:
+            await Category.update(missing).where(Category.code == row["code"])
+            changed += 1
+    if changed:
+        forget_cached_categories()
+    return changed
+
+
+def _pair_unset(row: dict, name: str) -> bool:
+    """A stage's value and unit are filled together or not at all."""
+    if name.endswith("_limit_value") or name.endswith("_limit_unit"):
+        stage = name.split("_limit_")[0]
+        return row[f"{stage}_limit_value"] is None and row[f"{stage}_limit_unit"] is None
+    return True

@@ -28,9 +28,7 @@ from typing import NamedTuple
 
 from core import clock
 from core.db import raw
-from org import stages
-from org.categories import forget_cached_categories
-from org.categories_conditions import CONDITIONS
+from org.categories_conditions import fill_stage_defaults, stage_defaults
 from org.sla import policy_slot
 from org.tables import Category
 
@@ -302,55 +300,8 @@ def _leaf_row(kind: str, prefix: str, major: str, parent_id: int, seed: Seed) ->
         sort_order=int(seed.minor),
         created_at=clock.now(),
         updated_at=clock.now(),
-        **_stage_defaults(f"{prefix}{major}{seed.minor}", seed.urgent),
+        **stage_defaults(f"{prefix}{major}{seed.minor}", seed.urgent),
     )
-
-
-def _stage_defaults(code: str, urgent: bool) -> dict[str, object]:
-    values: dict[str, object] = dict(
-        zip(stages.CONDITION_FIELDS, CONDITIONS.get(code, ()), strict=False)
-    )
-    for stage in stages.OWN_LIMIT_STAGES:
-        value, unit = stages.default_limit(stage, urgent=urgent)
-        values[f"{stage}_limit_value"], values[f"{stage}_limit_unit"] = value, unit
-    return values
-
-
-async def _fill_stage_defaults() -> int:
-    """Rows seeded before stages existed get the defaults where a column is still empty;
-    whatever an admin set stays. Returns how many rows changed (none on a second run)."""
-    columns = stages.CONDITION_FIELDS + stages.LIMIT_FIELDS
-    seeds = {
-        f"{prefix}{major}{seed.minor}": seed.urgent
-        for prefix, tree in TREES.values()
-        for major, (_, _, leaves) in tree.items()
-        for seed in leaves
-    }
-    rows = await Category.select(
-        Category.code, *(getattr(Category, name) for name in columns)
-    ).where(Category.code.is_in(list(seeds)))
-    changed = 0
-    for row in rows:
-        defaults = _stage_defaults(row["code"], seeds[row["code"]])
-        missing = {
-            getattr(Category, name): value
-            for name, value in defaults.items()
-            if row[name] is None and _pair_unset(row, name)
-        }
-        if missing:
-            await Category.update(missing).where(Category.code == row["code"])
-            changed += 1
-    if changed:
-        forget_cached_categories()
-    return changed
-
-
-def _pair_unset(row: dict, name: str) -> bool:
-    """A stage's value and unit are filled together or not at all."""
-    if name.endswith("_limit_value") or name.endswith("_limit_unit"):
-        stage = name.split("_limit_")[0]
-        return row[f"{stage}_limit_value"] is None and row[f"{stage}_limit_unit"] is None
-    return True
 
 
 async def _existing_codes() -> dict[str, int]:
@@ -380,7 +331,14 @@ async def seed_categories() -> int:
     ]
     if leaves:
         await Category.insert(*leaves)
-    await _fill_stage_defaults()
+    await fill_stage_defaults(
+        {
+            f"{prefix}{major}{seed.minor}": seed.urgent
+            for prefix, tree in TREES.values()
+            for major, (_, _, leaves) in tree.items()
+            for seed in leaves
+        }
+    )
     for priority, value, unit in GENERIC_POLICIES:
         await raw(
             "INSERT INTO sla_policy (category, priority, limit_value, limit_unit, slot, "
