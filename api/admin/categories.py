@@ -26,6 +26,7 @@ Points = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
 # Checked by the domain (org.stages) for a 422 naming the stage; only absurd sizes stop here.
 Conditions = Annotated[str, msgspec.Meta(max_length=10_000)]
 StageUnit = Annotated[str, msgspec.Meta(max_length=32)]
+StageName = Annotated[str, msgspec.Meta(max_length=16)]
 
 
 class StageSettingsIn(
@@ -79,7 +80,7 @@ class CategoryPatch(StageSettingsIn, frozen=True, rename="camel", forbid_unknown
     ack_minutes: Annotated[int, msgspec.Meta(ge=1, le=10_080)] | None = None
     clear_ack_minutes: bool = False
     # Stages (accept, dispatch, verify) back on their defaults.
-    reset_stage_limits: Annotated[list[StageUnit], msgspec.Meta(max_length=3)] = []
+    reset_stage_limits: Annotated[list[StageName], msgspec.Meta(max_length=3)] = []
 
 
 class CategoryOut(msgspec.Struct, frozen=True, rename="camel"):
