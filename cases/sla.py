@@ -16,7 +16,7 @@ from core import clock
 from core.actors import SYSTEM
 from notify.service import enqueue
 from org import sla as org_sla
-from org.calendar import add_working_times
+from org.calendar import add_working_times, add_working_times_each
 from org.categories import CategoryInfo
 
 log = logging.getLogger(__name__)
@@ -34,13 +34,28 @@ async def schedule(
 
 async def marks(limit: org_sla.SlaLimit, start: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     """(deadline, moment the light turns yellow) of ``limit`` counted from ``start``."""
-    if limit.counts_working_time:
-        deadline, yellow_at = await add_working_times(
-            start, [limit.amount, limit.amount * YELLOW_SHARE]
-        )
-        return deadline, yellow_at
-    start = clock.as_utc(start)
-    return start + limit.amount, start + limit.amount * YELLOW_SHARE
+    return (await marks_each([(limit, start)]))[0]
+
+
+async def marks_each(
+    items: list[tuple[org_sla.SlaLimit, dt.datetime]],
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """``marks`` of several (limit, start), with one calendar load for all of them."""
+    working = [
+        (clock.as_utc(start), amount)
+        for limit, start in items
+        if limit.counts_working_time
+        for amount in (limit.amount, limit.amount * YELLOW_SHARE)
+    ]
+    ends = iter(await add_working_times_each(working) if working else [])
+    out = []
+    for limit, start in items:
+        if limit.counts_working_time:
+            out.append((next(ends), next(ends)))
+        else:
+            start = clock.as_utc(start)
+            out.append((start + limit.amount, start + limit.amount * YELLOW_SHARE))
+    return out
 
 
 async def limit_changes(

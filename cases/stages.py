@@ -71,25 +71,33 @@ async def case_stages(
     """The four stages of ``case`` in order, with limit, start, deadline, end and light
     (looked at ``at``, default now); a stage not begun has no start, deadline or light."""
     now = at or clock.now()
+    rounds = {stage: latest_round(events, stage) for stage in STAGES}
+    limits = {
+        stage: org_sla.stage_limit(category=category, stage=stage)
+        for stage in STAGES
+        if stage != "handle"
+    }
+    limits["handle"] = await org_sla.sla_limit(category=category, priority=case.priority)
+    # Handling runs on the case's own marks (moved by extensions and suspensions); the other
+    # stages' marks are counted from their start, on one calendar load.
+    marks: dict[str, tuple[dt.datetime, dt.datetime]] = {}
+    if case.deadline_at is not None:
+        marks["handle"] = (case.deadline_at, case.sla_yellow_at or case.deadline_at)
+    counted = [s for s in STAGES if rounds[s][0] is not None and s not in marks]
+    if counted:
+        found = await sla.marks_each([(limits[s], rounds[s][0]) for s in counted])
+        marks.update(zip(counted, found, strict=True))
     out = []
     for stage in STAGES:
-        if stage == "handle":
-            limit = await org_sla.sla_limit(category=category, priority=case.priority)
-        else:
-            limit = org_sla.stage_limit(category=category, stage=stage)
-        started, finished = latest_round(events, stage)
+        started, finished = rounds[stage]
         deadline = light = None
         if started is not None:
-            if stage == "handle" and case.deadline_at is not None:
-                deadline = clock.as_utc(case.deadline_at)
-                yellow_at = clock.as_utc(case.sla_yellow_at or case.deadline_at)
-            else:
-                deadline, yellow_at = await sla.marks(limit, started)
+            deadline, yellow_at = clock.as_utc(marks[stage][0]), marks[stage][1]
             light = sla.light_at(finished or now, deadline=deadline, yellow_at=yellow_at)
         out.append(
             StageInfo(
                 stage=stage,
-                limit=limit,
+                limit=limits[stage],
                 started_at=started,
                 deadline=deadline,
                 finished_at=finished,

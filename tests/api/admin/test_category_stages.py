@@ -109,6 +109,11 @@ async def test_each_stage_turns_yellow_then_red_and_closes_with_its_event(api, c
     assert handle["startedAt"] == stages["dispatch"]["finishedAt"]
     assert handle["deadline"] == body["case"]["deadline"]
     assert handle["light"] == body["case"]["light"] == "green"
+    # The handling unit's handler sees the same stages and the conditions in the field app.
+    mine = await api.get(f"/api/inspector/cases/{case_id}", headers=city.handler_hw.headers)
+    assert mine.status_code == 200, mine.text
+    assert mine.json()["stages"] == body["stages"]
+    assert mine.json()["conditions"]["closing"] == CONDITIONS[VERIFIED][2]
     category = (await api.get(f"{CATEGORIES}/{VERIFIED}", headers=city.operator.headers)).json()
     assert handle["limit"] == {"value": category["slaValue"], "unit": category["slaUnit"]}
     _travel_to(_at(handle["deadline"]) + dt.timedelta(minutes=1))
