@@ -9,10 +9,11 @@ import msgspec
 
 from accounts import service as accounts
 from api.geo import CoordSys, Location, location_out
-from cases import evidence, handoff, queries, sla, supervision
+from cases import evidence, handoff, queries, sla, stages, supervision
 from cases.queries import Page
 from cases.tables import Case
 from media import service as media
+from org.categories import find_category
 
 
 class EventOut(msgspec.Struct, frozen=True, rename="camel"):
@@ -97,9 +98,35 @@ class SupervisionOut(msgspec.Struct, frozen=True, rename="camel"):
     closed_at: dt.datetime | None
 
 
+class LimitOut(msgspec.Struct, frozen=True, rename="camel"):
+    value: int
+    unit: str
+
+
+class StageOut(msgspec.Struct, frozen=True, rename="camel"):
+    """One timed stage (受理 accept, 派遣 dispatch, 处置 handle, 核查 verify): its limit,
+    when its latest round began and ended, its deadline and its light (null: not begun)."""
+
+    stage: str
+    limit: LimitOut
+    started_at: dt.datetime | None
+    deadline: dt.datetime | None
+    finished_at: dt.datetime | None
+    light: str | None
+
+
+class ConditionsOut(msgspec.Struct, frozen=True, rename="camel"):
+    """The category's 立案条件 and 结案条件, in the caller's language."""
+
+    filing: str
+    closing: str
+
+
 class CaseStaffDetail(msgspec.Struct, frozen=True, rename="camel"):
     case: CaseStaffOut
     events: list[EventOut]
+    stages: list[StageOut] = []
+    conditions: ConditionsOut | None = None
     # The photos, and what the caller may do now (both apps fill them).
     photos: list[PhotoOut] = []
     actions: list[str] = []
@@ -196,7 +223,12 @@ async def case_staff_detail(
     *,
     media_base: str | None = None,
     actions: list[str] | None = None,
+    locale: str = "zh-CN",
 ) -> CaseStaffDetail:
+    """The detail views' case: the list's fields, the history, photos, assists, supervision
+    orders, the stages' lights and the category's conditions."""
+    history = await queries.timeline(case)
+    category = await find_category(code=case.category_code)
     events = [
         EventOut(
             at=e.created_at,
@@ -209,11 +241,31 @@ async def case_staff_detail(
             occurred_at=e.occurred_at,
             media_ids=msgspec.json.decode(e.media_ids or "[]"),
         )
-        for e in await queries.timeline(case)
+        for e in history
     ]
     return CaseStaffDetail(
         case=await case_staff_out(case, coord_sys),
         events=events,
+        stages=[
+            StageOut(
+                stage=s.stage,
+                limit=LimitOut(value=s.limit.value, unit=s.limit.unit),
+                started_at=s.started_at,
+                deadline=s.deadline,
+                finished_at=s.finished_at,
+                light=s.light,
+            )
+            for s in (
+                await stages.case_stages(case, events=history, category=category)
+                if category
+                else []
+            )
+        ],
+        conditions=ConditionsOut(
+            filing=category.filing_conditions(locale), closing=category.closing_conditions(locale)
+        )
+        if category
+        else None,
         photos=await case_photos(case, media_base) if media_base else [],
         actions=actions or [],
         assists=[

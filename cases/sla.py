@@ -14,9 +14,10 @@ from cases.tables import Case, CaseEvent
 from cases.workflow import DISPATCHED, record_event
 from core import clock
 from core.actors import SYSTEM
+from core.working_hours import Periods
 from notify.service import enqueue
 from org import sla as org_sla
-from org.calendar import add_working_times
+from org.calendar import add_working_times, add_working_times_each
 from org.categories import CategoryInfo
 from org.hours import unit_hours
 
@@ -32,15 +33,38 @@ async def schedule(
     """(deadline, moment the light turns yellow) for a case dispatched at ``start`` to
     ``unit_id``: working time counts that unit's working hours (org.hours)."""
     limit = await org_sla.sla_limit(category=category, priority=priority)
-    if limit.counts_working_time:
-        hours = await unit_hours(unit_id)
-        amount = limit.amount_in(hours)
-        deadline, yellow_at = await add_working_times(
-            start, [amount, amount * YELLOW_SHARE], hours=hours
-        )
-        return deadline, yellow_at
-    start = clock.as_utc(start)
-    return start + limit.amount, start + limit.amount * YELLOW_SHARE
+    hours = await unit_hours(unit_id) if limit.counts_working_time else None
+    return await marks(limit, start, hours=hours)
+
+
+async def marks(
+    limit: org_sla.SlaLimit, start: dt.datetime, *, hours: Periods | None = None
+) -> tuple[dt.datetime, dt.datetime]:
+    """(deadline, moment the light turns yellow) of ``limit`` counted from ``start``."""
+    return (await marks_each([(limit, start)], hours=hours))[0]
+
+
+async def marks_each(
+    items: list[tuple[org_sla.SlaLimit, dt.datetime]], *, hours: Periods | None = None
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """``marks`` of several (limit, start), with one calendar load for all of them;
+    ``hours``: the working hours they count (the city's when None)."""
+    working = [
+        (clock.as_utc(start), amount)
+        for limit, start in items
+        if limit.counts_working_time
+        for full in (limit.amount_in(hours),)
+        for amount in (full, full * YELLOW_SHARE)
+    ]
+    ends = iter(await add_working_times_each(working, hours=hours) if working else [])
+    out = []
+    for limit, start in items:
+        if limit.counts_working_time:
+            out.append((next(ends), next(ends)))
+        else:
+            start = clock.as_utc(start)
+            out.append((start + limit.amount, start + limit.amount * YELLOW_SHARE))
+    return out
 
 
 async def limit_changes(
@@ -116,9 +140,15 @@ def light(case: Case, at: dt.datetime | None = None) -> str | None:
         if case.state not in (DISPATCHED,) and case.resolved_at
         else now
     )
-    if end > clock.as_utc(case.deadline_at):
+    return light_at(end, deadline=case.deadline_at, yellow_at=case.sla_yellow_at)
+
+
+def light_at(end: dt.datetime, *, deadline: dt.datetime, yellow_at: dt.datetime) -> str:
+    """The light of a clock stopped (or looked at) at ``end``: red past the deadline,
+    yellow from the 80 % mark, green before it."""
+    if end > clock.as_utc(deadline):
         return "red"
-    return "yellow" if end >= clock.as_utc(case.sla_yellow_at) else "green"
+    return "yellow" if end >= clock.as_utc(yellow_at) else "green"
 
 
 async def _notify_unit(case: Case, template: str, level: int) -> None:

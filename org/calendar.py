@@ -195,15 +195,25 @@ async def add_working_times(
     """Several deadlines from one start (an SLA's 80 % mark and its end) on one calendar
     load, so dispatching a case costs one query here, not one per mark. ``hours``: the
     handling unit's, else the city's."""
+    return await add_working_times_each([(start_utc, amount) for amount in amounts], hours=hours)
+
+
+async def add_working_times_each(
+    items: list[tuple[dt.datetime, dt.timedelta]], *, hours: Periods | None = None
+) -> list[dt.datetime]:
+    """The deadline of each (start, working time) on one calendar load (a case's stages)."""
     hours = hours or city_hours()
-    first = as_utc(start_utc).astimezone(city_zone()).date() - dt.timedelta(days=1)
+    zone = city_zone()
+    first = min(as_utc(start) for start, _ in items).astimezone(zone).date() - dt.timedelta(days=1)
+    latest = max(as_utc(start) for start, _ in items).astimezone(zone).date()
     # Twice the calendar days the amount needs on a plain week, plus three weeks for holidays;
     # widened (rarely) if a long run of days off was added by hand.
-    span = dt.timedelta(days=int(max(amounts) / day_length(hours) * 2) + 21)
+    longest = max(amount for _, amount in items)
+    span = (latest - first) + dt.timedelta(days=int(longest / day_length(hours) * 2) + 21)
     while True:
         calendar = await load_calendar(first, first + span, hours=hours)
         try:
-            return [calendar.add(start_utc, amount) for amount in amounts]
+            return [calendar.add(start, amount) for start, amount in items]
         except CalendarRangeExceeded:
             if span > MAX_SPAN:
                 raise ValueError("no working time found in the calendar") from None

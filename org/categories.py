@@ -8,6 +8,7 @@ component 上水井盖, "E0101" the event 私搭乱建. Major classes (大类) a
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import msgspec
 
@@ -15,6 +16,7 @@ from core import clock
 from core.db import is_unique_violation
 from core.i18n import Msg
 from core.ttlcache import TtlCache
+from org import stages
 from org.errors import CategoryCodeTaken, InvalidCategory, InvalidPriority, UnknownCategory
 from org.tables import Category
 
@@ -53,6 +55,17 @@ class CategoryInfo(msgspec.Struct, frozen=True, kw_only=True):
     active: bool
     private_location: bool = False
     ack_minutes: int | None = None
+    # As stored: None means the generic text or the default limit (org.stages).
+    filing_conditions_zh: str | None = None
+    filing_conditions_en: str | None = None
+    closing_conditions_zh: str | None = None
+    closing_conditions_en: str | None = None
+    accept_limit_value: int | None = None
+    accept_limit_unit: str | None = None
+    dispatch_limit_value: int | None = None
+    dispatch_limit_unit: str | None = None
+    verify_limit_value: int | None = None
+    verify_limit_unit: str | None = None
 
     @property
     def major_code(self) -> str:
@@ -65,25 +78,24 @@ class CategoryInfo(msgspec.Struct, frozen=True, kw_only=True):
     def name(self, locale: str) -> str:
         return self.name_en if locale == "en" and self.name_en else self.name_zh
 
+    def filing_conditions(self, locale: str) -> str:
+        return stages.conditions_text(
+            self.filing_conditions_zh, self.filing_conditions_en, stages.GENERIC_FILING, locale
+        )
 
-class CategoryLeaf(msgspec.Struct, frozen=True, kw_only=True):
-    code: str
-    name: str
-    urgent: bool
-    default_priority: int
-    needs_onsite_verification: bool
+    def closing_conditions(self, locale: str) -> str:
+        return stages.conditions_text(
+            self.closing_conditions_zh, self.closing_conditions_en, stages.GENERIC_CLOSING, locale
+        )
 
-
-class CategoryMajor(msgspec.Struct, frozen=True, kw_only=True):
-    code: str
-    name: str
-    children: list[CategoryLeaf]
-
-
-class CategoryKind(msgspec.Struct, frozen=True, kw_only=True):
-    kind: str
-    name: str
-    children: list[CategoryMajor]
+    def stage_limit(self, stage: str) -> tuple[int, str]:
+        """(value, unit) of accept, dispatch or verify: the category's own or the default."""
+        stages.check_stage(stage)
+        value = getattr(self, f"{stage}_limit_value")
+        unit = getattr(self, f"{stage}_limit_unit")
+        if value is None or unit is None:
+            return stages.default_limit(stage, urgent=self.urgent)
+        return value, unit
 
 
 def parse_code(code: str) -> tuple[str, str, str]:
@@ -123,6 +135,7 @@ def category_info(row: Category | dict) -> CategoryInfo:
         active=bool(values["active"]),
         private_location=bool(values["private_location"]),
         ack_minutes=values.get("ack_minutes"),
+        **{name: values.get(name) for name in stages.CONDITION_FIELDS + stages.LIMIT_FIELDS},
     )
 
 
@@ -175,43 +188,10 @@ async def get_category(*, code: str, leaf_only: bool = True) -> CategoryInfo:
     return category_info(row)
 
 
-async def category_tree(*, locale: str) -> list[CategoryKind]:
-    """Active categories as kind > major class > subcategory, names in ``locale``."""
-    rows = (
-        await Category.select()
-        .where(Category.active.eq(True))
-        .order_by(Category.kind)
-        .order_by(Category.major)
-        .order_by(Category.sort_order)
-        .order_by(Category.minor)
-    )
-    infos = [category_info(row) for row in rows]
-    leaves: dict[str, list[CategoryLeaf]] = {}
-    for info in infos:
-        if not info.is_major:
-            leaves.setdefault(info.major_code, []).append(
-                CategoryLeaf(
-                    code=info.code,
-                    name=info.name(locale),
-                    urgent=info.urgent,
-                    default_priority=info.default_priority,
-                    needs_onsite_verification=info.needs_onsite_verification,
-                )
-            )
-    tree = []
-    for kind in CATEGORY_KINDS:
-        majors = [
-            CategoryMajor(
-                code=info.code, name=info.name(locale), children=leaves.get(info.code, [])
-            )
-            for info in infos
-            if info.kind == kind and info.is_major
-        ]
-        if majors:
-            tree.append(
-                CategoryKind(kind=kind, name=KIND_NAMES[kind].render(locale), children=majors)
-            )
-    return tree
+async def find_category(*, code: str) -> CategoryInfo | None:
+    """Any category, inactive or a major class too: what a case filed under it shows."""
+    row = await _category_row(code)
+    return None if row is None else category_info(row)
 
 
 def _check_sla(value: int, unit: str, *, major: bool) -> None:
@@ -235,11 +215,14 @@ async def create_category(
     points_on_close: int = 0,
     sort_order: int = 0,
     private_location: bool = False,
+    **stage_settings: Any,
 ) -> CategoryInfo:
-    """A national code or a city's own (cities take free numbers inside a major class)."""
+    """A national code or a city's own (cities take free numbers inside a major class).
+    ``stage_settings``: conditions and stage limits, as for update_category."""
     kind, major, minor = parse_code(code)
     validate_priority(default_priority)
     _check_sla(sla_value, sla_unit, major=minor == "")
+    staged = _stage_settings({"urgent": urgent}, stage_settings)
     if not name_zh.strip() or not name_en.strip():
         raise InvalidCategory(reason="both name_zh and name_en are required")
     parent_id = None
@@ -273,6 +256,7 @@ async def create_category(
         private_location=private_location,
         created_at=clock.now(),
         updated_at=clock.now(),
+        **staged,
     )
     try:
         await row.save()
@@ -300,10 +284,17 @@ async def update_category(
     private_location: bool | None = None,
     ack_minutes: int | None = None,
     clear_ack_minutes: bool = False,
+    **stage_settings: Any,
 ) -> CategoryInfo:
+    """``stage_settings``: the four condition texts ("" back to the generic text),
+    ``<stage>_limit_value``/``_unit`` for accept, dispatch and verify, and
+    ``reset_stage_limits`` (stages back on their defaults); checked in org.stages."""
     row = await Category.objects().where(Category.code == code).first()
     if row is None:
         raise UnknownCategory(code=code)
+    staged = _stage_settings(
+        {**row.to_dict(), "urgent": row.urgent if urgent is None else urgent}, stage_settings
+    )
     if default_priority is not None:
         validate_priority(default_priority)
     _check_sla(
@@ -330,9 +321,19 @@ async def update_category(
             setattr(row, name, value.strip() if isinstance(value, str) else value)
     if clear_ack_minutes:
         row.ack_minutes = None
+    for name, value in staged.items():
+        setattr(row, name, value)
     if not row.name_zh or not row.name_en:
         raise InvalidCategory(reason="both name_zh and name_en are required")
     row.updated_at = clock.now()
     await row.save()
     forget_cached_categories()
     return category_info(row)
+
+
+def _stage_settings(current: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    reset = given.pop("reset_stage_limits", None) or ()
+    unknown = set(given) - set(stages.CONDITION_FIELDS + stages.LIMIT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown category settings: {sorted(unknown)}")
+    return stages.stage_changes(current, given, reset=reset)

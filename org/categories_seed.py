@@ -10,6 +10,11 @@ Time limits follow common city practice: emergencies and missing manhole covers 
 hours ("hours": they do not wait for Monday), everything else in working hours or days.
 Priority: 1 urgent (特急), 2 high (紧急), 3 normal (一般), 4 low (较缓).
 
+Each subcategory also gets the limits of its accept, dispatch and verify stages (org.stages'
+defaults: urgent ones in minutes on the clock) and, for the common ones, its filing and
+closing conditions (org.categories_conditions). An older database gets them where its rows
+have none yet (never over an admin's edit).
+
 Private location (``private``): the few events whose report points at a person or at
 someone's home rather than at public property: 私搭乱建 (mostly extensions of homes),
 私自饲养家禽家畜 (kept at home), 流浪乞讨 (where a person sleeps or begs), 沿街晾挂 (a
@@ -23,6 +28,7 @@ from typing import NamedTuple
 
 from core import clock
 from core.db import raw
+from org.categories_conditions import fill_stage_defaults, stage_defaults
 from org.sla import policy_slot
 from org.tables import Category
 
@@ -294,6 +300,7 @@ def _leaf_row(kind: str, prefix: str, major: str, parent_id: int, seed: Seed) ->
         sort_order=int(seed.minor),
         created_at=clock.now(),
         updated_at=clock.now(),
+        **stage_defaults(f"{prefix}{major}{seed.minor}", seed.urgent),
     )
 
 
@@ -302,8 +309,9 @@ async def _existing_codes() -> dict[str, int]:
 
 
 async def seed_categories() -> int:
-    """Insert the national codes that are missing; never touch existing rows (an admin's
-    edits stay). Returns how many rows were added; a second run adds none."""
+    """Insert the national codes that are missing; existing rows only get stage defaults
+    where they have none (an admin's edits stay). Returns how many rows were added; a second
+    run adds none."""
     existing = await _existing_codes()
     majors = [
         _major_row(kind, prefix, major, zh, en)
@@ -323,6 +331,14 @@ async def seed_categories() -> int:
     ]
     if leaves:
         await Category.insert(*leaves)
+    await fill_stage_defaults(
+        {
+            f"{prefix}{major}{seed.minor}": seed.urgent
+            for prefix, tree in TREES.values()
+            for major, (_, _, leaves) in tree.items()
+            for seed in leaves
+        }
+    )
     for priority, value, unit in GENERIC_POLICIES:
         await raw(
             "INSERT INTO sla_policy (category, priority, limit_value, limit_unit, slot, "

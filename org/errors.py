@@ -48,6 +48,31 @@ class CategoryCodeTaken(DomainError):
     message = Msg(zh="类别编码 {code} 已存在", en="Category code {code} already exists")
 
 
+class InvalidStageLimit(DomainError):
+    code = "category.invalid_stage_limit"
+    status = 422
+    title = Msg(zh="环节时限无效", en="Invalid stage time limit")
+    message = Msg(
+        zh="{stage} 环节的时限无效：{reason}",
+        en="The time limit of stage {stage} is invalid: {reason}",
+    )
+
+    def extra(self) -> dict[str, Any]:
+        return {"stage": self.params.get("stage")}
+
+
+class InvalidConditions(DomainError):
+    code = "category.invalid_conditions"
+    status = 422
+    title = Msg(zh="立案或结案条件无效", en="Invalid filing or closing conditions")
+    message = Msg(
+        zh="{field} 最多 {limit} 个字符", en="{field} may hold at most {limit} characters"
+    )
+
+    def extra(self) -> dict[str, Any]:
+        return {"field": self.params.get("field")}
+
+
 class InvalidPriority(DomainError):
     code = "sla.invalid_priority"
     status = 422

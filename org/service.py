@@ -25,12 +25,11 @@ from org.calendar import (
 )
 from org.categories import (
     CategoryInfo,
-    CategoryKind,
-    category_tree,
     create_category,
     get_category,
     update_category,
 )
+from org.category_tree import CategoryKind, category_tree
 from org.dispatch import (
     DispatchTarget,
     RuleInfo,

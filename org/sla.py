@@ -6,7 +6,8 @@ Which limit applies to a case of category C at priority P, first match wins:
 3. an SlaPolicy row for (any category, P), e.g. "every urgent case: 2 hours";
 4. C's own limit.
 Units: "hours" counts clock time (emergencies do not wait for Monday), "working_hours" and
-"working_days" count working time on the calendar (org.calendar).
+"working_days" count working time on the calendar (org.calendar). The limits of the other
+timed stages (org.stages) may also be in "minutes" of clock time.
 """
 
 from __future__ import annotations
@@ -30,11 +31,11 @@ class SlaLimit(msgspec.Struct, frozen=True, kw_only=True):
 
     @property
     def counts_working_time(self) -> bool:
-        return self.unit != "hours"
+        return self.unit in ("working_hours", "working_days")
 
     @property
     def amount(self) -> dt.timedelta:
-        """The limit as clock time (unit "hours") or as working time on the city's hours."""
+        """The limit as clock time ("hours", "minutes") or as working time on the city's hours."""
         return self.amount_in(None)
 
     def amount_in(self, periods: Periods | None) -> dt.timedelta:
@@ -42,6 +43,8 @@ class SlaLimit(msgspec.Struct, frozen=True, kw_only=True):
         as that calendar's working day."""
         if self.unit == "working_days":
             return calendar.working_amount(days=self.value, periods=periods)
+        if self.unit == "minutes":
+            return dt.timedelta(minutes=self.value)
         return dt.timedelta(hours=self.value)
 
 
@@ -76,6 +79,12 @@ async def sla_limit(*, category: CategoryInfo, priority: int | None = None) -> S
     if priority == category.default_priority:
         return own
     return policies.get(policy_slot(None, priority), own)
+
+
+def stage_limit(*, category: CategoryInfo, stage: str) -> SlaLimit:
+    """The limit of a case's accept, dispatch or verify stage (handle: ``sla_limit``)."""
+    value, unit = category.stage_limit(stage)
+    return SlaLimit(value=value, unit=unit)
 
 
 async def set_sla_policy(

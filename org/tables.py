@@ -107,6 +107,20 @@ class Category(Table, tablename="category"):
     # is paged again and escalated; null: CITYOPS_URGENT_ACK_MINUTES for urgent cases, none
     # for the others.
     ack_minutes = Integer(null=True, default=None)
+    # GB/T 30428's 立案条件 and 结案条件, shown to operators and inspectors; null: the generic
+    # text (org.stages).
+    filing_conditions_zh = Text(null=True, default=None)
+    filing_conditions_en = Text(null=True, default=None)
+    closing_conditions_zh = Text(null=True, default=None)
+    closing_conditions_en = Text(null=True, default=None)
+    # Limits of the other timed stages, in the SLA's units plus "minutes" (the handling stage
+    # is sla_value/sla_unit); null: the default of org.stages.
+    accept_limit_value = Integer(null=True, default=None)
+    accept_limit_unit = Varchar(length=16, null=True, default=None)
+    dispatch_limit_value = Integer(null=True, default=None)
+    dispatch_limit_unit = Varchar(length=16, null=True, default=None)
+    verify_limit_value = Integer(null=True, default=None)
+    verify_limit_unit = Varchar(length=16, null=True, default=None)
     points_on_accept = Integer(default=0)
     points_on_close = Integer(default=0)
     sort_order = Integer(default=0)

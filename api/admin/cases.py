@@ -92,7 +92,7 @@ async def _moderate(actor: Actor, case_id: str, text: PublicTextIn | None) -> Ca
             before=before,
             after=_public_text(case),
         )
-    return await case_staff_detail(case)
+    return await case_staff_detail(case, locale=actor.locale)
 
 
 def _needs(value, field: str):
@@ -216,6 +216,7 @@ class AdminCaseController(Controller):
             coord_sys,
             media_base=MEDIA_BASE,
             actions=await command.available_actions(actor, case),
+            locale=actor.locale,
         )
 
     @post("/{case_id:str}/{action:str}", status_code=200, summary="Act on a case by hand")
@@ -230,7 +231,10 @@ class AdminCaseController(Controller):
             await case_for_staff(actor, case_id)  # out of scope: 404
             case = await _run(action, actor, case_id, data)
         return await case_staff_detail(
-            case, media_base=MEDIA_BASE, actions=await command.available_actions(actor, case)
+            case,
+            media_base=MEDIA_BASE,
+            actions=await command.available_actions(actor, case),
+            locale=actor.locale,
         )
 
     @put(

@@ -1,5 +1,6 @@
-"""Categories (the 部件/事件 tree), their SLA, points and on-site verification, and the SLA
-policies per priority."""
+"""Categories (the 部件/事件 tree), their SLA, points and on-site verification, the limits
+of their accept, dispatch and verify stages and their filing and closing conditions
+(GB/T 30428), and the SLA policies per priority."""
 
 from __future__ import annotations
 
@@ -15,16 +16,39 @@ from api.params import Int32
 from audit.service import record
 from core.actors import Actor
 from core.db import transaction
-from org import admin_queries, categories, sla
+from org import admin_queries, categories, sla, stages
 from org.categories import CategoryInfo
 
 Code = Annotated[str, msgspec.Meta(pattern=r"^[CE]\d{2}(\d{2})?$")]
 SlaUnit = Literal["hours", "working_hours", "working_days"]
 Priority = Annotated[int, msgspec.Meta(ge=1, le=4)]
 Points = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
+# Checked by the domain (org.stages) for a 422 naming the stage; only absurd sizes stop here.
+Conditions = Annotated[str, msgspec.Meta(max_length=10_000)]
+StageUnit = Annotated[str, msgspec.Meta(max_length=32)]
+StageName = Annotated[str, msgspec.Meta(max_length=16)]
 
 
-class CategoryIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
+class StageSettingsIn(
+    msgspec.Struct, frozen=True, kw_only=True, rename="camel", forbid_unknown_fields=True
+):
+    """Filing and closing conditions ("" puts the generic text back) and the limits of the
+    accept, dispatch and verify stages (handle is slaValue/slaUnit); a value or a unit alone
+    keeps the other as in force."""
+
+    filing_conditions_zh: Conditions | None = None
+    filing_conditions_en: Conditions | None = None
+    closing_conditions_zh: Conditions | None = None
+    closing_conditions_en: Conditions | None = None
+    accept_limit_value: int | None = None
+    accept_limit_unit: StageUnit | None = None
+    dispatch_limit_value: int | None = None
+    dispatch_limit_unit: StageUnit | None = None
+    verify_limit_value: int | None = None
+    verify_limit_unit: StageUnit | None = None
+
+
+class CategoryIn(StageSettingsIn, frozen=True, rename="camel", forbid_unknown_fields=True):
     code: Code
     name_zh: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
     name_en: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
@@ -40,7 +64,7 @@ class CategoryIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fie
     private_location: bool = False
 
 
-class CategoryPatch(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
+class CategoryPatch(StageSettingsIn, frozen=True, rename="camel", forbid_unknown_fields=True):
     name_zh: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
     name_en: Annotated[str, msgspec.Meta(min_length=1, max_length=128)] | None = None
     default_priority: Priority | None = None
@@ -55,6 +79,8 @@ class CategoryPatch(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_
     # Minutes to acknowledge (签收) a dispatched case before it is paged again and alerted.
     ack_minutes: Annotated[int, msgspec.Meta(ge=1, le=10_080)] | None = None
     clear_ack_minutes: bool = False
+    # Stages (accept, dispatch, verify) back on their defaults.
+    reset_stage_limits: Annotated[list[StageName], msgspec.Meta(max_length=3)] = []
 
 
 class CategoryOut(msgspec.Struct, frozen=True, rename="camel"):
@@ -74,6 +100,17 @@ class CategoryOut(msgspec.Struct, frozen=True, rename="camel"):
     active: bool
     private_location: bool
     ack_minutes: int | None
+    # In force: the category's own, or the generic text and the default limits.
+    filing_conditions_zh: str
+    filing_conditions_en: str
+    closing_conditions_zh: str
+    closing_conditions_en: str
+    accept_limit_value: int
+    accept_limit_unit: str
+    dispatch_limit_value: int
+    dispatch_limit_unit: str
+    verify_limit_value: int
+    verify_limit_unit: str
 
 
 class CategoryNode(msgspec.Struct, frozen=True, rename="camel"):
@@ -97,8 +134,14 @@ class PolicyOut(msgspec.Struct, frozen=True, rename="camel"):
 
 def category_out(info: CategoryInfo) -> CategoryOut:
     values = msgspec.structs.asdict(info)
-    for name in ("id", "parent_id"):
+    for name in ("id", "parent_id", *stages.CONDITION_FIELDS, *stages.LIMIT_FIELDS):
         values.pop(name)
+    for kind in ("filing", "closing"):
+        text = getattr(info, f"{kind}_conditions")
+        values[f"{kind}_conditions_zh"] = text("zh-CN")
+        values[f"{kind}_conditions_en"] = text("en")
+    for stage in stages.OWN_LIMIT_STAGES:
+        values[f"{stage}_limit_value"], values[f"{stage}_limit_unit"] = info.stage_limit(stage)
     return CategoryOut(**values)
 
 

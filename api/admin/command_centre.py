@@ -113,7 +113,9 @@ class CaseOrdersController(Controller):
     tags = ["command centre"]
 
     async def _detail(self, actor: Actor, case: Case) -> CaseStaffDetail:
-        return await case_staff_detail(case, actions=await command.available_actions(actor, case))
+        return await case_staff_detail(
+            case, actions=await command.available_actions(actor, case), locale=actor.locale
+        )
 
     @post(
         "/supervision",

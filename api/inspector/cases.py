@@ -95,7 +95,11 @@ class ReporterPhoneOut(msgspec.Struct, frozen=True, rename="camel"):
 
 async def field_detail(actor: Actor, case: Case, coord_sys="wgs84") -> CaseStaffDetail:
     return await case_staff_detail(
-        case, coord_sys, media_base=MEDIA_BASE, actions=await field.available_actions(actor, case)
+        case,
+        coord_sys,
+        media_base=MEDIA_BASE,
+        actions=await field.available_actions(actor, case),
+        locale=actor.locale,
     )
 
 

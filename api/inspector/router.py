@@ -5,6 +5,7 @@ from api.auth import audience_guard, provide_actor
 from api.devices import DeviceController
 from api.inspector.auth import StaffAuthController
 from api.inspector.cases import InspectorCaseController
+from api.inspector.categories import StaffCategoryController
 from api.inspector.grids import GridsController
 from api.inspector.me import StaffMeController
 from api.inspector.notifications import NotificationController
@@ -25,6 +26,7 @@ inspector_router = Router(
         GridsController,
         TaskController,
         InspectorCaseController,
+        StaffCategoryController,
         UnitWorkController,
         PatrolController,
         StatsController,

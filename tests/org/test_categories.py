@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from core.db import raw, transaction
-from org import categories, sla
+from org import categories, category_tree, sla
 from org.categories_seed import seed_categories, seed_count
 from org.errors import (
     CategoryCodeTaken,
@@ -114,8 +114,8 @@ async def test_a_city_adds_its_own_codes(database):
 
 async def test_the_tree_is_localized(database):
     await seeded()
-    zh = await categories.category_tree(locale="zh-CN")
-    en = await categories.category_tree(locale="en")
+    zh = await category_tree.category_tree(locale="zh-CN")
+    en = await category_tree.category_tree(locale="en")
     assert [kind.name for kind in zh] == ["部件", "事件"]
     assert [kind.name for kind in en] == ["Components", "Events"]
     events = en[1]
