@@ -13,10 +13,18 @@ from tests.cases_city import AUTO_CATEGORY, IN_GRID, build_city
 from tests.helpers import assert_problem, upload_photo
 
 STATS = "/api/admin/stats"
+ADMIN_CASES = "/api/admin/cases"
 
 
 @pytest.fixture
 async def city(api):
+    return await build_city(api)
+
+
+@pytest.fixture
+async def slow_city(api, settings_env):
+    """The city for tests that move the clock by days: tokens that last."""
+    settings_env(CITYOPS_ACCESS_TOKEN_TTL_SECONDS=str(90 * 86400))
     return await build_city(api)
 
 
@@ -190,3 +198,81 @@ async def test_csv_export_makes_formulas_inert(api, city, cases):
     labels = [r["label"] for r in rows]
     assert "'" + evil in labels and evil not in labels
     assert not any(value.startswith(("=", "+", "@")) for r in rows for value in r.values())
+
+
+async def _stages(api, session, window) -> dict:
+    response = await api.get(STATS, params={**window, "groupBy": "source"}, headers=session.headers)
+    assert response.status_code == 200, response.text
+    totals = response.json()["totals"]
+    return {
+        stage: totals[f"secondsTo{stage}"] for stage in ("Accept", "Dispatch", "Resolve", "Close")
+    }
+
+
+async def test_stage_times_add_up_every_round_of_rework_and_reopening(api, slow_city):
+    """Rework and reopening stamp dispatched_at anew; the stage times come from the history,
+    so each is the sum of the case's rounds in that stage and never negative."""
+    city = slow_city
+    citizen = await api.citizen()
+    window = await _window()
+    case_id = await _report(api, citizen, AUTO_CATEGORY, 1)  # accepted and dispatched at once
+    headers = city.operator.headers
+    handling = [dt.timedelta(hours=5), dt.timedelta(hours=3), dt.timedelta(hours=2)]
+    checking = [dt.timedelta(hours=1), dt.timedelta(minutes=30), dt.timedelta(minutes=45)]
+
+    async def act(action: str, wait: dt.timedelta) -> None:
+        clock.travel(wait)
+        response = await api.post(
+            f"{ADMIN_CASES}/{case_id}/{action}", json={"note": "已处理"}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+
+    await act("resolve", handling[0])
+    await act("rework", checking[0])  # 返工: dispatched again, dispatched_at moves on
+    await act("resolve", handling[1])
+    await act("close", checking[1])
+    clock.travel(dt.timedelta(days=1))
+    reopened = await api.post(
+        f"/api/citizen/reports/{case_id}/reopen", json={"reason": "没修好"}, headers=citizen.headers
+    )
+    assert reopened.status_code == 200, reopened.text
+    # Reopened and not yet resolved again: the open round counts only once it ends.
+    mid = await _stages(api, city.operator, window)
+    assert mid["Resolve"] == pytest.approx(sum(handling[:2], dt.timedelta()).total_seconds(), abs=5)
+    assert mid["Close"] == pytest.approx(sum(checking[:2], dt.timedelta()).total_seconds(), abs=5)
+    await act("resolve", handling[2])
+    await act("close", checking[2])
+    stages = await _stages(api, city.operator, window)
+    assert all(seconds is not None and seconds >= 0 for seconds in stages.values()), stages
+    assert stages["Accept"] == pytest.approx(0, abs=5)  # auto-accepted and dispatched
+    assert stages["Dispatch"] == pytest.approx(0, abs=5)
+    assert stages["Resolve"] == pytest.approx(sum(handling, dt.timedelta()).total_seconds(), abs=5)
+    assert stages["Close"] == pytest.approx(sum(checking, dt.timedelta()).total_seconds(), abs=5)
+
+
+async def test_stage_times_of_a_case_waiting_for_verification_and_dispatch(api, slow_city):
+    """Time to accept and to dispatch are the waits in those states; a case not yet
+    dispatched has no dispatch time, rather than a negative or a zero one."""
+    city = slow_city
+    citizen = await api.citizen()
+    window = await _window()
+    case_id = await _report(api, citizen, "E0102", 2)  # waits for verification
+    clock.travel(dt.timedelta(minutes=40))
+    accepted = await api.post(
+        f"{ADMIN_CASES}/{case_id}/accept",
+        json={"autoDispatch": False},
+        headers=city.operator.headers,
+    )
+    assert accepted.status_code == 200, accepted.text
+    waiting = await _stages(api, city.operator, window)
+    assert waiting["Accept"] == pytest.approx(40 * 60, abs=5)
+    assert waiting["Dispatch"] is None and waiting["Resolve"] is None
+    clock.travel(dt.timedelta(minutes=25))
+    dispatched = await api.post(
+        f"{ADMIN_CASES}/{case_id}/dispatch",
+        json={"unitId": city.unit_ids["370202-HW"]},
+        headers=city.operator.headers,
+    )
+    assert dispatched.status_code == 200, dispatched.text
+    done = await _stages(api, city.operator, window)
+    assert done["Dispatch"] == pytest.approx(25 * 60, abs=5) and done["Resolve"] is None
