@@ -4,23 +4,30 @@ A case's ``dispatched_at``, ``resolved_at`` and ``closed_at`` hold the *last* ti
 there: rework (返工) and reopening overwrite them, so "resolved_at - dispatched_at" of a
 reopened case is negative or misses the first round. The event history keeps every move.
 
-Each state change (case_event rows whose state changed, and the report that opened the
-case) ends an interval that the case spent in the event's ``from_state``; LAG over the case's
-events, in id order, gives its start. A stage is the time spent in its states, over every
-round:
+A stage is the time a case spent in its states, over every round:
 
-| stage | time in states | counted for cases that moved |
+| stage | time in states | settled once the case |
 |---|---|---|
-| accept (立案) | reported | reported -> accepted |
-| dispatch (派遣) | accepted, returned (handed back, awaiting a unit) | accepted -> dispatched |
-| resolve (处置) | dispatched (redispatch included; not suspended) | dispatched -> resolved |
-| close (核查) | resolved (each check, reworked or passed) | resolved -> closed |
+| accept (立案) | reported | was accepted |
+| dispatch (派遣) | accepted, returned (handed back) | was dispatched and is not back there |
+| resolve (处置) | dispatched (redispatch included) | was resolved and is not dispatched |
+| close (核查) | resolved (each check, rework or pass) | was closed and is not resolved |
 
-Time suspended (挂账) or closed before a reopening is in no stage. An interval still open
-(the case is in that state now) is not counted until it ends.
+Time suspended (挂账) or closed before a reopening is in no stage. A case counts towards a
+stage's average once its time there is settled: a reopened case being handled again counts
+for handling when it is resolved again.
+
+The time in a state is the sum of the times the case left it minus the sum of the times it
+entered it: for a settled stage every entry has its exit. That sum needs no window or
+per-case grouping: the events of the cohort are summed straight into the groups (one join
+and one GROUP BY), and the cases counted per group come from the case rows.
+Only state changes count (the report that opened the case, and events whose state changed);
+notes and other same-state events neither enter nor leave.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from core.db import is_sqlite
 
@@ -32,52 +39,41 @@ _STATES = {
     "resolve": "'dispatched'",
     "close": "'resolved'",
 }
-_MOVES = {
-    "accept": ("reported", "accepted"),
-    "dispatch": ("accepted", "dispatched"),
-    "resolve": ("dispatched", "resolved"),
-    "close": ("resolved", "closed"),
+# Whether a case's stage is settled, from its row: the stamps say whether a move ever
+# happened (they are never cleared, except closed_at on reopening: reopen_count remembers).
+_SETTLED = {
+    "accept": "accepted_at IS NOT NULL",
+    "dispatch": "dispatched_at IS NOT NULL AND state NOT IN ('accepted', 'returned')",
+    "resolve": "resolved_at IS NOT NULL AND state <> 'dispatched'",
+    "close": "(closed_at IS NOT NULL OR reopen_count > 0) AND state <> 'resolved'",
 }
 
 
-def _epoch(column: str) -> str:
+def _seconds_after(column: str, base: dt.datetime) -> str:
+    """Seconds from ``base`` to ``column``; small numbers, so sums of many stay exact.
+    ``base`` is ours (the window's start), formatted as a number."""
+    epoch = f"{base.timestamp():.0f}"
     if is_sqlite():
-        return f"(julianday({column}) * 86400.0)"
-    return f"EXTRACT(EPOCH FROM {column})"
+        return f"(julianday({column}) * 86400.0 - ({epoch} + 210866760000.0))"
+    return f"(date_part('epoch', {column}) - {epoch})"
 
 
-def stages_cte(cases: str) -> str:
-    """``WITH`` clauses ending in ``stages`` (case_id, t_<stage>, did_<stage> per stage) for
-    the cases selected by ``SELECT id FROM case_file WHERE <cases>``; ``cases`` may hold
-    ``{}`` placeholders, taken once."""
-    when = _epoch("e.created_at")
-    sums = ",\n    ".join(
-        f"SUM(CASE WHEN from_state IN ({_STATES[s]}) THEN secs END) AS t_{s}" for s in STAGES
-    )
-    moves = ",\n    ".join(
-        f"MAX(CASE WHEN from_state = '{_MOVES[s][0]}' AND to_state = '{_MOVES[s][1]}' "
-        f"THEN 1 ELSE 0 END) AS did_{s}"
+def settled_counts() -> str:
+    """Per group, how many cases each stage's average is taken over (``n_<stage>``)."""
+    return ",\n  ".join(f"SUM(CASE WHEN {_SETTLED[s]} THEN 1 ELSE 0 END) AS n_{s}" for s in STAGES)
+
+
+def stage_sums_sql(key: str, cohort: str, base: dt.datetime) -> str:
+    """Per group ``key``, the seconds settled cases spent in each stage (``s_<stage>``) over
+    the cohort ``case_file`` rows matching ``cohort`` (which may hold ``{}`` placeholders)."""
+    at = _seconds_after("e.created_at", base)
+    sums = ",\n  ".join(
+        f"SUM(CASE WHEN {_SETTLED[s]} THEN CASE WHEN e.from_state IN ({_STATES[s]}) "
+        f"THEN {at} WHEN e.to_state IN ({_STATES[s]}) THEN -{at} ELSE 0 END END) AS s_{s}"
         for s in STAGES
     )
-    return f"""WITH steps AS (
-  SELECT e."case" AS case_id, e.from_state, e.to_state,
-    {when} - LAG({when}) OVER (PARTITION BY e."case" ORDER BY e.id) AS secs
-  FROM case_event e
-  WHERE e."case" IN (SELECT id FROM case_file WHERE {cases})
-    AND (e.from_state IS NULL OR e.from_state <> e.to_state)
-), stages AS (
-  SELECT case_id,
-    {sums},
-    {moves}
-  FROM steps GROUP BY case_id
-)"""  # noqa: S608 - only our own column expressions are formatted in
-
-
-def stage_columns() -> str:
-    """The per-group average seconds of each stage and how many cases it is taken over,
-    for a query joining ``stages``."""
-    return ",\n  ".join(
-        f"AVG(CASE WHEN stages.did_{s} = 1 THEN stages.t_{s} END) AS seconds_to_{s},\n  "
-        f"COUNT(CASE WHEN stages.did_{s} = 1 THEN stages.t_{s} END) AS n_{s}"
-        for s in STAGES
-    )
+    return f"""SELECT {key} AS key,
+  {sums}
+FROM case_file JOIN case_event e ON e."case" = case_file.id
+WHERE {cohort} AND (e.from_state IS NULL OR e.from_state <> e.to_state)
+GROUP BY 1"""  # noqa: S608 - only our own column expressions are formatted in

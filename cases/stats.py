@@ -1,11 +1,11 @@
-"""Command-centre statistics (综合评价) by SQL aggregation, one statement per request.
+"""Command-centre statistics (综合评价) by SQL aggregation.
 
 The cohort is the cases *reported* in [since, until): every measure describes what became of
-them (accepted, dispatched, closed, on time, reworked, rated). One GROUP BY over the
-reported_at range index, joined to the cohort's stage times (a window over their events),
-serves every grouping; the SQL is plain enough for SQLite (>= 3.25, for window functions)
-and PostgreSQL, with the two dialect differences (seconds between timestamps, the local
-day) chosen here and in cases.stage_times.
+them (accepted, dispatched, closed, on time, reworked, rated). Two GROUP BYs over the
+reported_at range index serve every grouping: one over the cases, one over their events
+for the stage times (cases.stage_times); the SQL is plain enough for SQLite and
+PostgreSQL, with the two dialect differences (seconds between timestamps, the local day)
+chosen here and in cases.stage_times.
 
 Measures:
 - closure rate = closed / accepted
@@ -29,7 +29,7 @@ import msgspec
 
 from cases.scope import Scope, clause
 from cases.stage_times import STAGES as _STAGES
-from cases.stage_times import stage_columns, stages_cte
+from cases.stage_times import settled_counts, stage_sums_sql
 from cases.stats_filter import StatsFilter, cases_counted
 from cases.tables import Case
 from core import clock
@@ -136,10 +136,12 @@ def _cohort(group_by: str, counted) -> tuple[str, list]:
     return condition + " AND {}", [counted.querystring]
 
 
+def _key(group_by: str, since: dt.datetime) -> str:
+    return _day_key(since) if group_by == "day" else _KEYS[group_by]
+
+
 def _sql(group_by: str, since: dt.datetime, cohort: str) -> str:
-    key = _day_key(since) if group_by == "day" else _KEYS[group_by]
-    return f"""{stages_cte(cohort)}
-SELECT {key} AS key,
+    return f"""SELECT {_key(group_by, since)} AS key,
   COUNT(*) AS reported,
   COUNT(accepted_at) AS accepted,
   COUNT(dispatched_at) AS dispatched,
@@ -158,8 +160,8 @@ SELECT {key} AS key,
     AS citizen_accepted,
   SUM(CASE WHEN source = 'inspector' THEN 1 ELSE 0 END) AS inspector_reports,
   AVG(rating) AS avg_rating,
-  {stage_columns()}
-FROM {Case._meta.tablename} LEFT JOIN stages ON stages.case_id = {Case._meta.tablename}.id
+  {settled_counts()}
+FROM {Case._meta.tablename}
 WHERE {cohort}
 GROUP BY 1
 ORDER BY 1"""  # noqa: S608 - only our own column expressions are formatted in
@@ -205,22 +207,28 @@ async def case_stats(
     since, until = clock.as_utc(since), clock.as_utc(until)
     counted = await cases_counted(within, filters or StatsFilter())
     cohort, args = _cohort(group_by, counted)
-    rows = await raw(
-        _sql(group_by, since, cohort), since, until, *args, clock.now(), since, until, *args
-    )
+    rows = await raw(_sql(group_by, since, cohort), clock.now(), since, until, *args)
+    sums = {
+        row["key"]: row
+        for row in await raw(
+            stage_sums_sql(_key(group_by, since), cohort, since), since, until, *args
+        )
+    }
     out = []
     for row in rows:
         counts = {name: int(row[name] or 0) for name in _COUNTS}
+        timed = tuple(int(row[f"n_{stage}"] or 0) for stage in _STAGES)
+        spent = sums.get(row["key"], {})
         out.append(
             StatsRow(
                 key=None if row["key"] is None else str(row["key"]),
                 **counts,
                 avg_rating=_float(row["avg_rating"]),
-                seconds_to_accept=_float(row["seconds_to_accept"]),
-                seconds_to_dispatch=_float(row["seconds_to_dispatch"]),
-                seconds_to_resolve=_float(row["seconds_to_resolve"]),
-                seconds_to_close=_float(row["seconds_to_close"]),
-                timed=tuple(int(row[f"n_{stage}"] or 0) for stage in _STAGES),
+                **{
+                    f"seconds_to_{stage}": _float(spent.get(f"s_{stage}") / n) if n else None
+                    for stage, n in zip(_STAGES, timed, strict=True)
+                },
+                timed=timed,
             )
         )
     if group_by == "inspector":

@@ -236,9 +236,10 @@ async def test_stage_times_add_up_every_round_of_rework_and_reopening(api, slow_
         f"/api/citizen/reports/{case_id}/reopen", json={"reason": "没修好"}, headers=citizen.headers
     )
     assert reopened.status_code == 200, reopened.text
-    # Reopened and not yet resolved again: the open round counts only once it ends.
+    # Reopened and being handled again: the checks so far are settled, handling is not
+    # (it counts when the case is resolved again), and nothing is negative.
     mid = await _stages(api, city.operator, window)
-    assert mid["Resolve"] == pytest.approx(sum(handling[:2], dt.timedelta()).total_seconds(), abs=5)
+    assert mid["Resolve"] is None
     assert mid["Close"] == pytest.approx(sum(checking[:2], dt.timedelta()).total_seconds(), abs=5)
     await act("resolve", handling[2])
     await act("close", checking[2])
@@ -276,3 +277,29 @@ async def test_stage_times_of_a_case_waiting_for_verification_and_dispatch(api, 
     assert dispatched.status_code == 200, dispatched.text
     done = await _stages(api, city.operator, window)
     assert done["Dispatch"] == pytest.approx(25 * 60, abs=5) and done["Resolve"] is None
+
+
+async def test_time_suspended_is_no_handling_time(api, slow_city):
+    """挂账 stops the clock of handling: the handling stage is the time dispatched, before
+    the suspension and after the resumption."""
+    city = slow_city
+    citizen = await api.citizen()
+    window = await _window()
+    case_id = await _report(api, citizen, AUTO_CATEGORY, 3)  # dispatched at once
+    unit_id = (await api.get(f"{ADMIN_CASES}/{case_id}", headers=city.operator.headers)).json()[
+        "case"
+    ]["unitId"]
+    for wait, action, body in (
+        (dt.timedelta(hours=2), "suspend", {"reason": "等待配件"}),
+        (dt.timedelta(hours=10), "resume", {"unitId": unit_id}),
+        (dt.timedelta(hours=3), "resolve", {"note": "已处理"}),
+        (dt.timedelta(minutes=20), "close", {}),
+    ):
+        clock.travel(wait)
+        response = await api.post(
+            f"{ADMIN_CASES}/{case_id}/{action}", json=body, headers=city.operator.headers
+        )
+        assert response.status_code == 200, response.text
+    stages = await _stages(api, city.operator, window)
+    assert stages["Resolve"] == pytest.approx(5 * 3600, abs=5)
+    assert stages["Close"] == pytest.approx(20 * 60, abs=5)
