@@ -65,7 +65,10 @@ def settled_counts() -> str:
 
 def stage_sums_sql(key: str, cohort: str, base: dt.datetime) -> str:
     """Per group ``key``, the seconds settled cases spent in each stage (``s_<stage>``) over
-    the cohort ``case_file`` rows matching ``cohort`` (which may hold ``{}`` placeholders)."""
+    the cohort ``case_file`` rows matching ``cohort`` (which may hold ``{}`` placeholders),
+    followed by one more placeholder: the window's start. No event of a case precedes its
+    report, so the events read start there (the created_at index: a recent window reads
+    recent events only)."""
     at = _seconds_after("e.created_at", base)
     sums = ",\n  ".join(
         f"SUM(CASE WHEN {_SETTLED[s]} THEN CASE WHEN e.from_state IN ({_STATES[s]}) "
@@ -75,5 +78,6 @@ def stage_sums_sql(key: str, cohort: str, base: dt.datetime) -> str:
     return f"""SELECT {key} AS key,
   {sums}
 FROM case_file JOIN case_event e ON e."case" = case_file.id
-WHERE {cohort} AND (e.from_state IS NULL OR e.from_state <> e.to_state)
+WHERE {cohort} AND e.created_at >= {{}}
+  AND (e.from_state IS NULL OR e.from_state <> e.to_state)
 GROUP BY 1"""  # noqa: S608 - only our own column expressions are formatted in

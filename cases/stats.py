@@ -211,7 +211,7 @@ async def case_stats(
     sums = {
         row["key"]: row
         for row in await raw(
-            stage_sums_sql(_key(group_by, since), cohort, since), since, until, *args
+            stage_sums_sql(_key(group_by, since), cohort, since), since, until, *args, since
         )
     }
     out = []
