@@ -7,6 +7,7 @@ import io
 import pytest
 
 from accounts.api_keys import create_api_client
+from accounts.tables import Staff
 from core import clock
 from core.db import transaction
 from tests.cases_city import AUTO_CATEGORY, IN_GRID, build_city
@@ -303,3 +304,38 @@ async def test_time_suspended_is_no_handling_time(api, slow_city):
     stages = await _stages(api, city.operator, window)
     assert stages["Resolve"] == pytest.approx(5 * 3600, abs=5)
     assert stages["Close"] == pytest.approx(20 * 60, abs=5)
+
+
+async def test_a_hand_back_waits_in_dispatch_and_handling_adds_both_units(api, slow_city):
+    """转办: the unit hands the case back; the wait for a new unit is dispatch time, and the
+    time each unit held it is handling time."""
+    city = slow_city
+    squad = await api.staff("handler")
+    await Staff.update({Staff.org_unit_id: city.unit_ids["370202001-ZF"]}).where(
+        Staff.id == squad.subject_id
+    )
+    window = await _window()
+    case_id = await _report(api, await api.citizen(), AUTO_CATEGORY, 4)  # to the squad at once
+    clock.travel(dt.timedelta(hours=1))
+    handed_back = await api.post(
+        f"/api/inspector/cases/{case_id}/transfer",
+        json={"reason": "不归我们管"},
+        headers=squad.headers,
+    )
+    assert handed_back.status_code == 200, handed_back.text
+    waiting = await _stages(api, city.operator, window)
+    assert waiting["Dispatch"] is None and waiting["Resolve"] is None  # back in the queue
+    for wait, action, body in (
+        (dt.timedelta(hours=2), "dispatch", {"unitId": city.unit_ids["370202-HW"]}),
+        (dt.timedelta(hours=3), "resolve", {"note": "已处理"}),
+        (dt.timedelta(minutes=10), "close", {}),
+    ):
+        clock.travel(wait)
+        response = await api.post(
+            f"{ADMIN_CASES}/{case_id}/{action}", json=body, headers=city.operator.headers
+        )
+        assert response.status_code == 200, response.text
+    stages = await _stages(api, city.operator, window)
+    assert stages["Dispatch"] == pytest.approx(2 * 3600, abs=5)
+    assert stages["Resolve"] == pytest.approx(4 * 3600, abs=5)
+    assert stages["Close"] == pytest.approx(10 * 60, abs=5)
