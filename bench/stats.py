@@ -143,7 +143,6 @@ async def main() -> None:
     from api.app import create_asgi_app
     from cases import stats
     from cases.scope import EVERYTHING
-    from cases.scope import EVERYTHING
     from core import db
     from core.schema import migrate
     from core.settings import get_settings
