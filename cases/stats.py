@@ -171,6 +171,12 @@ def _float(value) -> float | None:
     return None if value is None else round(float(value), 2)
 
 
+def _average(total, count: int) -> float | None:
+    """A stage's average; None without settled cases, or without their history (rows
+    loaded in bulk with no events say nothing of their stages)."""
+    return None if total is None or not count else _float(float(total) / count)
+
+
 async def _inspector_work(
     since: dt.datetime, until: dt.datetime, counted
 ) -> dict[int, tuple[int, int]]:
@@ -225,7 +231,7 @@ async def case_stats(
                 **counts,
                 avg_rating=_float(row["avg_rating"]),
                 **{
-                    f"seconds_to_{stage}": _float(spent.get(f"s_{stage}") / n) if n else None
+                    f"seconds_to_{stage}": _average(spent.get(f"s_{stage}"), n)
                     for stage, n in zip(_STAGES, timed, strict=True)
                 },
                 timed=timed,
