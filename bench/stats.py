@@ -142,6 +142,7 @@ async def main() -> None:
     from accounts.service import create_staff
     from api.app import create_asgi_app
     from cases import stats
+    from cases.scope import EVERYTHING
     from core import db
     from core.schema import migrate
     from core.settings import get_settings
@@ -184,7 +185,7 @@ async def main() -> None:
         )
 
     async def service():
-        await stats.case_stats(since=since, until=until, group_by="unit")
+        await stats.case_stats(since=since, until=until, group_by="unit", within=EVERYTHING)
 
     transport = httpx.ASGITransport(app=create_asgi_app())
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:

@@ -33,6 +33,19 @@ class CaseNotFound(DomainError):
     message = Msg(zh="案件不存在或无权查看", en="No such case, or it is not yours to see")
 
 
+class FilterNotFound(DomainError):
+    """A statistics filter naming an area, unit or grid outside the caller's scope looks
+    exactly like one that does not exist."""
+
+    code = "stats.filter_not_found"
+    status = 404
+    title = Msg(zh="筛选对象不存在", en="Filter target not found")
+    message = Msg(
+        zh="{field} 指定的区域、单位或网格不存在或不在您的范围内",
+        en="The area, unit or grid given as {field} does not exist or is outside your scope",
+    )
+
+
 class NotAllowed(DomainError):
     code = "case.forbidden"
     status = 403

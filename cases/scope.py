@@ -73,6 +73,17 @@ async def scope_of(actor: Actor) -> Scope:
     return Scope(unit_ids=units, staff_id=actor.id)
 
 
+def units_within(scope: Scope, tree: Tree) -> frozenset[int] | None:
+    """The org units inside the scope's areas (each area's unit and everything below it)
+    and the scope's own units; None when the scope is everything."""
+    if scope.everything:
+        return None
+    units: set[int] = set(scope.unit_ids)
+    for area in scope.district_ids | scope.street_ids:
+        units |= tree.subtree(area)
+    return frozenset(units)
+
+
 def clause(scope: Scope):
     """The WHERE clause of the cases in scope, or None for every case."""
     if scope.everything:

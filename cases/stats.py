@@ -1,10 +1,11 @@
-"""Command-centre statistics (综合评价) by SQL aggregation, one statement per request.
+"""Command-centre statistics (综合评价) by SQL aggregation.
 
 The cohort is the cases *reported* in [since, until): every measure describes what became of
-them (accepted, dispatched, closed, on time, reworked, rated). One GROUP BY over the
-reported_at range index serves every grouping; the SQL is plain enough for SQLite and
+them (accepted, dispatched, closed, on time, reworked, rated). Two GROUP BYs over the
+reported_at range index serve every grouping: one over the cases, one over their events
+for the stage times (cases.stage_times); the SQL is plain enough for SQLite and
 PostgreSQL, with the two dialect differences (seconds between timestamps, the local day)
-chosen here.
+chosen here and in cases.stage_times.
 
 Measures:
 - closure rate = closed / accepted
@@ -13,8 +14,10 @@ Measures:
 - rework rate (返工率) = cases reworked at least once / resolved
 - satisfaction = ratings of 4 or 5 / rated
 - missed-report rate (漏报率) = accepted cases found by citizens / all accepted
-- stage times: average seconds report→accept, accept→dispatch, dispatch→resolve,
-  resolve→close
+- stage times: average seconds spent accepting, dispatching, handling and checking, summed
+  over every round of rework and reopening from the event history (cases.stage_times)
+
+Every query counts only the cases in the caller's scope and filters (cases.stats_filter).
 """
 
 from __future__ import annotations
@@ -24,6 +27,10 @@ from typing import Literal
 
 import msgspec
 
+from cases.scope import Scope, clause
+from cases.stage_times import STAGES as _STAGES
+from cases.stage_times import settled_counts, stage_sums_sql
+from cases.stats_filter import StatsFilter, cases_counted
 from cases.tables import Case
 from core import clock
 from core.db import is_sqlite, raw
@@ -54,7 +61,6 @@ _COUNTS = (
     "citizen_accepted",
     "inspector_reports",
 )
-_STAGES = ("accept", "dispatch", "resolve", "close")
 
 
 class StatsRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -109,12 +115,6 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _seconds(later: str, earlier: str) -> str:
-    if is_sqlite():
-        return f"(julianday({later}) - julianday({earlier})) * 86400.0"
-    return f"EXTRACT(EPOCH FROM ({later} - {earlier}))"
-
-
 def _day_key(since: dt.datetime) -> str:
     """The local calendar day of reported_at. The city's zones (Asia/Shanghai) keep one
     offset all year; SQLite has no zone database, so it gets the offset at ``since``."""
@@ -125,13 +125,23 @@ def _day_key(since: dt.datetime) -> str:
     return f"to_char(reported_at AT TIME ZONE '{zone.key}', 'YYYY-MM-DD')"
 
 
-def _sql(group_by: str, since: dt.datetime) -> str:
-    key = _day_key(since) if group_by == "day" else _KEYS[group_by]
-    inspector_only = (
-        " AND source = 'inspector' AND reporter_kind = 'staff'" if (group_by == "inspector") else ""
-    )
-    return f"""
-SELECT {key} AS key,
+def _cohort(group_by: str, counted) -> tuple[str, list]:
+    """The WHERE condition of the cases a query describes, with its ``{}`` arguments after
+    since and until: reported in the window, in the caller's scope and filters."""
+    condition = "reported_at >= {} AND reported_at < {}"
+    if group_by == "inspector":
+        condition += " AND source = 'inspector' AND reporter_kind = 'staff'"
+    if counted is None:
+        return condition, []
+    return condition + " AND {}", [counted.querystring]
+
+
+def _key(group_by: str, since: dt.datetime) -> str:
+    return _day_key(since) if group_by == "day" else _KEYS[group_by]
+
+
+def _sql(group_by: str, since: dt.datetime, cohort: str) -> str:
+    return f"""SELECT {_key(group_by, since)} AS key,
   COUNT(*) AS reported,
   COUNT(accepted_at) AS accepted,
   COUNT(dispatched_at) AS dispatched,
@@ -150,16 +160,9 @@ SELECT {key} AS key,
     AS citizen_accepted,
   SUM(CASE WHEN source = 'inspector' THEN 1 ELSE 0 END) AS inspector_reports,
   AVG(rating) AS avg_rating,
-  AVG({_seconds("accepted_at", "reported_at")}) AS seconds_to_accept,
-  AVG({_seconds("dispatched_at", "accepted_at")}) AS seconds_to_dispatch,
-  AVG({_seconds("resolved_at", "dispatched_at")}) AS seconds_to_resolve,
-  AVG({_seconds("closed_at", "resolved_at")}) AS seconds_to_close,
-  COUNT({_seconds("accepted_at", "reported_at")}) AS n_accept,
-  COUNT({_seconds("dispatched_at", "accepted_at")}) AS n_dispatch,
-  COUNT({_seconds("resolved_at", "dispatched_at")}) AS n_resolve,
-  COUNT({_seconds("closed_at", "resolved_at")}) AS n_close
+  {settled_counts()}
 FROM {Case._meta.tablename}
-WHERE reported_at >= {{}} AND reported_at < {{}}{inspector_only}
+WHERE {cohort}
 GROUP BY 1
 ORDER BY 1"""  # noqa: S608 - only our own column expressions are formatted in
 
@@ -168,44 +171,74 @@ def _float(value) -> float | None:
     return None if value is None else round(float(value), 2)
 
 
-async def _inspector_work(since: dt.datetime, until: dt.datetime) -> dict[int, tuple[int, int]]:
+def _average(total, count: int) -> float | None:
+    """A stage's average; None without settled cases, or without their history (rows
+    loaded in bulk with no events say nothing of their stages)."""
+    return None if total is None or not count else _float(float(total) / count)
+
+
+async def _inspector_work(
+    since: dt.datetime, until: dt.datetime, counted
+) -> dict[int, tuple[int, int]]:
     """Verifications (a reported case accepted or rejected) and checks (a resolved case
-    closed or sent back) per staff member, by when they were recorded."""
-    rows = await raw(
+    closed or sent back) per staff member, by when they were recorded, on counted cases."""
+    cases = "" if counted is None else ' AND "case" IN (SELECT id FROM case_file WHERE {})'
+    sql = (
         "SELECT actor_id, SUM(CASE WHEN from_state = 'reported' THEN 1 ELSE 0 END) AS v, "
         "SUM(CASE WHEN from_state = 'resolved' THEN 1 ELSE 0 END) AS c FROM case_event "
         "WHERE actor_kind = 'staff' AND created_at >= {} AND created_at < {} AND ("
         "(from_state = 'reported' AND action IN ('accept', 'reject')) OR "
-        "(from_state = 'resolved' AND action IN ('close', 'rework'))) GROUP BY actor_id",
+        "(from_state = 'resolved' AND action IN ('close', 'rework')))"
+    )
+    rows = await raw(
+        sql + cases + " GROUP BY actor_id",
         since,
         until,
+        *([] if counted is None else [counted.querystring]),
     )
     return {row["actor_id"]: (int(row["v"] or 0), int(row["c"] or 0)) for row in rows}
 
 
 async def case_stats(
-    *, since: dt.datetime, until: dt.datetime, group_by: GroupBy
+    *,
+    since: dt.datetime,
+    until: dt.datetime,
+    group_by: GroupBy,
+    within: Scope,
+    filters: StatsFilter | None = None,
 ) -> list[StatsRow]:
-    """One row per group (key as text; None for cases without a unit or grid)."""
+    """One row per group (key as text; None for cases without a unit or grid), over the
+    cases ``within`` the caller's scope matching ``filters`` (FilterNotFound for a filter
+    outside the scope)."""
     since, until = clock.as_utc(since), clock.as_utc(until)
-    rows = await raw(_sql(group_by, since), clock.now(), since, until)
+    counted = await cases_counted(within, filters or StatsFilter())
+    cohort, args = _cohort(group_by, counted)
+    rows = await raw(_sql(group_by, since, cohort), clock.now(), since, until, *args)
+    sums = {
+        row["key"]: row
+        for row in await raw(
+            stage_sums_sql(_key(group_by, since), cohort, since), since, until, *args, since
+        )
+    }
     out = []
     for row in rows:
         counts = {name: int(row[name] or 0) for name in _COUNTS}
+        timed = tuple(int(row[f"n_{stage}"] or 0) for stage in _STAGES)
+        spent = sums.get(row["key"], {})
         out.append(
             StatsRow(
                 key=None if row["key"] is None else str(row["key"]),
                 **counts,
                 avg_rating=_float(row["avg_rating"]),
-                seconds_to_accept=_float(row["seconds_to_accept"]),
-                seconds_to_dispatch=_float(row["seconds_to_dispatch"]),
-                seconds_to_resolve=_float(row["seconds_to_resolve"]),
-                seconds_to_close=_float(row["seconds_to_close"]),
-                timed=tuple(int(row[f"n_{stage}"] or 0) for stage in _STAGES),
+                **{
+                    f"seconds_to_{stage}": _average(spent.get(f"s_{stage}"), n)
+                    for stage, n in zip(_STAGES, timed, strict=True)
+                },
+                timed=timed,
             )
         )
     if group_by == "inspector":
-        work = await _inspector_work(since, until)
+        work = await _inspector_work(since, until, counted)
         seen = {row.key for row in out}
         out = [
             msgspec.structs.replace(
@@ -270,17 +303,17 @@ class OpenPoint(msgspec.Struct, frozen=True, kw_only=True):
     light: str  # green, yellow, red; "none" before dispatch (no SLA clock yet)
 
 
-async def open_case_points(*, limit: int = 5000) -> list[OpenPoint]:
-    """Open cases for the dashboard map, most urgent first, coloured by SLA light."""
+async def open_case_points(*, within: Scope, limit: int = 5000) -> list[OpenPoint]:
+    """Open cases in scope for the dashboard map, most urgent first, coloured by SLA light."""
     from cases.workflow import OPEN
 
     now = clock.now()
-    rows = (
-        await Case.select(Case.number, Case.lat, Case.lon, Case.deadline_at, Case.sla_yellow_at)
-        .where(Case.state.is_in(sorted(OPEN)))
-        .order_by(Case.deadline_at)
-        .limit(limit)
-    )
+    query = Case.select(
+        Case.number, Case.lat, Case.lon, Case.deadline_at, Case.sla_yellow_at
+    ).where(Case.state.is_in(sorted(OPEN)))
+    if (in_scope := clause(within)) is not None:
+        query = query.where(in_scope)
+    rows = await query.order_by(Case.deadline_at).limit(limit)
     points = []
     for row in rows:
         deadline, yellow = row["deadline_at"], row["sla_yellow_at"]

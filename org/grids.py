@@ -223,6 +223,12 @@ async def get_grid(*, code: str) -> GridInfo:
     return grid_info(row, await unit_kinds_and_parents())
 
 
+async def find_grid(*, grid_id: int) -> GridInfo | None:
+    """A grid by id, retired ones included (old cases still name them)."""
+    row = await Grid.select().where(Grid.id == grid_id).first()
+    return None if row is None else grid_info(row, await unit_kinds_and_parents())
+
+
 async def _check_area(area_id: int | None) -> None:
     if area_id is None:
         return

@@ -217,14 +217,7 @@ async def _managed_units(actor: Actor) -> frozenset[int] | None:
     units of their centre's area (its own included)."""
     if actor.has_role("admin"):
         return None
-    where = await scope.scope_of(actor)
-    if where.everything:
-        return None
-    tree = await unit_tree()
-    units: set[int] = set()
-    for area in where.district_ids | where.street_ids:
-        units |= tree.subtree(area)
-    return frozenset(units | where.unit_ids)
+    return scope.units_within(await scope.scope_of(actor), await unit_tree())
 
 
 class DutyShiftController(Controller):

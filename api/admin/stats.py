@@ -1,4 +1,6 @@
-"""Statistics for the command centre (综合评价): JSON or CSV for export."""
+"""Statistics for the command centre (综合评价): JSON or CSV for export, over the cases in the
+caller's scope (a district centre's numbers are its district's); a filter outside the scope
+is a 404."""
 
 from __future__ import annotations
 
@@ -7,13 +9,16 @@ from typing import Annotated, Literal
 
 import msgspec
 from litestar import Controller, Response, get
+from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
 from api.admin.calendar import InvalidRange
 from api.csv_export import csv_bytes, csv_response
+from api.params import id_query
 from api.types import UtcDateTime
-from cases import stats
+from cases import scope, stats
 from core import clock
+from core.actors import Actor
 from org import admin_queries, grid_admin, units
 
 GroupBy = Literal["unit", "grid", "category", "source", "day", "inspector"]
@@ -100,25 +105,38 @@ class AdminStatsController(Controller):
     tags = ["command centre"]
 
     @get(
-        "/", summary="Measures of the cases reported in [from, to), grouped; format=csv for export"
+        "/",
+        summary="Measures of the cases in my scope reported in [from, to), grouped; "
+        "format=csv for export",
     )
     async def case_stats(
         self,
+        actor: NamedDependency[Actor],
         since: Annotated[UtcDateTime, QueryParameter(name="from")],
         until: Annotated[UtcDateTime, QueryParameter(name="to")],
         group_by: Annotated[GroupBy, QueryParameter(name="groupBy")] = "unit",
+        district_id: Annotated[int | None, id_query("districtId")] = None,
+        street_id: Annotated[int | None, id_query("streetId")] = None,
+        unit_id: Annotated[int | None, id_query("unitId")] = None,
+        grid_id: Annotated[int | None, id_query("gridId")] = None,
         format: FromQuery[Literal["json", "csv"]] = "json",  # noqa: A002 - the query name
         lang: FromQuery[Literal["zh-CN", "en"]] = "zh-CN",
     ) -> Response:
         since, until = clock.as_utc(since), clock.as_utc(until)
         if until <= since or until - since > dt.timedelta(days=MAX_DAYS):
             raise InvalidRange(days=MAX_DAYS)
-        rows = await stats.case_stats(since=since, until=until, group_by=group_by)
-        # Inspector rows cover only inspectors' own reports: the totals are the city's.
+        counted = {
+            "within": await scope.scope_of(actor),
+            "filters": stats.StatsFilter(
+                district_id=district_id, street_id=street_id, unit_id=unit_id, grid_id=grid_id
+            ),
+        }
+        rows = await stats.case_stats(since=since, until=until, group_by=group_by, **counted)
+        # Inspector rows cover only inspectors' own reports: the totals are all cases counted.
         totals = stats.totals(
             rows
             if group_by != "inspector"
-            else await stats.case_stats(since=since, until=until, group_by="source")
+            else await stats.case_stats(since=since, until=until, group_by="source", **counted)
         )
         labels = await _labels(group_by, lang)
         page = StatsPage(

@@ -13,6 +13,7 @@ from piccolo_api.session_auth.tables import SessionsBase
 
 from accounts.errors import AuthRequired
 from cases import stats
+from cases.scope import EVERYTHING
 from core import clock
 
 COLOURS = {"green": "#2e9d4b", "yellow": "#e0a800", "red": "#d3342b", "none": "#8a94a6"}
@@ -106,6 +107,9 @@ class DashboardController(Controller):
         if not await _admin_signed_in(request):
             raise AuthRequired()
         since, until = _today()
-        totals = stats.totals(await stats.case_stats(since=since, until=until, group_by="source"))
-        points = await stats.open_case_points()
+        # The admin web UI is for admins alone, whose scope is the whole city.
+        totals = stats.totals(
+            await stats.case_stats(since=since, until=until, group_by="source", within=EVERYTHING)
+        )
+        points = await stats.open_case_points(within=EVERYTHING)
         return Response(_page(totals, points), media_type="text/html")
