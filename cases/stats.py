@@ -109,7 +109,7 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _seconds(later: str, earlier: str) -> str:
+def seconds_between(later: str, earlier: str) -> str:
     if is_sqlite():
         return f"(julianday({later}) - julianday({earlier})) * 86400.0"
     return f"EXTRACT(EPOCH FROM ({later} - {earlier}))"
@@ -150,14 +150,14 @@ SELECT {key} AS key,
     AS citizen_accepted,
   SUM(CASE WHEN source = 'inspector' THEN 1 ELSE 0 END) AS inspector_reports,
   AVG(rating) AS avg_rating,
-  AVG({_seconds("accepted_at", "reported_at")}) AS seconds_to_accept,
-  AVG({_seconds("dispatched_at", "accepted_at")}) AS seconds_to_dispatch,
-  AVG({_seconds("resolved_at", "dispatched_at")}) AS seconds_to_resolve,
-  AVG({_seconds("closed_at", "resolved_at")}) AS seconds_to_close,
-  COUNT({_seconds("accepted_at", "reported_at")}) AS n_accept,
-  COUNT({_seconds("dispatched_at", "accepted_at")}) AS n_dispatch,
-  COUNT({_seconds("resolved_at", "dispatched_at")}) AS n_resolve,
-  COUNT({_seconds("closed_at", "resolved_at")}) AS n_close
+  AVG({seconds_between("accepted_at", "reported_at")}) AS seconds_to_accept,
+  AVG({seconds_between("dispatched_at", "accepted_at")}) AS seconds_to_dispatch,
+  AVG({seconds_between("resolved_at", "dispatched_at")}) AS seconds_to_resolve,
+  AVG({seconds_between("closed_at", "resolved_at")}) AS seconds_to_close,
+  COUNT({seconds_between("accepted_at", "reported_at")}) AS n_accept,
+  COUNT({seconds_between("dispatched_at", "accepted_at")}) AS n_dispatch,
+  COUNT({seconds_between("resolved_at", "dispatched_at")}) AS n_resolve,
+  COUNT({seconds_between("closed_at", "resolved_at")}) AS n_close
 FROM {Case._meta.tablename}
 WHERE reported_at >= {{}} AND reported_at < {{}}{inspector_only}
 GROUP BY 1
