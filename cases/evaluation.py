@@ -52,6 +52,7 @@ from cases import evaluation_queries as q
 from cases.evaluation_queries import AreaKind, Counts
 from cases.scope import Scope
 from core import clock
+from core.db import reporting
 from org import grid_admin, units
 from org.centres import Tree, unit_tree
 
@@ -283,12 +284,13 @@ async def evaluate(
     """The evaluation of one level over [since, until), as the scope sees it. Callers have
     checked the window (from before to, at most MAX_RANGE)."""
     since, until = clock.as_utc(since), clock.as_utc(until)
-    if level == "unit":
-        rows = await _units(since, until, scope, locale)
-    elif level == "area":
-        rows = await _areas(area_kind, since, until, scope, locale)
-    else:
-        rows = await _inspectors(since, until, scope)
+    async with reporting():
+        if level == "unit":
+            rows = await _units(since, until, scope, locale)
+        elif level == "area":
+            rows = await _areas(area_kind, since, until, scope, locale)
+        else:
+            rows = await _inspectors(since, until, scope)
     return Evaluation(
         level=level,
         area_kind=area_kind if level == "area" else None,

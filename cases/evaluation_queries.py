@@ -140,25 +140,41 @@ _RESOLVED_BEFORE = """CASE WHEN case_file.resolved_at <= case_event.created_at
   WHERE r."case" = case_event."case" AND r.action = 'resolve' AND r.id < case_event.id) END"""
 
 
+def _within(later: str, earlier: str, limit: dt.timedelta) -> tuple[str, object]:
+    """``later`` at most ``limit`` after ``earlier``: as timestamps on PostgreSQL (no
+    per-row arithmetic on seconds), in seconds on SQLite (no interval type)."""
+    if is_sqlite():
+        return f"{seconds_between(later, earlier)} <= {{}}", limit.total_seconds()
+    return f"{later} <= {earlier} + {{}}", limit
+
+
+def _within(later: str, earlier: str, limit: dt.timedelta) -> tuple[str, object]:
+    """``later`` at most ``limit`` after ``earlier``: as timestamps on PostgreSQL (no
+    per-row arithmetic), in seconds on SQLite (no interval type)."""
+    if is_sqlite():
+        return f"{seconds_between(later, earlier)} <= {{}}", limit.total_seconds()
+    return f"{later} <= {earlier} + {{}}", limit
+
+
 async def inspector_work(*, since: dt.datetime, until: dt.datetime, scope: Scope) -> Counts:
     """Verifications (核实: a report accepted or rejected) and checks (核查: a resolution
-    closed or sent back) per staff member, and how many within their time limits."""
-    verify = seconds_between(_when("case_event"), "case_file.reported_at")
-    check = seconds_between(_when("case_event"), _RESOLVED_BEFORE)
+    closed or sent back) per staff member, and how many within their time limits. Accept
+    and reject leave ``reported`` only here, close and rework ``resolved`` only (a reject
+    from ``accepted`` is an operator's, not a verification)."""
+    verify, verify_limit = _within(_when("case_event"), "case_file.reported_at", VERIFY_WITHIN)
+    check, check_limit = _within(_when("case_event"), _RESOLVED_BEFORE, CHECK_WITHIN)
     sql = f"""
 SELECT case_event.actor_id AS key,
   SUM(CASE WHEN case_event.from_state = 'reported' THEN 1 ELSE 0 END) AS verifications,
-  SUM(CASE WHEN case_event.from_state = 'reported' AND {verify} <= {{}} THEN 1 ELSE 0 END)
+  SUM(CASE WHEN case_event.from_state = 'reported' AND {verify} THEN 1 ELSE 0 END)
     AS verified_on_time,
   SUM(CASE WHEN case_event.from_state = 'resolved' THEN 1 ELSE 0 END) AS checks,
-  SUM(CASE WHEN case_event.from_state = 'resolved' AND {check} <= {{}} THEN 1 ELSE 0 END)
+  SUM(CASE WHEN case_event.from_state = 'resolved' AND {check} THEN 1 ELSE 0 END)
     AS checked_on_time
 FROM case_event JOIN case_file ON case_file.id = case_event."case"
 WHERE case_event.action IN ('accept', 'reject', 'close', 'rework')
+  AND case_event.from_state IN ('reported', 'resolved')
   AND case_event.created_at >= {{}} AND case_event.created_at < {{}}
-  AND case_event.actor_kind = 'staff'
-  AND ((case_event.from_state = 'reported' AND case_event.action IN ('accept', 'reject'))
-    OR (case_event.from_state = 'resolved' AND case_event.action IN ('close', 'rework'))){{scope}}
+  AND case_event.actor_kind = 'staff'{{scope}}
 GROUP BY case_event.actor_id"""  # noqa: S608 - only our own column expressions are formatted in
-    limits = [VERIFY_WITHIN.total_seconds(), CHECK_WITHIN.total_seconds()]
-    return await _grouped(sql, [*limits, since, until], scope)
+    return await _grouped(sql, [verify_limit, check_limit, since, until], scope)
