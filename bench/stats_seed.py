@@ -59,7 +59,11 @@ _INSPECTOR = f"(SELECT min(id) FROM staff) + case_file.id % {INSPECTORS}"
 EVENTS_SQL = [
     _EVENT + "SELECT id, 'report', NULL, 'reported', COALESCE(reporter_kind, 'machine'), "
     "COALESCE(reporter_id, 0), '', '[]', '{}', reported_at FROM case_file",
-    _EVENT + f"SELECT id, 'accept', 'reported', 'accepted', 'staff', {_INSPECTOR}, '', '[]', "
+    # Citizens' reports are verified (核实) by an inspector; inspectors' and machines' own
+    # are accepted at once by the system.
+    _EVENT + "SELECT id, 'accept', 'reported', 'accepted', CASE WHEN reporter_kind = "
+    f"'citizen' THEN 'staff' ELSE 'system' END, CASE WHEN reporter_kind = 'citizen' THEN "
+    f"{_INSPECTOR} ELSE 0 END, '', '[]', "
     "'{}', accepted_at FROM case_file WHERE accepted_at IS NOT NULL",
     _EVENT + "SELECT id, 'dispatch', 'accepted', 'dispatched', 'system', 0, '', '[]', '{}', "
     "dispatched_at FROM case_file WHERE dispatched_at IS NOT NULL",

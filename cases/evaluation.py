@@ -7,14 +7,15 @@ below are the ones used here (also in README.md). Rates are fractions (0..1, fou
 
 Units (专业部门), over the cases reported in the window and dispatched to the unit (its
 current unit: a case handed back counts for the unit that took it over):
-- 应处置数 assigned; 处置数 handled (resolved, not sent back since); 按期处置数 on_time
+- 应处置数 assigned; 处置过 resolved (resolved at least once); 处置数 handled (resolved, not
+  sent back since); 按期处置数 on_time
   (handled by the deadline); 超期处置数 late (handled after it); 超期未处置数 overdue_open
   (not handled, deadline passed); 返工数 reworked (sent back at least once)
 - 转办数 transfers: hand-backs (转办) the unit made in the window, counted against it;
   督办数 supervised: supervision orders (督办) issued to it in the window (shown, not scored)
 - 处置率 handling_rate = handled / assigned; 按期处置率 on_time_rate = on_time / assigned;
-  返工率 rework_rate = reworked / handled; 转办率 transfer_rate = transfers / (assigned +
-  transfers)
+  返工率 rework_rate = reworked / resolved (as the statistics count it); 转办率
+  transfer_rate = transfers / (assigned + transfers)
 - score = 100 × (0.4 on_time_rate + 0.3 handling_rate + 0.2 (1 − rework_rate)
   + 0.1 (1 − transfer_rate))
 
@@ -47,6 +48,7 @@ from typing import Literal
 
 import msgspec
 
+from accounts.service import staff_ids_with_role
 from accounts.staff_admin import staff_names
 from cases import evaluation_queries as q
 from cases.evaluation_queries import AreaKind, Counts
@@ -64,7 +66,7 @@ RATES: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
     "unit": (
         ("handling_rate", "handled", ("assigned",)),
         ("on_time_rate", "on_time", ("assigned",)),
-        ("rework_rate", "reworked", ("handled",)),
+        ("rework_rate", "reworked", ("resolved",)),
         ("transfer_rate", "transfers", ("assigned", "transfers")),
     ),
     "area": (
@@ -79,7 +81,7 @@ RATES: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
     ),
 }
 COUNTS: dict[str, tuple[str, ...]] = {
-    "unit": ("assigned", "handled", "on_time", "late", "overdue_open", "reworked")
+    "unit": ("assigned", "resolved", "handled", "on_time", "late", "overdue_open", "reworked")
     + ("transfers", "supervised"),
     "area": ("reported", "accepted", "closed", "closed_on_time", "overdue"),
     "inspector": ("reported", "valid", "verifications", "verified_on_time")
@@ -91,7 +93,12 @@ WEIGHTS: dict[str, dict[str, float]] = {
     "area": {"on_time_closure_rate": 0.6, "closure_rate": 0.4},
     "inspector": {"valid_rate": 0.4, "verify_rate": 0.3, "check_rate": 0.3},
 }
-GRADES: tuple[tuple[float, str], ...] = ((90, "excellent"), (80, "good"), (60, "fair"), (0, "poor"))
+GRADES: tuple[tuple[float, str], ...] = (
+    (90, "excellent"),
+    (80, "good"),
+    (60, "fair"),
+    (float("-inf"), "poor"),
+)
 GRADE_LABELS = {"excellent": "优", "good": "良", "fair": "中", "poor": "差"}
 
 
@@ -170,18 +177,37 @@ def _merge(*parts: Counts) -> Counts:
     return out
 
 
-def _related(tree: Tree, scope: Scope, unit_id: int) -> bool:
+class _Reach(msgspec.Struct, frozen=True):
+    """The areas a scope reaches: its own and everything below them (``below``), and the
+    areas above them (``above``: a street station's district)."""
+
+    below: frozenset[int]
+    above: frozenset[int]
+
+
+def _reach(tree: Tree, scope: Scope) -> _Reach:
+    below: set[int] = set()
+    above: set[int] = set()
+    for area in scope.district_ids | scope.street_ids:
+        below |= tree.subtree(area)
+        current = tree.parent(area)
+        while current is not None:
+            above.add(current)
+            current = tree.parent(current)
+    return _Reach(frozenset(below), frozenset(above))
+
+
+def _related(tree: Tree, scope: Scope, reach: _Reach, unit_id: int) -> bool:
     """Whether a unit may appear to this scope: not inside an area the scope does not
     reach (a district centre never lists another district's units); city-wide units do."""
     if scope.everything:
         return True
-    areas = scope.district_ids | scope.street_ids
-    if not areas:
+    if not (scope.district_ids or scope.street_ids):
         return unit_id in scope.unit_ids
     current: int | None = unit_id
     while current is not None:
-        if tree.kind(current) in ("district", "street") and not any(
-            current in tree.subtree(a) or a in tree.subtree(current) for a in areas
+        if tree.kind(current) in ("district", "street") and not (
+            current in reach.below or current in reach.above
         ):
             return False
         current = tree.parent(current)
@@ -195,6 +221,7 @@ async def _units(since: dt.datetime, until: dt.datetime, scope: Scope, locale: s
         await q.unit_supervisions(since=since, until=until, scope=scope),
     )
     tree = await unit_tree()
+    reach = _reach(tree, scope)
     info = {u.id: u for u in await units.list_units(active_only=False)}
     return [
         _row(
@@ -206,22 +233,16 @@ async def _units(since: dt.datetime, until: dt.datetime, scope: Scope, locale: s
             name=info[unit_id].name(locale),
         )
         for unit_id, values in counts.items()
-        if unit_id in info and _related(tree, scope, unit_id)
+        if unit_id in info and _related(tree, scope, reach, unit_id)
     ]
-
-
-def _within(tree: Tree, scope: Scope, area_id: int) -> bool:
-    if scope.everything:
-        return True
-    return any(area_id in tree.subtree(a) for a in scope.district_ids | scope.street_ids)
 
 
 async def _areas(
     kind: AreaKind, since: dt.datetime, until: dt.datetime, scope: Scope, locale: str
 ) -> list[Row]:
-    counts = await q.area_cases(kind=kind, since=since, until=until, scope=scope)
     if not scope.everything and not (scope.district_ids or scope.street_ids):
         return []  # an operator of a unit has cases, not areas
+    counts = await q.area_cases(kind=kind, since=since, until=until, scope=scope)
     if kind == "grid":
         grids = {g.id: g for g in await grid_admin.list_grids(include_inactive=True)}
         return [
@@ -236,7 +257,7 @@ async def _areas(
             for gid, values in counts.items()
             if gid in grids
         ]
-    tree = await unit_tree()
+    reach = _reach(await unit_tree(), scope)
     info = {u.id: u for u in await units.list_units(kind=kind, active_only=False)}
     return [
         _row(
@@ -248,14 +269,19 @@ async def _areas(
             name=info[aid].name(locale),
         )
         for aid, values in counts.items()
-        if aid in info and _within(tree, scope, aid)
+        if aid in info and (scope.everything or aid in reach.below)
     ]
 
 
 async def _inspectors(since: dt.datetime, until: dt.datetime, scope: Scope) -> list[Row]:
     counts = _merge(
         await q.inspector_reports(since=since, until=until, scope=scope),
-        await q.inspector_work(since=since, until=until, scope=scope),
+        await q.inspector_work(
+            since=since,
+            until=until,
+            scope=scope,
+            staff_ids=await staff_ids_with_role(roles=("inspector",)),
+        ),
     )
     names = await staff_names(staff_ids=list(counts))
     return [

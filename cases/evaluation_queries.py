@@ -54,6 +54,7 @@ async def _grouped(sql: str, args: list, scope: Scope) -> Counts:
 _UNIT_CASES = """
 SELECT case_file.unit_id AS key,
   COUNT(*) AS assigned,
+  COUNT(case_file.resolved_at) AS resolved,
   SUM(CASE WHEN {handled} THEN 1 ELSE 0 END) AS handled,
   SUM(CASE WHEN {handled} AND {in_time} THEN 1 ELSE 0 END) AS on_time,
   SUM(CASE WHEN {handled} AND NOT {in_time} THEN 1 ELSE 0 END) AS late,
@@ -156,13 +157,19 @@ def _within(later: str, earlier: str, limit: dt.timedelta) -> tuple[str, object]
     return f"{later} <= {earlier} + {{}}", limit
 
 
-async def inspector_work(*, since: dt.datetime, until: dt.datetime, scope: Scope) -> Counts:
+async def inspector_work(
+    *, since: dt.datetime, until: dt.datetime, scope: Scope, staff_ids: list[int]
+) -> Counts:
     """Verifications (核实: a report accepted or rejected) and checks (核查: a resolution
     closed or sent back) per staff member, and how many within their time limits. Accept
     and reject leave ``reported`` only here, close and rework ``resolved`` only (a reject
-    from ``accepted`` is an operator's, not a verification)."""
+    from ``accepted`` is an operator's, not a verification). Only ``staff_ids``' work: the
+    inspectors', not the operators' who accept and close too."""
+    if not staff_ids:
+        return {}
     verify, verify_limit = _within(_when("case_event"), "case_file.reported_at", VERIFY_WITHIN)
     check, check_limit = _within(_when("case_event"), _RESOLVED_BEFORE, CHECK_WITHIN)
+    staff = ", ".join("{}" for _ in staff_ids)
     sql = f"""
 SELECT case_event.actor_id AS key,
   SUM(CASE WHEN case_event.from_state = 'reported' THEN 1 ELSE 0 END) AS verifications,
@@ -175,6 +182,7 @@ FROM case_event JOIN case_file ON case_file.id = case_event."case"
 WHERE case_event.action IN ('accept', 'reject', 'close', 'rework')
   AND case_event.from_state IN ('reported', 'resolved')
   AND case_event.created_at >= {{}} AND case_event.created_at < {{}}
-  AND case_event.actor_kind = 'staff'{{scope}}
+  AND case_event.actor_kind = 'staff' AND case_event.actor_id IN ({staff}){{scope}}
 GROUP BY case_event.actor_id"""  # noqa: S608 - only our own column expressions are formatted in
-    return await _grouped(sql, [verify_limit, check_limit, since, until], scope)
+    args = [verify_limit, check_limit, since, until, *staff_ids]
+    return await _grouped(sql, args, scope)

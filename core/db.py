@@ -145,12 +145,14 @@ async def reporting() -> AsyncIterator[None]:
     """For a report's few aggregate queries over many rows: on PostgreSQL one transaction
     with JIT compilation off. The planner's row estimates for grouped aggregates with
     correlated lookups run into the millions, which turns on inlining and optimisation that
-    cost a second to save milliseconds (measured by bench/stats.py). SQLite: nothing."""
+    cost a second to save milliseconds (measured by bench/stats.py); and room to sort and
+    hash a month of rows in memory rather than on disk. SQLite: nothing."""
     if is_sqlite():
         yield
         return
     async with engine().transaction():
         await raw("SET LOCAL jit = off")
+        await raw("SET LOCAL work_mem = '32MB'")
         yield
 
 

@@ -91,6 +91,7 @@ async def test_units_by_hand_ranked_and_graded(api, lv):
     )
     assert squad["counts"] == {
         "assigned": 3,  # A, B, D (C went to sanitation)
+        "resolved": 3,  # each at least once
         "handled": 2,  # A, D (B is back in rework)
         "onTime": 1,
         "late": 1,
@@ -102,14 +103,14 @@ async def test_units_by_hand_ranked_and_graded(api, lv):
     assert squad["rates"] == {
         "handlingRate": 0.6667,
         "onTimeRate": 0.3333,
-        "reworkRate": 0.5,
+        "reworkRate": 0.3333,
         "transferRate": 0.25,
     }
-    # 100 × (0.4 × 0.3333 + 0.3 × 0.6667 + 0.2 × (1 − 0.5) + 0.1 × (1 − 0.25))
-    assert squad["score"] == 50.83 and squad["grade"] == "poor" and squad["gradeLabel"] == "差"
+    # 100 × (0.4 × 0.3333 + 0.3 × 0.6667 + 0.2 × (1 − 0.3333) + 0.1 × (1 − 0.25))
+    assert squad["score"] == 54.17 and squad["grade"] == "poor" and squad["gradeLabel"] == "差"
     sanitation = rows["370202-HW"]
     assert sanitation["counts"]["assigned"] == 1 and sanitation["counts"]["transfers"] == 0
-    # no handled case: the rework rate drops out, 100 × 0.1 / 0.8
+    # nothing resolved: the rework rate drops out, 100 × 0.1 / 0.8
     assert sanitation["rates"]["reworkRate"] is None and sanitation["score"] == 12.5
     other = rows["370202003-ZF"]
     assert other["score"] == 100.0 and other["grade"] == "excellent" and other["gradeLabel"] == "优"
@@ -174,6 +175,13 @@ async def test_a_centre_sees_its_own_scope_only(api, lv):
     # Supervisors read as their centre does.
     supervised = _by_code(await _evaluate(api, lv.supervisor, start, level="unit"))
     assert set(supervised) == set(district)
+    # An operator placed in a unit sees that unit's cases: the unit, and no areas.
+    squad_op = await api.staff("operator")
+    await Staff.update({Staff.org_unit_id: lv.units["370202001-ZF"]}).where(
+        Staff.id == squad_op.subject_id
+    )
+    assert set(_by_code(await _evaluate(api, squad_op, start, level="unit"))) == {"370202001-ZF"}
+    assert (await _evaluate(api, squad_op, start, level="area"))["rows"] == []
 
 
 async def test_inspectors_by_name_with_their_rates(api, lv):
@@ -229,7 +237,7 @@ async def test_csv_by_format_or_accept_with_formulas_made_inert(api, lv):
         rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
         named = {row["code"]: row for row in rows}
         assert named["370202001-ZF"]["name"] == "'=HYPERLINK(1)"
-        assert named["370202001-ZF"]["score"] == "50.83"
+        assert named["370202001-ZF"]["score"] == "54.17"
         assert named["370202001-ZF"]["transfers"] == "1"
         assert named["370202003-ZF"]["rank"] == "1"
         assert list(rows[0])[:8] == [
