@@ -61,7 +61,7 @@ from org.centres import Tree, unit_tree
 Level = Literal["unit", "area", "inspector"]
 MAX_RANGE = dt.timedelta(days=400)
 
-# (rate, numerator, denominator); a rate whose name starts "1-" scores as its complement.
+# Per level: (rate, its numerator, the counts summed for its denominator).
 RATES: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
     "unit": (
         ("handling_rate", "handled", ("assigned",)),
