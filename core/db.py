@@ -146,7 +146,8 @@ async def reporting() -> AsyncIterator[None]:
     with JIT compilation off. The planner's row estimates for grouped aggregates with
     correlated lookups run into the millions, which turns on inlining and optimisation that
     cost a second to save milliseconds (measured by bench/stats.py); and room to sort and
-    hash a month of rows in memory rather than on disk. SQLite: nothing."""
+    hash a month of rows in memory rather than on disk. Inside a request's transaction the
+    settings hold until it ends: meant for read-only requests. SQLite: nothing."""
     if is_sqlite():
         yield
         return
