@@ -5,6 +5,7 @@ one CSV writer."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from typing import Annotated, Literal
 
 import msgspec
@@ -20,6 +21,7 @@ from cases.evaluation_queries import AreaKind
 from core.actors import Actor
 
 
+@cache  # a few names, asked for on every row of thousands
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
