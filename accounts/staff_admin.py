@@ -91,6 +91,29 @@ async def list_staff(
     return [_info(row) for row in await query]
 
 
+class StaffName(msgspec.Struct, frozen=True, kw_only=True):
+    name: str  # the display name, or the username where none was given
+    public_id: str | None
+    role: str
+
+
+async def staff_names(*, staff_ids: list[int]) -> dict[int, StaffName]:
+    """How reports name staff members: by name, never by their numeric id."""
+    if not staff_ids:
+        return {}
+    rows = await Staff.select(
+        Staff.id, Staff.display_name, Staff.user.username, Staff.public_id, Staff.role
+    ).where(Staff.id.is_in(sorted(set(staff_ids))))
+    return {
+        row["id"]: StaffName(
+            name=row["display_name"] or row["user.username"],
+            public_id=row["public_id"],
+            role=row["role"],
+        )
+        for row in rows
+    }
+
+
 def _phone(phone: str | None) -> str | None:
     if not phone:
         return None

@@ -9,10 +9,21 @@ them) with generate_series in one INSERT, ANALYZEs, then times, in the same run:
 Each is run ``--repeat`` times after a warm-up; the median is printed with the ratio to the
 anchor. Target: the endpoint answers a month by unit in <= 500 ms.
 
+Then the evaluation (综合评价, ``GET /api/admin/evaluation``) at each level (units, districts,
+streets, grids, inspectors; units also as a district centre's operator, whose scope is SQL
+too), each interleaved with the anchor (A, B, A, B, ... for ``--rounds`` rounds after a
+warm-up of both), printing medians, the spread (min..max) and the load average before and
+after: the machine is shared, and the ratio to the anchor is what carries over. Target: each
+level answers a month of 1,000,000 cases in <= 500 ms. The cases get streets and districts,
+inspectors, a history (about 4.6 events a case) and supervision orders (bench/stats_seed.py).
+The inspector level is the dearest: every verification and check in the window is joined to
+its case (for the time it was due from, and the caller's scope).
+
 The database is wiped (public schema dropped and migrated afresh): point it at a scratch
 database. It is created if missing.
 
     .venv/bin/python bench/stats.py [--database-url URL] [--cases 1000000] [--repeat 7]
+        [--rounds 5]
 """
 
 from __future__ import annotations
@@ -30,7 +41,6 @@ sys.path.insert(0, str(ROOT))
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/cityops_h7_bench"
 UNITS = 443  # Qingdao's work units
-GRIDS = 5000
 MONTH = ("2026-06-01T00:00:00+08:00", "2026-07-01T00:00:00+08:00")
 
 CATEGORIES = [
@@ -63,7 +73,7 @@ SELECT 'k' || g, 'B' || g, (ARRAY[{categories}])[1 + g % {ncat}], '', 36 + r1 * 
   CASE WHEN r1 < 0.55 THEN 'citizen' WHEN r1 < 0.85 THEN 'inspector'
        WHEN r1 < 0.95 THEN 'camera' ELSE 'sensor' END,
   CASE WHEN r1 < 0.85 THEN CASE WHEN r1 < 0.55 THEN 'citizen' ELSE 'staff' END END,
-  CASE WHEN r1 < 0.85 THEN 1 + g % 20000 END,
+  CASE WHEN r1 < 0.55 THEN 1 + g % 20000 WHEN r1 < 0.85 THEN {staff0} + g % {inspectors} END,
   false, '[]', CASE WHEN r3 < 0.06 THEN 1 ELSE 0 END, 0,
   CASE WHEN r >= 0.08 THEN rep + interval '40 minutes' + interval '48 hours' END, 0,
   r2 < 0.07,
@@ -122,6 +132,7 @@ async def main() -> None:
     )
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=5, help="evaluation: A,B rounds")
     args = parser.parse_args()
     os.environ.update(
         {
@@ -136,11 +147,13 @@ async def main() -> None:
 
     import datetime as dt
 
+    import asyncpg
     import httpx
 
     from accounts.passwords import hash_new_password
     from accounts.service import create_staff
     from api.app import create_asgi_app
+    from bench import stats_seed
     from cases import stats
     from cases.scope import EVERYTHING
     from core import db
@@ -153,20 +166,35 @@ async def main() -> None:
     await migrate()
     started = time.perf_counter()
     await db.raw(UNITS_SQL.format(units=UNITS))
+    seeder = await asyncpg.connect(args.database_url)
+    await stats_seed.seed_city(seeder)
+    staff0 = (await db.raw("SELECT min(id) AS id FROM staff"))[0]["id"]
     categories = ", ".join(f"'{code}'" for code in CATEGORIES)
     await db.raw(
         FILL.format(
-            n=args.cases, categories=categories, ncat=len(CATEGORIES), grids=GRIDS, units=UNITS
+            n=args.cases,
+            categories=categories,
+            ncat=len(CATEGORIES),
+            grids=stats_seed.GRIDS,
+            units=UNITS,
+            staff0=staff0,
+            inspectors=stats_seed.INSPECTORS,
         )
     )
+    await stats_seed.seed_history(seeder)
     await db.raw("ANALYZE")
     built = time.perf_counter() - started
+    centre = await stats_seed.district_centre(seeder)
+    await seeder.close()
     async with db.transaction():
-        await create_staff(
-            username="bench-admin",
-            password_hash=await hash_new_password("bench-password-1"),
-            role="admin",
-        )
+        for username, role in (("bench-admin", "admin"), ("bench-district", "operator")):
+            await create_staff(
+                username=username,
+                password_hash=await hash_new_password("bench-password-1"),
+                role=role,
+            )
+    await db.raw("UPDATE staff SET org_unit_id = {} WHERE role = 'operator'", centre)
+    events = (await db.raw("SELECT count(*) AS n FROM case_event"))[0]["n"]
 
     since, until = (dt.datetime.fromisoformat(v) for v in MONTH)
     month_rows = (
@@ -209,12 +237,22 @@ async def main() -> None:
         anchor_ms = await _timed(args.repeat, anchor)
         service_ms = await _timed(args.repeat, service)
         endpoint_ms = await _timed(args.repeat, endpoint)
+        district = await client.post(
+            "/api/inspector/auth/login",
+            json={"username": "bench-district", "password": "bench-password-1"},
+        )
+        district_headers = {"Authorization": f"Bearer {district.json()['accessToken']}"}
+        load_before = os.getloadavg()
+        evaluation = await _evaluation(
+            client, anchor, headers, district_headers, rounds=args.rounds
+        )
+        load_after = os.getloadavg()
     await db.close_pool()
 
     base = statistics.median(anchor_ms)
     print(
-        f"cases: {args.cases:,} built in {built:.1f} s; month {MONTH[0][:7]}: "
-        f"{month_rows:,} cases, {groups} units"
+        f"cases: {args.cases:,} and {events:,} events built in {built:.1f} s; month "
+        f"{MONTH[0][:7]}: {month_rows:,} cases, {groups} units"
     )
     for name, times in (
         ("anchor COUNT(*) of the month", anchor_ms),
@@ -228,6 +266,64 @@ async def main() -> None:
         )
     target = statistics.median(endpoint_ms)
     print(f"target <= 500 ms: {'met' if target <= 500 else 'MISSED'} ({target:.0f} ms)")
+    print(
+        f"\nevaluation, {args.rounds} interleaved rounds (anchor A, level B); load average "
+        f"{_load(load_before)} before, {_load(load_after)} after"
+    )
+    worst = 0.0
+    for name, (rows, a_ms, b_ms) in evaluation.items():
+        a, b = statistics.median(a_ms), statistics.median(b_ms)
+        worst = max(worst, b)
+        print(
+            f"{name:34s} {rows:5d} rows  B median {b:7.1f} ms ({min(b_ms):.1f}..{max(b_ms):.1f})"
+            f"  A median {a:6.1f} ms ({min(a_ms):.1f}..{max(a_ms):.1f})  B/A x{b / a:5.1f}"
+        )
+    print(
+        f"target <= 500 ms at every level: {'met' if worst <= 500 else 'MISSED'} ({worst:.0f} ms)"
+    )
+
+
+def _load(values: tuple[float, float, float]) -> str:
+    return "/".join(f"{v:.2f}" for v in values)
+
+
+EVALUATIONS = {
+    "level=unit": ({"level": "unit"}, False),
+    "level=area&areaKind=district": ({"level": "area", "areaKind": "district"}, False),
+    "level=area&areaKind=street": ({"level": "area", "areaKind": "street"}, False),
+    "level=area&areaKind=grid": ({"level": "area", "areaKind": "grid"}, False),
+    "level=inspector": ({"level": "inspector"}, False),
+    "level=unit, district operator": ({"level": "unit"}, True),
+}
+
+
+async def _evaluation(client, anchor, headers, district_headers, *, rounds: int) -> dict:
+    """Each level as GET /api/admin/evaluation, interleaved with the anchor: name -> (rows,
+    anchor times, level times)."""
+    out = {}
+    for name, (params, scoped) in EVALUATIONS.items():
+        rows = 0
+
+        async def level(params=params, scoped=scoped):
+            nonlocal rows
+            response = await client.get(
+                "/api/admin/evaluation",
+                headers=district_headers if scoped else headers,
+                params={"from": MONTH[0], "to": MONTH[1], **params},
+            )
+            response.raise_for_status()
+            rows = len(response.json()["rows"])
+
+        await anchor()
+        await level()  # warm-up of both
+        a_ms, b_ms = [], []
+        for _ in range(rounds):
+            for work, times in ((anchor, a_ms), (level, b_ms)):
+                started = time.perf_counter()
+                await work()
+                times.append((time.perf_counter() - started) * 1000)
+        out[name] = (rows, a_ms, b_ms)
+    return out
 
 
 if __name__ == "__main__":

@@ -115,6 +115,12 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+def seconds_between(later: str, earlier: str) -> str:
+    if is_sqlite():
+        return f"(julianday({later}) - julianday({earlier})) * 86400.0"
+    return f"EXTRACT(EPOCH FROM ({later} - {earlier}))"
+
+
 def _day_key(since: dt.datetime) -> str:
     """The local calendar day of reported_at. The city's zones (Asia/Shanghai) keep one
     offset all year; SQLite has no zone database, so it gets the offset at ``since``."""

@@ -83,6 +83,13 @@ class Case(Table, tablename="case_file"):
     raw_upgrades = (BACKFILL_AREAS,)
 
 
+# What the evaluation looks up by kind and time (hand-backs, verifications, checks in a
+# window); PostgreSQL gets it from a migration, SQLite from core.schema.
+EVENT_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS case_event_action_created ON case_event (action, created_at)",
+)
+
+
 class CaseEvent(Table, tablename="case_event"):
     """Append-only history: every change of a case, who made it and when."""
 
@@ -97,6 +104,8 @@ class CaseEvent(Table, tablename="case_event"):
     data = Text(default="{}")
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
     occurred_at = Timestamptz(null=True, default=None)
+
+    raw_indexes = EVENT_INDEXES
 
 
 class CaseMedia(Table, tablename="case_media"):

@@ -1,4 +1,4 @@
-"""The configuration, audit and statistics controllers, registered on the admin router."""
+"""The configuration, audit, statistics and evaluation controllers of the admin router."""
 
 from api.admin.api_clients import ApiClientController
 from api.admin.audit import AuditController
@@ -6,6 +6,7 @@ from api.admin.audit_hooks import AUDIT_HOOKS
 from api.admin.calendar import CalendarController
 from api.admin.categories import AdminCategoryController, SlaPolicyController
 from api.admin.dispatch_rules import DispatchRuleController
+from api.admin.evaluation import EvaluationController
 from api.admin.grids import AdminGridController
 from api.admin.org_units import OrgUnitController
 from api.admin.staff import AdminStaffController
@@ -22,6 +23,7 @@ CONFIG_CONTROLLERS = [
     CalendarController,
     ApiClientController,
     AdminStatsController,
+    EvaluationController,
 ]
 
 __all__ = ["AUDIT_HOOKS", "CONFIG_CONTROLLERS"]

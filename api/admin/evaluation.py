@@ -1,0 +1,126 @@
+"""综合评价 for command centres: units, areas and inspectors scored, graded and ranked, as the
+caller's centre sees them. JSON, or CSV (``format=csv`` or ``Accept: text/csv``) through the
+one CSV writer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from typing import Annotated, Literal
+
+import msgspec
+from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, QueryParameter
+
+from api.admin.calendar import InvalidRange
+from api.csv_export import csv_bytes, csv_response
+from api.types import UtcDateTime
+from cases import evaluation, scope
+from cases.evaluation_queries import AreaKind
+from core.actors import Actor
+
+
+@cache  # a few names, asked for on every row of thousands
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+class RowOut(msgspec.Struct, frozen=True, rename="camel"):
+    rank: int | None
+    id: str | None  # a unit's or area's id; a staff member's public id
+    kind: str
+    code: str | None
+    name: str
+    score: float | None
+    grade: str | None  # excellent, good, fair, poor
+    grade_label: str | None  # 优 良 中 差
+    counts: dict[str, int]
+    rates: dict[str, float | None]
+
+
+class EvaluationOut(msgspec.Struct, frozen=True, rename="camel"):
+    since: dt.datetime = msgspec.field(name="from")
+    until: dt.datetime = msgspec.field(name="to")
+    level: str = ""
+    area_kind: str | None = None
+    # rate -> weight in the score; a negative weight scores the rate's complement
+    weights: dict[str, float] = {}
+    rows: list[RowOut] = []
+
+
+def _out(row: evaluation.Row) -> RowOut:
+    return RowOut(
+        rank=row.rank,
+        id=row.ref,
+        kind=row.kind,
+        code=row.code,
+        name=row.name,
+        score=row.score,
+        grade=row.grade,
+        grade_label=evaluation.GRADE_LABELS.get(row.grade or ""),
+        counts={_camel(k): v for k, v in row.counts.items()},
+        rates={_camel(k): v for k, v in row.rates.items()},
+    )
+
+
+def _csv(page: EvaluationOut) -> bytes:
+    counts = [_camel(n) for n in evaluation.COUNTS[page.level]]
+    rates = [_camel(name) for name, _, _ in evaluation.RATES[page.level]]
+    header = ["rank", "id", "kind", "code", "name", "score", "grade", "gradeLabel"]
+    rows = (
+        [r.rank, r.id, r.kind, r.code, r.name, r.score, r.grade, r.grade_label]
+        + [r.counts[c] for c in counts]
+        + [r.rates[c] for c in rates]
+        for r in page.rows
+    )
+    return csv_bytes([*header, *counts, *rates], rows)
+
+
+class EvaluationController(Controller):
+    path = "/evaluation"
+    tags = ["command centre"]
+
+    @get(
+        "/",
+        summary="综合评价: units, areas or inspectors scored, graded and ranked over [from, to)",
+    )
+    async def evaluate(
+        self,
+        request: Request,
+        actor: NamedDependency[Actor],
+        since: Annotated[UtcDateTime, QueryParameter(name="from")],
+        until: Annotated[UtcDateTime, QueryParameter(name="to")],
+        level: FromQuery[Literal["unit", "area", "inspector"]] = "unit",
+        area_kind: Annotated[AreaKind, QueryParameter(name="areaKind")] = "district",
+        format: FromQuery[Literal["json", "csv"] | None] = None,  # noqa: A002 - the query name
+        lang: FromQuery[Literal["zh-CN", "en"]] = "zh-CN",
+    ) -> Response:
+        days = evaluation.MAX_RANGE.days
+        if until <= since or until - since > evaluation.MAX_RANGE:
+            raise InvalidRange(days=days)
+        result = await evaluation.evaluate(
+            scope=await scope.scope_of(actor),
+            level=level,
+            since=since,
+            until=until,
+            area_kind=area_kind,
+            locale=lang,
+        )
+        page = EvaluationOut(
+            since=result.since,
+            until=result.until,
+            level=result.level,
+            area_kind=result.area_kind,
+            weights={_camel(k): v for k, v in evaluation.WEIGHTS[level].items()},
+            rows=[_out(row) for row in result.rows],
+        )
+        wants_csv = format == "csv" or (
+            format is None and "text/csv" in request.headers.get("accept", "")
+        )
+        if wants_csv:
+            kind = f"-{result.area_kind}" if result.area_kind else ""
+            name = f"evaluation-{level}{kind}-{since.date()}-{until.date()}.csv"
+            return csv_response(_csv(page), filename=name)
+        return Response(page)
