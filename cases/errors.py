@@ -73,6 +73,19 @@ class AlreadyRated(DomainError):
     message = Msg(zh="每个案件只能评价一次", en="A case can be rated once")
 
 
+class ReporterOnly(DomainError):
+    """A follower sees the case (so a 404 would be a lie) but the outcome is the
+    reporter's to judge: rating and reopening are theirs alone."""
+
+    code = "case.reporter_only"
+    status = 403
+    title = Msg(zh="仅上报人可操作", en="Only the reporter can do this")
+    message = Msg(
+        zh="您关注了此案件，但只有上报人可以评价或申请重新处理",
+        en="You follow this case; only its reporter can rate or reopen it",
+    )
+
+
 class NotClosedYet(DomainError):
     code = "case.not_closed"
     status = 409

@@ -13,6 +13,7 @@ from cases.errors import (
     NotClosedYet,
     ReasonRequired,
     ReopenWindowPassed,
+    ReporterOnly,
 )
 from cases.tables import Case, CaseFollower
 from cases.visibility import is_reporter, public_target
@@ -70,12 +71,30 @@ async def add_follower(case: Case, *, citizen_id: int) -> None:
 
 
 async def unfollow(*, actor: Actor, case_id: str) -> None:
-    case = await load_case(case_id)
-    await CaseFollower.delete().where(CaseFollower.slot == f"{case.id}:{actor.id}")
+    """Stop following: the case itself and the case it shows as (a merge carried the
+    follower over to its target). Idempotent, and silent whatever the id is: answering
+    differently for a case one never followed would tell a stranger it exists."""
+    case = await Case.objects().where(Case.public_id == case_id).first()
+    if case is None:
+        return
+    target = await public_target(case)
+    ids = {case.id} | ({target.id} if target is not None else set())
+    await CaseFollower.delete().where(
+        CaseFollower.slot.is_in(sorted(f"{i}:{actor.id}" for i in ids))
+    )
+
+
+async def _reporters_case(actor: Actor, case_id: str) -> Case:
+    """The reporter's own case; a follower, who sees it, is told why they may not act on it
+    (403), anyone else gets the 404 of a case that does not exist."""
+    case = await case_for_citizen(actor, case_id)
+    if not is_reporter(actor, case):
+        raise ReporterOnly()
+    return case
 
 
 async def rate(*, actor: Actor, case_id: str, score: int, comment: str = "") -> Case:
-    case = await case_for_citizen(actor, case_id, followers_too=False)
+    case = await _reporters_case(actor, case_id)
     if case.state != CLOSED:
         raise NotClosedYet()
     updated = (
@@ -103,7 +122,7 @@ async def rate(*, actor: Actor, case_id: str, score: int, comment: str = "") -> 
 
 
 async def reopen(*, actor: Actor, case_id: str, reason: str) -> Case:
-    case = await case_for_citizen(actor, case_id, followers_too=False)
+    case = await _reporters_case(actor, case_id)
     if case.state != CLOSED:
         raise NotClosedYet()
     if not reason.strip():

@@ -83,6 +83,14 @@ async def _follow(w: World) -> Probe:
     return Probe("POST", url, w.citizen_b, [w.other_inspector, w.other_handler], body={})
 
 
+@entry("DELETE", f"{C}/reports/{{case_id:str}}/follow")
+async def _unfollow(w: World) -> Probe:
+    # Unfollowing touches only the caller's own follow, so every citizen is served (204
+    # whatever the case); staff tokens are refused by the citizen app.
+    url = f"{C}/reports/{await dispatched_case(w)}/follow"
+    return Probe("DELETE", url, w.citizen_b, [w.other_inspector, w.other_handler])
+
+
 @entry("POST", f"{C}/reports/{{case_id:str}}/rating")
 async def _rating(w: World) -> Probe:
     url = f"{C}/reports/{await closed_citizen_case(w)}/rating"
