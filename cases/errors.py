@@ -86,6 +86,21 @@ class ReporterOnly(DomainError):
     )
 
 
+class NotWithdrawable(DomainError):
+    """Staff have taken the report on (or it ended): from then on it is theirs to end."""
+
+    code = "case.not_withdrawable"
+    status = 409
+    title = Msg(zh="无法撤回", en="Cannot withdraw")
+    message = Msg(
+        zh="上报已受理或已结束，不能再撤回",
+        en="The report was accepted or has ended; it can no longer be withdrawn",
+    )
+
+    def extra(self) -> dict[str, Any]:
+        return {"state": self.params.get("state")}
+
+
 class NotClosedYet(DomainError):
     code = "case.not_closed"
     status = 409

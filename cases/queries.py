@@ -54,9 +54,6 @@ async def _page(query, cursor_text: str | None, limit: int) -> Page:
     return Page(items=items, next_cursor=next_cursor)
 
 
-REPORT_SCOPES = ("mine", "following", "all")
-
-
 def _followed_by(citizen_id: int):
     """Cases the citizen follows that are public now: a follower sees only the public view
     (cases.visibility), so a followed case that was rejected, cancelled or merged drops out

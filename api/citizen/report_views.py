@@ -9,7 +9,7 @@ import datetime as dt
 import msgspec
 
 from api.geo import CoordSys, Location, location_out
-from cases import queries, sla, visibility
+from cases import crowd, queries, sla, visibility
 from cases.feedback import REOPEN_WINDOW
 from cases.tables import Case
 from cases.visibility import Shown
@@ -56,6 +56,7 @@ class ReportOut(msgspec.Struct, frozen=True, rename="camel"):
     rating: int | None
     mine: bool
     following: bool
+    followers: int  # citizens who said "me too"
     can_rate: bool
     can_reopen: bool
 
@@ -199,6 +200,7 @@ async def build_report(case: Case, actor: Actor, coord_sys: CoordSys) -> ReportO
         mine=mine,
         following=not mine
         and bool(await queries.followed_among(citizen_id=actor.id, case_ids=[case.id])),
+        followers=await crowd.follower_count(case.id),
         can_rate=mine and case.state == "closed" and case.rating is None,
         can_reopen=mine and closed_recently,
     )

@@ -51,6 +51,10 @@ class RatingIn(msgspec.Struct, frozen=True):
     comment: Annotated[str, msgspec.Meta(max_length=500)] = ""
 
 
+class WithdrawIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    reason: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
 class ReopenIn(msgspec.Struct, frozen=True):
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
 
@@ -163,6 +167,26 @@ class CitizenReportController(Controller):
     )
     async def unfollow(self, actor: NamedDependency[Actor], case_id: FromPath[CaseId]) -> None:
         await feedback.unfollow(actor=actor, case_id=case_id)
+
+    @post(
+        "/{case_id:str}/withdraw",
+        status_code=200,
+        summary="Take back my report before it is accepted (optional reason)",
+    )
+    async def withdraw(
+        self,
+        request: Request,
+        actor: NamedDependency[Actor],
+        case_id: FromPath[CaseId],
+        data: JSONBody[WithdrawIn | None] = None,
+    ) -> Response[ReportOut]:
+        reason = data.reason if data is not None else ""
+
+        async def action() -> ReportOut:
+            case = await feedback.withdraw(actor=actor, case_id=case_id, reason=reason)
+            return await build_report(case, actor, "wgs84")
+
+        return await run_idempotent(request, actor, action, status_code=200)
 
     @post("/{case_id:str}/rating", status_code=200, summary="Rate a closed case once (1-5)")
     async def rating(
