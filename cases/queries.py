@@ -177,6 +177,21 @@ async def photos(case: Case) -> list[CaseMedia]:
     return await CaseMedia.objects().where(CaseMedia.case == case.id).order_by(CaseMedia.id)
 
 
+async def photos_of(case_ids: list[int]) -> dict[int, list[CaseMedia]]:
+    """case id -> its photos in the order attached, for a page of cases."""
+    if not case_ids:
+        return {}
+    rows = (
+        await CaseMedia.objects()
+        .where(CaseMedia.case.is_in(sorted(set(case_ids))))
+        .order_by(CaseMedia.id)
+    )
+    out: dict[int, list[CaseMedia]] = {}
+    for row in rows:
+        out.setdefault(row.case, []).append(row)
+    return out
+
+
 async def case_refs(case_ids: list[int]) -> dict[int, tuple[str, str]]:
     """id -> (public id, number), for lists of rows that point at cases (alerts, orders)."""
     ids = sorted({i for i in case_ids if i is not None})

@@ -11,7 +11,7 @@ import msgspec
 from api.geo import CoordSys, Location, location_out
 from cases import crowd, queries, sla, visibility
 from cases.feedback import REOPEN_WINDOW
-from cases.tables import Case
+from cases.tables import Case, CaseMedia
 from cases.visibility import Shown
 from cases.wording import citizen_step, state_label
 from core import clock
@@ -65,6 +65,9 @@ class ReportSummary(msgspec.Struct, frozen=True, rename="camel"):
     id: str
     number: str
     category_code: str
+    category_name: str
+    # The first photo this viewer may see (a follower: a public one), or None.
+    thumb_url: str | None
     state: str
     state_label: str
     address: str
@@ -126,12 +129,22 @@ async def build_summaries(
 ) -> list[ReportSummary]:
     """Lines of the citizen's list: their own reports in full, the cases they follow as the
     public sees them (cases.visibility)."""
-    followed = await queries.followed_among(citizen_id=actor.id, case_ids=[c.id for c in cases])
+    ids = [c.id for c in cases]
+    followed = await queries.followed_among(citizen_id=actor.id, case_ids=ids)
+    photos = await queries.photos_of(ids)
+    names = {
+        code: (await get_category(code=code, leaf_only=False)).name(actor.locale)
+        for code in {c.category_code for c in cases}
+    }
     return [
         ReportSummary(
             id=shown.case.public_id,
             number=shown.case.number,
             category_code=shown.case.category_code,
+            category_name=names[shown.case.category_code],
+            thumb_url=_thumb(
+                visibility.photos_for(actor, shown.case, photos.get(shown.case.id, []))
+            ),
             state=shown.case.state,
             state_label=state_label(shown.case.state, actor.locale),
             address=shown.address,
@@ -143,6 +156,12 @@ async def build_summaries(
         )
         for shown in await visibility.show_all(cases, actor)
     ]
+
+
+def _thumb(links: list[CaseMedia]) -> str | None:
+    # The report's own photo shows what the problem was; a handling photo only if none.
+    ordered = sorted(links, key=lambda link: link.role != "before")
+    return f"/api/citizen/media/{ordered[0].media_id}/thumb" if ordered else None
 
 
 async def _photos(shown: Shown, actor: Actor) -> list[PhotoOut]:
