@@ -9,7 +9,7 @@ import msgspec
 
 from accounts import service as accounts
 from api.geo import CoordSys, Location, location_out
-from cases import evidence, handoff, queries, sla, stages, supervision
+from cases import crowd, evidence, handoff, queries, sla, stages, supervision
 from cases.queries import Page
 from cases.tables import Case
 from media import service as media
@@ -50,6 +50,7 @@ class CaseStaffOut(msgspec.Struct, frozen=True, rename="camel"):
     public_address: str | None
     reporter_phone: str | None
     flags: list[str]
+    followers: int  # citizens who said "me too" (cases.crowd)
     rework_count: int
     transfer_count: int
     reported_at: dt.datetime
@@ -147,14 +148,15 @@ async def case_staff_outs(cases: list[Case], coord_sys: CoordSys = "wgs84") -> l
     phones = await accounts.masked_citizen_phones(
         citizen_ids=[c.reporter_id for c in cases if _shows_reporter(c)]
     )
-    return [_case_staff_out(c, coord_sys, phones) for c in cases]
+    followers = await crowd.follower_counts([c.id for c in cases])
+    return [_case_staff_out(c, coord_sys, phones, followers.get(c.id, 0)) for c in cases]
 
 
 async def case_staff_out(case: Case, coord_sys: CoordSys = "wgs84") -> CaseStaffOut:
     return (await case_staff_outs([case], coord_sys))[0]
 
 
-def _case_staff_out(case: Case, coord_sys: CoordSys, phones: dict) -> CaseStaffOut:
+def _case_staff_out(case: Case, coord_sys: CoordSys, phones: dict, followers: int) -> CaseStaffOut:
     return CaseStaffOut(
         id=case.public_id,
         number=case.number,
@@ -176,6 +178,7 @@ def _case_staff_out(case: Case, coord_sys: CoordSys, phones: dict) -> CaseStaffO
         public_address=case.public_address,
         reporter_phone=phones.get(case.reporter_id) if _shows_reporter(case) else None,
         flags=msgspec.json.decode(case.flags),
+        followers=followers,
         rework_count=case.rework_count,
         transfer_count=case.transfer_count,
         reported_at=case.reported_at,

@@ -73,6 +73,34 @@ class AlreadyRated(DomainError):
     message = Msg(zh="每个案件只能评价一次", en="A case can be rated once")
 
 
+class ReporterOnly(DomainError):
+    """A follower sees the case (so a 404 would be a lie) but the outcome is the
+    reporter's to judge: rating and reopening are theirs alone."""
+
+    code = "case.reporter_only"
+    status = 403
+    title = Msg(zh="仅上报人可操作", en="Only the reporter can do this")
+    message = Msg(
+        zh="您关注了此案件，但只有上报人可以评价或申请重新处理",
+        en="You follow this case; only its reporter can rate or reopen it",
+    )
+
+
+class NotWithdrawable(DomainError):
+    """Staff have taken the report on (or it ended): from then on it is theirs to end."""
+
+    code = "case.not_withdrawable"
+    status = 409
+    title = Msg(zh="无法撤回", en="Cannot withdraw")
+    message = Msg(
+        zh="上报已受理或已结束，不能再撤回",
+        en="The report was accepted or has ended; it can no longer be withdrawn",
+    )
+
+    def extra(self) -> dict[str, Any]:
+        return {"state": self.params.get("state")}
+
+
 class NotClosedYet(DomainError):
     code = "case.not_closed"
     status = 409

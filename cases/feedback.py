@@ -1,22 +1,32 @@
-"""What citizens do after filing: follow ("me too"), rate, reopen."""
+"""What citizens do after filing: follow ("me too"), withdraw, rate, reopen."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
 
-from cases import routing, sla
+from cases import crowd, routing, sla
 from cases.access import case_for_citizen, load_case
 from cases.errors import (
     AlreadyRated,
     CaseNotFound,
     NotClosedYet,
+    NotWithdrawable,
     ReasonRequired,
     ReopenWindowPassed,
+    ReporterOnly,
 )
 from cases.tables import Case, CaseFollower
 from cases.visibility import is_reporter, public_target
-from cases.workflow import CLOSED, DISPATCHED, OPEN, record_event, transition
+from cases.workflow import (
+    CANCELLED,
+    CLOSED,
+    DISPATCHED,
+    OPEN,
+    REPORTED,
+    record_event,
+    transition,
+)
 from core import clock
 from core.actors import Actor
 from core.db import raw
@@ -46,6 +56,7 @@ async def follow(*, actor: Actor, case_id: str) -> Case:
         raise CaseNotFound()
     if not is_reporter(actor, target):
         await add_follower(target, citizen_id=actor.id)
+        target = await crowd.after_follow(target)
     return target
 
 
@@ -56,6 +67,7 @@ async def carry_followers(*, merged: Case, into: Case) -> None:
         citizen = Actor(kind="citizen", id=row["citizen_id"], role="citizen")
         if not is_reporter(citizen, into):
             await add_follower(into, citizen_id=citizen.id)
+    await crowd.after_follow(into)
 
 
 async def add_follower(case: Case, *, citizen_id: int) -> None:
@@ -70,12 +82,42 @@ async def add_follower(case: Case, *, citizen_id: int) -> None:
 
 
 async def unfollow(*, actor: Actor, case_id: str) -> None:
-    case = await load_case(case_id)
-    await CaseFollower.delete().where(CaseFollower.slot == f"{case.id}:{actor.id}")
+    """Stop following: the case itself and the case it shows as (a merge carried the
+    follower over to its target). Idempotent, and silent whatever the id is: answering
+    differently for a case one never followed would tell a stranger it exists."""
+    case = await Case.objects().where(Case.public_id == case_id).first()
+    if case is None:
+        return
+    target = await public_target(case)
+    ids = {case.id} | ({target.id} if target is not None else set())
+    await CaseFollower.delete().where(
+        CaseFollower.slot.is_in(sorted(f"{i}:{actor.id}" for i in ids))
+    )
+
+
+async def _reporters_case(actor: Actor, case_id: str) -> Case:
+    """The reporter's own case; a follower, who sees it, is told why they may not act on it
+    (403), anyone else gets the 404 of a case that does not exist."""
+    case = await case_for_citizen(actor, case_id)
+    if not is_reporter(actor, case):
+        raise ReporterOnly()
+    return case
+
+
+async def withdraw(*, actor: Actor, case_id: str, reason: str = "") -> Case:
+    """The reporter takes back a report nobody has accepted yet (filed by mistake, already
+    gone): it ends as cancelled, with their reason in the history. Once staff accepted it,
+    it is theirs to end (409 ``case.not_withdrawable``). A report earns its points at
+    acceptance, so a withdrawn one never earned any (points.hooks reverses the move anyway,
+    should a rule ever award earlier)."""
+    case = await _reporters_case(actor, case_id)
+    if case.state != REPORTED:
+        raise NotWithdrawable(state=case.state)
+    return await transition(case, CANCELLED, actor=actor, action="withdraw", note=reason.strip())
 
 
 async def rate(*, actor: Actor, case_id: str, score: int, comment: str = "") -> Case:
-    case = await case_for_citizen(actor, case_id, followers_too=False)
+    case = await _reporters_case(actor, case_id)
     if case.state != CLOSED:
         raise NotClosedYet()
     updated = (
@@ -103,7 +145,7 @@ async def rate(*, actor: Actor, case_id: str, score: int, comment: str = "") -> 
 
 
 async def reopen(*, actor: Actor, case_id: str, reason: str) -> Case:
-    case = await case_for_citizen(actor, case_id, followers_too=False)
+    case = await _reporters_case(actor, case_id)
     if case.state != CLOSED:
         raise NotClosedYet()
     if not reason.strip():

@@ -9,7 +9,7 @@ import msgspec
 
 from cases import visibility
 from cases.scope import EVERYTHING, Scope, clause
-from cases.tables import Case, CaseEvent, CaseMedia
+from cases.tables import Case, CaseEvent, CaseFollower, CaseMedia
 from cases.visibility import Shown
 from cases.workflow import OPEN
 from core import clock
@@ -54,11 +54,36 @@ async def _page(query, cursor_text: str | None, limit: int) -> Page:
     return Page(items=items, next_cursor=next_cursor)
 
 
-async def my_reports(*, citizen_id: int, cursor: str | None, limit: int) -> Page:
-    query = Case.objects().where(
-        (Case.reporter_kind == "citizen") & (Case.reporter_id == citizen_id)
+def _followed_by(citizen_id: int):
+    """Cases the citizen follows that are public now: a follower sees only the public view
+    (cases.visibility), so a followed case that was rejected, cancelled or merged drops out
+    (a merge carries the followers over to the case it went into)."""
+    followed = CaseFollower.select(CaseFollower.case).where(CaseFollower.citizen_id == citizen_id)
+    return Case.id.is_in(followed) & visibility.visible_clause(None)
+
+
+async def citizen_reports(
+    *, citizen_id: int, scope: str = "mine", cursor: str | None, limit: int
+) -> Page:
+    """A citizen's list: their own reports (``mine``), the public cases they follow
+    (``following``) or both (``all``), newest first."""
+    own = (Case.reporter_kind == "citizen") & (Case.reporter_id == citizen_id)
+    where = {
+        "mine": lambda: own,
+        "following": lambda: _followed_by(citizen_id),
+        "all": lambda: own | _followed_by(citizen_id),
+    }[scope]()
+    return await _page(Case.objects().where(where), cursor, limit)
+
+
+async def followed_among(*, citizen_id: int, case_ids: list[int]) -> set[int]:
+    """Which of ``case_ids`` the citizen follows."""
+    if not case_ids:
+        return set()
+    rows = await CaseFollower.select(CaseFollower.case).where(
+        (CaseFollower.citizen_id == citizen_id) & CaseFollower.case.is_in(sorted(set(case_ids)))
     )
-    return await _page(query, cursor, limit)
+    return {row["case"] for row in rows}
 
 
 class CaseFilter(msgspec.Struct, frozen=True, kw_only=True):
@@ -150,6 +175,21 @@ async def timeline(case: Case) -> list[CaseEvent]:
 
 async def photos(case: Case) -> list[CaseMedia]:
     return await CaseMedia.objects().where(CaseMedia.case == case.id).order_by(CaseMedia.id)
+
+
+async def photos_of(case_ids: list[int]) -> dict[int, list[CaseMedia]]:
+    """case id -> its photos in the order attached, for a page of cases."""
+    if not case_ids:
+        return {}
+    rows = (
+        await CaseMedia.objects()
+        .where(CaseMedia.case.is_in(sorted(set(case_ids))))
+        .order_by(CaseMedia.id)
+    )
+    out: dict[int, list[CaseMedia]] = {}
+    for row in rows:
+        out.setdefault(row.case, []).append(row)
+    return out
 
 
 async def case_refs(case_ids: list[int]) -> dict[int, tuple[str, str]]:

@@ -26,6 +26,9 @@ MAX_PHOTOS = 9
 # Who is recorded as a case's reporter (and so sees it in full, cases.visibility): a
 # machine is the API client that filed it, so an Open311 client can follow its requests.
 REPORTER_KINDS = ("citizen", "staff", "machine")
+# A citizen's report is never from a trusted source: whether it is verified on site first is
+# up to its category (cases.routing.verified_first).
+CITIZEN_TRUSTED = False
 
 
 class NewCase(msgspec.Struct, frozen=True, kw_only=True):
@@ -153,7 +156,7 @@ async def check_inside_city(*, lat: float, lon: float) -> None:
 async def file_citizen_report(*, actor: Actor, report: NewCase) -> Case:
     routing.check_photo_count(report.media_ids, low=1, high=MAX_PHOTOS)
     await check_inside_city(lat=report.lat, lon=report.lon)
-    return await _file(report=report, source="citizen", actor=actor, trusted=False)
+    return await _file(report=report, source="citizen", actor=actor, trusted=CITIZEN_TRUSTED)
 
 
 async def file_staff_report(*, actor: Actor, report: NewCase) -> Case:

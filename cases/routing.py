@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from accounts import service as accounts
 from cases import aftermath, alerts, sla  # noqa: F401 - aftermath settles alerts on moves
@@ -141,10 +141,24 @@ async def auto_dispatch(case: Case, *, category: CategoryInfo) -> Case:
     )
 
 
+class VerificationTraits(Protocol):
+    urgent: bool
+    needs_onsite_verification: bool
+
+
+def verified_first(category: VerificationTraits, *, trusted: bool) -> bool:
+    """Whether a new report waits for a grid inspector's on-site verification (核实) or an
+    operator before it is accepted: not for trusted sources (inspectors, trusted machines),
+    urgent categories, nor categories that need no on-site check. Citizens are never a
+    trusted source, so the category alone decides for them (the citizen category tree says
+    so on every subcategory)."""
+    return not (trusted or category.urgent or not category.needs_onsite_verification)
+
+
 async def progress_new_case(case: Case, *, category: CategoryInfo, trusted: bool) -> Case:
-    """Trusted reports, urgent categories and categories that need no on-site check are
-    accepted at once; the rest wait for an inspector's verification (核实) or an operator."""
-    if not (trusted or category.urgent or not category.needs_onsite_verification):
+    """Reports that need no verification (``verified_first``) are accepted at once; the
+    rest wait for an inspector's verification (核实) or an operator."""
+    if verified_first(category, trusted=trusted):
         await notify_grid_inspectors(case, "task.verify")
         return case
     case = await transition(case, ACCEPTED, actor=SYSTEM, action="accept")

@@ -29,7 +29,8 @@ the functions below; no other module decides any of this.
 6. Following. A citizen may follow only a public open case (anything else is a 404, as for
    an id that does not exist); following a merged case follows its target, and merging
    carries the followers over. A follower sees the public view, and is told of changes by
-   case number only: no note travels in a follower's notification.
+   case number only: no note travels in a follower's notification, which is marked
+   ``follower`` so it reads "a case you follow", never "your report".
 """
 
 from __future__ import annotations
@@ -230,5 +231,7 @@ def photos_for(viewer: Actor | None, case: Case, links: Iterable[CaseMedia]) -> 
 
 
 def follower_params(params: dict[str, Any]) -> dict[str, Any]:
-    """What of a notification's parameters a follower may receive."""
-    return {key: params[key] for key in FOLLOWER_NOTIFICATION_PARAMS if key in params}
+    """What of a notification's parameters a follower may receive, marked as a follower's
+    (notify.templates words it for someone who follows the case, not its reporter)."""
+    kept = {key: params[key] for key in FOLLOWER_NOTIFICATION_PARAMS if key in params}
+    return {**kept, "follower": True}

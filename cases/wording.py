@@ -36,6 +36,7 @@ CITIZEN_STEPS: dict[str, Msg] = {
     "transfer": Msg(zh="已退回，等待重新派遣", en="Returned; waiting to be reassigned"),
     "suspend": Msg(zh="需长期处理，已挂账跟踪", en="Needs long-term work; on hold and tracked"),
     "rate": Msg(zh="您已评价", en="You rated the handling"),
+    "withdraw": Msg(zh="您已撤回上报", en="You withdrew the report"),
 }
 
 
@@ -97,6 +98,7 @@ ACTION_LABELS: dict[str, Msg] = {
     "reject": Msg(zh="不予受理", en="reject"),
     "merge": Msg(zh="合并", en="merge"),
     "cancel": Msg(zh="撤销", en="cancel"),
+    "withdraw": Msg(zh="撤回", en="withdraw"),
     "dispatch": Msg(zh="派遣", en="dispatch"),
     "redispatch": Msg(zh="改派", en="redispatch"),
     "resume": Msg(zh="恢复处理", en="resume"),

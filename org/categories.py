@@ -53,6 +53,7 @@ class CategoryInfo(msgspec.Struct, frozen=True, kw_only=True):
     points_on_accept: int
     points_on_close: int
     active: bool
+    follower_threshold: int = 10
     private_location: bool = False
     ack_minutes: int | None = None
     # As stored: None means the generic text or the default limit (org.stages).
@@ -133,6 +134,7 @@ def category_info(row: Category | dict) -> CategoryInfo:
         points_on_accept=values["points_on_accept"],
         points_on_close=values["points_on_close"],
         active=bool(values["active"]),
+        follower_threshold=values.get("follower_threshold", 10),
         private_location=bool(values["private_location"]),
         ack_minutes=values.get("ack_minutes"),
         **{name: values.get(name) for name in stages.CONDITION_FIELDS + stages.LIMIT_FIELDS},
@@ -215,6 +217,7 @@ async def create_category(
     points_on_close: int = 0,
     sort_order: int = 0,
     private_location: bool = False,
+    follower_threshold: int = 10,
     **stage_settings: Any,
 ) -> CategoryInfo:
     """A national code or a city's own (cities take free numbers inside a major class).
@@ -254,6 +257,7 @@ async def create_category(
         points_on_close=points_on_close,
         sort_order=sort_order,
         private_location=private_location,
+        follower_threshold=follower_threshold,
         created_at=clock.now(),
         updated_at=clock.now(),
         **staged,
@@ -282,6 +286,7 @@ async def update_category(
     points_on_close: int | None = None,
     active: bool | None = None,
     private_location: bool | None = None,
+    follower_threshold: int | None = None,
     ack_minutes: int | None = None,
     clear_ack_minutes: bool = False,
     **stage_settings: Any,
@@ -314,6 +319,7 @@ async def update_category(
         "points_on_close": points_on_close,
         "active": active,
         "private_location": private_location,
+        "follower_threshold": follower_threshold,
         "ack_minutes": ack_minutes,
     }
     for name, value in changes.items():

@@ -123,6 +123,9 @@ class Category(Table, tablename="category"):
     verify_limit_unit = Varchar(length=16, null=True, default=None)
     points_on_accept = Integer(default=0)
     points_on_close = Integer(default=0)
+    # Followers ("me too") at which an open case of this category is raised one priority
+    # step, once (cases.crowd); 0: never.
+    follower_threshold = Integer(default=10)
     sort_order = Integer(default=0)
     active = Boolean(default=True)
     # Cases of this category concern people or their homes: the public sees their position

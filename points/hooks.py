@@ -11,8 +11,8 @@ from core.actors import Actor
 from points import earning
 
 # Moves that make an earlier award invalid (a rejected case was never a valid report; a
-# merged one duplicates another report).
-REVERSING = frozenset({"reject", "merge"})
+# merged one duplicates another report; a withdrawn one its reporter took back).
+REVERSING = frozenset({"reject", "merge", "withdraw"})
 
 
 @on_transition

@@ -48,6 +48,9 @@ class StageSettingsIn(
     verify_limit_unit: StageUnit | None = None
 
 
+FollowerThreshold = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
+
+
 class CategoryIn(StageSettingsIn, frozen=True, rename="camel", forbid_unknown_fields=True):
     code: Code
     name_zh: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
@@ -62,6 +65,8 @@ class CategoryIn(StageSettingsIn, frozen=True, rename="camel", forbid_unknown_fi
     sort_order: Int32 = 0
     # Cases of it concern people or their homes: the public sees their position coarsened.
     private_location: bool = False
+    # Followers at which an open case is raised one priority step, once; 0: never.
+    follower_threshold: FollowerThreshold = 10
 
 
 class CategoryPatch(StageSettingsIn, frozen=True, rename="camel", forbid_unknown_fields=True):
@@ -76,6 +81,7 @@ class CategoryPatch(StageSettingsIn, frozen=True, rename="camel", forbid_unknown
     points_on_close: Points | None = None
     active: bool | None = None
     private_location: bool | None = None
+    follower_threshold: FollowerThreshold | None = None
     # Minutes to acknowledge (签收) a dispatched case before it is paged again and alerted.
     ack_minutes: Annotated[int, msgspec.Meta(ge=1, le=10_080)] | None = None
     clear_ack_minutes: bool = False
@@ -99,6 +105,7 @@ class CategoryOut(msgspec.Struct, frozen=True, rename="camel"):
     points_on_close: int
     active: bool
     private_location: bool
+    follower_threshold: int
     ack_minutes: int | None
     # In force: the category's own, or the generic text and the default limits.
     filing_conditions_zh: str

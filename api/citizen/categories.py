@@ -3,6 +3,8 @@ from __future__ import annotations
 import msgspec
 from litestar import Controller, Request, get
 
+from cases import routing
+from cases.reporting import CITIZEN_TRUSTED
 from core.i18n import negotiate_locale
 from core.settings import get_settings
 from org import service as org
@@ -13,6 +15,9 @@ class CategoryLeafOut(msgspec.Struct, frozen=True, rename="camel"):
     name: str
     urgent: bool
     default_priority: int
+    # A report of it waits for a grid inspector to verify it on site (核实) before it is
+    # accepted (and becomes visible to others, and earns points); else accepted at once.
+    verified_on_site_first: bool
 
 
 class CategoryMajorOut(msgspec.Struct, frozen=True, rename="camel"):
@@ -49,6 +54,9 @@ class CategoryTreeOut(msgspec.Struct, frozen=True, rename="camel"):
                                     name=leaf.name,
                                     urgent=leaf.urgent,
                                     default_priority=leaf.default_priority,
+                                    verified_on_site_first=routing.verified_first(
+                                        leaf, trusted=CITIZEN_TRUSTED
+                                    ),
                                 )
                                 for leaf in major.children
                             ],

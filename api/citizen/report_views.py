@@ -9,9 +9,9 @@ import datetime as dt
 import msgspec
 
 from api.geo import CoordSys, Location, location_out
-from cases import queries, sla, visibility
+from cases import crowd, queries, sla, visibility
 from cases.feedback import REOPEN_WINDOW
-from cases.tables import Case
+from cases.tables import Case, CaseMedia
 from cases.visibility import Shown
 from cases.wording import citizen_step, state_label
 from core import clock
@@ -55,6 +55,8 @@ class ReportOut(msgspec.Struct, frozen=True, rename="camel"):
     timeline: list[Step]
     rating: int | None
     mine: bool
+    following: bool
+    followers: int  # citizens who said "me too"
     can_rate: bool
     can_reopen: bool
 
@@ -63,12 +65,17 @@ class ReportSummary(msgspec.Struct, frozen=True, rename="camel"):
     id: str
     number: str
     category_code: str
+    category_name: str
+    # The first photo this viewer may see (a follower: a public one), or None.
+    thumb_url: str | None
     state: str
     state_label: str
     address: str
     location: Location
     reported_at: dt.datetime
     light: str | None
+    mine: bool
+    following: bool
 
 
 class ReportPage(msgspec.Struct, frozen=True, rename="camel"):
@@ -84,9 +91,13 @@ class SimilarOut(msgspec.Struct, frozen=True, rename="camel"):
     distance_m: int
     location: Location
     reported_at: dt.datetime
+    mine: bool
+    following: bool  # "me too" already: the app offers unfollow instead of follow
 
     @classmethod
-    def of(cls, shown: Shown, distance: float, locale: str, coord_sys: CoordSys) -> SimilarOut:
+    def of(
+        cls, shown: Shown, distance: float, locale: str, coord_sys: CoordSys, *, following: bool
+    ) -> SimilarOut:
         case = shown.case
         return cls(
             id=case.public_id,
@@ -96,22 +107,61 @@ class SimilarOut(msgspec.Struct, frozen=True, rename="camel"):
             distance_m=round(distance),
             location=location_out(shown.lat, shown.lon, coord_sys),
             reported_at=case.reported_at,
+            mine=shown.mine,
+            following=following,
         )
 
 
-def build_summary(case: Case, locale: str, coord_sys: CoordSys) -> ReportSummary:
-    """A line of the reporter's own list."""
-    return ReportSummary(
-        id=case.public_id,
-        number=case.number,
-        category_code=case.category_code,
-        state=case.state,
-        state_label=state_label(case.state, locale),
-        address=case.address,
-        location=location_out(case.lat, case.lon, coord_sys),
-        reported_at=case.reported_at,
-        light=sla.light(case),
+async def build_similar(
+    near: list[tuple[Shown, float]], actor: Actor, coord_sys: CoordSys
+) -> list[SimilarOut]:
+    followed = await queries.followed_among(
+        citizen_id=actor.id, case_ids=[shown.case.id for shown, _ in near]
     )
+    return [
+        SimilarOut.of(shown, distance, actor.locale, coord_sys, following=shown.case.id in followed)
+        for shown, distance in near
+    ]
+
+
+async def build_summaries(
+    cases: list[Case], actor: Actor, coord_sys: CoordSys
+) -> list[ReportSummary]:
+    """Lines of the citizen's list: their own reports in full, the cases they follow as the
+    public sees them (cases.visibility)."""
+    ids = [c.id for c in cases]
+    followed = await queries.followed_among(citizen_id=actor.id, case_ids=ids)
+    photos = await queries.photos_of(ids)
+    names = {
+        code: (await get_category(code=code, leaf_only=False)).name(actor.locale)
+        for code in {c.category_code for c in cases}
+    }
+    return [
+        ReportSummary(
+            id=shown.case.public_id,
+            number=shown.case.number,
+            category_code=shown.case.category_code,
+            category_name=names[shown.case.category_code],
+            thumb_url=_thumb(
+                visibility.photos_for(actor, shown.case, photos.get(shown.case.id, []))
+            ),
+            state=shown.case.state,
+            state_label=state_label(shown.case.state, actor.locale),
+            address=shown.address,
+            location=location_out(shown.lat, shown.lon, coord_sys),
+            reported_at=shown.case.reported_at,
+            light=sla.light(shown.case),
+            mine=shown.mine,
+            following=shown.case.id in followed,
+        )
+        for shown in await visibility.show_all(cases, actor)
+    ]
+
+
+def _thumb(links: list[CaseMedia]) -> str | None:
+    # The report's own photo shows what the problem was; a handling photo only if none.
+    ordered = sorted(links, key=lambda link: link.role != "before")
+    return f"/api/citizen/media/{ordered[0].media_id}/thumb" if ordered else None
 
 
 async def _photos(shown: Shown, actor: Actor) -> list[PhotoOut]:
@@ -167,6 +217,9 @@ async def build_report(case: Case, actor: Actor, coord_sys: CoordSys) -> ReportO
         timeline=steps,
         rating=case.rating if mine else None,
         mine=mine,
+        following=not mine
+        and bool(await queries.followed_among(citizen_id=actor.id, case_ids=[case.id])),
+        followers=await crowd.follower_count(case.id),
         can_rate=mine and case.state == "closed" and case.rating is None,
         can_reopen=mine and closed_recently,
     )

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.citizen.report_views import (
     ReportOut,
     ReportPage,
     SimilarOut,
     build_report,
-    build_summary,
+    build_similar,
+    build_summaries,
 )
 from api.geo import CoordSysQuery, Latitude, Location, Longitude
 from api.idempotent import run_idempotent
@@ -30,6 +31,7 @@ from org.geo import to_wgs84
 
 CaseId = Annotated[str, msgspec.Meta(min_length=3, max_length=24, pattern=r"^k_[0-9a-z]+$")]
 REPORTS_PER_HOUR = 20
+ReportScope = Literal["mine", "following", "all"]
 
 
 class ReportIn(msgspec.Struct, frozen=True, rename="camel"):
@@ -47,6 +49,10 @@ class ReportIn(msgspec.Struct, frozen=True, rename="camel"):
 class RatingIn(msgspec.Struct, frozen=True):
     score: Annotated[int, msgspec.Meta(ge=1, le=5)]
     comment: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
+class WithdrawIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    reason: Annotated[str, msgspec.Meta(max_length=500)] = ""
 
 
 class ReopenIn(msgspec.Struct, frozen=True):
@@ -82,17 +88,26 @@ class CitizenReportController(Controller):
 
         return await run_idempotent(request, actor, action)
 
-    @get("/", summary="My reports, newest first")
+    @get(
+        "/",
+        summary="My reports, the cases I follow, or both; newest first",
+        description="scope=mine (default), following (public cases I follow, as the public "
+        "sees them) or all (both).",
+    )
     async def mine(
         self,
         actor: NamedDependency[Actor],
+        # "scope" is a name Litestar reserves for the ASGI scope: read it under an alias.
+        listed: Annotated[ReportScope, QueryParameter(name="scope")] = "mine",
         cursor: FromQuery[str | None] = None,
         limit: PageLimit = 20,
         coord_sys: CoordSysQuery = "wgs84",
     ) -> ReportPage:
-        page = await queries.my_reports(citizen_id=actor.id, cursor=cursor, limit=limit)
+        page = await queries.citizen_reports(
+            citizen_id=actor.id, scope=listed, cursor=cursor, limit=limit
+        )
         return ReportPage(
-            items=[build_summary(c, actor.locale, coord_sys) for c in page.items],
+            items=await build_summaries(page.items, actor, coord_sys),
             next_cursor=page.next_cursor,
         )
 
@@ -120,7 +135,7 @@ class CitizenReportController(Controller):
         near = await queries.similar_open_cases(
             viewer=actor, lat=wgs_lat, lon=wgs_lon, category_code=category
         )
-        return [SimilarOut.of(shown, distance, actor.locale, coord_sys) for shown, distance in near]
+        return await build_similar(near, actor, coord_sys)
 
     @get("/{case_id:str}", summary="One of my reports (or one I follow) with its timeline")
     async def one(
@@ -142,6 +157,33 @@ class CitizenReportController(Controller):
     ) -> Response[ReportOut]:
         async def action() -> ReportOut:
             case = await feedback.follow(actor=actor, case_id=case_id)
+            return await build_report(case, actor, "wgs84")
+
+        return await run_idempotent(request, actor, action, status_code=200)
+
+    @delete(
+        "/{case_id:str}/follow",
+        summary="Stop following a case; idempotent (204 whether or not I followed it)",
+    )
+    async def unfollow(self, actor: NamedDependency[Actor], case_id: FromPath[CaseId]) -> None:
+        await feedback.unfollow(actor=actor, case_id=case_id)
+
+    @post(
+        "/{case_id:str}/withdraw",
+        status_code=200,
+        summary="Take back my report before it is accepted (optional reason)",
+    )
+    async def withdraw(
+        self,
+        request: Request,
+        actor: NamedDependency[Actor],
+        case_id: FromPath[CaseId],
+        data: JSONBody[WithdrawIn | None] = None,
+    ) -> Response[ReportOut]:
+        reason = data.reason if data is not None else ""
+
+        async def action() -> ReportOut:
+            case = await feedback.withdraw(actor=actor, case_id=case_id, reason=reason)
             return await build_report(case, actor, "wgs84")
 
         return await run_idempotent(request, actor, action, status_code=200)

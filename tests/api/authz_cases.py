@@ -36,6 +36,7 @@ from tests.api.authz_world import (
     reward,
     signpost,
 )
+from tests.api.inspector.field import citizen_report
 from tests.cases_city import IN_GRID
 from tests.places.util import add_place
 from tests.rewards.support import citizen_id, public_citizen_id, seed_points
@@ -81,6 +82,22 @@ async def _follow(w: World) -> Probe:
     # that are not public are a 404 for every follower (tests/api/test_visibility.py).
     url = f"{C}/reports/{await dispatched_case(w)}/follow"
     return Probe("POST", url, w.citizen_b, [w.other_inspector, w.other_handler], body={})
+
+
+@entry("DELETE", f"{C}/reports/{{case_id:str}}/follow")
+async def _unfollow(w: World) -> Probe:
+    # Unfollowing touches only the caller's own follow, so every citizen is served (204
+    # whatever the case); staff tokens are refused by the citizen app.
+    url = f"{C}/reports/{await dispatched_case(w)}/follow"
+    return Probe("DELETE", url, w.citizen_b, [w.other_inspector, w.other_handler])
+
+
+@entry("POST", f"{C}/reports/{{case_id:str}}/withdraw")
+async def _withdraw(w: World) -> Probe:
+    # A report of its own, waiting for verification: the intruders must leave it as it is
+    # for the reporter to withdraw last.
+    url = f"{C}/reports/{await citizen_report(w.api, w.citizen)}/withdraw"
+    return Probe("POST", url, w.citizen, w.intruders, body={"reason": "拍错了"})
 
 
 @entry("POST", f"{C}/reports/{{case_id:str}}/rating")

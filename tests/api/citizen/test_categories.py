@@ -39,6 +39,7 @@ async def test_the_tree_is_public_and_chinese_by_default(api):
         "name": "机动车乱停放",
         "urgent": False,
         "defaultPriority": 3,
+        "verifiedOnSiteFirst": True,
     }
     assert find(body, "E0403")["urgent"] is True
     leaves = sum(len(major["children"]) for kind in body["kinds"] for major in kind["children"])
