@@ -149,14 +149,6 @@ def _within(later: str, earlier: str, limit: dt.timedelta) -> tuple[str, object]
     return f"{later} <= {earlier} + {{}}", limit
 
 
-def _within(later: str, earlier: str, limit: dt.timedelta) -> tuple[str, object]:
-    """``later`` at most ``limit`` after ``earlier``: as timestamps on PostgreSQL (no
-    per-row arithmetic), in seconds on SQLite (no interval type)."""
-    if is_sqlite():
-        return f"{seconds_between(later, earlier)} <= {{}}", limit.total_seconds()
-    return f"{later} <= {earlier} + {{}}", limit
-
-
 async def inspector_work(
     *, since: dt.datetime, until: dt.datetime, scope: Scope, staff_ids: list[int]
 ) -> Counts:
