@@ -123,6 +123,9 @@ class Category(Table, tablename="category"):
     verify_limit_unit = Varchar(length=16, null=True, default=None)
     points_on_accept = Integer(default=0)
     points_on_close = Integer(default=0)
+    # An AI camera's detection below this confidence waits for a person (stays reported,
+    # even from a trusted source) instead of being accepted by rule.
+    min_confidence = DoublePrecision(default=0.8)
     sort_order = Integer(default=0)
     active = Boolean(default=True)
     # Cases of this category concern people or their homes: the public sees their position

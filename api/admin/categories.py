@@ -23,6 +23,8 @@ Code = Annotated[str, msgspec.Meta(pattern=r"^[CE]\d{2}(\d{2})?$")]
 SlaUnit = Literal["hours", "working_hours", "working_days"]
 Priority = Annotated[int, msgspec.Meta(ge=1, le=4)]
 Points = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
+# A camera detection below it waits for a person (cases.machines).
+Confidence = Annotated[float, msgspec.Meta(ge=0, le=1)]
 # Checked by the domain (org.stages) for a 422 naming the stage; only absurd sizes stop here.
 Conditions = Annotated[str, msgspec.Meta(max_length=10_000)]
 StageUnit = Annotated[str, msgspec.Meta(max_length=32)]
@@ -62,6 +64,7 @@ class CategoryIn(StageSettingsIn, frozen=True, rename="camel", forbid_unknown_fi
     sort_order: Int32 = 0
     # Cases of it concern people or their homes: the public sees their position coarsened.
     private_location: bool = False
+    min_confidence: Confidence = 0.8
 
 
 class CategoryPatch(StageSettingsIn, frozen=True, rename="camel", forbid_unknown_fields=True):
@@ -79,6 +82,7 @@ class CategoryPatch(StageSettingsIn, frozen=True, rename="camel", forbid_unknown
     # Minutes to acknowledge (签收) a dispatched case before it is paged again and alerted.
     ack_minutes: Annotated[int, msgspec.Meta(ge=1, le=10_080)] | None = None
     clear_ack_minutes: bool = False
+    min_confidence: Confidence | None = None
     # Stages (accept, dispatch, verify) back on their defaults.
     reset_stage_limits: Annotated[list[StageName], msgspec.Meta(max_length=3)] = []
 
@@ -111,6 +115,7 @@ class CategoryOut(msgspec.Struct, frozen=True, rename="camel"):
     dispatch_limit_unit: str
     verify_limit_value: int
     verify_limit_unit: str
+    min_confidence: float
 
 
 class CategoryNode(msgspec.Struct, frozen=True, rename="camel"):
