@@ -107,10 +107,16 @@ class IntakeEventController(Controller):
     @post(
         "/",
         summary="An AI camera detection or a sensor alarm; repeats return the same case",
+        description="A repeat is the same externalId, or the same deviceId and category "
+        "within CITYOPS_INTAKE_DEDUP_MINUTES and CITYOPS_INTAKE_DEDUP_METRES of the device's "
+        "last event on an open case. A detection whose confidence is below its category's "
+        "minConfidence stays reported for a person to verify.",
         security=[{"ApiKey": []}],
         responses={
             200: ResponseSpec(
-                data_container=IntakeCaseOut, description="A repeated externalId: the first case"
+                data_container=IntakeCaseOut,
+                description="A repeated externalId, or the same device and category again "
+                "within the dedup window and distance: the case it joins",
             )
         },
     )
