@@ -15,6 +15,7 @@ from accounts.api_keys import create_api_client
 from core import clock
 from core.db import transaction
 from notify.tables import NotificationJob
+from tests.api.inspector.field import ok, photo
 from tests.cases_city import IN_GRID, build_city
 from tests.helpers import assert_problem, jpeg_bytes
 
@@ -224,6 +225,20 @@ async def test_a_clear_tells_the_handler_of_a_case_being_worked(api, city):
     }
     jobs = await NotificationJob.objects().where(NotificationJob.template == "task.alarm_cleared")
     assert [j.recipient_id for j in jobs] == [city.handler_gas.subject_id]
+
+
+async def test_a_clear_of_a_fixed_case_is_only_recorded(api, city):
+    key = await _key("gas-net", kind="sensor")
+    body = (await api.post(EVENTS, json=_gas(), headers=key)).json()
+    after = await photo(api, city.handler_gas)
+    await ok(api, city.handler_gas, body["id"], "resolve", {"mediaIds": [after], "note": "已修复"})
+    cleared = (await api.post(CLEAR, json={"externalId": "gas-1"}, headers=key)).json()
+    assert (cleared["state"], cleared["outcome"]) == ("resolved", "recorded")
+    assert not await NotificationJob.objects().where(
+        NotificationJob.template == "task.alarm_cleared"
+    )
+    actions = [e["action"] for e in (await _detail(api, city, body["id"]))["events"]]
+    assert actions[-1] == "alarm cleared"
 
 
 async def test_a_clear_of_an_unknown_or_anothers_event_is_a_404(api, city):
