@@ -9,7 +9,7 @@ import msgspec
 
 from accounts import service as accounts
 from api.geo import CoordSys, Location, location_out
-from cases import crowd, evidence, handoff, queries, sla, stages, supervision
+from cases import crowd, evidence, handoff, machines, queries, sla, stages, supervision
 from cases.queries import Page
 from cases.tables import Case
 from media import service as media
@@ -123,6 +123,34 @@ class ConditionsOut(msgspec.Struct, frozen=True, rename="camel"):
     closing: str
 
 
+class ReadingOut(msgspec.Struct, frozen=True, rename="camel"):
+    value: float
+    unit: str
+    threshold: float | None
+
+
+class MachineOut(msgspec.Struct, frozen=True, rename="camel"):
+    """The camera or sensor behind a machine's case: staff only, never citizens."""
+
+    device_id: str | None
+    events: int
+    first_at: dt.datetime
+    last_at: dt.datetime
+    confidence: float | None
+    reading: ReadingOut | None
+    snapshot_ids: list[str]
+    cleared_at: dt.datetime | None
+
+
+def machine_out(summary: machines.MachineSummary | None) -> MachineOut | None:
+    if summary is None:
+        return None
+    values = msgspec.structs.asdict(summary)
+    reading = summary.reading
+    values["reading"] = ReadingOut(**msgspec.structs.asdict(reading)) if reading else None
+    return MachineOut(**values)
+
+
 class CaseStaffDetail(msgspec.Struct, frozen=True, rename="camel"):
     case: CaseStaffOut
     events: list[EventOut]
@@ -133,6 +161,7 @@ class CaseStaffDetail(msgspec.Struct, frozen=True, rename="camel"):
     actions: list[str] = []
     assists: list[AssistOut] = []
     supervisions: list[SupervisionOut] = []
+    machine: MachineOut | None = None
 
 
 class CaseStaffPage(msgspec.Struct, frozen=True, rename="camel"):
@@ -292,6 +321,7 @@ async def case_staff_detail(
             )
             for o in await supervision.orders_of(case)
         ],
+        machine=machine_out(await machines.machine_summary(case)),
     )
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 import datetime as dt
 
 from accounts.api_keys import create_api_client
-from cases import handoff, sla, supervision
+from cases import handoff, machines, sla, supervision
 from cases.demo import photo_id
-from cases.reporting import NewCase, file_citizen_report, file_machine_event
+from cases.reporting import NewCase, file_citizen_report
 from cases.tables import Case
 from core import clock
 from core.actors import Actor
@@ -69,13 +69,14 @@ async def load_queue_demo(
         ("demo-1", points[2], "C0111", 1),
         ("demo-2", (36.2, 120.9), "C0301", 3),
     ):
-        await file_machine_event(
+        await machines.file_machine_event(
             actor=machine,
             source_name=camera.name,
             source_kind="camera",
             trusted=True,
             external_id=external_id,
             report=NewCase(category_code=category, lat=at[0], lon=at[1], priority=level),
+            signal=machines.Signal(device_id=f"demo-cam-{external_id}"),
         )
     await sla.check_sla()
     return 7

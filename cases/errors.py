@@ -162,6 +162,23 @@ class IntakeKeyInvalid(DomainError):
     message = Msg(zh="请在 X-Api-Key 头中提供有效的接入密钥", en="Send a valid key in X-Api-Key")
 
 
+class IntakeEventUnknown(DomainError):
+    code = "intake.event_unknown"
+    status = 404
+    title = Msg(zh="事件不存在", en="Event not found")
+    message = Msg(
+        zh="此设备未上报过编号为 {externalId} 的事件",
+        en="This client never sent event {externalId}",
+    )
+
+
+class IntakeFieldsMissing(DomainError):
+    code = "intake.fields_missing"
+    status = 422
+    title = Msg(zh="事件缺少字段", en="Event fields missing")
+    message = Msg(zh="{kind}事件需要提供：{fields}", en="A {kind} event needs: {fields}")
+
+
 class AlertNotFound(DomainError):
     code = "alert.not_found"
     status = 404

@@ -11,6 +11,7 @@ from cases.tables import (
     CaseFollower,
     CaseMedia,
     CaseRequest,
+    MachineEvent,
     SupervisionOrder,
 )
 
@@ -27,5 +28,6 @@ APP_CONFIG = AppConfig(
         CaseAssist,
         SupervisionOrder,
         Alert,
+        MachineEvent,
     ],
 )

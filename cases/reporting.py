@@ -15,7 +15,7 @@ from cases.tables import Case, CaseMedia
 from cases.workflow import REPORTED, notify_reporter_and_followers, record_event
 from core import clock
 from core.actors import Actor
-from core.db import lock, raw_autocommit
+from core.db import raw_autocommit
 from core.ids import public_id
 from media import service as media
 from org import grids
@@ -110,7 +110,10 @@ async def _file(
     trusted: bool,
     photo_role: str = "before",
     external_key: str | None = None,
+    review: tuple[str, dict] | None = None,
 ) -> Case:
+    """``review``: why the case must wait for a person whatever the rules say (a note and
+    its figures, recorded on the case), e.g. a camera detection of low confidence."""
     category = await get_category(code=report.category_code)
     case = await _insert_case(
         report=report, category=category, source=source, reporter=actor, external_key=external_key
@@ -129,6 +132,18 @@ async def _file(
     )
     await notify_reporter_and_followers(case, "report")
     await _raise_placement_alerts(case, source=source)
+    if review is not None:
+        await record_event(
+            case,
+            action="held for review",
+            from_state=REPORTED,
+            to_state=REPORTED,
+            actor=actor,
+            note=review[0],
+            data=review[1],
+        )
+        await routing.notify_grid_inspectors(case, "task.verify")
+        return case
     await routing.progress_new_case(case, category=category, trusted=trusted)
     return case
 
@@ -163,26 +178,3 @@ async def file_staff_report(*, actor: Actor, report: NewCase) -> Case:
     """A patrol report (巡查上报): an inspector saw it, so it is accepted at once."""
     routing.check_photo_count(report.media_ids, low=1, high=MAX_PHOTOS)
     return await _file(report=report, source="inspector", actor=actor, trusted=True)
-
-
-async def file_machine_event(
-    *,
-    actor: Actor,
-    source_name: str,
-    source_kind: Literal["camera", "sensor"],
-    trusted: bool,
-    external_id: str,
-    report: NewCase,
-) -> tuple[Case, bool]:
-    """A camera detection or sensor alarm; the same (source, external id) returns the case
-    it created the first time (and False)."""
-    external_key = f"{source_name}:{external_id}"
-    # Serialise a burst of retries of one event: the second waits and then finds the case.
-    await lock(f"intake:{external_key}")
-    existing = await Case.objects().where(Case.external_key == external_key).first()
-    if existing is not None:
-        return existing, False
-    case = await _file(
-        report=report, source=source_kind, actor=actor, trusted=trusted, external_key=external_key
-    )
-    return case, True

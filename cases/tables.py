@@ -108,6 +108,28 @@ class CaseEvent(Table, tablename="case_event"):
     raw_indexes = EVENT_INDEXES
 
 
+class MachineEvent(Table, tablename="machine_event"):
+    """Each camera detection or sensor alarm a case was filed or counted from: repeats of one
+    device's detection join the case (cases.machines), and a sensor's "cleared" finds it."""
+
+    case = ForeignKey(references=Case, on_delete=OnDelete.cascade, index=True)
+    client_id = Integer(index=True)
+    # "{source name}:{external id}": a repeated event is the same row.
+    external_key = Varchar(length=160, unique=True)
+    device_id = Varchar(length=64, null=True, default=None, index=True)
+    category_code = Varchar(length=8)
+    lat = DoublePrecision()
+    lon = DoublePrecision()
+    confidence = DoublePrecision(null=True, default=None)
+    reading_value = DoublePrecision(null=True, default=None)
+    reading_unit = Varchar(length=16, null=True, default=None)
+    reading_threshold = DoublePrecision(null=True, default=None)
+    snapshot_id = Varchar(length=40, null=True, default=None)
+    detected_at = Timestamptz(null=True, default=None)
+    received_at = Timestamptz(default=TimestamptzNow(), index=True)
+    cleared_at = Timestamptz(null=True, default=None)
+
+
 class CaseMedia(Table, tablename="case_media"):
     case = ForeignKey(references=Case, on_delete=OnDelete.cascade, index=True)
     media_id = Varchar(length=40, unique=True)  # the media package's public id

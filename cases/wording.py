@@ -118,6 +118,9 @@ ACTION_LABELS: dict[str, Msg] = {
     "recategorize": Msg(zh="更改类别", en="recategorize"),
     "request extension": Msg(zh="申请延期", en="request an extension"),
     "request return": Msg(zh="申请回退", en="request a return"),
+    "held for review": Msg(zh="待人工核实", en="held for review"),
+    "clear": Msg(zh="告警解除", en="alarm cleared"),
+    "alarm cleared": Msg(zh="告警解除", en="alarm cleared"),
 }
 
 

@@ -43,7 +43,9 @@ MOVES: dict[tuple[str, str], tuple[str, ...]] = {
     (REPORTED, ACCEPTED): COMMAND + FIELD + SYSTEM,
     (REPORTED, REJECTED): COMMAND + FIELD,
     (REPORTED, MERGED): COMMAND,
-    (REPORTED, CANCELLED): COMMAND + ("reporter",),
+    # SYSTEM: a machine cleared the alarm before anyone worked the case (cases.machines).
+    (REPORTED, CANCELLED): COMMAND + ("reporter",) + SYSTEM,
+    (ACCEPTED, CANCELLED): SYSTEM,
     (ACCEPTED, DISPATCHED): COMMAND + SYSTEM,
     (ACCEPTED, REJECTED): COMMAND,
     (ACCEPTED, MERGED): COMMAND,

@@ -164,6 +164,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # "virtual" (bucket.host) for AWS, Aliyun OSS and Tencent COS; "path" for MinIO and moto.
     s3_addressing_style: Literal["path", "virtual"] = "path"
 
+    # Machine intake: events of one device and category within this many minutes of its
+    # last event and this many metres of it are one case (a camera re-detecting a stall).
+    intake_dedup_minutes: int = 30
+    intake_dedup_metres: float = 30.0
+
     # Notifications: the outbox worker.
     # Push providers in use (the inbox is always on).
     notify_channels: str = "apns,fcm,wechat,huawei,harmony,honor,xiaomi,oppo,vivo,jpush"

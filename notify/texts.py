@@ -197,6 +197,13 @@ TEMPLATES: dict[str, Template] = {
         "新上报 {number} 待现场核实",
         "New report {number} needs verifying on site",
     ),
+    # A sensor reports that the alarm behind a case being handled has cleared by itself.
+    "task.alarm_cleared": _t(
+        "告警已解除",
+        "Alarm cleared",
+        "案件 {number} 的设备告警已解除，请确认是否仍需处置",
+        "The device alarm behind case {number} has cleared; check whether work is still needed",
+    ),
     # 核查: an inspector checks that a case the unit fixed really is fixed.
     "task.check": _t(
         "待核查",

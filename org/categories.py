@@ -67,6 +67,7 @@ class CategoryInfo(msgspec.Struct, frozen=True, kw_only=True):
     dispatch_limit_unit: str | None = None
     verify_limit_value: int | None = None
     verify_limit_unit: str | None = None
+    min_confidence: float = 0.8
 
     @property
     def major_code(self) -> str:
@@ -137,6 +138,7 @@ def category_info(row: Category | dict) -> CategoryInfo:
         follower_threshold=values.get("follower_threshold", 10),
         private_location=bool(values["private_location"]),
         ack_minutes=values.get("ack_minutes"),
+        min_confidence=values.get("min_confidence", 0.8),
         **{name: values.get(name) for name in stages.CONDITION_FIELDS + stages.LIMIT_FIELDS},
     )
 
@@ -196,6 +198,12 @@ async def find_category(*, code: str) -> CategoryInfo | None:
     return None if row is None else category_info(row)
 
 
+def _check_confidence(value: float) -> float:
+    if not 0.0 <= value <= 1.0:  # NaN fails too
+        raise InvalidCategory(reason="min_confidence must be between 0 and 1")
+    return value
+
+
 def _check_sla(value: int, unit: str, *, major: bool) -> None:
     if unit not in SLA_UNITS:
         raise InvalidCategory(reason=f"sla_unit must be one of {', '.join(SLA_UNITS)}")
@@ -218,6 +226,7 @@ async def create_category(
     sort_order: int = 0,
     private_location: bool = False,
     follower_threshold: int = 10,
+    min_confidence: float = 0.8,
     **stage_settings: Any,
 ) -> CategoryInfo:
     """A national code or a city's own (cities take free numbers inside a major class).
@@ -258,6 +267,7 @@ async def create_category(
         sort_order=sort_order,
         private_location=private_location,
         follower_threshold=follower_threshold,
+        min_confidence=_check_confidence(min_confidence),
         created_at=clock.now(),
         updated_at=clock.now(),
         **staged,
@@ -289,6 +299,7 @@ async def update_category(
     follower_threshold: int | None = None,
     ack_minutes: int | None = None,
     clear_ack_minutes: bool = False,
+    min_confidence: float | None = None,
     **stage_settings: Any,
 ) -> CategoryInfo:
     """``stage_settings``: the four condition texts ("" back to the generic text),
@@ -302,6 +313,8 @@ async def update_category(
     )
     if default_priority is not None:
         validate_priority(default_priority)
+    if min_confidence is not None:
+        _check_confidence(min_confidence)
     _check_sla(
         sla_value if sla_value is not None else row.sla_value,
         sla_unit if sla_unit is not None else row.sla_unit,
@@ -321,6 +334,7 @@ async def update_category(
         "private_location": private_location,
         "follower_threshold": follower_threshold,
         "ack_minutes": ack_minutes,
+        "min_confidence": min_confidence,
     }
     for name, value in changes.items():
         if value is not None:

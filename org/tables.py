@@ -126,6 +126,9 @@ class Category(Table, tablename="category"):
     # Followers ("me too") at which an open case of this category is raised one priority
     # step, once (cases.crowd); 0: never.
     follower_threshold = Integer(default=10)
+    # An AI camera's detection below this confidence waits for a person (stays reported,
+    # even from a trusted source) instead of being accepted by rule.
+    min_confidence = DoublePrecision(default=0.8)
     sort_order = Integer(default=0)
     active = Boolean(default=True)
     # Cases of this category concern people or their homes: the public sees their position

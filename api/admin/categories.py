@@ -23,6 +23,8 @@ Code = Annotated[str, msgspec.Meta(pattern=r"^[CE]\d{2}(\d{2})?$")]
 SlaUnit = Literal["hours", "working_hours", "working_days"]
 Priority = Annotated[int, msgspec.Meta(ge=1, le=4)]
 Points = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
+# A camera detection below it waits for a person (cases.machines).
+Confidence = Annotated[float, msgspec.Meta(ge=0, le=1)]
 # Checked by the domain (org.stages) for a 422 naming the stage; only absurd sizes stop here.
 Conditions = Annotated[str, msgspec.Meta(max_length=10_000)]
 StageUnit = Annotated[str, msgspec.Meta(max_length=32)]
@@ -67,6 +69,7 @@ class CategoryIn(StageSettingsIn, frozen=True, rename="camel", forbid_unknown_fi
     private_location: bool = False
     # Followers at which an open case is raised one priority step, once; 0: never.
     follower_threshold: FollowerThreshold = 10
+    min_confidence: Confidence = 0.8
 
 
 class CategoryPatch(StageSettingsIn, frozen=True, rename="camel", forbid_unknown_fields=True):
@@ -85,6 +88,7 @@ class CategoryPatch(StageSettingsIn, frozen=True, rename="camel", forbid_unknown
     # Minutes to acknowledge (签收) a dispatched case before it is paged again and alerted.
     ack_minutes: Annotated[int, msgspec.Meta(ge=1, le=10_080)] | None = None
     clear_ack_minutes: bool = False
+    min_confidence: Confidence | None = None
     # Stages (accept, dispatch, verify) back on their defaults.
     reset_stage_limits: Annotated[list[StageName], msgspec.Meta(max_length=3)] = []
 
@@ -118,6 +122,7 @@ class CategoryOut(msgspec.Struct, frozen=True, rename="camel"):
     dispatch_limit_unit: str
     verify_limit_value: int
     verify_limit_unit: str
+    min_confidence: float
 
 
 class CategoryNode(msgspec.Struct, frozen=True, rename="camel"):

@@ -38,6 +38,7 @@ from tests.api.authz_world import (
 )
 from tests.api.inspector.field import citizen_report
 from tests.cases_city import IN_GRID
+from tests.helpers import jpeg_bytes
 from tests.places.util import add_place
 from tests.rewards.support import citizen_id, public_citizen_id, seed_points
 
@@ -431,6 +432,28 @@ async def _availability(w: World) -> Probe:
         [*w.intruders, w.admin],
         body={"freeSpaces": 3},
         refused=(401,),
+    )
+
+
+@entry("GET", "/api/intake/media/{media_id:str}/{variant:str}")
+async def _snapshot(w: World) -> Probe:
+    # A camera's snapshot: its own key sees it; another camera's key finds nothing (404) and
+    # bearer tokens are no keys (401).
+    _, key = await api_client(w, kind="camera")
+    _, other = await api_client(w, kind="camera")
+    uploaded = await w.api.post(
+        "/api/intake/media",
+        headers={"X-Api-Key": key},
+        files={"file": ("s.jpg", jpeg_bytes(seed=7), "image/jpeg")},
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    url = f"/api/intake/media/{uploaded.json()['id']}/thumb"
+    return Probe(
+        "GET",
+        url,
+        {"X-Api-Key": key},
+        [*w.intruders, w.admin, {"X-Api-Key": other}],
+        refused=(401, 404),
     )
 
 
