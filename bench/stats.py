@@ -16,8 +16,8 @@ warm-up of both), printing medians, the spread (min..max) and the load average b
 after: the machine is shared, and the ratio to the anchor is what carries over. Target: each
 level answers a month of 1,000,000 cases in <= 500 ms. The cases get streets and districts,
 inspectors, a history (about 4.6 events a case) and supervision orders (bench/stats_seed.py).
-The inspector level is the dearest: every verification and check in the window is joined to
-its case (for the time it was due from, and the caller's scope).
+The inspector level reads every verification and check in the window; each event carries
+when it was due from (case_event.state_since), so it joins the case only for a scoped caller.
 
 The database is wiped (public schema dropped and migrated afresh): point it at a scratch
 database. It is created if missing.

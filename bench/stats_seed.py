@@ -52,35 +52,38 @@ WHERE s.kind = 'street' AND s.code = 'S' || (case_file.grid_id % {STREETS})
 
 _EVENT = (
     'INSERT INTO case_event ("case", action, from_state, to_state, actor_kind, actor_id, '
-    "note, media_ids, data, created_at) "
+    "note, media_ids, data, created_at, state_since) "
 )
 _INSPECTOR = f"(SELECT min(id) FROM staff) + case_file.id % {INSPECTORS}"
 
 EVENTS_SQL = [
     _EVENT + "SELECT id, 'report', NULL, 'reported', COALESCE(reporter_kind, 'machine'), "
-    "COALESCE(reporter_id, 0), '', '[]', '{}', reported_at FROM case_file",
+    "COALESCE(reporter_id, 0), '', '[]', '{}', reported_at, NULL FROM case_file",
     # Citizens' reports are verified (核实) by an inspector; inspectors' and machines' own
-    # are accepted at once by the system.
+    # are accepted at once by the system. state_since: when the case entered from_state,
+    # as cases.workflow records it.
     _EVENT + "SELECT id, 'accept', 'reported', 'accepted', CASE WHEN reporter_kind = "
     f"'citizen' THEN 'staff' ELSE 'system' END, CASE WHEN reporter_kind = 'citizen' THEN "
     f"{_INSPECTOR} ELSE 0 END, '', '[]', "
-    "'{}', accepted_at FROM case_file WHERE accepted_at IS NOT NULL",
+    "'{}', accepted_at, reported_at FROM case_file WHERE accepted_at IS NOT NULL",
     _EVENT + "SELECT id, 'dispatch', 'accepted', 'dispatched', 'system', 0, '', '[]', '{}', "
-    "dispatched_at FROM case_file WHERE dispatched_at IS NOT NULL",
+    "dispatched_at, NULL FROM case_file WHERE dispatched_at IS NOT NULL",
     # Reworked cases: an earlier resolution the inspector sent back.
     _EVENT + "SELECT id, 'resolve', 'dispatched', 'resolved', 'staff', 0, '', '[]', '{}', "
-    "resolved_at - interval '10 hours' FROM case_file "
+    "resolved_at - interval '10 hours', NULL FROM case_file "
     "WHERE rework_count > 0 AND resolved_at IS NOT NULL",
     _EVENT + f"SELECT id, 'rework', 'resolved', 'dispatched', 'staff', {_INSPECTOR}, '', "
-    "'[]', '{}', resolved_at - interval '8 hours' FROM case_file "
+    "'[]', '{}', resolved_at - interval '8 hours', resolved_at - interval '10 hours' "
+    "FROM case_file "
     "WHERE rework_count > 0 AND resolved_at IS NOT NULL",
     _EVENT + "SELECT id, 'resolve', 'dispatched', 'resolved', 'staff', 0, '', '[]', '{}', "
-    "resolved_at FROM case_file WHERE resolved_at IS NOT NULL",
+    "resolved_at, NULL FROM case_file WHERE resolved_at IS NOT NULL",
     _EVENT + f"SELECT id, 'close', 'resolved', 'closed', 'staff', {_INSPECTOR}, '', '[]', "
-    "'{}', closed_at FROM case_file WHERE state = 'closed'",
+    "'{}', closed_at, resolved_at FROM case_file WHERE state = 'closed'",
     # One dispatched case in 50 was handed back once by the unit first sent it.
     _EVENT + "SELECT id, 'transfer', 'dispatched', 'returned', 'staff', 0, '', '[]', "
-    "'{\"unit_id\": ' || (1 + (id * 31) % 443) || '}', dispatched_at + interval '10 minutes' "
+    "'{\"unit_id\": ' || (1 + (id * 31) % 443) || '}', dispatched_at + interval '10 minutes', "
+    "NULL "
     "FROM case_file WHERE dispatched_at IS NOT NULL AND id % 50 = 0",
     "UPDATE case_file SET transfer_count = 1 WHERE dispatched_at IS NOT NULL AND id % 50 = 0",
 ]

@@ -3,9 +3,10 @@ over indexed columns, never a loop over cases in Python.
 
 Case counts take the cases *reported* in [since, until) (the reported_at index), as the
 statistics do; work done on cases (verifications, checks, hand-backs, supervision orders)
-is taken by when it was recorded in the window (the created_at indexes). Every query joins
-the case and applies the actor's scope (cases.scope.clause) as SQL, so an operator's
-figures come from the cases it may see and from nothing else.
+is taken by when it was recorded in the window (the created_at indexes). Every query applies
+the actor's scope (cases.scope.clause) as SQL on the case, so an operator's figures come
+from the cases it may see and from nothing else; work done on cases joins the case only for
+a scope that is not everything, when it needs nothing else of it.
 """
 
 from __future__ import annotations
@@ -133,14 +134,6 @@ def _when(alias: str) -> str:
     return f"COALESCE({alias}.occurred_at, {alias}.created_at)"
 
 
-# The resolution a check looked at: the case's last one when it came before the check (the
-# common case, no extra lookup), else the last resolve event before it (the case was
-# reworked or reopened and resolved again since).
-_RESOLVED_BEFORE = """CASE WHEN case_file.resolved_at <= case_event.created_at
-  THEN case_file.resolved_at ELSE (SELECT MAX(r.created_at) FROM case_event r
-  WHERE r."case" = case_event."case" AND r.action = 'resolve' AND r.id < case_event.id) END"""
-
-
 def _within(later: str, earlier: str, limit: dt.timedelta) -> tuple[str, object]:
     """``later`` at most ``limit`` after ``earlier``: as timestamps on PostgreSQL (no
     per-row arithmetic on seconds), in seconds on SQLite (no interval type)."""
@@ -159,9 +152,14 @@ async def inspector_work(
     inspectors', not the operators' who accept and close too."""
     if not staff_ids:
         return {}
-    verify, verify_limit = _within(_when("case_event"), "case_file.reported_at", VERIFY_WITHIN)
-    check, check_limit = _within(_when("case_event"), _RESOLVED_BEFORE, CHECK_WITHIN)
+    # Each event carries when the case entered the state it left (state_since): the case
+    # is joined only to apply a scope that is not everything.
+    when = _when("case_event")
+    verify, verify_limit = _within(when, "case_event.state_since", VERIFY_WITHIN)
+    check, check_limit = _within(when, "case_event.state_since", CHECK_WITHIN)
     staff = ", ".join("{}" for _ in staff_ids)
+    scope_sql, scope_args = _scoped(scope)
+    join = ' JOIN case_file ON case_file.id = case_event."case"' if scope_sql else ""
     sql = f"""
 SELECT case_event.actor_id AS key,
   SUM(CASE WHEN case_event.from_state = 'reported' THEN 1 ELSE 0 END) AS verifications,
@@ -170,7 +168,7 @@ SELECT case_event.actor_id AS key,
   SUM(CASE WHEN case_event.from_state = 'resolved' THEN 1 ELSE 0 END) AS checks,
   SUM(CASE WHEN case_event.from_state = 'resolved' AND {check} THEN 1 ELSE 0 END)
     AS checked_on_time
-FROM case_event JOIN case_file ON case_file.id = case_event."case"
+FROM case_event{join}
 WHERE case_event.action IN ('accept', 'reject', 'close', 'rework')
   AND case_event.from_state IN ('reported', 'resolved')
   AND case_event.created_at >= {{}} AND case_event.created_at < {{}}

@@ -83,6 +83,18 @@ class Case(Table, tablename="case_file"):
     raw_upgrades = (BACKFILL_AREAS,)
 
 
+# An event's state_since from the case and its history: the filing for a report, the
+# case's resolution when it came before the event, else the last resolve event before it
+# (the case was reworked or reopened and resolved again since).
+BACKFILL_STATE_SINCE = """UPDATE case_event SET state_since = CASE case_event.from_state
+  WHEN 'reported' THEN (SELECT c.reported_at FROM case_file c WHERE c.id = case_event."case")
+  ELSE COALESCE((SELECT c.resolved_at FROM case_file c WHERE c.id = case_event."case"
+      AND c.resolved_at <= case_event.created_at),
+    (SELECT MAX(r.created_at) FROM case_event r WHERE r."case" = case_event."case"
+      AND r.action = 'resolve' AND r.id < case_event.id)) END
+WHERE case_event.state_since IS NULL AND case_event.from_state IN ('reported', 'resolved')"""
+
+
 # What the evaluation looks up by kind and time (hand-backs, verifications, checks in a
 # window); PostgreSQL gets it from a migration, SQLite from core.schema.
 EVENT_INDEXES = (
@@ -104,8 +116,14 @@ class CaseEvent(Table, tablename="case_event"):
     data = Text(default="{}")
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
     occurred_at = Timestamptz(null=True, default=None)
+    # When the case entered from_state, for the states whose next step has a time limit
+    # (reported: verification, resolved: check); the evaluation times the step from it
+    # without going back to the case or its history.
+    state_since = Timestamptz(null=True, default=None)
 
     raw_indexes = EVENT_INDEXES
+    # Events older checkouts wrote without state_since (PostgreSQL: a migration).
+    raw_upgrades = (BACKFILL_STATE_SINCE,)
 
 
 class MachineEvent(Table, tablename="machine_event"):

@@ -101,6 +101,10 @@ _STAMPS = {
 }
 
 
+# The case's stamp of entering a state whose next step has a time limit (CaseEvent.state_since).
+_SINCE = {REPORTED: "reported_at", RESOLVED: "resolved_at"}
+
+
 def role_of(actor: Actor, case: Case) -> str:
     if actor.kind == "citizen":
         return (
@@ -129,6 +133,7 @@ async def record_event(
     data: dict[str, Any] | None = None,
     occurred_at: dt.datetime | None = None,
 ) -> None:
+    since = _SINCE.get(from_state or "")
     await CaseEvent.insert(
         CaseEvent(
             case=case.id,
@@ -142,6 +147,7 @@ async def record_event(
             data=msgspec.json.encode(data or {}).decode(),
             created_at=clock.now(),
             occurred_at=occurred_at,
+            state_since=getattr(case, since) if since else None,
         )
     )
 
