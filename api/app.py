@@ -25,6 +25,7 @@ from api.errors import EXCEPTION_HANDLERS
 from api.health import HealthController, calendar_coverage
 from api.inspector.router import inspector_router
 from api.intake.router import intake_router
+from api.media import SignedMediaController
 from api.observability import ObservabilityMiddleware
 from api.open311.router import OPEN311_PREFIX, open311_router
 from api.problems import georeport_error_responses, problem_responses
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             open311_router,
             *ADMIN_UI,
             SignpostPageController,
+            SignedMediaController,
             *wechat_verify_routes(settings),
         ],
         lifespan=[lifespan],

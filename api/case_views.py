@@ -78,8 +78,13 @@ class PhotoOut(msgspec.Struct, frozen=True, rename="camel"):
     taken_lat: float | None
     taken_lon: float | None
     flags: list[str]
+    # Through the API with the bearer token.
     url: str
     thumb_url: str
+    # No token needed, until signedUntil: for <img src> (media.signing).
+    signed_url: str
+    signed_thumb_url: str
+    signed_until: dt.datetime
 
 
 class AssistOut(msgspec.Struct, frozen=True, rename="camel"):
@@ -231,6 +236,7 @@ async def case_photos(case: Case, media_base: str) -> list[PhotoOut]:
         photo = rows.get(link.media_id)
         if photo is None:
             continue
+        signed = media.signed_urls(media=photo)
         out.append(
             PhotoOut(
                 id=photo.public_id,
@@ -244,6 +250,9 @@ async def case_photos(case: Case, media_base: str) -> list[PhotoOut]:
                 flags=evidence.photo_flags(case, photo),
                 url=f"{media_base}/{photo.public_id}/display",
                 thumb_url=f"{media_base}/{photo.public_id}/thumb",
+                signed_url=signed.display,
+                signed_thumb_url=signed.thumb,
+                signed_until=signed.expires_at,
             )
         )
     return out

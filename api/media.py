@@ -11,7 +11,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import Body, FromPath, FromQuery
 from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 
 from api.errors import domain_error_handler
@@ -61,16 +61,15 @@ class MediaOut(msgspec.Struct, frozen=True, rename="camel"):
     hints: HintsOut
     # Through the API with the bearer token; always valid for those allowed to see it.
     urls: UrlsOut
-    # Directly from object storage, no token needed, until expiresAt (S3 storage only).
-    signed_urls: SignedUrlsOut | None = None
+    # No token needed, until expiresAt: for <image src> (object storage's presigned URLs, or
+    # /media/signed/... on local storage).
+    signed_urls: SignedUrlsOut
 
     @classmethod
     def of(cls, upload: media.MediaUpload, base: str) -> MediaOut:
-        signed = None
-        if upload.display_url and upload.thumb_url and upload.urls_expire_at:
-            signed = SignedUrlsOut(
-                display=upload.display_url, thumb=upload.thumb_url, expires_at=upload.urls_expire_at
-            )
+        signed = SignedUrlsOut(
+            display=upload.display_url, thumb=upload.thumb_url, expires_at=upload.urls_expire_at
+        )
         return cls(
             id=upload.id,
             width=upload.width,
@@ -168,5 +167,42 @@ class MediaController(Controller):
                 # Content-addressed, so it never changes; private, as only some may see it.
                 "Cache-Control": "private, max-age=86400",
                 "X-Content-Type-Options": "nosniff",
+            },
+        )
+
+
+class SignedMediaController(Controller):
+    """Photos behind a signed URL (media.signing): no token, no cookie. The URL is the
+    permission, minted only for a caller the photo's policy admits."""
+
+    path = "/media/signed"
+    tags = ["media"]
+
+    @get(
+        "/{media_id:str}/{variant:str}",
+        summary="A photo by a signed, short-lived URL (the `signedUrl`s of photo views)",
+        description="For <image src> in WeChat and <img> elsewhere, which cannot send a token. "
+        "Expired: 403 media.url_expired; altered or for another photo or size: 403 "
+        "media.url_invalid.",
+        media_type="image/jpeg",
+        opt={"skip_compression": True, "public": True},
+    )
+    async def content(
+        self,
+        media_id: FromPath[str],
+        variant: FromPath[str],
+        exp: FromQuery[str | None] = None,
+        sig: FromQuery[str | None] = None,
+    ) -> Response[bytes]:
+        body, content_type, left = await media.open_signed(
+            media_id=media_id, variant=variant, exp=exp, sig=sig
+        )
+        return Response(
+            content=body,
+            media_type=content_type,
+            headers={
+                # Never cached past the URL's own end; private, as only some may see it.
+                # (nosniff comes with every response: api/security_headers.)
+                "Cache-Control": f"private, max-age={left}",
             },
         )

@@ -16,7 +16,6 @@ import binascii
 import datetime as dt
 import hashlib
 import hmac
-from functools import lru_cache
 from typing import Annotated
 
 import msgspec
@@ -24,7 +23,7 @@ import msgspec
 from core import clock
 from core.errors import DomainError
 from core.i18n import Msg
-from core.settings import get_settings
+from core.keys import derived_key
 
 MAX_LIMIT = 100
 # Row ids are 32-bit (SERIAL) on PostgreSQL.
@@ -46,13 +45,8 @@ class Cursor(msgspec.Struct, frozen=True, array_like=True, forbid_unknown_fields
     id: Annotated[int, msgspec.Meta(ge=0, le=ROW_ID_MAX)]
 
 
-@lru_cache(maxsize=4)
-def _key(secret: str) -> bytes:
-    return hmac.digest(secret.encode(), b"cityops pagination cursor v1", hashlib.sha256)
-
-
 def _signature(kind: str, payload: bytes) -> bytes:
-    key = _key(get_settings().jwt_secret)
+    key = derived_key("cityops pagination cursor v1")
     return hmac.digest(key, kind.encode() + b"\x00" + payload, hashlib.sha256)[:_SIGNATURE_BYTES]
 
 

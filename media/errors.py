@@ -121,3 +121,23 @@ class StorageUnavailable(DomainError):
 
 class StorageObjectMissing(Exception):
     """A storage key that should exist does not (internal: the service turns it into 404)."""
+
+
+class MediaUrlInvalid(DomainError):
+    """A signed photo URL we did not write: altered, truncated, or for another photo or size."""
+
+    code = "media.url_invalid"
+    status = 403
+    title = Msg(zh="照片链接无效", en="Invalid photo link")
+    message = Msg(
+        zh="照片链接无效，请重新打开页面", en="This photo link is not valid; reload the page"
+    )
+
+
+class MediaUrlExpired(DomainError):
+    code = "media.url_expired"
+    status = 403
+    title = Msg(zh="照片链接已过期", en="Photo link expired")
+    message = Msg(
+        zh="照片链接已过期，请重新打开页面", en="This photo link has expired; reload the page"
+    )

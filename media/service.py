@@ -19,7 +19,7 @@ from core import clock, ratelimit
 from core.actors import Actor
 from core.ids import public_id
 from core.settings import get_settings
-from media import errors, images, similar
+from media import errors, images, signing, similar
 from media.storage import MediaStorage, get_storage
 from media.tables import Media
 
@@ -46,10 +46,10 @@ class MediaUpload(msgspec.Struct, frozen=True, kw_only=True):
     sha256: str
     phash: str
     hints: MediaHints
-    # Short-lived signed URLs where the storage has them (S3); None means "use the API route".
-    display_url: str | None
-    thumb_url: str | None
-    urls_expire_at: dt.datetime | None
+    # Short-lived signed URLs that need no token (see signed_urls).
+    display_url: str
+    thumb_url: str
+    urls_expire_at: dt.datetime
 
 
 class PreparedUpload(msgspec.Struct, frozen=True, kw_only=True):
@@ -128,8 +128,7 @@ async def _count_upload(actor: Actor) -> None:
 
 
 def _upload_view(media: Media, storage: MediaStorage) -> MediaUpload:
-    ttl = get_settings().media_url_ttl_seconds
-    display_url = storage.url(media.display_key, ttl)
+    urls = signed_urls(media=media, storage=storage)
     return MediaUpload(
         id=media.public_id,
         width=media.width,
@@ -144,9 +143,9 @@ def _upload_view(media: Media, storage: MediaStorage) -> MediaUpload:
             lat=media.exif_lat,
             lon=media.exif_lon,
         ),
-        display_url=display_url,
-        thumb_url=storage.url(media.thumb_key, ttl),
-        urls_expire_at=clock.now() + dt.timedelta(seconds=ttl) if display_url else None,
+        display_url=urls.display,
+        thumb_url=urls.thumb,
+        urls_expire_at=urls.expires_at,
     )
 
 
@@ -236,21 +235,55 @@ async def open_media(
     media = await Media.objects().where(Media.public_id == media_id).first()
     if media is None or not await may_view(actor, media, may_view_also):
         raise errors.MediaNotFound(media_id=media_id)
+    return await _read(media, variant, storage or get_storage()), "image/jpeg"
+
+
+async def _read(media: Media, variant: Variant, storage: MediaStorage) -> bytes:
     key = media.display_key if variant == "display" else media.thumb_key
     try:
-        return await (storage or get_storage()).get(key), "image/jpeg"
+        return await storage.get(key)
     except errors.StorageObjectMissing:
-        log.error("media %s: stored object %s is missing", media_id, key)
-        raise errors.MediaNotFound(media_id=media_id) from None
+        log.error("media %s: stored object %s is missing", media.public_id, key)
+        raise errors.MediaNotFound(media_id=media.public_id) from None
+
+
+class SignedUrls(msgspec.Struct, frozen=True, kw_only=True):
+    display: str
+    thumb: str
+    expires_at: dt.datetime
 
 
 def signed_url(
     *, media: Media, variant: Variant, storage: MediaStorage | None = None, ttl: int | None = None
-) -> str | None:
-    """A short-lived URL for a photo the caller has already authorised, or None on local
-    storage (serve it through the API route instead)."""
+) -> str:
+    """A short-lived URL that needs no token, for a photo the caller has already authorised:
+    presigned by S3 on S3 storage, signed by us (media.signing) on local storage."""
+    ttl = ttl or get_settings().media_url_ttl_seconds
     key = media.display_key if variant == "display" else media.thumb_key
-    return (storage or get_storage()).url(key, ttl or get_settings().media_url_ttl_seconds)
+    url = (storage or get_storage()).url(key, ttl)
+    return url if url is not None else signing.local_url(media.public_id, variant, ttl)
+
+
+def signed_urls(*, media: Media, storage: MediaStorage | None = None) -> SignedUrls:
+    ttl = get_settings().media_url_ttl_seconds
+    return SignedUrls(
+        display=signed_url(media=media, variant="display", storage=storage, ttl=ttl),
+        thumb=signed_url(media=media, variant="thumb", storage=storage, ttl=ttl),
+        # Never later than either URL's own end (local URLs round down to the second).
+        expires_at=clock.now().replace(microsecond=0) + dt.timedelta(seconds=ttl),
+    )
+
+
+async def open_signed(
+    *, media_id: str, variant: str, exp: str | None, sig: str | None
+) -> tuple[bytes, str, int]:
+    """The bytes, content type and seconds left of a photo behind a signed local URL. The
+    signature is checked before the database is read; an id signed but since gone is a 404."""
+    left = signing.check(media_id, variant, exp, sig)
+    media = await Media.objects().where(Media.public_id == media_id).first()
+    if media is None or variant not in VARIANTS:
+        raise errors.MediaNotFound(media_id=media_id)
+    return await _read(media, variant, get_storage()), "image/jpeg", left
 
 
 # --- for other domains -----------------------------------------------------------------------

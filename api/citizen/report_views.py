@@ -16,7 +16,11 @@ from cases.visibility import Shown
 from cases.wording import citizen_step, state_label
 from core import clock
 from core.actors import Actor
+from media import service as media
+from media.tables import Media
 from org.categories import get_category
+
+_MEDIA = "/api/citizen/media"
 
 
 class CategoryRef(msgspec.Struct, frozen=True):
@@ -33,8 +37,13 @@ class Step(msgspec.Struct, frozen=True):
 class PhotoOut(msgspec.Struct, frozen=True, rename="camel"):
     id: str
     role: str
+    # Through the API with the bearer token.
     url: str
     thumb_url: str
+    # No token needed, until signedUntil: for <image src> (media.signing).
+    signed_url: str
+    signed_thumb_url: str
+    signed_until: dt.datetime
 
 
 class ReportOut(msgspec.Struct, frozen=True, rename="camel"):
@@ -66,8 +75,10 @@ class ReportSummary(msgspec.Struct, frozen=True, rename="camel"):
     number: str
     category_code: str
     category_name: str
-    # The first photo this viewer may see (a follower: a public one), or None.
+    # The first photo this viewer may see (a follower: a public one), or None; through the
+    # API with the token, and signed (no token, short-lived) for <image src>.
     thumb_url: str | None
+    signed_thumb_url: str | None
     state: str
     state_label: str
     address: str
@@ -132,6 +143,14 @@ async def build_summaries(
     ids = [c.id for c in cases]
     followed = await queries.followed_among(citizen_id=actor.id, case_ids=ids)
     photos = await queries.photos_of(ids)
+    shown_all = await visibility.show_all(cases, actor)
+    firsts = {
+        shown.case.id: _first(
+            visibility.photos_for(actor, shown.case, photos.get(shown.case.id, []))
+        )
+        for shown in shown_all
+    }
+    rows = await _media_rows([link.media_id for link in firsts.values() if link])
     names = {
         code: (await get_category(code=code, leaf_only=False)).name(actor.locale)
         for code in {c.category_code for c in cases}
@@ -142,9 +161,8 @@ async def build_summaries(
             number=shown.case.number,
             category_code=shown.case.category_code,
             category_name=names[shown.case.category_code],
-            thumb_url=_thumb(
-                visibility.photos_for(actor, shown.case, photos.get(shown.case.id, []))
-            ),
+            thumb_url=_thumb_path(firsts[shown.case.id]),
+            signed_thumb_url=_signed_thumb(firsts[shown.case.id], rows),
             state=shown.case.state,
             state_label=state_label(shown.case.state, actor.locale),
             address=shown.address,
@@ -154,27 +172,51 @@ async def build_summaries(
             mine=shown.mine,
             following=shown.case.id in followed,
         )
-        for shown in await visibility.show_all(cases, actor)
+        for shown in shown_all
     ]
 
 
-def _thumb(links: list[CaseMedia]) -> str | None:
+def _first(links: list[CaseMedia]) -> CaseMedia | None:
     # The report's own photo shows what the problem was; a handling photo only if none.
     ordered = sorted(links, key=lambda link: link.role != "before")
-    return f"/api/citizen/media/{ordered[0].media_id}/thumb" if ordered else None
+    return ordered[0] if ordered else None
+
+
+def _thumb_path(link: CaseMedia | None) -> str | None:
+    return f"{_MEDIA}/{link.media_id}/thumb" if link else None
+
+
+def _signed_thumb(link: CaseMedia | None, rows: dict[str, Media]) -> str | None:
+    row = rows.get(link.media_id) if link else None
+    return media.signed_url(media=row, variant="thumb") if row else None
+
+
+async def _media_rows(media_ids: list[str]) -> dict[str, Media]:
+    return {row.public_id: row for row in await media.get_media(media_ids=media_ids)}
 
 
 async def _photos(shown: Shown, actor: Actor) -> list[PhotoOut]:
-    rows = visibility.photos_for(actor, shown.case, await queries.photos(shown.case))
-    return [
-        PhotoOut(
-            id=row.media_id,
-            role=row.role,
-            url=f"/api/citizen/media/{row.media_id}/display",
-            thumb_url=f"/api/citizen/media/{row.media_id}/thumb",
+    # Only the photos visibility admits for this viewer are signed: the URL is the permission.
+    links = visibility.photos_for(actor, shown.case, await queries.photos(shown.case))
+    rows = await _media_rows([link.media_id for link in links])
+    out = []
+    for link in links:
+        row = rows.get(link.media_id)
+        if row is None:
+            continue
+        signed = media.signed_urls(media=row)
+        out.append(
+            PhotoOut(
+                id=link.media_id,
+                role=link.role,
+                url=f"{_MEDIA}/{link.media_id}/display",
+                thumb_url=f"{_MEDIA}/{link.media_id}/thumb",
+                signed_url=signed.display,
+                signed_thumb_url=signed.thumb,
+                signed_until=signed.expires_at,
+            )
         )
-        for row in rows
-    ]
+    return out
 
 
 async def build_report(case: Case, actor: Actor, coord_sys: CoordSys) -> ReportOut:

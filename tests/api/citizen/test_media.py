@@ -68,7 +68,10 @@ async def test_12mp_photo_is_accepted_with_hints_and_stored_without_exif(api, ph
         "display": f"{URL}/{body['id']}/display",
         "thumb": f"{URL}/{body['id']}/thumb",
     }
-    assert body["signedUrls"] is None  # local storage: the API route is the way in
+    # Local storage signs its own URLs (tests/api/citizen/test_signed_media_urls.py).
+    assert body["signedUrls"]["display"].endswith(
+        f"/media/signed/{body['id']}/display?" + body["signedUrls"]["display"].split("?")[1]
+    )
 
     display, thumb = await read_back(api, me, body)
     assert display.size == (1200, 1600) and thumb.size == (300, 400)
