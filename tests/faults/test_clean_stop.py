@@ -35,6 +35,7 @@ import httpx
 import pytest
 
 from fakes.fcm import FcmState, create_fcm_fake
+from fakes.push_vendors import OFFSETS
 from fakes.server import BackgroundServer
 from tests.faults.support import RUN_ONCE, app_process, migrate, seed_city_and_citizens, wait_for
 from tests.helpers import jpeg_bytes
@@ -243,7 +244,8 @@ def _children(pid: int) -> list[int]:
 
 def test_serve_with_fakes_stops_its_fakes_process(tmp_path):
     env = app_env(tmp_path, 0, "fakes.db")
-    fakes_port = _free_run_of_ports(3)
+    # The fakes listen from --fakes-port up to the last Android vendor's offset.
+    fakes_port = _free_run_of_ports(max(OFFSETS.values()) + 1)
     port = free_port()
     command = ("api.cli", "serve", "--host", "127.0.0.1", "--port", str(port))
     command += ("--with-fakes", "--fakes-port", str(fakes_port))
