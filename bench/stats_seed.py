@@ -1,10 +1,13 @@
 """The city around bench/stats.py's cases, in plain SQL on a freshly migrated database: a
 city with districts, streets and grids (cases carry their street and district, as dispatch stamps
 them), inspectors on the staff (who file, verify and check), the case history the
-evaluation reads (report, accept, dispatch, resolve, rework, close, hand-backs) and
+evaluation reads (report, accept, dispatch, resolve, rework, close, hand-backs), the
+cases' stage seconds from that history (as the upgrade of older cases fills them) and
 supervision orders. Ids count from 1 in a fresh schema; the queries look them up anyway."""
 
 from __future__ import annotations
+
+from cases.stage_times import backfill_sql
 
 DISTRICTS = 10  # Qingdao's district centres
 STREETS = 141  # and street stations
@@ -55,6 +58,8 @@ _EVENT = (
     "note, media_ids, data, created_at, state_since) "
 )
 _INSPECTOR = f"(SELECT min(id) FROM staff) + case_file.id % {INSPECTORS}"
+# A third of the way from the dispatch to the resolution, times the number that follows.
+_THIRD = "dispatched_at + (resolved_at - dispatched_at) / 3 *"
 
 EVENTS_SQL = [
     _EVENT + "SELECT id, 'report', NULL, 'reported', COALESCE(reporter_kind, 'machine'), "
@@ -68,12 +73,13 @@ EVENTS_SQL = [
     "'{}', accepted_at, reported_at FROM case_file WHERE accepted_at IS NOT NULL",
     _EVENT + "SELECT id, 'dispatch', 'accepted', 'dispatched', 'system', 0, '', '[]', '{}', "
     "dispatched_at, NULL FROM case_file WHERE dispatched_at IS NOT NULL",
-    # Reworked cases: an earlier resolution the inspector sent back.
+    # Reworked cases: an earlier resolution the inspector sent back, both between the
+    # dispatch and the last resolution (a history the workflow could have written).
     _EVENT + "SELECT id, 'resolve', 'dispatched', 'resolved', 'staff', 0, '', '[]', '{}', "
-    "resolved_at - interval '10 hours', NULL FROM case_file "
+    f"{_THIRD} 1, NULL FROM case_file "
     "WHERE rework_count > 0 AND resolved_at IS NOT NULL",
     _EVENT + f"SELECT id, 'rework', 'resolved', 'dispatched', 'staff', {_INSPECTOR}, '', "
-    "'[]', '{}', resolved_at - interval '8 hours', resolved_at - interval '10 hours' "
+    f"'[]', '{{}}', {_THIRD} 2, {_THIRD} 1 "
     "FROM case_file "
     "WHERE rework_count > 0 AND resolved_at IS NOT NULL",
     _EVENT + "SELECT id, 'resolve', 'dispatched', 'resolved', 'staff', 0, '', '[]', '{}', "
@@ -84,6 +90,10 @@ EVENTS_SQL = [
     _EVENT + "SELECT id, 'transfer', 'dispatched', 'returned', 'staff', 0, '', '[]', "
     "'{\"unit_id\": ' || (1 + (id * 31) % 443) || '}', dispatched_at + interval '10 minutes', "
     "NULL "
+    "FROM case_file WHERE dispatched_at IS NOT NULL AND id % 50 = 0",
+    # and dispatched again ten minutes later.
+    _EVENT + "SELECT id, 'dispatch', 'returned', 'dispatched', 'system', 0, '', '[]', '{}', "
+    "dispatched_at + interval '20 minutes', NULL "
     "FROM case_file WHERE dispatched_at IS NOT NULL AND id % 50 = 0",
     "UPDATE case_file SET transfer_count = 1 WHERE dispatched_at IS NOT NULL AND id % 50 = 0",
 ]
@@ -107,7 +117,7 @@ async def seed_city(connection) -> None:
 async def seed_history(connection) -> None:
     """After the cases: their areas, history and supervision orders."""
     await connection.execute(AREAS_OF_CASES)
-    for sql in EVENTS_SQL:
+    for sql in (*EVENTS_SQL, *backfill_sql(sqlite=False)):
         await connection.execute(sql)
     await connection.execute(SUPERVISION_SQL)
 

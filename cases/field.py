@@ -315,6 +315,7 @@ async def quick(
         actor=actor,
         media_ids=before,
         occurred_at=at,
+        at=case.reported_at,  # the filing: when the case entered reported
     )
     case = await transition(case, ACCEPTED, actor=SYSTEM, action="accept")
     target = await resolve_unit(category=category, grid=grid, priority=case.priority)

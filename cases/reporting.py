@@ -85,6 +85,7 @@ async def _insert_case(
         reported_at=now,
         occurred_at=report.occurred_at,
         updated_at=now,
+        state_entered_at=now,
     )
     await case.save()
     case._follower_ids = []  # see notify_reporter_and_followers
@@ -129,6 +130,7 @@ async def _file(
         actor=actor,
         media_ids=photo_ids,
         occurred_at=report.occurred_at,
+        at=case.reported_at,  # the filing: when the case entered reported
     )
     await notify_reporter_and_followers(case, "report")
     await _raise_placement_alerts(case, source=source)

@@ -1,11 +1,11 @@
 """Command-centre statistics (综合评价) by SQL aggregation.
 
 The cohort is the cases *reported* in [since, until): every measure describes what became of
-them (accepted, dispatched, closed, on time, reworked, rated). Two GROUP BYs over the
-reported_at range index serve every grouping: one over the cases, one over their events
-for the stage times (cases.stage_times); the SQL is plain enough for SQLite and
+them (accepted, dispatched, closed, on time, reworked, rated). One GROUP BY over the
+reported_at range index serves every grouping, stage times included (each case row keeps
+its seconds per stage: cases.stage_times); the SQL is plain enough for SQLite and
 PostgreSQL, with the two dialect differences (seconds between timestamps, the local day)
-chosen here and in cases.stage_times.
+chosen here.
 
 Measures:
 - closure rate = closed / accepted
@@ -15,7 +15,7 @@ Measures:
 - satisfaction = ratings of 4 or 5 / rated
 - missed-report rate (漏报率) = accepted cases found by citizens / all accepted
 - stage times: average seconds spent accepting, dispatching, handling and checking, summed
-  over every round of rework and reopening from the event history (cases.stage_times)
+  over every round of rework and reopening (cases.stage_times)
 
 Every query counts only the cases in the caller's scope and filters (cases.stats_filter).
 """
@@ -29,7 +29,7 @@ import msgspec
 
 from cases.scope import Scope, clause
 from cases.stage_times import STAGES as _STAGES
-from cases.stage_times import settled_counts, stage_sums_sql
+from cases.stage_times import settled_counts
 from cases.stats_filter import StatsFilter, cases_counted
 from cases.tables import Case
 from core import clock
@@ -178,8 +178,7 @@ def _float(value) -> float | None:
 
 
 def _average(total, count: int) -> float | None:
-    """A stage's average; None without settled cases, or without their history (rows
-    loaded in bulk with no events say nothing of their stages)."""
+    """A stage's average; None without settled cases."""
     return None if total is None or not count else _float(float(total) / count)
 
 
@@ -220,24 +219,17 @@ async def case_stats(
     counted = await cases_counted(within, filters or StatsFilter())
     cohort, args = _cohort(group_by, counted)
     rows = await raw(_sql(group_by, since, cohort), clock.now(), since, until, *args)
-    sums = {
-        row["key"]: row
-        for row in await raw(
-            stage_sums_sql(_key(group_by, since), cohort, since), since, until, *args, since
-        )
-    }
     out = []
     for row in rows:
         counts = {name: int(row[name] or 0) for name in _COUNTS}
         timed = tuple(int(row[f"n_{stage}"] or 0) for stage in _STAGES)
-        spent = sums.get(row["key"], {})
         out.append(
             StatsRow(
                 key=None if row["key"] is None else str(row["key"]),
                 **counts,
                 avg_rating=_float(row["avg_rating"]),
                 **{
-                    f"seconds_to_{stage}": _average(spent.get(f"s_{stage}"), n)
+                    f"seconds_to_{stage}": _average(row[f"s_{stage}"], n)
                     for stage, n in zip(_STAGES, timed, strict=True)
                 },
                 timed=timed,

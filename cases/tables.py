@@ -11,6 +11,8 @@ from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+from cases.stage_times import backfill_sql
+
 BACKFILL_AREAS = (
     "UPDATE case_file SET "
     "street_id = (SELECT CASE u.kind WHEN 'street' THEN u.id WHEN 'community' THEN u.parent END "
@@ -78,9 +80,18 @@ class Case(Table, tablename="case_file"):
     closed_at = Timestamptz(null=True, default=None)
     ended_at = Timestamptz(null=True, default=None)
     updated_at = Timestamptz(default=TimestamptzNow())
+    # When the case entered its state, and the seconds of its finished visits per stage
+    # (cases.stage_times), kept by every move. Set when the case is filed; null only on rows
+    # older checkouts wrote (filled by the upgrade; SQLite cannot add a column defaulting
+    # to now).
+    state_entered_at = Timestamptz(null=True, default=None)
+    accept_seconds = DoublePrecision(default=0)
+    dispatch_seconds = DoublePrecision(default=0)
+    resolve_seconds = DoublePrecision(default=0)
+    close_seconds = DoublePrecision(default=0)
 
-    # Data older checkouts wrote without these columns (PostgreSQL: a migration).
-    raw_upgrades = (BACKFILL_AREAS,)
+    # Data older checkouts wrote without these columns (PostgreSQL: migrations).
+    raw_upgrades = (BACKFILL_AREAS, *backfill_sql(sqlite=True))
 
 
 # An event's state_since from the case and its history: the filing for a report, the

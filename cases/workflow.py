@@ -12,8 +12,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
+from piccolo.querystring import QueryString
 
 from cases.errors import InvalidTransition, NotAllowed
+from cases.stage_times import STAGE_OF
 from cases.states import (  # noqa: F401 - the workflow is where other modules import states from
     ACCEPTED,
     CANCELLED,
@@ -132,6 +134,7 @@ async def record_event(
     media_ids: list[str] | None = None,
     data: dict[str, Any] | None = None,
     occurred_at: dt.datetime | None = None,
+    at: dt.datetime | None = None,
 ) -> None:
     since = _SINCE.get(from_state or "")
     await CaseEvent.insert(
@@ -145,7 +148,7 @@ async def record_event(
             note=note,
             media_ids=msgspec.json.encode(media_ids or []).decode(),
             data=msgspec.json.encode(data or {}).decode(),
-            created_at=clock.now(),
+            created_at=at or clock.now(),
             occurred_at=occurred_at,
             state_since=getattr(case, since) if since else None,
         )
@@ -213,8 +216,17 @@ async def transition(
         values[_STAMPS[to]] = now
     if to in TERMINAL:
         values["ended_at"] = now
+    columns = {getattr(Case, k): v for k, v in values.items()}
+    left = STAGE_OF.get(case.state) if to != case.state else None
+    if to != case.state:  # a redispatch stays in the state: its visit goes on
+        values["state_entered_at"] = columns[Case.state_entered_at] = now
+    if left and case.state_entered_at is not None:
+        spent = (now - clock.as_utc(case.state_entered_at)).total_seconds()
+        stage = f"{left}_seconds"  # added in SQL: to the row's sum, whatever we read
+        columns[getattr(Case, stage)] = QueryString(f'"{stage}" + {{}}', spent)
+        values[stage] = (getattr(case, stage) or 0) + spent
     updated = (
-        await Case.update({getattr(Case, k): v for k, v in values.items()})
+        await Case.update(columns)
         .where((Case.id == case.id) & (Case.state == case.state))
         .returning(Case.id)
     )
@@ -233,6 +245,7 @@ async def transition(
         media_ids=media_ids,
         occurred_at=occurred_at,
         data=data,
+        at=now,
     )
     await notify_reporter_and_followers(case, action, note)
     for listener in _listeners:
