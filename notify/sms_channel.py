@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from accounts import devices as accounts_devices
@@ -76,7 +76,7 @@ async def plan(
     prefs: Callable[[tuple[str, int]], Preferences],
     settings: Settings,
     now: dt.datetime,
-    wechat_missed: set[int] = frozenset(),
+    wechat_missed: Collection[int] = frozenset(),
 ) -> list[tuple]:
     """Delivery rows ``(job, "sms", phone, None, payload, available_at)`` for ``jobs``."""
     wanted = []
