@@ -1,6 +1,8 @@
 """A small scheduler for periodic tasks: in-process in the embedded default, in
-`cityops worker` processes in production. Every task must be safe to run in several
-processes at once (conditional updates, SKIP LOCKED): the scheduler does not coordinate.
+`cityops worker` processes in production. Each period of a task runs in one process
+(core.leases), except the tasks in SHARED, which claim their own work (SKIP LOCKED) and so
+run in every worker at once. Every task is still written to be safe if run twice (a
+conditional update, a claimed row): a period's lease does not outlive a killed worker.
 
 Stopping is orderly: a stop (``stop_soon`` from a signal handler, or ``stop``) lets each
 task finish the tick it is in and starts no new one; a tick still running when the stop's
@@ -22,6 +24,10 @@ from dataclasses import dataclass, field
 log = logging.getLogger(__name__)
 
 Task = tuple[str, float, Callable[[], Awaitable[object]]]
+
+# Tasks whose ticks divide the work between workers themselves: the notification outbox is
+# claimed row by row, so two workers sending at once send twice as much, not twice.
+SHARED = frozenset({"notify"})
 
 # The stop event of the scheduler whose task is running (unset outside the scheduler).
 _stop_event: contextvars.ContextVar[asyncio.Event] = contextvars.ContextVar("periodic_stop")
@@ -52,8 +58,9 @@ async def _loop(
     _stop_event.set(stop)  # in this task's own context, for stopping()
     database_down = False
     while not stop.is_set():
+        wait = every
         try:
-            await task()
+            wait = await _tick(name, every, task)
             if database_down:
                 log.info("periodic task %s: the database is back", name)
                 database_down = False
@@ -68,10 +75,24 @@ async def _loop(
                 log.warning("periodic task %s: database unavailable (%r)", name, exc)
                 database_down = True
         try:
-            async with asyncio.timeout(every):
+            async with asyncio.timeout(wait):
                 await stop.wait()
         except TimeoutError:
             pass
+
+
+async def _tick(name: str, every: float, task: Callable[[], Awaitable[object]]) -> float:
+    """Run one tick if this process has the period; the seconds until the next try."""
+    from core import leases
+
+    if name in SHARED or every <= 0:
+        await task()
+        return every
+    claim = await leases.claim(name, every)
+    if claim.period is not None:
+        await task()
+    # Until the period's end (or the holder's): the next one goes to the first to ask.
+    return min(every, max(0.0, claim.due - time.time()))
 
 
 def start(tasks: list[Task], *, on_stop: Callable[[], Awaitable[None]] | None = None) -> Scheduler:

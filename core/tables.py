@@ -29,3 +29,15 @@ class VersionStamp(Table, tablename="version_stamp"):
 
     name = Varchar(length=100, unique=True)
     version = Integer(default=0)
+
+
+class PeriodicLease(Table, tablename="periodic_lease"):
+    """The next period of one exclusive periodic task (core.periodic). A worker runs a period
+    only by moving ``due_us`` past it in one conditional update, so however many workers
+    there are, each period runs once. Wall-clock microseconds: the lease coordinates
+    processes, it is not business time (tests move ``core.clock``, not this)."""
+
+    name = Varchar(length=100, unique=True)
+    due_us = BigInt(default=0)
+    holder = Varchar(length=100, default="")
+    runs = BigInt(default=0)
