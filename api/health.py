@@ -4,6 +4,7 @@ import msgspec
 from litestar import Controller, get
 
 from api.observability import CALENDAR_DAYS_WITHOUT_DATA
+from core import replica
 from core.db import database_label, raw
 from core.errors import ServiceUnavailable
 from org.calendar import Coverage, coverage
@@ -48,6 +49,18 @@ def _degraded(found: Coverage) -> list[Degraded] | None:
     ]
 
 
+async def _replica_degraded() -> list[Degraded]:
+    if not replica.configured() or await replica.fit_pool() is not None:
+        return []
+    return [
+        Degraded(
+            code="replica.skipped",
+            detail="statistics, exports and public listings are read on the primary: the "
+            f"replica is {replica.skipped_because()}",
+        )
+    ]
+
+
 class HealthController(Controller):
     path = ""
     tags = ["operations"]
@@ -67,6 +80,7 @@ class HealthController(Controller):
             found = await calendar_coverage()
         except Exception as exc:  # any failure to reach the database means not ready
             raise ServiceUnavailable() from exc
+        degraded = [*(_degraded(found) or []), *await _replica_degraded()]
         return Health(
-            status="ok", database=database_label().split(":")[0], degraded=_degraded(found)
+            status="ok", database=database_label().split(":")[0], degraded=degraded or None
         )

@@ -33,7 +33,7 @@ from cases.stage_times import settled_counts
 from cases.stats_filter import StatsFilter, cases_counted
 from cases.tables import Case
 from core import clock
-from core.db import is_sqlite, raw
+from core.db import is_sqlite, raw, reporting
 
 GroupBy = Literal["unit", "grid", "category", "source", "day", "inspector"]
 MAX_RANGE = dt.timedelta(days=400)
@@ -215,6 +215,17 @@ async def case_stats(
     """One row per group (key as text; None for cases without a unit or grid), over the
     cases ``within`` the caller's scope matching ``filters`` (FilterNotFound for a filter
     outside the scope)."""
+    async with reporting():
+        return await _case_stats(since, until, group_by, within, filters)
+
+
+async def _case_stats(
+    since: dt.datetime,
+    until: dt.datetime,
+    group_by: GroupBy,
+    within: Scope,
+    filters: StatsFilter | None,
+) -> list[StatsRow]:
     since, until = clock.as_utc(since), clock.as_utc(until)
     counted = await cases_counted(within, filters or StatsFilter())
     cohort, args = _cohort(group_by, counted)

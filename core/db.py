@@ -96,6 +96,31 @@ class _Transaction(PostgresTransaction):
                 self.connection.terminate()
 
 
+class _ReplicaTransaction(_Transaction):
+    """A transaction of the primary engine (so every query of the block finds it) on a
+    connection of the replica's pool (core.replica)."""
+
+    def __init__(self, engine: PostgresEngine, pool) -> None:
+        super().__init__(engine=engine, allow_nested=False)
+        self._pool = pool
+
+    async def get_connection(self):
+        from core.replica import ACQUIRE_TIMEOUT
+
+        return await self._pool.acquire(timeout=ACQUIRE_TIMEOUT)
+
+    async def _give_back(self) -> None:
+        try:
+            await self._pool.release(self.connection)
+        except Exception as exc:
+            log.debug("discarded a broken replica connection: %r", exc)
+            self.connection.terminate()
+
+
+def replica_transaction(pool) -> PostgresTransaction:
+    return _ReplicaTransaction(engine(), pool)
+
+
 class _PostgresEngine(PostgresEngine):
     def transaction(self, allow_nested: bool = True) -> PostgresTransaction:
         return _Transaction(engine=self, allow_nested=allow_nested)
@@ -143,15 +168,18 @@ async def transaction() -> AsyncIterator[None]:
 @asynccontextmanager
 async def reporting() -> AsyncIterator[None]:
     """For a report's few aggregate queries over many rows: on PostgreSQL one transaction
-    with JIT compilation off. The planner's row estimates for grouped aggregates with
-    correlated lookups run into the millions, which turns on inlining and optimisation that
-    cost a second to save milliseconds (measured by bench/stats.py); and room to sort and
-    hash a month of rows in memory rather than on disk. Inside a request's transaction the
-    settings hold until it ends: meant for read-only requests. SQLite: nothing."""
+        with JIT compilation off. The planner's row estimates for grouped aggregates with
+        correlated lookups run into the millions, which turns on inlining and optimisation that
+        cost a second to save milliseconds (measured by bench/stats.py); and room to sort and
+        hash a month of rows in memory rather than on disk. Inside a request's transaction the
+        settings hold until it ends: meant for read-only requests. Outside one, on the replica when
+    one is configured and fit (core.replica). SQLite: nothing."""
+    from core.replica import replica_reads
+
     if is_sqlite():
         yield
         return
-    async with engine().transaction():
+    async with replica_reads():
         await raw("SET LOCAL jit = off")
         await raw("SET LOCAL work_mem = '32MB'")
         yield
@@ -210,6 +238,9 @@ async def open_pool(settings: Settings) -> None:
 
 
 async def close_pool() -> None:
+    from core import replica
+
+    await replica.close()
     db = engine()
     if isinstance(db, PostgresEngine) and db.pool:
         await db.close_connection_pool()

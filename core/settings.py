@@ -43,6 +43,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     db_pool_min: int = 2
     db_pool_max: int = 10
     sqlite_busy_timeout_ms: int = 30_000
+    # A streaming replica of the PostgreSQL database for reads that may be a little behind
+    # (statistics, evaluation, exports, public listings: core.replica). Empty: the primary.
+    database_replica_url: str = ""
+    database_replica_max_lag_seconds: float = 30.0
     var_dir: str = "var"
 
     log_format: Literal["text", "json", ""] = ""
@@ -331,6 +335,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     except msgspec.ValidationError as exc:
         raise SystemExit(f"invalid configuration: {exc}") from None
     _check_trusted_proxies(settings)
+    _check_replica(settings)
     missing = {}
     for name in ("jwt_secret", "wechat_secret", "qr_secret"):
         if not getattr(settings, name):
@@ -370,6 +375,15 @@ def _check_sms(settings: Settings) -> None:
         raise SystemExit(
             f"invalid configuration: {PREFIX}SMS_QUIET_HOURS must look like 22:00-07:00"
         ) from None
+
+
+def _check_replica(settings: Settings) -> None:
+    url = settings.database_replica_url
+    if url and (settings.is_sqlite or not url.startswith(("postgres://", "postgresql://"))):
+        raise SystemExit(
+            f"invalid configuration: {PREFIX}DATABASE_REPLICA_URL must be a postgresql:// URL "
+            "of a streaming replica of the PostgreSQL database in CITYOPS_DATABASE_URL"
+        )
 
 
 def _check_working_hours(settings: Settings) -> None:

@@ -18,6 +18,7 @@ from api.params import PageLimit
 from api.types import UtcDateTime
 from core.actors import Actor
 from core.db import transaction
+from core.replica import replica_reads
 from points import service as points
 from points.errors import AccountUnknown
 from rewards import service as rewards
@@ -213,16 +214,8 @@ class AdminRedemptionController(Controller):
         created_from: Annotated[UtcDateTime | None, QueryParameter(name="from")] = None,
         created_to: Annotated[UtcDateTime | None, QueryParameter(name="to")] = None,
     ) -> Response[bytes]:
-        rows = []
-        async for items in rewards.iter_redemption_pages(
-            status=status, reward_id=reward_id, created_from=created_from, created_to=created_to
-        ):
-            citizens = await accounts.citizen_public_ids(
-                citizen_ids=[row.citizen_id for row, _ in items]
-            )
-            for row, reward in items:
-                view = msgspec.structs.asdict(AdminRedemptionOut.of(row, reward, citizens))
-                rows.append([view[c] for c in CSV_COLUMNS])
+        async with replica_reads():
+            rows = await _redemption_rows(status, reward_id, created_from, created_to)
         return csv_response(csv_bytes(CSV_COLUMNS, rows), filename="redemptions.csv")
 
 
@@ -286,3 +279,17 @@ class AdminPointsController(Controller):
         return AccountOut(
             citizen_id=citizen_id, balance=summary.balance, expiring_soon=summary.expiring_points
         )
+
+
+async def _redemption_rows(status, reward_id, created_from, created_to) -> list[list]:
+    rows = []
+    async for items in rewards.iter_redemption_pages(
+        status=status, reward_id=reward_id, created_from=created_from, created_to=created_to
+    ):
+        citizens = await accounts.citizen_public_ids(
+            citizen_ids=[row.citizen_id for row, _ in items]
+        )
+        for row, reward in items:
+            view = msgspec.structs.asdict(AdminRedemptionOut.of(row, reward, citizens))
+            rows.append([view[c] for c in CSV_COLUMNS])
+    return rows

@@ -132,6 +132,24 @@ class PrivatePostgres:
             "restart",
         )
 
+    def standby(self) -> PrivatePostgres:
+        """A streaming replica of this cluster (pg_basebackup -R), started on a port of its
+        own; the caller destroys it."""
+        replica = PrivatePostgres()
+        replica._run(
+            "pg_basebackup", "-h", "127.0.0.1", "-p", str(self.port), "-U", PG_USER,
+            "-D", str(replica.data), "-R", "-X", "stream", "--no-sync",
+        )  # fmt: skip
+        replica.start()
+        return replica
+
+    def sql(self, statement: str, database: str = "postgres") -> str:
+        """Run one statement with psql; its unaligned output."""
+        return self._run(
+            "psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", PG_USER, "-d", database,
+            "-XAtqc", statement,
+        ).strip()  # fmt: skip
+
     def create_database(self, name: str) -> str:
         self._run("psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", PG_USER,
                   "-d", "postgres", "-qc", f'CREATE DATABASE "{name}"')  # fmt: skip

@@ -1,0 +1,1 @@
+from tests.faults.conftest import private_pg  # noqa: F401 - the clusters' own PostgreSQL
