@@ -185,7 +185,7 @@ def default_tasks() -> list[Task]:
     from points.expiry import expire_points
 
     return [
-        ("sla", 60.0, sla_tick),
+        ("sla", get_settings().sla_check_seconds, sla_tick),
         ("calendar-data", 3600.0, calendar_tick),
         ("housekeeping", 3600.0, housekeeping),
         ("points-expiry", 3600.0, expire_points),

@@ -11,7 +11,7 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -177,6 +177,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Push providers in use (the inbox is always on).
     notify_channels: str = "apns,fcm,wechat,huawei,harmony,honor,xiaomi,oppo,vivo,jpush"
     notify_interval_seconds: float = 1.0
+    # How often SLA lights, escalations and expiries are checked (once per period city-wide).
+    sla_check_seconds: Annotated[float, msgspec.Meta(gt=0)] = 60.0
     notify_batch_size: int = 100
     # A claimed delivery that is neither sent nor failed after this long (its worker died) is
     # claimed again; one crash can therefore send one duplicate, never lose a notification.

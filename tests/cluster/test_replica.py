@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import subprocess
-import sys
 
 import httpx
 import pytest
 
+from tests.cluster.support import admin_headers, create_admin
 from tests.faults.support import (
     RUN_ONCE,
     ReportStream,
@@ -25,12 +24,9 @@ from tests.faults.support import (
     seed_city_and_citizens,
     wait_for,
 )
-from tests.helpers import bearer
-from tests.servers import ROOT, app_env, free_port
+from tests.servers import app_env, free_port
 
 pytestmark = RUN_ONCE
-
-STAFF_PASSWORD = "replica-admin-password-1"
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +38,7 @@ def databases(private_pg, tmp_path_factory):
         env = _env(tmp_path_factory.mktemp("seed"), free_port(), url, replica, max_lag=30)
         migrate(env)
         citizens = seed_city_and_citizens(env, citizens=2)
-        _create_admin(env)
+        create_admin(env)
         yield private_pg, replica, url, citizens
     finally:
         replica.destroy()
@@ -58,24 +54,6 @@ def _env(tmp_path, port, primary_url, replica, max_lag):
         CITYOPS_DATABASE_REPLICA_MAX_LAG_SECONDS=str(max_lag),
         CITYOPS_MEDIA_UPLOAD_BURST="1000",
     )
-
-
-def _create_admin(env) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "api.cli", "create-staff", "--username", "replica.admin",
-         "--role", "admin", "--password", STAFF_PASSWORD],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout + done.stderr
-
-
-async def _admin_headers(client: httpx.AsyncClient) -> dict[str, str]:
-    response = await client.post(
-        "/api/inspector/auth/login",
-        json={"username": "replica.admin", "password": STAFF_PASSWORD},
-    )
-    assert response.status_code == 201, response.text
-    return bearer(response.json()["accessToken"])
 
 
 async def _counted(client, headers) -> int:
@@ -122,7 +100,7 @@ async def test_statistics_read_the_replica_and_fall_back_to_the_primary(database
     env = _env(tmp_path, port, url, replica, max_lag=3600)
     with app_process(env, port, tmp_path / "app.log") as app:
         async with httpx.AsyncClient(base_url=app.url, timeout=30) as client:
-            headers = await _admin_headers(client)
+            headers = await admin_headers(client)
             filed = await _file(app.url, citizens)
             assert await wait_for(lambda: _replayed(primary, replica), 30)
             assert await _counted(client, headers) == filed
@@ -154,7 +132,7 @@ async def test_a_replica_too_far_behind_is_skipped(databases, tmp_path):
     env = _env(tmp_path, port, url, replica, max_lag=0.5)
     with app_process(env, port, tmp_path / "app.log") as app:
         async with httpx.AsyncClient(base_url=app.url, timeout=30) as client:
-            headers = await _admin_headers(client)
+            headers = await admin_headers(client)
             before = await _counted(client, headers)
             replica.sql("SELECT pg_wal_replay_pause()")
             try:
