@@ -164,6 +164,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     retention_inbox_days: int = 365
     # Data exports per citizen a day: each one reads every photo of the account.
     privacy_exports_per_day: int = 3
+    # The domain gauges of /metrics are read from the database at most this often per
+    # process (a scrape in between gets the last figures).
+    metrics_cache_seconds: float = 15.0
     s3_endpoint_url: str = ""
     s3_bucket: str = ""
     s3_access_key: str = ""
