@@ -39,7 +39,11 @@ class CitizenPrivacyController(Controller):
     path = "/me"
     tags = ["citizen profile"]
 
-    @get("/export", summary="Download my data (zip of JSON files and my photos)")
+    @get(
+        "/export",
+        summary="Download my data (zip of JSON files and my photos)",
+        media_type="application/zip",
+    )
     async def export(self, actor: NamedDependency[Actor]) -> Stream:
         filename, chunks = await privacy.export_archive(actor=actor)
         return Stream(
