@@ -55,6 +55,7 @@ async def test_the_export_holds_every_kind_of_data_and_the_photos(api):
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/zip"
     assert "attachment" in response.headers["content-disposition"]
+    assert "content-length" not in response.headers  # streamed as it is written
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     assert archive.testzip() is None
     names = set(archive.namelist())
