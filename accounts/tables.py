@@ -14,6 +14,9 @@ class Citizen(Table, tablename="citizen"):
     nickname = Varchar(length=64, default="")
     locale = Varchar(length=8, default="zh-CN")
     disabled = Boolean(default=False)
+    # Set when the citizen closed their account (注销): the row stays, emptied of personal
+    # data, because the points ledger and case events still name its id.
+    erased_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     last_seen_at = Timestamptz(default=TimestamptzNow())
 
@@ -99,3 +102,13 @@ class ApiClient(Table, tablename="api_client"):
     active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
     last_used_at = Timestamptz(null=True, default=None)
+
+
+class LocationConsent(Table, tablename="location_consent"):
+    """A citizen's answer to the app's location notice, one row per answer (append-only):
+    which text they saw (its version), yes or no, and when (PIPL asks for proof of consent)."""
+
+    citizen_id = Integer(index=True)
+    version = Varchar(length=32)
+    granted = Boolean()
+    recorded_at = Timestamptz(default=TimestamptzNow())

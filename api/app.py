@@ -21,6 +21,7 @@ from api import limits
 from api.admin.router import admin_router
 from api.admin_ui import ADMIN_UI
 from api.citizen.router import citizen_places_router, citizen_router
+from api.domain_metrics import refresh_domain_metrics
 from api.errors import EXCEPTION_HANDLERS
 from api.health import HealthController, calendar_coverage
 from api.inspector.router import inspector_router
@@ -50,8 +51,9 @@ class MetricsController(PrometheusController):
         # Gauges read from the database are current when scraped, in whichever process.
         try:
             await calendar_coverage()
+            await refresh_domain_metrics()
         except Exception:  # the metrics still answer while the database is away
-            log.warning("metrics: calendar coverage unavailable", exc_info=True)
+            log.warning("metrics: domain figures unavailable", exc_info=True)
         return await PrometheusController.get.fn(self)
 
 

@@ -47,3 +47,8 @@ def reset() -> None:
 def as_utc(value: dt.datetime) -> dt.datetime:
     """SQLite hands naive datetimes back; they were stored as UTC."""
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def iso_utc(value: dt.datetime | None) -> str | None:
+    """For JSON written by hand (exports): RFC 3339 in UTC, None stays None."""
+    return None if value is None else as_utc(value).isoformat()

@@ -183,6 +183,8 @@ def default_tasks() -> list[Task]:
     import points.hooks  # noqa: F401 - a worker process must award points on its moves too
     from media.tasks import sweep_orphan_files, sweep_unattached
     from points.expiry import expire_points
+    from privacy.retention import EVERY as RETENTION_EVERY
+    from privacy.retention import retention_tick
 
     return [
         ("sla", get_settings().sla_check_seconds, sla_tick),
@@ -191,6 +193,7 @@ def default_tasks() -> list[Task]:
         ("points-expiry", 3600.0, expire_points),
         ("media-unattached", 3600.0, sweep_unattached),
         ("media-orphans", 3600.0, sweep_orphan_files),
+        ("retention", RETENTION_EVERY, retention_tick),
         ("notify", get_settings().notify_interval_seconds, deliver_tick),
     ]
 

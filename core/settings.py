@@ -160,6 +160,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     media_daily_uploads_citizen: int = 100
     media_daily_uploads_staff: int = 1000
     media_unattached_ttl_hours: int = 24
+    # Personal information kept no longer than needed (PIPL art. 19), removed by the daily
+    # retention task of `cityops worker` (privacy.retention).
+    retention_scan_days: int = 365
+    retention_gps_days: int = 180
+    retention_rejected_photo_days: int = 90
+    retention_inbox_days: int = 365
+    # Data exports per citizen a day: each one reads every photo of the account.
+    privacy_exports_per_day: int = 3
+    # The domain gauges of /metrics are read from the database at most this often per
+    # process (a scrape in between gets the last figures).
+    metrics_cache_seconds: float = 15.0
     s3_endpoint_url: str = ""
     s3_bucket: str = ""
     s3_access_key: str = ""

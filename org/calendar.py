@@ -318,3 +318,23 @@ async def coverage(*, today: dt.date | None = None, days: int = LOOKAHEAD_DAYS) 
         for year in missing
     )
     return Coverage(first=first, last=last, missing_years=missing, days_without_data=without)
+
+
+# How far ahead the coverage metric looks: a city imports a year's arrangement once it is
+# published (about November), so more than two years ahead is never there.
+COVERAGE_HORIZON_YEARS = 3
+
+
+async def days_covered_ahead(*, today: dt.date | None = None) -> int:
+    """Days from ``today`` (the city's date, counted) to the end of the last year with
+    holiday data before the first year without: what an alert warns about weeks ahead."""
+    first = today or clock.city_now().date()
+    imported = await imported_years()
+    year = first.year
+    while year < first.year + COVERAGE_HORIZON_YEARS and (
+        year in imported or package_knows_year(year)
+    ):
+        year += 1
+    if year == first.year:
+        return 0
+    return (dt.date(year - 1, 12, 31) - first).days + 1

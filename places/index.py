@@ -24,6 +24,7 @@ import asyncio
 import datetime as dt
 import gc
 import secrets
+from typing import NamedTuple
 
 import msgspec
 import numpy as np
@@ -280,6 +281,7 @@ class _State:
     def __init__(self) -> None:
         self.index: PlaceIndex | None = None
         self.next_check: dt.datetime | None = None
+        self.checked_at: dt.datetime | None = None  # when the stamp was last read
         self.dirty = False
         self.lock: asyncio.Lock | None = None
 
@@ -294,6 +296,24 @@ def invalidate() -> None:
 def reset() -> None:
     """Forget the index (tests, the benchmark)."""
     _state.index, _state.next_check, _state.dirty = None, None, False
+    _state.checked_at = None
+
+
+class Freshness(NamedTuple):
+    revisions_behind: int | None  # None: this process has no index loaded yet
+    seconds_since_check: float | None
+
+
+async def freshness() -> Freshness:
+    """How far this process's index is behind the database (place writes it has not
+    applied) and how long ago it last looked: for /metrics, one read of the stamp."""
+    index, checked = _state.index, _state.checked_at
+    if index is None:
+        return Freshness(None, None)
+    epoch, version = await read_stamp()
+    behind = (version or 0) - (index.version or 0) if epoch == index.epoch else (version or 0)
+    since = None if checked is None else (clock.now() - checked).total_seconds()
+    return Freshness(max(0, behind), since)
 
 
 async def _built(epoch: int | None, version: int | None) -> PlaceIndex:
@@ -322,6 +342,7 @@ async def current_index() -> PlaceIndex:
     async with state.lock:
         state.dirty = False
         epoch, version = await read_stamp()
+        state.checked_at = clock.now()
         index = state.index
         if (
             index is None

@@ -27,7 +27,7 @@ import requests
 from hypothesis import HealthCheck, Phase, find, settings
 from hypothesis import strategies as st
 
-from tests.fuzz_support import status_classes
+from tests.fuzz_support import auth_for, status_classes
 from tests.hostile import (
     CRAFTED_CURSORS,
     DEEP_ARRAY,
@@ -143,7 +143,7 @@ def fuzz_hostile(schema, spec: dict, world, *, base: str, checks: list) -> Hosti
         operation = result.ok()
         run.operations += 1
         path, method = operation.path, operation.method.upper()
-        auth = world.headers[owner(path)]
+        auth = auth_for(world, owner(path), method, path)
         seed = _seed(operation)
         real = {
             name: world.values(path, name)[0]

@@ -8,6 +8,7 @@ from api.citizen.me import CitizenMeController
 from api.citizen.notifications import NotificationController, WeChatSubscriptionController
 from api.citizen.places import CitizenPlaceController
 from api.citizen.points import CitizenPointsController
+from api.citizen.privacy import CitizenPrivacyController
 from api.citizen.reports import CitizenReportController
 from api.citizen.rewards import CitizenRedemptionController, CitizenRewardController
 from api.citizen.signposts import CitizenSignpostController
@@ -23,6 +24,7 @@ citizen_router = Router(
         WeChatSubscriptionController,
         CitizenAuthController,
         CitizenMeController,
+        CitizenPrivacyController,
         DeviceController,
         CitizenReportController,
         MediaController,
