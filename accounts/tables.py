@@ -14,6 +14,8 @@ class Citizen(Table, tablename="citizen"):
     nickname = Varchar(length=64, default="")
     locale = Varchar(length=8, default="zh-CN")
     disabled = Boolean(default=False)
+    # The citizen chose not to appear on the reporters' leaderboard (points.leaderboard).
+    leaderboard_opt_out = Boolean(default=False)
     created_at = Timestamptz(default=TimestamptzNow())
     last_seen_at = Timestamptz(default=TimestamptzNow())
 

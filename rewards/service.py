@@ -22,6 +22,7 @@ from core.ids import public_id
 from core.pagination import decode_cursor, encode_cursor
 from notify.service import enqueue
 from points import service as points
+from points.reasons import REDEEMED, REDEMPTION_CANCELLED
 from rewards import errors, vouchers
 from rewards.tables import Redemption, Reward
 
@@ -147,6 +148,7 @@ async def redeem(
         kind="redeem",
         reference=f"redemption:{redemption.public_id}",
         subject=f"redemption:{redemption.public_id}",
+        code=REDEEMED,
         reason=reward.name,
         actor=actor,
     )
@@ -204,7 +206,7 @@ async def cancel(*, actor: Actor, redemption_id: str) -> tuple[Redemption, Rewar
         kind="refund",
         reference=f"redemption:{row.public_id}",
         subject=f"redemption:{row.public_id}",
-        reason="cancelled before use",
+        code=REDEMPTION_CANCELLED,
         actor=actor,
     )
     return await my_redemption(actor=actor, redemption_id=redemption_id)

@@ -236,7 +236,8 @@ class AdjustmentOut(msgspec.Struct, frozen=True, rename="camel"):
     id: int
     citizen_id: str
     amount: int
-    reason: str
+    code: str  # admin_adjustment
+    reason: str  # the administrator's words, kept as the entry's note
     at: dt.datetime
     balance: int
 
@@ -271,6 +272,7 @@ class AdminPointsController(Controller):
                 id=entry.id,
                 citizen_id=data.citizen_id,
                 amount=entry.amount,
+                code=entry.code,
                 reason=entry.reason,
                 at=entry.created_at,
                 balance=await points.balance(account_id=account_id),
