@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter, QueryParameter
 
 from accounts import service as accounts
 from api.citizen.rewards import RewardId, RewardOut
@@ -120,7 +120,11 @@ class AdminRewardController(Controller):
 
 
 # A citizen as admins name one: the public id their /me shows.
-CitizenPublicId = Annotated[str, msgspec.Meta(pattern=r"^c_[0-9a-z]{16}$")]
+CITIZEN_PUBLIC_ID = r"^c_[0-9a-z]{16}$"
+CitizenPublicId = Annotated[str, msgspec.Meta(pattern=CITIZEN_PUBLIC_ID)]
+# In the path, where msgspec.Meta is not enforced: the old internal integer form ("7") is
+# refused as bad input rather than looked up (an integer could name another citizen).
+CitizenPublicIdPath = Annotated[str, Parameter(pattern=CITIZEN_PUBLIC_ID)]
 
 
 class AdminRedemptionOut(msgspec.Struct, frozen=True, rename="camel"):
@@ -182,7 +186,9 @@ class AdminRedemptionController(Controller):
         self,
         status: FromQuery[Status | None] = None,
         reward_id: Annotated[RewardId | None, QueryParameter(name="rewardId")] = None,
-        citizen_id: Annotated[CitizenPublicId | None, QueryParameter(name="citizenId")] = None,
+        citizen_id: Annotated[
+            str | None, QueryParameter(name="citizenId", pattern=CITIZEN_PUBLIC_ID)
+        ] = None,
         cursor: FromQuery[str | None] = None,
         limit: PageLimit = 50,
     ) -> AdminRedemptionPage:
@@ -283,7 +289,7 @@ class AdminPointsController(Controller):
     # Admins only, like adjusting it (README): operators have no business with one
     # citizen's balance.
     @get("/accounts/{citizen_id:str}", summary="A citizen's balance", opt=ADMIN_ONLY)
-    async def account(self, citizen_id: FromPath[CitizenPublicId]) -> AccountOut:
+    async def account(self, citizen_id: CitizenPublicIdPath) -> AccountOut:
         summary = await points.summary(account_id=await _account_id(citizen_id))
         return AccountOut(
             citizen_id=citizen_id, balance=summary.balance, expiring_soon=summary.expiring_points
