@@ -18,6 +18,7 @@ FIRST_FOUND = "first_found"  # a later report of the same problem was merged int
 CASE_REVERSED = "case_reversed"
 CASE_REVERSED_PARTLY = "case_reversed_partly"  # note: the points already spent
 REDEEMED = "redeemed"
+DONATED = "donated"  # points given to a charity (a donation reward); note: the charity
 REDEMPTION_CANCELLED = "redemption_cancelled"
 EXPIRED = "expired"
 ADMIN_ADJUSTMENT = "admin_adjustment"
@@ -42,6 +43,7 @@ DESCRIPTIONS: dict[str, Msg] = {
         en="Report found invalid: points taken back ({note} already spent, not recovered)",
     ),
     REDEEMED: Msg(zh="兑换「{note}」", en="Redeemed “{note}”"),
+    DONATED: Msg(zh="捐赠积分给「{note}」", en="Points donated to {note}"),
     REDEMPTION_CANCELLED: Msg(zh="取消兑换，积分退回", en="Redemption cancelled: points refunded"),
     EXPIRED: Msg(zh="积分过期", en="Points expired"),
     ADMIN_ADJUSTMENT: Msg(zh="管理员调整：{note}", en="Adjusted by an administrator: {note}"),

@@ -24,7 +24,9 @@ from rewards import service as rewards
 from rewards.tables import Redemption, Reward
 
 ADMIN_ONLY = {"roles": ("admin",)}
-Fulfilment = Literal["voucher", "pickup", "coupon"]
+Fulfilment = Literal["voucher", "pickup", "coupon", "donation"]
+LimitPeriod = Literal["", "day", "month"]
+Days = Annotated[int, msgspec.Meta(ge=0, le=3650)]
 Status = Literal["issued", "fulfilled", "cancelled"]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 Text = Annotated[str, msgspec.Meta(max_length=2000)]
@@ -42,6 +44,9 @@ class RewardIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_field
     description: Text = ""
     image_url: Url = ""
     per_citizen_limit: Count = 0
+    period_limit: Count = 0  # per citizen per limitPeriod
+    limit_period: LimitPeriod = ""
+    voucher_days: Days = 0  # a voucher lapses this long after issue; 0: at validUntil
     valid_from: UtcDateTime | None = None
     valid_until: UtcDateTime | None = None
     pickup_place: Place = ""
@@ -56,6 +61,9 @@ class RewardPatch(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fi
     description: Text | None = None
     image_url: Url | None = None
     per_citizen_limit: Count | None = None
+    period_limit: Count | None = None
+    limit_period: LimitPeriod | None = None
+    voucher_days: Days | None = None
     valid_from: UtcDateTime | None = None
     valid_until: UtcDateTime | None = None
     pickup_place: Place | None = None
