@@ -395,6 +395,12 @@ async def citizen_profile(*, actor: Actor) -> Citizen:
     return citizen
 
 
+async def leaderboard_opt_outs() -> list[int]:
+    """Citizens who asked not to appear on the leaderboard (few: an opt-out)."""
+    rows = await Citizen.select(Citizen.id).where(Citizen.leaderboard_opt_out.eq(True))
+    return [row["id"] for row in rows]
+
+
 async def staff_profile(*, actor: Actor) -> Staff:
     staff = await Staff.objects(Staff.user).where(Staff.id == actor.id).first()
     if staff is None or not staff.user.active:
@@ -403,7 +409,11 @@ async def staff_profile(*, actor: Actor) -> Staff:
 
 
 async def update_citizen_profile(
-    *, actor: Actor, nickname: str | None, locale: str | None
+    *,
+    actor: Actor,
+    nickname: str | None,
+    locale: str | None,
+    leaderboard_opt_out: bool | None = None,
 ) -> Citizen:
     citizen = await citizen_profile(actor=actor)
     changes = {}
@@ -411,6 +421,8 @@ async def update_citizen_profile(
         changes[Citizen.nickname] = nickname.strip()
     if locale is not None:
         changes[Citizen.locale] = locale
+    if leaderboard_opt_out is not None:
+        changes[Citizen.leaderboard_opt_out] = leaderboard_opt_out
     if changes:
         await Citizen.update(changes).where(Citizen.id == citizen.id)
     return await citizen_profile(actor=actor)

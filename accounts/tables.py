@@ -17,6 +17,8 @@ class Citizen(Table, tablename="citizen"):
     # Set when the citizen closed their account (注销): the row stays, emptied of personal
     # data, because the points ledger and case events still name its id.
     erased_at = Timestamptz(null=True, default=None)
+    # The citizen chose not to appear on the reporters' leaderboard (points.leaderboard).
+    leaderboard_opt_out = Boolean(default=False)
     created_at = Timestamptz(default=TimestamptzNow())
     last_seen_at = Timestamptz(default=TimestamptzNow())
 

@@ -8,6 +8,9 @@ replicas run in production), a pool of concurrent clients spread over both:
 - anchor: an authenticated balance read (GET /api/citizen/points) at the same concurrency,
   so the figures read as a ratio to the cheapest database-backed request on this machine.
 
+The three run interleaved (anchor, hot, many, anchor, ...) for --rounds rounds (>= 3); each
+prints its median, its spread (min-max) and its ratio to the anchor, with os.getloadavg().
+
 Award throughput: cases closed in bulk (16 at a time, each in its own transaction, as the
 command centre or inspectors close them), with the points listener and without it (the
 anchor), interleaved in chunks so machine noise hits both alike.
@@ -25,6 +28,7 @@ import argparse
 import asyncio
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -87,8 +91,9 @@ async def _setup(cases: int) -> dict:
             # "adjust", not "earn": seeded points must not count towards the daily cap.
             await db.raw(
                 "INSERT INTO points_entry (account_id, amount, kind, reference, slot, "
-                "subject, reason, actor_kind, actor_id, created_at) VALUES "
-                "({}, 1000000, 'adjust', {}, {}, '', 'bench', 'system', 0, {})",
+                "subject, code, reason, actor_kind, actor_id, created_at) VALUES "
+                "({}, 1000000, 'adjust', {}, {}, '', 'admin_adjustment', 'bench', 'system', "
+                "0, {})",
                 cid,
                 f"seed:{cid}",
                 f"adjust|seed:{cid}",
@@ -202,7 +207,7 @@ async def _load(urls: list[str], make, total: int, concurrency: int) -> tuple[fl
     return total / elapsed, statuses
 
 
-async def _close_cases(cases: int, concurrency: int = 16) -> dict[str, float]:
+async def _close_cases(cases: int, concurrency: int = 16) -> tuple[dict[str, list[float]], int]:
     """Close the resolved cases, alternating chunks with and without the points listener."""
     import points.hooks
     from cases import handling, workflow
@@ -215,8 +220,7 @@ async def _close_cases(cases: int, concurrency: int = 16) -> dict[str, float]:
     operator = Actor(kind="staff", id=1, role="operator")
     ids = [r["id"] for r in await db.raw("SELECT id FROM case_file ORDER BY id")][:cases]
     chunks = [ids[i : i + max(cases // 8, 1)] for i in range(0, len(ids), max(cases // 8, 1))]
-    spent = {"with awards": 0.0, "without (anchor)": 0.0}
-    counts = dict.fromkeys(spent, 0)
+    rates: dict[str, list[float]] = {"with awards": [], "without (anchor)": []}
 
     async def close(case_id: int) -> None:
         async with db.transaction():
@@ -236,15 +240,12 @@ async def _close_cases(cases: int, concurrency: int = 16) -> dict[str, float]:
         started = time.perf_counter()
         await asyncio.gather(*[worker() for _ in range(concurrency)])
         key = "with awards" if with_awards else "without (anchor)"
-        spent[key] += time.perf_counter() - started
-        counts[key] += len(chunk)
+        rates[key].append(len(chunk) / (time.perf_counter() - started))
         if not with_awards:
             workflow._listeners.append(points.hooks.on_case_moved)
     awarded = await db.raw("SELECT COUNT(*) AS n FROM points_entry WHERE kind = 'earn'")
     await db.close_pool()
-    result = {key: counts[key] / spent[key] for key in spent}
-    result["awards written"] = awarded[0]["n"]
-    return result
+    return rates, awarded[0]["n"]
 
 
 def main() -> None:
@@ -258,6 +259,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--cases", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (>= 3)")
     args = parser.parse_args()
     if not args.database_url.startswith(("postgres://", "postgresql://")):
         raise SystemExit("needs PostgreSQL: pass --database-url (the database is wiped)")
@@ -285,30 +287,56 @@ def main() -> None:
             headers(i),
         ),
     }
-    results = {}
+    results: dict[str, list[float]] = {name: [] for name in scenarios}
+    statuses: dict[str, dict[int, int]] = {name: {} for name in scenarios}
+    load_before = os.getloadavg()
+    per_round = max(args.requests // max(args.rounds, 3), 1)
     try:
         for make in scenarios.values():
-            asyncio.run(_load(urls, make, min(200, args.requests), args.concurrency))  # warm up
-        for name, make in scenarios.items():
-            results[name] = asyncio.run(_load(urls, make, args.requests, args.concurrency))
+            asyncio.run(_load(urls, make, min(200, per_round), args.concurrency))  # warm up
+        # Interleaved: anchor, hot, many, anchor, hot, many, ... so load from other users of
+        # the machine hits every scenario alike.
+        for _ in range(max(args.rounds, 3)):
+            for name, make in scenarios.items():
+                rate, seen = asyncio.run(_load(urls, make, per_round, args.concurrency))
+                results[name].append(rate)
+                for status, count in seen.items():
+                    statuses[name][status] = statuses[name].get(status, 0) + count
     finally:
         for process, _ in servers:
             process.terminate()
             process.wait(timeout=10)
-    awards = asyncio.run(_close_cases(args.cases))
+    awards, written = asyncio.run(_close_cases(args.cases))
+    load_after = os.getloadavg()
 
     print(
         f"PostgreSQL, 2 API processes, {args.concurrency} concurrent clients, "
-        f"{args.requests} requests per scenario, {CITIZENS} citizens"
+        f"{per_round} requests per scenario per round, {max(args.rounds, 3)} interleaved rounds, "
+        f"{CITIZENS} citizens"
     )
-    anchor = results["anchor: GET /api/citizen/points"][0]
-    for name, (rate, statuses) in results.items():
-        print(f"  {name:34s} {rate:8.0f} req/s  ({rate / anchor:.2f} x anchor)  {statuses}")
-    print(f"Closing {args.cases} resolved cases, 16 at a time, one transaction each")
-    base = awards["without (anchor)"]
+    print(
+        f"loadavg before {load_before[0]:.2f} {load_before[1]:.2f}, after {load_after[0]:.2f} "
+        f"{load_after[1]:.2f} (2 cores shared with other users: read the ratios, not the rates)"
+    )
+    anchor = statistics.median(results["anchor: GET /api/citizen/points"])
+    print("Redemption throughput (median req/s, spread min-max over the rounds)")
+    for name, rates in results.items():
+        median = statistics.median(rates)
+        print(
+            f"  {name:34s} {median:8.0f} req/s  [{min(rates):.0f}-{max(rates):.0f}]  "
+            f"({median / anchor:.2f} x anchor)  {statuses[name]}"
+        )
+    print(f"Award throughput: closing {args.cases} resolved cases, 16 at a time, one transaction")
+    print("each, chunks with and without the points listener interleaved")
+    base = statistics.median(awards["without (anchor)"])
     for name in ("without (anchor)", "with awards"):
-        print(f"  {name:34s} {awards[name]:8.0f} closes/s ({awards[name] / base:.2f} x anchor)")
-    print(f"  award entries written: {awards['awards written']}")
+        rates = awards[name]
+        median = statistics.median(rates)
+        print(
+            f"  {name:34s} {median:8.0f} closes/s [{min(rates):.0f}-{max(rates):.0f}] "
+            f"({median / base:.2f} x anchor)"
+        )
+    print(f"  award entries written: {written}")
 
 
 if __name__ == "__main__":

@@ -270,6 +270,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Reward points (有奖举报). Per-category points for accept and close are columns of the
     # category; rating earns the same everywhere, so it is a setting.
     points_on_rating: int = 2
+    # To the first reporter of a problem when a later report of it is merged into theirs.
+    points_first_found_bonus: int = 5
     points_daily_cap: int = 100  # per citizen per city day, all earning kinds together
     # Points expire at the end of the N-th year after the year they were earned (city time).
     points_expire: bool = True

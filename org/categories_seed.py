@@ -29,6 +29,7 @@ from typing import NamedTuple
 from core import clock
 from core.db import raw
 from org.categories_conditions import fill_stage_defaults, stage_defaults
+from org.points_defaults import default_points
 from org.sla import policy_slot
 from org.tables import Category
 
@@ -298,6 +299,7 @@ def _leaf_row(kind: str, prefix: str, major: str, parent_id: int, seed: Seed) ->
         urgent=seed.urgent,
         private_location=seed.private,
         sort_order=int(seed.minor),
+        **default_points(seed.priority, seed.urgent),
         created_at=clock.now(),
         updated_at=clock.now(),
         **stage_defaults(f"{prefix}{major}{seed.minor}", seed.urgent),

@@ -21,6 +21,8 @@ from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+from org.points_defaults import UPGRADE_SQL as POINTS_UPGRADE_SQL
+
 
 class OrgUnit(Table, tablename="org_unit"):
     """City > district > street > community, plus departments, work units and centres."""
@@ -136,6 +138,9 @@ class Category(Table, tablename="category"):
     private_location = Boolean(default=False)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+
+    # SQLite installs seeded before default points (PostgreSQL: an org migration).
+    raw_upgrades = (POINTS_UPGRADE_SQL,)
 
 
 class SlaPolicy(Table, tablename="sla_policy"):

@@ -6,6 +6,9 @@ closed, a few for rating it; per-category amounts come from the category.
 - Rejected, merged and duplicate reports earn nothing; a photo matching a photo of another
   report of the last N days makes the report a duplicate and flags it.
 - A daily cap per citizen (city day) bounds what rules can pay out.
+- A later report merged into an accepted case (the same problem) pays the first reporter a
+  first-found bonus; closing after the fix was verified pays the category's close points.
+- Nothing is written for zero points (a category paying nothing, a cap already reached).
 - If an accepted case is later rejected or merged, its awards are reversed by an adjusting
   entry (the earn entries stay: the ledger is append-only).
 Every award's reference is "case:{id}:{stage}", so an award cannot be paid twice, even when a
@@ -29,6 +32,7 @@ from core.settings import get_settings
 from media import service as media
 from notify.service import enqueue
 from org.categories import get_category
+from points import reasons
 from points import service as ledger
 
 log = logging.getLogger("cityops.points")
@@ -82,25 +86,25 @@ async def _earned_today(account_id: int) -> int:
     return int(rows[0]["total"])
 
 
-async def _award(*, account_id: int, case: Case, stage: str, points: int, always: bool) -> None:
-    """Write the award, cut to what is left of today's cap. ``always`` records a zero award
-    too (an accepted report counts on the leaderboard even when the cap is reached)."""
-    if points <= 0 and not always:
+async def _award(*, account_id: int, case: Case, stage: str, points: int) -> None:
+    """Write the award, cut to what is left of today's cap; nothing when that is zero (an
+    accepted report still counts on the leaderboard, which reads the cases)."""
+    if points <= 0:
         return
     await ledger.lock_account(account_id)
     left = max(get_settings().points_daily_cap - await _earned_today(account_id), 0)
-    amount = min(max(points, 0), left)
-    reason = stage if amount == points else f"{stage} (daily cap reached)"
+    amount = min(points, left)
     entry = await ledger.post(
         account_id=account_id,
         amount=amount,
         kind="earn",
         reference=f"case:{case.id}:{stage}",
         subject=f"case:{case.id}",
-        reason=reason,
-        expires_at=ledger.expiry_for(clock.now()) if amount > 0 else None,
+        code=reasons.STAGE_CODES[stage],
+        reason="" if amount == points else reasons.CAPPED_NOTE,
+        expires_at=ledger.expiry_for(clock.now()),
     )
-    if entry is not None and amount > 0:
+    if entry is not None:
         await enqueue(
             recipient_kind="citizen",
             recipient_id=account_id,
@@ -122,8 +126,27 @@ async def award_case(*, case: Case, stage: str) -> None:
     if await duplicate_photo(case):
         return
     points = category.points_on_accept if stage == "accept" else category.points_on_close
+    await _award(account_id=account_id, case=case, stage=stage, points=points)
+
+
+async def award_first_found(*, merged: Case) -> None:
+    """A later report of the same problem was merged into an accepted case: its reporter
+    found the problem first and earns the bonus, once per case (the award's reference)."""
+    if merged.merged_into_id is None:
+        return
+    original = await Case.objects().where(Case.id == merged.merged_into_id).first()
+    if original is None or original.accepted_at is None or original.merged_into_id is not None:
+        return
+    account_id = _reporter(original)
+    if account_id is None or account_id == _reporter(merged):
+        return  # a citizen's own second report finds nothing new
+    if await duplicate_photo(original):
+        return
     await _award(
-        account_id=account_id, case=case, stage=stage, points=points, always=stage == "accept"
+        account_id=account_id,
+        case=original,
+        stage=reasons.FIRST_FOUND,
+        points=get_settings().points_first_found_bonus,
     )
 
 
@@ -138,7 +161,6 @@ async def award_rating(*, case: Case, actor: Actor) -> None:
         case=case,
         stage="rate",
         points=get_settings().points_on_rating,
-        always=False,
     )
 
 
@@ -154,16 +176,14 @@ async def reverse_case(*, case: Case, actor: Actor = SYSTEM) -> int:
     await ledger.lock_account(account_id)
     total = sum(e.amount for e in earned)
     amount = min(total, await ledger.balance(account_id=account_id))
-    reason = "reversal: the case was found invalid"
-    if amount < total:
-        reason += f" ({total - amount} already spent, not recovered)"
     await ledger.post(
         account_id=account_id,
         amount=-amount,
         kind="adjust",
         reference=f"case:{case.id}:reversal",
         subject=f"case:{case.id}",
-        reason=reason,
+        code=reasons.CASE_REVERSED if amount == total else reasons.CASE_REVERSED_PARTLY,
+        reason="" if amount == total else str(total - amount),
         actor=actor,
     )
     return amount

@@ -36,3 +36,20 @@ class AccountUnknown(DomainError):
     status = 404
     title = Msg(zh="账户不存在", en="Unknown account")
     message = Msg(zh="市民 {citizen_id} 不存在", en="There is no citizen {citizen_id}")
+
+
+class UnknownDistrict(DomainError):
+    code = "points.unknown_district"
+    status = 404
+    title = Msg(zh="区县不存在", en="Unknown district")
+    message = Msg(zh="没有代码为 {district} 的区县", en="There is no district with code {district}")
+
+
+class InvalidPeriod(DomainError):
+    code = "points.invalid_period"
+    status = 422
+    title = Msg(zh="排行榜期间无效", en="Invalid period")
+    message = Msg(
+        zh="请只给出 month（YYYY-MM）或 year（YYYY）之一",
+        en="Give either month (YYYY-MM) or year (YYYY), not both",
+    )

@@ -15,6 +15,7 @@ import logging
 from core import clock, periodic
 from core.db import raw, transaction
 from points import service as ledger
+from points.reasons import EXPIRED
 from points.service import LOT_SQL
 
 log = logging.getLogger("cityops.points")
@@ -58,7 +59,7 @@ async def expire_account(*, account_id: int) -> int:
         kind="expire",
         # Unique per write; repeated runs are prevented by the formula, not the reference.
         reference=f"account:{account_id}:{now.isoformat()}",
-        reason="expired: points lapse at the end of the year after they were earned",
+        code=EXPIRED,
     )
     return amount
 

@@ -21,6 +21,8 @@ async def on_case_moved(case: Case, action: str, actor: Actor) -> None:
         await earning.award_case(case=case, stage=action)
     elif action in REVERSING:
         await earning.reverse_case(case=case, actor=actor)
+    if action == "merge":
+        await earning.award_first_found(merged=case)
 
 
 @on_rated

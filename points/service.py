@@ -18,6 +18,7 @@ from core.ids import public_id
 from core.pagination import decode_cursor, encode_cursor
 from core.settings import get_settings
 from points.errors import AccountUnknown, InsufficientPoints, InvalidAmount, ReasonRequired
+from points.reasons import ADMIN_ADJUSTMENT, DESCRIPTIONS
 from points.tables import PointsEntry
 
 KINDS = ("earn", "redeem", "refund", "expire", "adjust")
@@ -31,7 +32,8 @@ class Entry(msgspec.Struct, frozen=True, kw_only=True):
     kind: str
     reference: str
     subject: str
-    reason: str
+    code: str  # points.reasons
+    reason: str  # the note: free text, "" for most rule entries
     expires_at: dt.datetime | None
     created_at: dt.datetime
 
@@ -54,6 +56,7 @@ def _entry(row: dict) -> Entry:
         kind=row["kind"],
         reference=row["reference"],
         subject=row["subject"],
+        code=row["code"],
         reason=row["reason"],
         expires_at=clock.as_utc(row["expires_at"]) if row["expires_at"] else None,
         created_at=clock.as_utc(row["created_at"]),
@@ -81,18 +84,24 @@ async def post(
     amount: int,
     kind: str,
     reference: str,
+    code: str,
     subject: str = "",
     reason: str = "",
     expires_at: dt.datetime | None = None,
     actor: Actor = SYSTEM,
 ) -> int | None:
-    """Append one entry; None if ``(kind, reference)`` was already written (a retry)."""
+    """Append one entry; None if ``(kind, reference)`` was already written (a retry).
+    ``code`` says why (points.reasons), ``reason`` is the free-text note. A zero amount is
+    never written (it would only clutter the citizen's history)."""
     assert kind in KINDS, kind
+    assert code in DESCRIPTIONS, code
+    if amount == 0:
+        return None
     now = clock.now()
     rows = await raw(
-        "INSERT INTO points_entry (account_id, amount, kind, reference, slot, subject, reason, "
-        "expires_at, actor_kind, actor_id, created_at) "
-        "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) "
+        "INSERT INTO points_entry (account_id, amount, kind, reference, slot, subject, code, "
+        "reason, expires_at, actor_kind, actor_id, created_at) "
+        "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) "
         "ON CONFLICT (slot) DO NOTHING RETURNING id",
         account_id,
         amount,
@@ -100,6 +109,7 @@ async def post(
         reference,
         f"{kind}|{reference}",
         subject,
+        code,
         reason[:500],
         expires_at,
         actor.kind,
@@ -123,6 +133,7 @@ async def debit(
     amount: int,
     kind: str,
     reference: str,
+    code: str,
     subject: str = "",
     reason: str = "",
     actor: Actor = SYSTEM,
@@ -138,6 +149,7 @@ async def debit(
         amount=-amount,
         kind=kind,
         reference=reference,
+        code=code,
         subject=subject,
         reason=reason,
         actor=actor,
@@ -151,9 +163,12 @@ async def entries_of(*, subject: str) -> list[Entry]:
 
 
 async def history(*, account_id: int, cursor: str | None, limit: int) -> EntryPage:
-    """Newest first, keyset pages on (created_at, id)."""
+    """Newest first, keyset pages on (created_at, id). Zero entries (older versions wrote
+    one for an accepted report past the daily cap) stay in the ledger but are not shown."""
     after = decode_cursor(cursor, kind="points")
-    query = PointsEntry.select().where(PointsEntry.account_id == account_id)
+    query = PointsEntry.select().where(
+        (PointsEntry.account_id == account_id) & (PointsEntry.amount != 0)
+    )
     if after is not None:
         query = query.where(
             (PointsEntry.created_at < after.at)
@@ -229,6 +244,7 @@ async def adjust(*, actor: Actor, citizen_id: int, amount: int, reason: str | No
             amount=-amount,
             kind="adjust",
             reference=reference,
+            code=ADMIN_ADJUSTMENT,
             reason=reason.strip(),
             actor=actor,
         )
@@ -239,63 +255,10 @@ async def adjust(*, actor: Actor, citizen_id: int, amount: int, reason: str | No
             amount=amount,
             kind="adjust",
             reference=reference,
+            code=ADMIN_ADJUSTMENT,
             reason=reason.strip(),
             expires_at=expiry_for(clock.now()),
             actor=actor,
         )
     row = await PointsEntry.select().where(PointsEntry.slot == f"adjust|{reference}").first()
     return _entry(row)
-
-
-# --- leaderboard -----------------------------------------------------------------------------
-
-
-class Leader(msgspec.Struct, frozen=True, kw_only=True):
-    rank: int
-    account_id: int
-    name: str
-    reports: int
-
-
-def mask_name(nickname: str) -> str:
-    nickname = nickname.strip()
-    return nickname[0] + "*" * max(len(nickname) - 1, 1) if nickname else ""
-
-
-def month_start(moment: dt.datetime | None = None) -> dt.datetime:
-    local = (moment or clock.now()).astimezone(clock.city_zone())
-    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(dt.UTC)
-
-
-async def leaderboard(*, limit: int = 20) -> list[Leader]:
-    """This month's citizens by accepted reports (立案) that still stand: an award later
-    reversed (the case was found invalid) no longer counts. Names are masked."""
-    from accounts import service as accounts
-    from accounts.errors import AccountDisabled
-
-    rows = await raw(
-        "SELECT e.account_id, COUNT(*) AS reports, MIN(e.id) AS first_id FROM points_entry e "
-        "WHERE e.kind = 'earn' AND e.reference LIKE 'case:%:accept' AND e.created_at >= {} "
-        "AND NOT EXISTS (SELECT 1 FROM points_entry r WHERE r.subject = e.subject "
-        "AND r.kind = 'adjust' AND r.reference LIKE 'case:%:reversal') "
-        "GROUP BY e.account_id ORDER BY reports DESC, first_id ASC LIMIT {}",
-        month_start(),
-        limit,
-    )
-    leaders = []
-    for rank, row in enumerate(rows, start=1):
-        try:
-            citizen = await accounts.citizen_profile(
-                actor=Actor(kind="citizen", id=row["account_id"], role="citizen")
-            )
-        except AccountDisabled:
-            continue
-        name = (
-            mask_name(citizen.nickname)
-            or await accounts.masked_citizen_phone(citizen_id=citizen.id)
-            or f"市民****{citizen.public_id[-4:]}"
-        )
-        leaders.append(
-            Leader(rank=rank, account_id=row["account_id"], name=name, reports=int(row["reports"]))
-        )
-    return leaders

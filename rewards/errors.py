@@ -38,6 +38,19 @@ class LimitReached(DomainError):
     )
 
 
+class PeriodLimitReached(DomainError):
+    code = "rewards.period_limit_reached"
+    status = 409
+    title = Msg(zh="超过本期兑换上限", en="Limit for this period reached")
+    message = Msg(
+        zh="每人每{period_zh}最多兑换 {limit} 次",
+        en="Each citizen may redeem this {limit} times a {period}",
+    )
+
+    def extra(self) -> dict[str, Any]:
+        return {"limit": self.params.get("limit"), "period": self.params.get("period")}
+
+
 class RedemptionNotFound(DomainError):
     code = "rewards.redemption_not_found"
     status = 404

@@ -22,10 +22,11 @@ from core.ids import public_id
 from core.pagination import decode_cursor, encode_cursor
 from notify.service import enqueue
 from points import service as points
-from rewards import errors, vouchers
+from points.reasons import DONATED, REDEEMED, REDEMPTION_CANCELLED
+from rewards import errors, limits, vouchers
 from rewards.tables import Redemption, Reward
 
-FULFILMENTS = ("voucher", "pickup", "coupon")
+FULFILMENTS = ("voucher", "pickup", "coupon", "donation")
 ISSUED, FULFILLED, CANCELLED = "issued", "fulfilled", "cancelled"
 
 
@@ -51,6 +52,9 @@ def _check(values: dict[str, Any]) -> None:
         raise errors.InvalidReward(reason="a pickup reward needs pickupPlace")
     if values["fulfilment"] == "coupon" and not (values.get("partner") or "").strip():
         raise errors.InvalidReward(reason="a partner coupon needs partner")
+    if values["fulfilment"] == "donation" and not (values.get("partner") or "").strip():
+        raise errors.InvalidReward(reason="a donation needs partner (the charity)")
+    limits.check_values(values)
     if not (values.get("name") or "").strip():
         raise errors.InvalidReward(reason="name must not be blank")
 
@@ -110,6 +114,14 @@ def _window_error(reward: Reward, now: dt.datetime) -> errors.OutsideWindow | No
     return None
 
 
+def _voucher_expiry(reward: Reward, now: dt.datetime) -> dt.datetime | None:
+    """The sooner of the reward's end and ``voucher_days`` after issue."""
+    ends = [clock.as_utc(reward.valid_until)] if reward.valid_until else []
+    if reward.voucher_days:
+        ends.append(now + dt.timedelta(days=reward.voucher_days))
+    return min(ends) if ends else None
+
+
 # --- redeeming -------------------------------------------------------------------------------
 
 
@@ -123,23 +135,20 @@ async def redeem(
     if (problem := _window_error(reward, now)) is not None:
         raise problem
     await points.lock_account(actor.id)
-    if reward.per_citizen_limit:
-        taken = await Redemption.count().where(
-            (Redemption.reward == reward.id)
-            & (Redemption.citizen_id == actor.id)
-            & (Redemption.status != CANCELLED)
-        )
-        if taken >= reward.per_citizen_limit:
-            raise errors.LimitReached(limit=reward.per_citizen_limit)
+    await limits.check(reward=reward, citizen_id=actor.id, now=now)
+    donation = reward.fulfilment == "donation"
     redemption = Redemption(
         public_id=public_id("rd"),
         reward=reward.id,
         citizen_id=actor.id,
         cost=reward.cost,
-        status=ISSUED,
+        # A donation is done when the points are given: nothing to collect, nothing to cancel.
+        status=FULFILLED if donation else ISSUED,
         voucher_code=voucher_code or vouchers.new_code(),
         created_at=now,
-        expires_at=reward.valid_until,
+        expires_at=None if donation else _voucher_expiry(reward, now),
+        fulfilled_at=now if donation else None,
+        fulfilled_place=reward.partner if donation else "",
     )
     await points.debit(
         account_id=actor.id,
@@ -147,7 +156,8 @@ async def redeem(
         kind="redeem",
         reference=f"redemption:{redemption.public_id}",
         subject=f"redemption:{redemption.public_id}",
-        reason=reward.name,
+        code=DONATED if donation else REDEEMED,
+        reason=reward.partner if donation else reward.name,
         actor=actor,
     )
     await redemption.save()
@@ -161,6 +171,8 @@ async def redeem(
     if not left:
         raise errors.OutOfStock()  # rolls back the debit and the redemption above
     reward.stock = left[0]["stock"]
+    if donation:
+        return redemption, reward
     await enqueue(
         recipient_kind="citizen",
         recipient_id=actor.id,
@@ -204,7 +216,7 @@ async def cancel(*, actor: Actor, redemption_id: str) -> tuple[Redemption, Rewar
         kind="refund",
         reference=f"redemption:{row.public_id}",
         subject=f"redemption:{row.public_id}",
-        reason="cancelled before use",
+        code=REDEMPTION_CANCELLED,
         actor=actor,
     )
     return await my_redemption(actor=actor, redemption_id=redemption_id)

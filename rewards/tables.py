@@ -14,9 +14,17 @@ class Reward(Table, tablename="reward"):
     cost = Integer()  # points
     stock = Integer(default=0)
     per_citizen_limit = Integer(default=0)  # redemptions per citizen; 0: no limit
+    # Redemptions per citizen per city day or month ("day", "month"); 0: no limit.
+    period_limit = Integer(default=0)
+    limit_period = Varchar(length=8, default="")
+    # A voucher lapses this many days after it is issued (or at valid_until, if sooner);
+    # 0: only valid_until.
+    voucher_days = Integer(default=0)
     valid_from = Timestamptz(null=True, default=None)
     valid_until = Timestamptz(null=True, default=None)
-    fulfilment = Varchar(length=8)  # voucher, pickup, coupon
+    # voucher, pickup (physical goods at pickup_place), coupon (a partner's), donation (the
+    # points go to the charity named in partner: done at once, no voucher)
+    fulfilment = Varchar(length=8)
     pickup_place = Varchar(length=200, default="")  # the service point, for pickup
     partner = Varchar(length=100, default="")  # who honours the coupon
     active = Boolean(default=True, index=True)

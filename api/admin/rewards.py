@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter, QueryParameter
 
 from accounts import service as accounts
 from api.citizen.rewards import RewardId, RewardOut
@@ -25,7 +25,9 @@ from rewards import service as rewards
 from rewards.tables import Redemption, Reward
 
 ADMIN_ONLY = {"roles": ("admin",)}
-Fulfilment = Literal["voucher", "pickup", "coupon"]
+Fulfilment = Literal["voucher", "pickup", "coupon", "donation"]
+LimitPeriod = Literal["", "day", "month"]
+Days = Annotated[int, msgspec.Meta(ge=0, le=3650)]
 Status = Literal["issued", "fulfilled", "cancelled"]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 Text = Annotated[str, msgspec.Meta(max_length=2000)]
@@ -43,6 +45,9 @@ class RewardIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_field
     description: Text = ""
     image_url: Url = ""
     per_citizen_limit: Count = 0
+    period_limit: Count = 0  # per citizen per limitPeriod
+    limit_period: LimitPeriod = ""
+    voucher_days: Days = 0  # a voucher lapses this long after issue; 0: at validUntil
     valid_from: UtcDateTime | None = None
     valid_until: UtcDateTime | None = None
     pickup_place: Place = ""
@@ -57,6 +62,9 @@ class RewardPatch(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fi
     description: Text | None = None
     image_url: Url | None = None
     per_citizen_limit: Count | None = None
+    period_limit: Count | None = None
+    limit_period: LimitPeriod | None = None
+    voucher_days: Days | None = None
     valid_from: UtcDateTime | None = None
     valid_until: UtcDateTime | None = None
     pickup_place: Place | None = None
@@ -121,7 +129,11 @@ class AdminRewardController(Controller):
 
 
 # A citizen as admins name one: the public id their /me shows.
-CitizenPublicId = Annotated[str, msgspec.Meta(pattern=r"^c_[0-9a-z]{16}$")]
+CITIZEN_PUBLIC_ID = r"^c_[0-9a-z]{16}$"
+CitizenPublicId = Annotated[str, msgspec.Meta(pattern=CITIZEN_PUBLIC_ID)]
+# In the path, where msgspec.Meta is not enforced: the old internal integer form ("7") is
+# refused as bad input rather than looked up (an integer could name another citizen).
+CitizenPublicIdPath = Annotated[str, Parameter(pattern=CITIZEN_PUBLIC_ID)]
 
 
 class AdminRedemptionOut(msgspec.Struct, frozen=True, rename="camel"):
@@ -183,7 +195,9 @@ class AdminRedemptionController(Controller):
         self,
         status: FromQuery[Status | None] = None,
         reward_id: Annotated[RewardId | None, QueryParameter(name="rewardId")] = None,
-        citizen_id: Annotated[CitizenPublicId | None, QueryParameter(name="citizenId")] = None,
+        citizen_id: Annotated[
+            str | None, QueryParameter(name="citizenId", pattern=CITIZEN_PUBLIC_ID)
+        ] = None,
         cursor: FromQuery[str | None] = None,
         limit: PageLimit = 50,
     ) -> AdminRedemptionPage:
@@ -229,7 +243,8 @@ class AdjustmentOut(msgspec.Struct, frozen=True, rename="camel"):
     id: int
     citizen_id: str
     amount: int
-    reason: str
+    code: str  # admin_adjustment
+    reason: str  # the administrator's words, kept as the entry's note
     at: dt.datetime
     balance: int
 
@@ -264,6 +279,7 @@ class AdminPointsController(Controller):
                 id=entry.id,
                 citizen_id=data.citizen_id,
                 amount=entry.amount,
+                code=entry.code,
                 reason=entry.reason,
                 at=entry.created_at,
                 balance=await points.balance(account_id=account_id),
@@ -274,7 +290,7 @@ class AdminPointsController(Controller):
     # Admins only, like adjusting it (README): operators have no business with one
     # citizen's balance.
     @get("/accounts/{citizen_id:str}", summary="A citizen's balance", opt=ADMIN_ONLY)
-    async def account(self, citizen_id: FromPath[CitizenPublicId]) -> AccountOut:
+    async def account(self, citizen_id: CitizenPublicIdPath) -> AccountOut:
         summary = await points.summary(account_id=await _account_id(citizen_id))
         return AccountOut(
             citizen_id=citizen_id, balance=summary.balance, expiring_soon=summary.expiring_points

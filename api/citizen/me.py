@@ -20,6 +20,7 @@ class CitizenMe(msgspec.Struct, frozen=True, rename="camel"):
     phone: str | None  # the owner's own view: unmasked
     wechat_linked: bool
     locale: str
+    leaderboard_opt_out: bool  # not shown on the reporters' leaderboard
     created_at: dt.datetime
 
     @classmethod
@@ -30,6 +31,7 @@ class CitizenMe(msgspec.Struct, frozen=True, rename="camel"):
             phone=citizen.phone,
             wechat_linked=citizen.wechat_openid is not None,
             locale=citizen.locale,
+            leaderboard_opt_out=citizen.leaderboard_opt_out,
             created_at=citizen.created_at,
         )
 
@@ -37,6 +39,7 @@ class CitizenMe(msgspec.Struct, frozen=True, rename="camel"):
 class CitizenMeIn(msgspec.Struct, frozen=True, rename="camel"):
     nickname: Annotated[str, msgspec.Meta(min_length=1, max_length=32)] | None = None
     locale: Literal["zh-CN", "en"] | None = None
+    leaderboard_opt_out: bool | None = None
 
 
 class CitizenMeController(Controller):
@@ -47,10 +50,13 @@ class CitizenMeController(Controller):
     async def me(self, actor: NamedDependency[Actor]) -> CitizenMe:
         return CitizenMe.of(await accounts.citizen_profile(actor=actor))
 
-    @patch("/", summary="Change my nickname or language")
+    @patch("/", summary="Change my nickname, language or leaderboard opt-out")
     async def update(self, actor: NamedDependency[Actor], data: JSONBody[CitizenMeIn]) -> CitizenMe:
         async with transaction():
             citizen = await accounts.update_citizen_profile(
-                actor=actor, nickname=data.nickname, locale=data.locale
+                actor=actor,
+                nickname=data.nickname,
+                locale=data.locale,
+                leaderboard_opt_out=data.leaderboard_opt_out,
             )
         return CitizenMe.of(citizen)

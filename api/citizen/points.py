@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, get
 from litestar.di import NamedDependency
-from litestar.params import FromQuery
+from litestar.params import FromQuery, QueryParameter
 
 import points.hooks  # noqa: F401 - registers the awards on case moves with the app
 from api.params import PageLimit
-from core import clock
 from core.actors import Actor
+from points import leaderboard as board
 from points import service as points
+from points.reasons import CAPPED_NOTE, describe
 
 
 class PointsOut(msgspec.Struct, frozen=True, rename="camel"):
@@ -26,7 +28,9 @@ class EntryOut(msgspec.Struct, frozen=True, rename="camel"):
     id: int
     amount: int
     kind: str  # earn, redeem, refund, expire, adjust
-    reason: str
+    code: str  # why, stable (points.reasons): case_accepted, redeemed, admin_adjustment, ...
+    description: str  # built from the code, in the request's language
+    note: str  # free text: an administrator's words, the reward's name; often ""
     at: dt.datetime
     expires_at: dt.datetime | None
 
@@ -44,8 +48,15 @@ class LeaderOut(msgspec.Struct, frozen=True, rename="camel"):
 
 
 class LeaderboardOut(msgspec.Struct, frozen=True, rename="camel"):
-    month: str
+    month: str | None  # "YYYY-MM"; null for a year's board
+    year: int
+    district: str | None  # the district's code, null: citywide
     leaders: list[LeaderOut]
+
+
+MonthParam = Annotated[str | None, QueryParameter(pattern=r"^20\d\d-(0[1-9]|1[0-2])$")]
+YearParam = Annotated[int | None, QueryParameter(ge=2000, le=2099)]
+DistrictParam = Annotated[str | None, QueryParameter(min_length=1, max_length=32)]
 
 
 class CitizenPointsController(Controller):
@@ -75,7 +86,9 @@ class CitizenPointsController(Controller):
                     id=e.id,
                     amount=e.amount,
                     kind=e.kind,
-                    reason=e.reason,
+                    code=e.code,
+                    description=describe(e.code, e.reason, actor.locale),
+                    note="" if e.reason == CAPPED_NOTE else e.reason,
                     at=e.created_at,
                     expires_at=e.expires_at,
                 )
@@ -84,16 +97,30 @@ class CitizenPointsController(Controller):
             next_cursor=page.next_cursor,
         )
 
-    @get("/leaderboard", summary="This month's top reporters by accepted reports, names masked")
+    @get(
+        "/leaderboard",
+        summary="Top reporters by accepted reports: a city month (default this one) or year, "
+        "citywide or one district; names masked, opted-out citizens left out",
+    )
     async def leaderboard(
         self,
         actor: NamedDependency[Actor],
+        month: MonthParam = None,
+        year: YearParam = None,
+        district: DistrictParam = None,
         limit: PageLimit = 20,
     ) -> LeaderboardOut:
-        leaders = await points.leaderboard(limit=limit)
-        month = points.month_start().astimezone(clock.city_zone()).strftime("%Y-%m")
+        period = board.period_of(month=month, year=year)
+        leaders = await board.leaderboard(
+            since=period.since,
+            until=period.until,
+            district_id=await board.district_id_of(district),
+            limit=limit,
+        )
         return LeaderboardOut(
-            month=month,
+            month=f"{period.year}-{period.month:02d}" if period.month else None,
+            year=period.year,
+            district=district,
             leaders=[
                 LeaderOut(
                     rank=x.rank,

@@ -29,6 +29,9 @@ class RewardOut(msgspec.Struct, frozen=True, rename="camel"):
     cost: int
     stock: int
     per_citizen_limit: int
+    period_limit: int  # per citizen per limitPeriod; 0: none
+    limit_period: str  # "", day, month (city time)
+    voucher_days: int  # a voucher lapses this long after issue; 0: at validUntil
     valid_from: dt.datetime | None
     valid_until: dt.datetime | None
     fulfilment: str
@@ -46,6 +49,9 @@ class RewardOut(msgspec.Struct, frozen=True, rename="camel"):
             cost=reward.cost,
             stock=reward.stock,
             per_citizen_limit=reward.per_citizen_limit,
+            period_limit=reward.period_limit,
+            limit_period=reward.limit_period,
+            voucher_days=reward.voucher_days,
             valid_from=reward.valid_from,
             valid_until=reward.valid_until,
             fulfilment=reward.fulfilment,

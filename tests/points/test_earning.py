@@ -75,10 +75,23 @@ async def test_accept_and_close_earn_the_category_points_once(api, city):
     await _close(api, city, case_id)
     assert await balance(api, citizen) == 17
     entries = await history(api, citizen)
-    assert [(e["kind"], e["amount"], e["reason"]) for e in entries] == [
-        ("earn", 2, "rate"),
-        ("earn", 10, "close"),
-        ("earn", 5, "accept"),
+    assert [(e["kind"], e["amount"], e["code"], e["note"]) for e in entries] == [
+        ("earn", 2, "case_rated", ""),
+        ("earn", 10, "case_fixed", ""),
+        ("earn", 5, "case_accepted", ""),
+    ]
+    assert [e["description"] for e in entries] == [
+        "评价办理结果奖励",
+        "举报问题已核实解决奖励",
+        "举报已立案奖励",
+    ]
+    english = await api.get(
+        "/api/citizen/points/history", headers={**citizen.headers, "Accept-Language": "en"}
+    )
+    assert [e["description"] for e in english.json()["items"]] == [
+        "Rated the outcome",
+        "Reported problem verified fixed",
+        "Report accepted",
     ]
     expires = dt.datetime.fromisoformat(entries[0]["expiresAt"])
     assert expires.astimezone(clock.city_zone()).date() == dt.date(clock.city_now().year + 2, 1, 1)
@@ -106,7 +119,10 @@ async def test_accepted_case_later_rejected_is_reversed(api, city):
     assert await balance(api, citizen) == 0
     entries = await history(api, citizen)
     assert [(e["kind"], e["amount"]) for e in entries] == [("adjust", -5), ("earn", 5)]
-    assert entries[0]["reason"].startswith("reversal")
+    assert (entries[0]["code"], entries[0]["description"]) == (
+        "case_reversed",
+        "举报被判定无效，收回积分",
+    )
     board = (await api.get("/api/citizen/points/leaderboard", headers=citizen.headers)).json()
     assert board["leaders"] == []
 
@@ -123,10 +139,12 @@ async def test_reversal_never_takes_the_balance_below_zero(api, city):
     assert spend.status_code == 201
     await _act(api, city, case_id, "reject", reason="虚假")
     assert await balance(api, citizen) == 0
-    assert "3 already spent" in (await history(api, citizen))[0]["reason"]
+    reversal = (await history(api, citizen))[0]
+    assert (reversal["code"], reversal["note"]) == ("case_reversed_partly", "3")
+    assert "3 分已使用" in reversal["description"]
 
 
-async def test_merged_duplicate_is_reversed_and_first_reporter_keeps_points(api, city):
+async def test_merged_duplicate_is_reversed_and_first_reporter_earns_the_bonus(api, city):
     first, second = await api.citizen(), await api.citizen()
     original = await _report(api, first)
     await _act(api, city, original, "accept")
@@ -140,7 +158,25 @@ async def test_merged_duplicate_is_reversed_and_first_reporter_keeps_points(api,
         await command.accept(actor=operator, case_id=copy, auto_dispatch=False)
     assert (await balance(api, first), await balance(api, second)) == (5, 5)
     await _act(api, city, copy, "merge", intoCaseId=original)
-    assert (await balance(api, first), await balance(api, second)) == (5, 0)
+    # The first reporter found it first: the bonus (CITYOPS_POINTS_FIRST_FOUND_BONUS, 5).
+    assert (await balance(api, first), await balance(api, second)) == (10, 0)
+    assert [(e["code"], e["amount"]) for e in await history(api, first)] == [
+        ("first_found", 5),
+        ("case_accepted", 5),
+    ]
+    # Once per case: a third report of it merged in pays nothing more; nor does the first
+    # reporter's own second report of it.
+    third = await api.citizen()
+    for reporter in (third, first):
+        await _act(api, city, await _report(api, reporter), "merge", intoCaseId=original)
+    assert await balance(api, first) == 10
+
+
+async def test_first_found_needs_an_accepted_original(api, city):
+    first, second = await api.citizen(), await api.citizen()
+    original = await _report(api, first)  # not accepted (yet)
+    await _act(api, city, await _report(api, second), "merge", intoCaseId=original)
+    assert await history(api, first) == []
 
 
 async def test_reported_then_merged_earns_nothing(api, city):
@@ -180,6 +216,7 @@ async def test_staff_reports_earn_nothing(api, city):
 
 async def test_daily_cap(api, city, monkeypatch):
     from core.settings import reload_settings
+    from points.tables import PointsEntry
 
     monkeypatch.setenv("CITYOPS_POINTS_DAILY_CAP", "12")
     reload_settings()
@@ -188,12 +225,15 @@ async def test_daily_cap(api, city, monkeypatch):
         for _ in range(4):
             await _act(api, city, await _report(api, citizen), "accept")
         assert await balance(api, citizen) == 12
-        assert [(e["amount"], e["reason"]) for e in await history(api, citizen)] == [
-            (0, "accept (daily cap reached)"),
-            (2, "accept (daily cap reached)"),
-            (5, "accept"),
-            (5, "accept"),
+        # The fourth report earns nothing and writes nothing; it still ranks (below).
+        entries = await history(api, citizen)
+        assert [(e["amount"], e["code"], e["note"]) for e in entries] == [
+            (2, "case_accepted", ""),
+            (5, "case_accepted", ""),
+            (5, "case_accepted", ""),
         ]
+        assert entries[0]["description"] == "举报已立案奖励（已达每日上限）"
+        assert await PointsEntry.count().where(PointsEntry.amount == 0) == 0
         # The next city day starts a new allowance.
         clock.travel(dt.timedelta(days=1))
         citizen = await refreshed(api.client, citizen)

@@ -31,7 +31,7 @@ async def seed_points(account_id: int, amount: int, *, expires_at=None) -> None:
             amount=amount,
             kind="earn",
             reference=f"seed:{next(_seed)}",
-            reason="seed",
+            code="case_accepted",
             expires_at=expires_at,
         )
 

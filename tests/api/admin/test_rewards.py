@@ -215,3 +215,18 @@ async def test_redemption_list_and_csv_export(api, admin):
     assert first["status"] == "fulfilled" and first["fulfilled_place"] == "服务点"
     assert first["reward_name"] == "'=雨伞"  # no formula injection into spreadsheets
     assert made[0]["voucherCode"].replace("-", "") not in export.text
+
+
+async def test_citizens_are_named_by_public_id_never_the_internal_integer(api, admin):
+    citizen = await api.citizen()
+    internal = citizen_id(citizen)
+    me = (await api.get("/api/citizen/me", headers=citizen.headers)).json()["id"]
+    ok = await api.get(f"/api/admin/points/accounts/{me}", headers=admin.headers)
+    assert ok.status_code == 200 and ok.json()["citizenId"] == me
+    for url in (
+        f"/api/admin/points/accounts/{internal}",
+        f"/api/admin/redemptions?citizenId={internal}",
+    ):
+        assert_problem(await api.get(url, headers=admin.headers), 400, "request.invalid")
+    body = {"citizenId": str(internal), "amount": 5, "reason": "x"}
+    assert_problem(await api.post(ADJUST, json=body, headers=admin.headers), 400, "request.invalid")
