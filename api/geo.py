@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Literal
 
 import msgspec
@@ -28,3 +29,19 @@ class Location(msgspec.Struct, frozen=True, rename="camel"):
 def location_out(lat: float, lon: float, coord_sys: CoordSys) -> Location:
     out_lat, out_lon = from_wgs84(lat, lon, coord_sys)
     return Location(lat=round(out_lat, 7), lon=round(out_lon, 7), coord_sys=coord_sys)
+
+
+def read_bbox(value: str) -> tuple[float, float, float, float] | None:
+    """ "west,south,east,north" as four finite degrees in range, west <= east and south <=
+    north (no box across the antimeridian: no city lies there); None if it is not one."""
+    try:
+        west, south, east, north = (float(v) for v in value.split(","))
+    except ValueError:
+        return None
+    if not (
+        all(math.isfinite(v) for v in (west, south, east, north))
+        and -180 <= west <= east <= 180
+        and -90 <= south <= north <= 90
+    ):
+        return None
+    return west, south, east, north
