@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar.params import QueryParameter
@@ -45,3 +45,12 @@ def read_bbox(value: str) -> tuple[float, float, float, float] | None:
     ):
         return None
     return west, south, east, north
+
+
+def coords_out(value: Any, coord_sys: CoordSys) -> Any:
+    """GeoJSON coordinates (a position or nested lists of them, [lon, lat] in WGS-84) in
+    ``coord_sys``."""
+    if value and isinstance(value[0], int | float):
+        lat, lon = from_wgs84(value[1], value[0], coord_sys)
+        return [round(lon, 7), round(lat, 7)]
+    return [coords_out(item, coord_sys) for item in value]

@@ -12,6 +12,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from cases import visibility
+from cases.errors import CaseNotFound
 from cases.public_errors import MapAreaTooLarge
 from cases.tables import Case
 from core.db import is_sqlite, raw
@@ -75,6 +76,15 @@ async def public_map(*, query: MapQuery, cluster_below: int, max_features: int) 
         raise MapAreaTooLarge()
     clusters = await _clusters(query, private, cell, max_features + 1)
     return MapAnswer(zoom, True, len(clusters) > max_features, clusters[:max_features], [])
+
+
+async def public_case(*, public_id: str) -> visibility.Shown:
+    """One case as the public sees it; 404 ``case.not_found`` unless public."""
+    case = await Case.objects().where(Case.public_id == public_id).first()
+    target = None if case is None else await visibility.public_target(case)
+    if target is None:
+        raise CaseNotFound()
+    return visibility.show(target, None, await private_location_codes())
 
 
 def _states(query: MapQuery) -> list[str]:

@@ -11,6 +11,7 @@ from api.citizen.points import CitizenPointsController
 from api.citizen.reports import CitizenReportController
 from api.citizen.rewards import CitizenRedemptionController, CitizenRewardController
 from api.citizen.signposts import CitizenSignpostController
+from api.citizen.watch_areas import WatchAreaController
 from api.devices import DeviceController
 from api.media import MediaController
 
@@ -31,6 +32,7 @@ citizen_router = Router(
         CitizenPointsController,
         CitizenRewardController,
         CitizenRedemptionController,
+        WatchAreaController,
     ],
     security=[{"BearerAuth": []}],
 )

@@ -7,13 +7,13 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get
-from litestar.params import QueryParameter
+from litestar.params import Parameter, QueryParameter
 
 from api.geo import CoordSys, CoordSysQuery, read_bbox
 from api.limits import limit_public_map
 from cases import visibility
 from cases.public_errors import BadMapQuery
-from cases.public_map import MAX_ZOOM, MapAnswer, MapQuery, public_map
+from cases.public_map import MAX_ZOOM, MapAnswer, MapQuery, public_case, public_map
 from core import clock
 from core.settings import get_settings
 from org.geo import from_wgs84, to_wgs84
@@ -29,6 +29,13 @@ class Geometry(msgspec.Struct, frozen=True):
 class Feature(msgspec.Struct, frozen=True):
     geometry: Geometry
     properties: dict[str, Any]
+    type: str = "Feature"
+
+
+class PublicFeature(msgspec.Struct, frozen=True, rename="camel"):
+    geometry: Geometry
+    properties: dict[str, Any]
+    coord_sys: CoordSys
     type: str = "Feature"
 
 
@@ -67,6 +74,17 @@ def _point(lat: float, lon: float, coord_sys: CoordSys) -> Geometry:
     return Geometry(coordinates=[round(out_lon, 7), round(out_lat, 7)])
 
 
+def _properties(shown: visibility.Shown) -> dict[str, Any]:
+    return {
+        "cluster": False,
+        "id": shown.case.public_id,
+        "number": shown.case.number,
+        "category": shown.case.category_code,
+        "state": shown.case.state,
+        "reportedAt": clock.as_utc(shown.case.reported_at).isoformat(),
+    }
+
+
 def collection(answer: MapAnswer, coord_sys: CoordSys) -> FeatureCollection:
     features = [
         Feature(
@@ -77,14 +95,7 @@ def collection(answer: MapAnswer, coord_sys: CoordSys) -> FeatureCollection:
     ] + [
         Feature(
             geometry=_point(shown.lat, shown.lon, coord_sys),
-            properties={
-                "cluster": False,
-                "id": shown.case.public_id,
-                "number": shown.case.number,
-                "category": shown.case.category_code,
-                "state": shown.case.state,
-                "reportedAt": clock.as_utc(shown.case.reported_at).isoformat(),
-            },
+            properties=_properties(shown),
         )
         for shown in answer.cases
     ]
@@ -137,3 +148,28 @@ class PublicCaseController(Controller):
             max_features=settings.public_map_max_features,
         )
         return collection(answer, coord_sys)
+
+    @get(
+        "/{case_id:str}",
+        summary="One public case as a GeoJSON Feature (what a watch-area notification opens)",
+        description="404 `case.not_found` unless public; a merged case answers with the case "
+        "it was merged into. Its public text (none for an anonymous report) and position.",
+        media_type="application/geo+json",
+    )
+    async def one(
+        self,
+        request: Request,
+        case_id: Annotated[str, Parameter(max_length=40)],
+        coord_sys: CoordSysQuery = "wgs84",
+    ) -> PublicFeature:
+        limit_public_map(request)
+        shown = await public_case(public_id=case_id)
+        return PublicFeature(
+            geometry=_point(shown.lat, shown.lon, coord_sys),
+            properties={
+                **_properties(shown),
+                "description": shown.description,
+                "address": shown.address,
+            },
+            coord_sys=coord_sys,
+        )

@@ -127,3 +127,20 @@ async def test_the_map_is_rate_limited_per_client(api, settings_env):
     limited = await api.get(MAP, params={"bbox": BOX})
     assert_problem(limited, 429, "rate_limited")
     assert int(limited.headers["Retry-After"]) >= 1
+
+
+async def test_one_public_case_shows_the_public_view_only(w):
+    pending = await report(w, at=P1)
+    assert_problem(await w.api.get(f"{MAP}/{pending.id}"), 404, "case.not_found")
+    assert_problem(await w.api.get(f"{MAP}/c_nothing"), 404, "case.not_found")
+    hidden = await report(w, category=PRIVATE, at=P1, anonymous=True, description="门口有人")
+    response = await w.api.get(f"{MAP}/{hidden.id}", params={"coordSys": "gcj02"})
+    assert response.status_code == 200 and response.json()["coordSys"] == "gcj02"
+    feature = response.json()
+    assert feature["properties"]["description"] == "" and feature["properties"]["address"] == ""
+    lat, lon = wgs84_to_gcj02(*CENTRE)
+    assert _near(feature["geometry"]["coordinates"], (lon, lat), 1e-6)
+    shown = await report(w, at=P1, description="井盖缺失")
+    await operator(w, shown.id, "accept")
+    text = (await w.api.get(f"{MAP}/{shown.id}")).json()["properties"]
+    assert text["description"] == "井盖缺失" and "reporter" not in str(text)
