@@ -1,4 +1,4 @@
-"""Errors of the public side: the public map of cases and citizens' watch areas."""
+"""Errors of the public side: the public map of cases, watch areas, the satisfaction survey."""
 
 from core.errors import DomainError
 from core.i18n import Msg
@@ -59,3 +59,20 @@ class WatchAreaNotFound(DomainError):
     status = 404
     title = Msg(zh="关注区域不存在", en="Watch area not found")
     message = Msg(zh="关注区域不存在", en="No such watch area")
+
+
+class SurveyNotFound(DomainError):
+    code = "survey.not_found"
+    status = 404
+    title = Msg(zh="暂无回访", en="No survey")
+    message = Msg(
+        zh="案件结案后才会发出满意度回访",
+        en="The satisfaction survey is sent once the case is closed",
+    )
+
+
+class SurveyAnswered(DomainError):
+    code = "survey.already_answered"
+    status = 409
+    title = Msg(zh="回访已填写", en="Survey already answered")
+    message = Msg(zh="每个案件的回访只能填写一次", en="A case's survey can be answered once")

@@ -159,6 +159,7 @@ def default_tasks() -> list[Task]:
             await idempotency.purge_expired()
             await ratelimit.purge_expired()
 
+    import cases.survey  # noqa: F401 - a worker's closes send the survey too
     import cases.watch  # noqa: F401 - a worker's accepts tell watchers too
     import points.hooks  # noqa: F401 - a worker process must award points on its moves too
     from cases.watch_digest import send_digests

@@ -11,6 +11,7 @@ from api.citizen.points import CitizenPointsController
 from api.citizen.reports import CitizenReportController
 from api.citizen.rewards import CitizenRedemptionController, CitizenRewardController
 from api.citizen.signposts import CitizenSignpostController
+from api.citizen.survey import CitizenSurveyController
 from api.citizen.watch_areas import WatchAreaController
 from api.devices import DeviceController
 from api.media import MediaController
@@ -33,6 +34,7 @@ citizen_router = Router(
         CitizenRewardController,
         CitizenRedemptionController,
         WatchAreaController,
+        CitizenSurveyController,
     ],
     security=[{"BearerAuth": []}],
 )

@@ -120,6 +120,19 @@ async def _reopen(w: World) -> Probe:
     return Probe("POST", url, w.citizen, w.intruders, body={"reason": "还没修好"})
 
 
+@entry("GET", f"{C}/reports/{{case_id:str}}/survey")
+async def _survey(w: World) -> Probe:
+    url = f"{C}/reports/{await closed_citizen_case(w)}/survey"
+    return Probe("GET", url, w.citizen, w.intruders)
+
+
+@entry("POST", f"{C}/reports/{{case_id:str}}/survey")
+async def _survey_answer(w: World) -> Probe:
+    url = f"{C}/reports/{await closed_citizen_case(w)}/survey"
+    body = {"fixed": True, "speed": 5, "attitude": 5, "result": 5}
+    return Probe("POST", url, w.citizen, w.intruders, body=body)
+
+
 @entry("GET", f"{C}/media/{{media_id:str}}/{{variant:str}}")
 async def _citizen_photo(w: World) -> Probe:
     url = f"{C}/media/{await case_photo(w, app='citizen')}/thumb"
