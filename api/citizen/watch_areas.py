@@ -12,7 +12,14 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
-from api.geo import CoordSys, CoordSysQuery, Location, coords_out, location_out
+from api.geo import (
+    CoordSys,
+    CoordSysQuery,
+    Location,
+    body_coord_sys,
+    coords_out,
+    location_out,
+)
 from api.idempotent import run_idempotent
 from api.params import IdParam
 from cases import watch
@@ -37,7 +44,7 @@ class WatchAreaIn(msgspec.Struct, frozen=True, rename="camel"):
     circle: CircleIn | None = None
     grid: Annotated[str, msgspec.Meta(min_length=1, max_length=32)] | None = None
     digest: bool = False  # one notification a day instead of one per case
-    coord_sys: CoordSys = "wgs84"
+    coord_sys: CoordSys = msgspec.field(default_factory=body_coord_sys)
 
 
 class WatchAreaOut(msgspec.Struct, frozen=True, rename="camel"):
