@@ -8,7 +8,6 @@ import pytest
 
 from core import clock
 from tests.api.admin.test_evaluation import EVALUATION, _act, _by_code, _evaluate, _window
-from tests.helpers import assert_problem
 from tests.levels_city import IN_GRID, build_levels, file_report
 
 SQUAD = "370202001-ZF"
@@ -65,10 +64,3 @@ async def test_satisfaction_per_unit_and_area(api, lv):
     # Another district's centre sees none of them (the scope applies to the surveys too).
     north = _by_code(await _evaluate(api, lv.north_op, start, level="unit"))
     assert SQUAD not in north
-
-
-async def test_no_survey_answer_for_staff(api, lv):
-    case_id, _ = await file_report(api, at=IN_GRID)
-    url = f"/api/citizen/reports/{case_id}/survey"
-    response = await api.post(url, json={"fixed": True}, headers=lv.city_op.headers)
-    assert_problem(response, 403, "auth.wrong_audience")
