@@ -30,6 +30,7 @@ from api.media import SignedMediaController
 from api.observability import ObservabilityMiddleware
 from api.open311.router import OPEN311_PREFIX, open311_router
 from api.problems import georeport_error_responses, problem_responses
+from api.public.router import public_router
 from api.session import SessionController
 from api.types import TYPE_DECODERS, ApiTypesSchema
 from api.untrusted import CheckedRequest, InputTextMiddleware
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             admin_router,
             intake_router,
             open311_router,
+            public_router,
             *ADMIN_UI,
             SignpostPageController,
             SignedMediaController,

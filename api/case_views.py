@@ -8,7 +8,7 @@ import datetime as dt
 import msgspec
 
 from accounts import service as accounts
-from api.geo import CoordSys, Location, location_out
+from api.geo import CoordSys, Location, exif_position, location_out
 from cases import crowd, evidence, handoff, machines, queries, sla, stages, supervision
 from cases.queries import Page
 from cases.tables import Case
@@ -75,7 +75,7 @@ class PhotoOut(msgspec.Struct, frozen=True, rename="camel"):
     uploader_id: int
     uploaded_at: dt.datetime
     taken_at: dt.datetime | None
-    taken_lat: float | None
+    taken_lat: float | None  # the camera's position, in coordSys like the case's
     taken_lon: float | None
     flags: list[str]
     # Through the API with the bearer token.
@@ -85,6 +85,7 @@ class PhotoOut(msgspec.Struct, frozen=True, rename="camel"):
     signed_url: str
     signed_thumb_url: str
     signed_until: dt.datetime
+    coord_sys: CoordSys = "wgs84"
 
 
 class AssistOut(msgspec.Struct, frozen=True, rename="camel"):
@@ -228,7 +229,7 @@ def _case_staff_out(case: Case, coord_sys: CoordSys, phones: dict, followers: in
     )
 
 
-async def case_photos(case: Case, media_base: str) -> list[PhotoOut]:
+async def case_photos(case: Case, media_base: str, coord_sys: CoordSys = "wgs84") -> list[PhotoOut]:
     links = await queries.photos(case)
     rows = {m.public_id: m for m in await media.get_media(media_ids=[c.media_id for c in links])}
     out = []
@@ -237,6 +238,7 @@ async def case_photos(case: Case, media_base: str) -> list[PhotoOut]:
         if photo is None:
             continue
         signed = media.signed_urls(media=photo)
+        taken = exif_position(photo.exif_lat, photo.exif_lon, coord_sys)
         out.append(
             PhotoOut(
                 id=photo.public_id,
@@ -245,14 +247,15 @@ async def case_photos(case: Case, media_base: str) -> list[PhotoOut]:
                 uploader_id=photo.owner_id,
                 uploaded_at=photo.uploaded_at,
                 taken_at=photo.exif_taken_at,
-                taken_lat=photo.exif_lat,
-                taken_lon=photo.exif_lon,
+                taken_lat=taken[0],
+                taken_lon=taken[1],
                 flags=evidence.photo_flags(case, photo),
                 url=f"{media_base}/{photo.public_id}/display",
                 thumb_url=f"{media_base}/{photo.public_id}/thumb",
                 signed_url=signed.display,
                 signed_thumb_url=signed.thumb,
                 signed_until=signed.expires_at,
+                coord_sys=coord_sys,
             )
         )
     return out
@@ -307,7 +310,7 @@ async def case_staff_detail(
         )
         if category
         else None,
-        photos=await case_photos(case, media_base) if media_base else [],
+        photos=await case_photos(case, media_base, coord_sys) if media_base else [],
         actions=actions or [],
         assists=[
             AssistOut(

@@ -12,7 +12,8 @@ from core.throttle import BatchedLimiter
 nearby_limiter = BatchedLimiter("places.nearby")
 # A scan through the app and a scan of the sticker's page are one kind of use.
 signpost_limiter = BatchedLimiter("signpost")
-LIMITERS = (nearby_limiter, signpost_limiter)
+public_map_limiter = BatchedLimiter("public.cases")
+LIMITERS = (nearby_limiter, signpost_limiter, public_map_limiter)
 
 
 def limit_nearby(connection: ASGIConnection) -> None:
@@ -21,6 +22,10 @@ def limit_nearby(connection: ASGIConnection) -> None:
 
 def limit_scans(connection: ASGIConnection) -> None:
     signpost_limiter.hit(client_ip(connection), limit=get_settings().signpost_rate_limit)
+
+
+def limit_public_map(connection: ASGIConnection) -> None:
+    public_map_limiter.hit(client_ip(connection), limit=get_settings().public_map_rate_limit)
 
 
 async def drain() -> None:

@@ -15,6 +15,7 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 
 from api.errors import domain_error_handler
+from api.geo import CoordSys, CoordSysQuery, exif_position
 from api.idempotent import IDEMPOTENCY_HEADER
 from core.actors import Actor
 from core.idempotency import StoredResponse, run_once
@@ -36,9 +37,9 @@ class UploadForm:
 
 class HintsOut(msgspec.Struct, frozen=True, rename="camel"):
     taken_at: dt.datetime | None
-    lat: float | None
+    lat: float | None  # the EXIF position, in coordSys (as asked: ?coordSys or Coord-Sys)
     lon: float | None
-    coord_sys: str = "wgs84"
+    coord_sys: CoordSys = "wgs84"
 
 
 class UrlsOut(msgspec.Struct, frozen=True, rename="camel"):
@@ -66,10 +67,11 @@ class MediaOut(msgspec.Struct, frozen=True, rename="camel"):
     signed_urls: SignedUrlsOut
 
     @classmethod
-    def of(cls, upload: media.MediaUpload, base: str) -> MediaOut:
+    def of(cls, upload: media.MediaUpload, base: str, coord_sys: CoordSys) -> MediaOut:
         signed = SignedUrlsOut(
             display=upload.display_url, thumb=upload.thumb_url, expires_at=upload.urls_expire_at
         )
+        lat, lon = exif_position(upload.hints.lat, upload.hints.lon, coord_sys)
         return cls(
             id=upload.id,
             width=upload.width,
@@ -77,7 +79,10 @@ class MediaOut(msgspec.Struct, frozen=True, rename="camel"):
             format=upload.format,
             size_bytes=upload.size_bytes,
             hints=HintsOut(
-                taken_at=upload.hints.taken_at, lat=upload.hints.lat, lon=upload.hints.lon
+                taken_at=upload.hints.taken_at,
+                lat=lat,
+                lon=lon,
+                coord_sys=coord_sys,
             ),
             urls=UrlsOut(display=f"{base}/{upload.id}/display", thumb=f"{base}/{upload.id}/thumb"),
             signed_urls=signed,
@@ -108,6 +113,7 @@ class MediaController(Controller):
         request: Request,
         actor: NamedDependency[Actor],
         data: Annotated[UploadForm, Body(media_type=RequestEncodingType.MULTI_PART)],
+        coord_sys: CoordSysQuery = "wgs84",
     ) -> Response[MediaOut]:
         upload = data.file
         try:
@@ -127,7 +133,7 @@ class MediaController(Controller):
         async def action() -> StoredResponse:
             result = await media.record_upload(actor=actor, prepared=prepared)
             return StoredResponse(
-                status_code=201, body=msgspec.json.encode(MediaOut.of(result, base))
+                status_code=201, body=msgspec.json.encode(MediaOut.of(result, base, coord_sys))
             )
 
         stored = await run_once(

@@ -25,6 +25,7 @@ from litestar.handlers import ASGIRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.geo import coord_sys_default, with_default_coord_sys
 from core.inputs import UnstorableText, check_json, check_text, check_url_encoded
 from core.settings import get_settings
 
@@ -63,9 +64,12 @@ class InputTextMiddleware(ASGIMiddleware):
         if "\x00" in scope["path"] or any(b"\x00" in value for _, value in scope["headers"]):
             raise UnstorableText()
         check_url_encoded(scope["query_string"])
+        # Coord-Sys: the request's default coordSys (api.geo), read as the query parameter.
+        scope["query_string"] = with_default_coord_sys(scope["query_string"], scope["headers"])
         if isinstance(scope.get("route_handler"), ASGIRouteHandler):
             receive = await _checked_body(scope, receive)
-        await next_app(scope, receive, send)
+        with coord_sys_default(scope["headers"]):
+            await next_app(scope, receive, send)
 
 
 async def _checked_body(scope: Scope, receive: Receive) -> Receive:

@@ -35,6 +35,11 @@ Inspectors (监督员, staff of the inspector role):
   verifications; 按时核查率 check_rate = checked_on_time / checks
 - score = 100 × (0.4 valid_rate + 0.3 verify_rate + 0.3 check_rate)
 
+Satisfaction (回访, cases.survey), for units and areas, over the answered surveys of the
+cases reported in the window: how many were answered, the share that said fixed, and the mean
+of each dimension (speed, attitude, result; 1-5). Shown beside the score, not weighted in it:
+few reporters answer, and a handful of answers would swing a unit's grade.
+
 A rate without a denominator (an inspector with nothing to check) drops out of the score and
 the weights of the others are scaled up to 1; with no rate at all there is no score, no grade
 and no rank. Grades: 优 excellent ≥ 90, 良 good ≥ 80, 中 fair ≥ 60, 差 poor below. Ranks
@@ -102,6 +107,26 @@ GRADES: tuple[tuple[float, str], ...] = (
 GRADE_LABELS = {"excellent": "优", "good": "良", "fair": "中", "poor": "差"}
 
 
+SURVEY_DIMENSIONS = ("speed", "attitude", "result")
+
+
+class Satisfaction(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    surveyed: int = 0
+    fixed_rate: float | None = None
+    speed: float | None = None
+    attitude: float | None = None
+    result: float | None = None
+
+
+def satisfaction_of(counts: dict[str, int]) -> Satisfaction:
+    surveyed = counts.get("survey_count", 0)
+    if not surveyed:
+        return Satisfaction()
+    means = {d: round(counts.get(f"survey_{d}", 0) / surveyed, 2) for d in SURVEY_DIMENSIONS}
+    fixed = round(counts.get("survey_fixed", 0) / surveyed, 4)
+    return Satisfaction(surveyed=surveyed, fixed_rate=fixed, **means)
+
+
 class Row(msgspec.Struct, frozen=True, kw_only=True):
     """One evaluated unit, area or staff member. ``ref`` is the unit's or area's id, or the
     staff member's public id (staff are named, never numbered)."""
@@ -115,6 +140,7 @@ class Row(msgspec.Struct, frozen=True, kw_only=True):
     score: float | None
     grade: str | None
     rank: int | None = None
+    satisfaction: Satisfaction | None = None  # units and areas
 
 
 class Evaluation(msgspec.Struct, frozen=True, kw_only=True):
@@ -166,7 +192,15 @@ def _row(level: str, counts: dict[str, int], **subject) -> Row:
     full = {name: counts.get(name, 0) for name in COUNTS[level]}
     rates = rates_of(level, full)
     score = score_of(level, rates)
-    return Row(counts=full, rates=rates, score=score, grade=grade_of(score), **subject)
+    shown = satisfaction_of(counts) if level != "inspector" else None
+    return Row(
+        counts=full,
+        rates=rates,
+        score=score,
+        grade=grade_of(score),
+        satisfaction=shown,
+        **subject,
+    )
 
 
 def _merge(*parts: Counts) -> Counts:
@@ -219,6 +253,7 @@ async def _units(since: dt.datetime, until: dt.datetime, scope: Scope, locale: s
         await q.unit_cases(since=since, until=until, scope=scope),
         await q.unit_transfers(since=since, until=until, scope=scope),
         await q.unit_supervisions(since=since, until=until, scope=scope),
+        await q.satisfaction(by="unit", since=since, until=until, scope=scope),
     )
     tree = await unit_tree()
     reach = _reach(tree, scope)
@@ -242,7 +277,10 @@ async def _areas(
 ) -> list[Row]:
     if not scope.everything and not (scope.district_ids or scope.street_ids):
         return []  # an operator of a unit has cases, not areas
-    counts = await q.area_cases(kind=kind, since=since, until=until, scope=scope)
+    counts = _merge(
+        await q.area_cases(kind=kind, since=since, until=until, scope=scope),
+        await q.satisfaction(by=kind, since=since, until=until, scope=scope),
+    )
     if kind == "grid":
         grids = {g.id: g for g in await grid_admin.list_grids(include_inactive=True)}
         return [

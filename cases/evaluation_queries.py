@@ -117,6 +117,26 @@ GROUP BY {key}"""  # noqa: S608 - only our own column expressions are formatted 
     return await _grouped(sql, [since, until], scope)
 
 
+async def satisfaction(
+    *, by: Literal["unit"] | AreaKind, since: dt.datetime, until: dt.datetime, scope: Scope
+) -> Counts:
+    """The answered satisfaction surveys (回访, cases.survey) of the cases reported in the
+    window, per unit that handled the case or per area: how many, how many said fixed, and
+    each dimension's sum of scores (for its mean)."""
+    key = "case_file.unit_id" if by == "unit" else _AREA_KEYS[by]
+    sql = f"""
+SELECT {key} AS key, COUNT(*) AS survey_count,
+  SUM(CASE WHEN case_survey.fixed THEN 1 ELSE 0 END) AS survey_fixed,
+  SUM(case_survey.speed) AS survey_speed, SUM(case_survey.attitude) AS survey_attitude,
+  SUM(case_survey.result) AS survey_result
+FROM case_survey JOIN case_file ON case_file.id = case_survey."case"
+WHERE case_survey.answered_at IS NOT NULL
+  AND case_file.reported_at >= {{}} AND case_file.reported_at < {{}}
+  AND {key} IS NOT NULL{{scope}}
+GROUP BY {key}"""  # noqa: S608 - only our own column expressions are formatted in
+    return await _grouped(sql, [since, until], scope)
+
+
 async def inspector_reports(*, since: dt.datetime, until: dt.datetime, scope: Scope) -> Counts:
     """Reports staff filed, and how many were valid (立案: accepted)."""
     sql = """

@@ -11,8 +11,11 @@ from cases.tables import (
     CaseFollower,
     CaseMedia,
     CaseRequest,
+    CaseSurvey,
     MachineEvent,
     SupervisionOrder,
+    WatchArea,
+    WatchHit,
 )
 
 APP_CONFIG = AppConfig(
@@ -29,5 +32,8 @@ APP_CONFIG = AppConfig(
         SupervisionOrder,
         Alert,
         MachineEvent,
+        WatchArea,
+        WatchHit,
+        CaseSurvey,
     ],
 )

@@ -240,3 +240,50 @@ class CaseDayCounter(Table, tablename="case_day_counter"):
 
     day = Varchar(length=8, unique=True)
     last = Integer(default=0)
+
+
+class WatchArea(Table, tablename="watch_area"):
+    """A citizen's watch area (cases.watch): they are told of new public cases inside it,
+    at once or in a daily digest. The polygon is a GeoJSON geometry in WGS-84, [lon, lat];
+    the bbox columns find the areas around a case cheaply."""
+
+    citizen_id = Integer(index=True)
+    name = Varchar(length=40, default="")
+    kind = Varchar(length=8)  # polygon, circle, grid
+    spec = Text(default="{}")  # what was picked: the circle's centre and radius, the grid
+    polygon = Text()
+    min_lat = DoublePrecision(index=True)
+    min_lon = DoublePrecision()
+    max_lat = DoublePrecision()
+    max_lon = DoublePrecision()
+    area_km2 = DoublePrecision()
+    digest = Boolean(default=False)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class WatchHit(Table, tablename="watch_hit"):
+    """A new public case inside some watch area of a citizen: one per citizen and case,
+    however many of their areas hold it. Digest hits wait for the daily digest."""
+
+    citizen_id = Integer(index=True)
+    case = ForeignKey(references=Case, on_delete=OnDelete.cascade, index=True)
+    area_name = Varchar(length=40, default="")
+    slot = Varchar(length=40, unique=True)  # "{citizen_id}:{case_id}"
+    digest = Boolean(default=False)
+    digested_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class CaseSurvey(Table, tablename="case_survey"):
+    """The satisfaction survey (回访) of a closed case (cases.survey): sent to its reporter
+    once, answered once. Scores are 1-5."""
+
+    case = ForeignKey(references=Case, on_delete=OnDelete.cascade, unique=True)
+    citizen_id = Integer(index=True)
+    sent_at = Timestamptz(default=TimestamptzNow(), index=True)
+    answered_at = Timestamptz(null=True, default=None, index=True)
+    fixed = Boolean(null=True, default=None)
+    speed = Integer(null=True, default=None)
+    attitude = Integer(null=True, default=None)
+    result = Integer(null=True, default=None)
+    comment = Varchar(length=500, default="")

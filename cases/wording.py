@@ -37,6 +37,7 @@ CITIZEN_STEPS: dict[str, Msg] = {
     "suspend": Msg(zh="需长期处理，已挂账跟踪", en="Needs long-term work; on hold and tracked"),
     "rate": Msg(zh="您已评价", en="You rated the handling"),
     "withdraw": Msg(zh="您已撤回上报", en="You withdrew the report"),
+    "survey": Msg(zh="您已完成满意度回访", en="You answered the satisfaction survey"),
 }
 
 

@@ -180,7 +180,10 @@ def default_tasks() -> list[Task]:
             await idempotency.purge_expired()
             await ratelimit.purge_expired()
 
+    import cases.survey  # noqa: F401 - a worker's closes send the survey too
+    import cases.watch  # noqa: F401 - a worker's accepts tell watchers too
     import points.hooks  # noqa: F401 - a worker process must award points on its moves too
+    from cases.watch_digest import send_digests
     from media.tasks import sweep_orphan_files, sweep_unattached
     from points.expiry import expire_points
     from privacy.retention import EVERY as RETENTION_EVERY
@@ -194,6 +197,7 @@ def default_tasks() -> list[Task]:
         ("media-unattached", 3600.0, sweep_unattached),
         ("media-orphans", 3600.0, sweep_orphan_files),
         ("retention", RETENTION_EVERY, retention_tick),
+        ("watch-digest", 600.0, send_digests),
         ("notify", get_settings().notify_interval_seconds, deliver_tick),
     ]
 

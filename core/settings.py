@@ -142,6 +142,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     signpost_rate_limit: int = 60
     # Citizen "similar reports" lookups per citizen and minute (each answer maps cases).
     similar_rate_limit: int = 30
+    # The public map of cases (GET /api/public/cases): requests per client IP and minute,
+    # the zoom below which cases come as clusters (counts per grid cell), and the most
+    # features one answer carries (the rest is cut, with "truncated": true).
+    public_map_rate_limit: int = 60
+    public_map_cluster_below_zoom: int = 15
+    public_map_max_features: int = 500
+    # Watch areas: how many a citizen keeps, how large each may be, and the city-time hour
+    # at which the daily digest goes out to those who chose it.
+    watch_areas_max: int = 5
+    watch_area_max_km2: float = 50.0
+    watch_digest_hour: int = 19
     # How often a process asks the database whether places changed elsewhere; edits made in
     # the process itself are visible at once.
     places_index_check_seconds: float = 2.0

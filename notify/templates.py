@@ -52,6 +52,8 @@ def deep_link(spec: Template, params: dict[str, Any], *, audience: str, settings
         return "cityops://points"
     if spec.link == "rewards":
         return "cityops://rewards"
+    if spec.link == "watch":
+        return "cityops://watch-areas"
     pattern = settings.notify_staff_link if audience == "staff" else settings.notify_app_link
     return _format(pattern, params)
 

@@ -11,7 +11,7 @@ from core.i18n import Msg
 class Template(msgspec.Struct, frozen=True):
     title: Msg
     body: Msg
-    link: str = "case"  # case, points, rewards
+    link: str = "case"  # case, points, rewards, watch
 
 
 def _t(zh_title: str, en_title: str, zh_body: str, en_body: str, link: str = "case") -> Template:
@@ -96,6 +96,26 @@ TEMPLATES: dict[str, Template] = {
         "您兑换的{reward}已可领取",
         "Your {reward} is ready to collect",
         link="rewards",
+    ),
+    # Citizens: the public side (cases.watch, cases.watch_digest, cases.survey).
+    "watch.new_case": _t(
+        "关注区域有新案件",
+        "New case in your area",
+        "您关注的区域「{area}」有新案件 {number}",
+        "New case {number} in your watch area {area}",
+    ),
+    "watch.digest": _t(
+        "关注区域今日动态",
+        "Your areas today",
+        "您关注的区域今日新增 {count} 件案件：{numbers}",
+        "{count} new cases in your watch areas today: {numbers}",
+        link="watch",
+    ),
+    "case.survey": _t(
+        "满意度回访",
+        "How did we do?",
+        "您的上报 {number} 已结案，问题解决了吗？请花一分钟评价",
+        "Your report {number} was closed. Is it fixed? Tell us in a minute",
     ),
     # Staff: every task that lands on a person or a unit.
     "task.new": _t("新任务", "New task", "新案件 {number} 待处理", "New case {number} to handle"),

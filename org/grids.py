@@ -223,6 +223,12 @@ async def get_grid(*, code: str) -> GridInfo:
     return grid_info(row, await unit_kinds_and_parents())
 
 
+async def grid_polygon(*, code: str) -> str | None:
+    """The GeoJSON (WGS-84) of an active grid, None when there is no such grid."""
+    row = await Grid.select(Grid.polygon).where((Grid.code == code) & Grid.active.eq(True)).first()
+    return None if row is None else row["polygon"]
+
+
 async def find_grid(*, grid_id: int) -> GridInfo | None:
     """A grid by id, retired ones included (old cases still name them)."""
     row = await Grid.select().where(Grid.id == grid_id).first()

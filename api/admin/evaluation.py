@@ -38,6 +38,8 @@ class RowOut(msgspec.Struct, frozen=True, rename="camel"):
     grade_label: str | None  # 优 良 中 差
     counts: dict[str, int]
     rates: dict[str, float | None]
+    # Units and areas: the answered satisfaction surveys (回访), shown, not scored.
+    satisfaction: evaluation.Satisfaction | None = None
 
 
 class EvaluationOut(msgspec.Struct, frozen=True, rename="camel"):
@@ -62,6 +64,7 @@ def _out(row: evaluation.Row) -> RowOut:
         grade_label=evaluation.GRADE_LABELS.get(row.grade or ""),
         counts={_camel(k): v for k, v in row.counts.items()},
         rates={_camel(k): v for k, v in row.rates.items()},
+        satisfaction=row.satisfaction,
     )
 
 
@@ -69,13 +72,22 @@ def _csv(page: EvaluationOut) -> bytes:
     counts = [_camel(n) for n in evaluation.COUNTS[page.level]]
     rates = [_camel(name) for name, _, _ in evaluation.RATES[page.level]]
     header = ["rank", "id", "kind", "code", "name", "score", "grade", "gradeLabel"]
+    survey = ["surveyed", "fixedRate", *evaluation.SURVEY_DIMENSIONS]
+    if page.level == "inspector":
+        survey = []
     rows = (
         [r.rank, r.id, r.kind, r.code, r.name, r.score, r.grade, r.grade_label]
         + [r.counts[c] for c in counts]
         + [r.rates[c] for c in rates]
+        + [_survey_cell(r.satisfaction, c) for c in survey]
         for r in page.rows
     )
-    return csv_bytes([*header, *counts, *rates], rows)
+    return csv_bytes([*header, *counts, *rates, *survey], rows)
+
+
+def _survey_cell(satisfaction: evaluation.Satisfaction | None, column: str):
+    values = msgspec.to_builtins(satisfaction) if satisfaction is not None else {}
+    return values.get(column)
 
 
 class EvaluationController(Controller):

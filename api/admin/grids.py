@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from api.admin.audit import ADMIN_ONLY
-from api.geo import CoordSys, CoordSysQuery
+from api.geo import CoordSys, CoordSysQuery, body_coord_sys
 from api.params import Int32
 from api.problems import GridImportProblem, problem_responses
 from api.untrusted import IMPORT_MAX_BYTES
@@ -30,7 +30,7 @@ class GridIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=
     parent_code: GridCode | None = None
     unit_id: Int32 | None = None
     area_id: Int32 | None = None
-    coord_sys: CoordSys = "wgs84"
+    coord_sys: CoordSys = msgspec.field(default_factory=body_coord_sys)
 
 
 class GridPatch(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
@@ -39,7 +39,7 @@ class GridPatch(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fiel
     unit_id: Int32 | None = None
     area_id: Int32 | None = None
     active: bool | None = None
-    coord_sys: CoordSys = "wgs84"
+    coord_sys: CoordSys = msgspec.field(default_factory=body_coord_sys)
 
 
 class GridOut(msgspec.Struct, frozen=True, rename="camel"):

@@ -12,6 +12,8 @@ from api.citizen.privacy import CitizenPrivacyController
 from api.citizen.reports import CitizenReportController
 from api.citizen.rewards import CitizenRedemptionController, CitizenRewardController
 from api.citizen.signposts import CitizenSignpostController
+from api.citizen.survey import CitizenSurveyController
+from api.citizen.watch_areas import WatchAreaController
 from api.devices import DeviceController
 from api.media import MediaController
 
@@ -33,6 +35,8 @@ citizen_router = Router(
         CitizenPointsController,
         CitizenRewardController,
         CitizenRedemptionController,
+        WatchAreaController,
+        CitizenSurveyController,
     ],
     security=[{"BearerAuth": []}],
 )

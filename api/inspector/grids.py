@@ -11,9 +11,8 @@ import shapely
 from litestar import Controller, get
 from litestar.di import NamedDependency
 
-from api.geo import CoordSys, CoordSysQuery
+from api.geo import CoordSys, CoordSysQuery, coords_out
 from core.actors import Actor
-from org.geo import from_wgs84
 from patrols.grids_view import my_grids
 
 
@@ -34,16 +33,9 @@ class GridOut(msgspec.Struct, frozen=True, rename="camel"):
     duties: list[DutyOut]
 
 
-def _coords(value: Any, coord_sys: CoordSys) -> Any:
-    if value and isinstance(value[0], int | float):
-        lat, lon = from_wgs84(value[1], value[0], coord_sys)
-        return [round(lon, 7), round(lat, 7)]
-    return [_coords(item, coord_sys) for item in value]
-
-
 def geojson_in(shape: Any, coord_sys: CoordSys) -> dict[str, Any]:
     geometry = json.loads(shapely.to_geojson(shape))
-    geometry["coordinates"] = _coords(geometry["coordinates"], coord_sys)
+    geometry["coordinates"] = coords_out(geometry["coordinates"], coord_sys)
     return geometry
 
 

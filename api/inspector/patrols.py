@@ -10,7 +10,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from api.geo import CoordSys, Location
+from api.geo import CoordSys, Location, body_coord_sys
 from api.idempotent import run_idempotent
 from api.params import PageLimit
 from api.types import UtcDateTime
@@ -37,7 +37,7 @@ class FixIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=T
 class TrackIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
     # Over 1,000 is refused by the service with its own code, not a generic 400.
     fixes: list[FixIn]
-    coord_sys: CoordSys = "wgs84"
+    coord_sys: CoordSys = msgspec.field(default_factory=body_coord_sys)
 
 
 class TrackOut(msgspec.Struct, frozen=True, rename="camel"):

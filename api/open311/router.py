@@ -14,6 +14,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, QueryParameter
 
 from accounts.api_keys import MachineClient, authenticate_api_key
+from api.geo import read_bbox
 from api.open311.errors import (
     EXCEPTION_HANDLERS,
     Open311Error,
@@ -160,17 +161,9 @@ def _split(value: str | None, limit: int = 100) -> list[str]:
 def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
     if not value:
         return None
-    try:
-        west, south, east, north = (float(v) for v in value.split(","))
-    except ValueError:
-        raise Open311Error(reason="bbox is west,south,east,north in WGS-84 degrees") from None
-    if not (
-        all(math.isfinite(v) for v in (west, south, east, north))
-        and -180 <= west <= east <= 180
-        and -90 <= south <= north <= 90
-    ):
+    if (box := read_bbox(value)) is None:
         raise Open311Error(reason="bbox is west,south,east,north in WGS-84 degrees")
-    return west, south, east, north
+    return box
 
 
 async def _requests_out(cases: list[Case], locale: str, viewer: Actor | None) -> list[RequestOut]:

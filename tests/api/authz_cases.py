@@ -71,6 +71,13 @@ async def _citizen_device(w: World) -> Probe:
     return Probe("DELETE", url, w.citizen, w.intruders)
 
 
+@entry("DELETE", f"{C}/watch-areas/{{area_id:int}}")
+async def _watch_area(w: World) -> Probe:
+    circle = {"center": {"lat": IN_GRID[0], "lon": IN_GRID[1]}, "radiusM": 300}
+    made = await w.api.post(f"{C}/watch-areas", json={"circle": circle}, headers=w.citizen.headers)
+    return Probe("DELETE", f"{C}/watch-areas/{made.json()['id']}", w.citizen, w.intruders)
+
+
 @entry("GET", f"{C}/reports/{{case_id:str}}")
 async def _my_report(w: World) -> Probe:
     return Probe("GET", f"{C}/reports/{await reported_case(w)}", w.citizen, w.intruders)
@@ -111,6 +118,19 @@ async def _rating(w: World) -> Probe:
 async def _reopen(w: World) -> Probe:
     url = f"{C}/reports/{await closed_citizen_case(w)}/reopen"
     return Probe("POST", url, w.citizen, w.intruders, body={"reason": "还没修好"})
+
+
+@entry("GET", f"{C}/reports/{{case_id:str}}/survey")
+async def _survey(w: World) -> Probe:
+    url = f"{C}/reports/{await closed_citizen_case(w)}/survey"
+    return Probe("GET", url, w.citizen, w.intruders)
+
+
+@entry("POST", f"{C}/reports/{{case_id:str}}/survey")
+async def _survey_answer(w: World) -> Probe:
+    url = f"{C}/reports/{await closed_citizen_case(w)}/survey"
+    body = {"fixed": True, "speed": 5, "attitude": 5, "result": 5}
+    return Probe("POST", url, w.citizen, w.intruders, body=body)
 
 
 @entry("GET", f"{C}/media/{{media_id:str}}/{{variant:str}}")
@@ -469,6 +489,10 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("GET", "/open311/v2/services/{name:str}"): "Open311 service definitions are public",
     ("GET", "/open311/v2/requests/{name:str}"): (
         "the public view of accepted requests only (cases.visibility, tests/api/test_visibility.py)"
+    ),
+    ("GET", "/api/public/cases/{case_id:str}"): (
+        "the public view of an accepted case only (cases.visibility, "
+        "tests/api/public/test_public_map.py)"
     ),
     ("GET", "/schema/{path:str}"): "the OpenAPI document and its renderers",
     ("GET", "/media/signed/{media_id:str}/{variant:str}"): (

@@ -6,6 +6,9 @@ from core.settings import get_settings
 from notify.templates import TEMPLATES, cut_thing, render
 
 REQUIRED = [
+    "watch.new_case",
+    "watch.digest",
+    "case.survey",
     "case.received",
     "case.accepted",
     "case.dispatched",
