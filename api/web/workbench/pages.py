@@ -3,10 +3,12 @@ controller module beside the others and add it here (and its entry to templating
 
 from __future__ import annotations
 
+from api.web.workbench.cases import CasePages
 from api.web.workbench.queue import QueuePages
 from api.web.workbench.session import SessionPages
 
 PAGES: list = [
     SessionPages,
     QueuePages,
+    CasePages,
 ]
