@@ -3,6 +3,7 @@ controller module beside the others and add it here (and its entry to templating
 
 from __future__ import annotations
 
+from api.web.workbench.alerts import AlertPages
 from api.web.workbench.cases import CasePages
 from api.web.workbench.queue import QueuePages
 from api.web.workbench.session import SessionPages
@@ -11,4 +12,5 @@ PAGES: list = [
     SessionPages,
     QueuePages,
     CasePages,
+    AlertPages,
 ]
