@@ -7,10 +7,12 @@ from api.web.workbench.alerts import AlertPages
 from api.web.workbench.cases import CasePages
 from api.web.workbench.queue import QueuePages
 from api.web.workbench.session import SessionPages
+from api.web.workbench.stream import StreamPages
 
 PAGES: list = [
     SessionPages,
     QueuePages,
     CasePages,
     AlertPages,
+    StreamPages,
 ]

@@ -82,6 +82,12 @@ def environment() -> Environment:
 
 
 def template_config() -> TemplateConfig:
+    return TemplateConfig(instance=engine())
+
+
+@cache
+def engine() -> JinjaTemplateEngine:
+    """One per process: the app's template config and the live stream render through it."""
     env = environment()
     env.globals["asset"] = asset
     env.globals["local_time"] = local_time
@@ -91,7 +97,7 @@ def template_config() -> TemplateConfig:
     engine.register_template_callable(
         "state_name", lambda ctx, state: state_label(state, ctx["lang"])
     )
-    return TemplateConfig(instance=engine)
+    return engine
 
 
 def page_headers(locale: str) -> dict[str, str]:
