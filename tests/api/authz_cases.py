@@ -582,3 +582,7 @@ async def _shift(w: World) -> int:
             ends_at=clock.now() + dt.timedelta(hours=8),
         )
     return shift.id
+
+
+# The workbench's pages, asked for with a cookie session (tests/api/authz_workbench.py).
+import tests.api.authz_workbench  # noqa: E402, F401

@@ -38,6 +38,11 @@ def _local_moment(value: str) -> str:
 
 
 async def form_fields(request: Request, *, moments: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The fields of a form post; a JSON object is taken as it is (the API's body, for
+    scripts and the authorization matrix), a form's text fields converted like the API's."""
+    if request.content_type[0] == "application/json":
+        body = await request.json()
+        return body if isinstance(body, dict) else {}
     form = await request.form()
     out: dict[str, Any] = {}
     for key, value in form.items():
