@@ -79,6 +79,8 @@ async def test_case_page_shows_the_case_and_dispatches_through_the_form(api, cit
     page = await api.get(f"/workbench/cases/{case_id}")
     assert page.status_code == 200 and 'id="case-state"' in page.text
     assert "13812340002" not in page.text and "138****0002" in page.text  # masked
+    en = await api.get(f"/workbench/cases/{case_id}", headers={"Accept-Language": "en"})
+    assert '<html lang="en">' in en.text and "Timeline" in en.text and "Accept" in en.text
     thumb = re.search(r'<img src="([^"]+)"', page.text).group(1)
     photo = await api.get(thumb)
     assert photo.status_code == 200 and photo.headers["content-type"] == "image/jpeg"
