@@ -25,6 +25,7 @@ from core.db import transaction
 from core.errors import DomainError
 from media import service as media
 from media.errors import MediaNotFound
+from org.categories import category_names
 
 BASE = "/workbench/cases"
 SUPERVISORS = {"supervisors": True}
@@ -101,6 +102,9 @@ async def _render(
         ),
         "done": done,
         "phone": None,
+        "category": (await category_names([detail.case.category_code], actor.locale)).get(
+            detail.case.category_code, ""
+        ),
     }
     if is_partial(request):
         name = "workbench/partials/_case.html"

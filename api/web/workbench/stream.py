@@ -35,6 +35,7 @@ from cases.tables import Case, CaseEvent
 from core import clock
 from core.actors import Actor
 from core.errors import DomainError
+from org.categories import category_names
 
 log = logging.getLogger(__name__)
 
@@ -143,8 +144,10 @@ async def rows_message(actor: Actor, query: QueueQuery, case_ids: set[int]) -> s
     if not cases:
         return None
     row = engine().get_template("workbench/partials/_queue_row.html")
+    outs = await case_staff_outs(cases)
+    names = await category_names([out.category_code for out in outs], actor.locale)
     rows = "".join(
-        row.render(lang=actor.locale, row=out, oob=True) for out in await case_staff_outs(cases)
+        row.render(lang=actor.locale, row=out, oob=True, categories=names) for out in outs
     )
     sentence = text(actor.locale, "queue.live", count=len(cases))
     return f"<span>{sentence}</span><template>{rows}</template>"
