@@ -25,6 +25,7 @@ from core.db import transaction
 from core.errors import DomainError
 from media import service as media
 from media.errors import MediaNotFound
+from org import units
 from org.categories import category_names
 
 BASE = "/workbench/cases"
@@ -80,7 +81,12 @@ async def _render(
     done: str = "",
 ) -> Template:
     detail = await _detail(actor, case_id)
+    needs_unit = any("unitId" in ACTION_FIELDS.get(a, ()) for a in detail.actions)
     context = {
+        # the units a form may name (dispatch, transfer, supervise), by name and code
+        "units": [(u.id, f"{u.name(actor.locale)} ({u.code})") for u in await units.list_units()]
+        if needs_unit
+        else [],
         "detail": detail,
         "c": detail.case,
         "forms": [

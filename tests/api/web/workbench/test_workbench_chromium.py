@@ -172,14 +172,13 @@ async def test_operator_runs_a_case_and_a_second_screen_sees_it_live(server, tmp
             await _axe(a, "case")
             await _shots(a, tmp_path, "case")
 
-            # A bad unit id first: the API's message beside the field (a 422 swap).
-            await a.fill("#f-dispatch-unitId", "abc")
+            # No unit chosen first: the API's message beside the field (a 422 swap).
             await a.click("button[data-action=dispatch]")
             await expect(a.locator("#f-dispatch-unitId-err")).to_be_visible()
             await expect(a.locator("#f-dispatch-unitId")).to_have_attribute("aria-invalid", "true")
             await _axe(a, "case with a field error")
 
-            await a.fill("#f-dispatch-unitId", str(server["unit"]))
+            await a.select_option("#f-dispatch-unitId", str(server["unit"]))
             await a.click("button[data-action=dispatch]")
             await expect(a.locator("#case-state")).to_have_text("处置中")
             await _axe(a, "case after dispatching")
