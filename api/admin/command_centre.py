@@ -130,10 +130,9 @@ class CaseOrdersController(Controller):
         data: JSONBody[SupervisionIn],
     ) -> CaseStaffDetail:
         async with transaction():
-            case = await case_for_staff(actor, case_id)
-            await supervision.supervise(
+            case = await supervision.supervise_case(
                 actor=actor,
-                case=case,
+                case_id=case_id,
                 note=data.note,
                 deadline_at=data.deadline,
                 unit_id=data.unit_id,

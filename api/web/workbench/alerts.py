@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 
 from api.admin.command_centre import alert_outs
 from api.params import IdParam
-from api.web.workbench.templating import chrome, is_partial, page_headers
+from api.web.workbench.templating import is_partial, page
 from cases import alerts, scope
 from core.actors import Actor
 from core.db import transaction
@@ -44,13 +44,7 @@ class AlertPages(Controller):
         cursor: FromQuery[str | None] = None,
     ) -> Template:
         context = await _page(actor, status, cursor)
-        if is_partial(request):
-            name = "workbench/partials/_alerts.html"
-            context["lang"] = actor.locale
-        else:
-            name = "workbench/alerts.html"
-            context.update(await chrome(request, actor, active="alerts"))
-        return Template(template_name=name, context=context, headers=page_headers(actor.locale))
+        return await page(request, actor, "alerts", context, active="alerts")
 
     @post("/{alert_id:int}/acknowledge", name="wb.alerts.ack", opt=SUPERVISORS, status_code=200)
     async def acknowledge(
@@ -62,10 +56,5 @@ class AlertPages(Controller):
             )
         if not is_partial(request):
             return Redirect("/workbench/alerts", status_code=303)
-        context = await _page(actor, "open", None)
-        context.update(lang=actor.locale, acknowledged=alert_id)
-        return Template(
-            template_name="workbench/partials/_alerts.html",
-            context=context,
-            headers=page_headers(actor.locale),
-        )
+        context = {**await _page(actor, "open", None), "acknowledged": alert_id}
+        return await page(request, actor, "alerts", context, active="alerts")

@@ -15,8 +15,9 @@ from api.admin.cases import ActionIn
 from api.admin.command_centre import NoteIn, SupervisionIn
 from api.case_views import case_staff_detail
 from api.citizen.reports import CaseId
+from api.media import photo_response
 from api.web.workbench.forms import FormInvalid, convert, field_errors, form_fields
-from api.web.workbench.templating import chrome, is_partial, page_headers
+from api.web.workbench.templating import is_partial, page, page_headers
 from cases import command, field, manual, queries, supervision
 from cases.access import case_for_staff
 from cases.manual import Action
@@ -112,15 +113,7 @@ async def _render(
             detail.case.category_code, ""
         ),
     }
-    if is_partial(request):
-        name = "workbench/partials/_case.html"
-        context["lang"] = actor.locale
-    else:
-        name = "workbench/case.html"
-        context.update(await chrome(request, actor, active="queue"))
-    return Template(
-        template_name=name, context=context, status_code=status, headers=page_headers(actor.locale)
-    )
+    return await page(request, actor, "case", context, active="queue", status=status)
 
 
 async def _after(
@@ -177,10 +170,9 @@ class CasePages(Controller):
         async def run() -> None:
             data = convert(fields, SupervisionIn)
             async with transaction():
-                case = await case_for_staff(actor, case_id)
-                await supervision.supervise(
+                await supervision.supervise_case(
                     actor=actor,
-                    case=case,
+                    case_id=case_id,
                     note=data.note,
                     deadline_at=data.deadline,
                     unit_id=data.unit_id,
@@ -239,14 +231,7 @@ class CasePages(Controller):
         body, content_type = await media.open_media(
             actor=actor, media_id=media_id, variant=variant, may_view_also=_case_photo(linked)
         )
-        return Response(
-            content=body,
-            media_type=content_type,
-            headers={
-                "Cache-Control": "private, max-age=86400",
-                "X-Content-Type-Options": "nosniff",
-            },
-        )
+        return photo_response(body, content_type)
 
 
 def _case_photo(linked: set[str]):

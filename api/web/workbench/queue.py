@@ -14,7 +14,7 @@ from litestar.response import Template
 
 from api.case_views import case_staff_page
 from api.params import Int32
-from api.web.workbench.templating import chrome, is_partial, page_headers
+from api.web.workbench.templating import page
 from cases import queries, scope
 from cases.reporting import Source
 from cases.states import OPEN
@@ -133,10 +133,4 @@ class QueuePages(Controller):
         query = parse_query(request)
         view = await queue_view(actor, query)
         context = {"query": query, **view, "options": filter_options(actor.locale)}
-        if is_partial(request):
-            name = "workbench/partials/_queue_rows.html"
-            context["lang"] = actor.locale
-        else:
-            name = "workbench/queue.html"
-            context.update(await chrome(request, actor, active="queue"))
-        return Template(template_name=name, context=context, headers=page_headers(actor.locale))
+        return await page(request, actor, "queue", context, active="queue")

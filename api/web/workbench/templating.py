@@ -14,6 +14,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Template
 from litestar.template.config import TemplateConfig
 
 from accounts import service as accounts
@@ -130,3 +131,28 @@ def request_locale(request: Request) -> str:
     from core.settings import get_settings
 
     return negotiate_locale(request.headers.get("accept-language"), get_settings().default_locale)
+
+
+async def page(
+    request: Request,
+    actor: Actor,
+    name: str,
+    context: dict[str, Any],
+    *,
+    active: str,
+    status: int = 200,
+) -> Template:
+    """``workbench/<name>.html``, or on an htmx request for a region its fragment
+    ``workbench/partials/_<name>.html`` (which the full page includes with the same context)."""
+    if is_partial(request):
+        template = f"workbench/partials/_{name}.html"
+        context = {**context, "lang": actor.locale}
+    else:
+        template = f"workbench/{name}.html"
+        context = {**context, **await chrome(request, actor, active=active)}
+    return Template(
+        template_name=template,
+        context=context,
+        status_code=status,
+        headers=page_headers(actor.locale),
+    )

@@ -15,6 +15,7 @@ import shutil
 
 import pytest
 
+from tests.api.admin_ui.test_admin_ui_chromium import BROWSER_ARGS
 from tests.helpers import require_system
 from tests.servers import app_env, free_port, running_apps, seed
 
@@ -36,14 +37,6 @@ async def main():
 
 asyncio.run(main())
 """
-BROWSER_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SIZES = [(1440, 900), (1024, 768)]
 SERIOUS = ("serious", "critical")
 
