@@ -89,6 +89,18 @@ class MediaOut(msgspec.Struct, frozen=True, rename="camel"):
         )
 
 
+def photo_response(body: bytes, content_type: str) -> Response[bytes]:
+    return Response(
+        content=body,
+        media_type=content_type,
+        headers={
+            # Content-addressed, so it never changes; private, as only some may see it.
+            "Cache-Control": "private, max-age=86400",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
 def _too_large(request: Request, _: Exception) -> Response:
     """Litestar refuses an oversized body before the handler runs; answer with our code."""
     return domain_error_handler(
@@ -166,15 +178,7 @@ class MediaController(Controller):
         variant: FromPath[Literal["display", "thumb"]],
     ) -> Response[bytes]:
         body, content_type = await media.open_media(actor=actor, media_id=media_id, variant=variant)
-        return Response(
-            content=body,
-            media_type=content_type,
-            headers={
-                # Content-addressed, so it never changes; private, as only some may see it.
-                "Cache-Control": "private, max-age=86400",
-                "X-Content-Type-Options": "nosniff",
-            },
-        )
+        return photo_response(body, content_type)
 
 
 class SignedMediaController(Controller):

@@ -96,6 +96,17 @@ class CaseFilter(msgspec.Struct, frozen=True, kw_only=True):
     unassigned: bool | None = None
     reported_from: dt.datetime | None = None
     reported_to: dt.datetime | None = None
+    # A case number (exact) or words of the description or address (the workbench's search).
+    text: str | None = None
+
+
+def _text_clause(text: str):
+    pattern = "%" + text.replace("\\", "").replace("%", "").replace("_", "") + "%"
+    # SQLite's LIKE already ignores ASCII case (and Piccolo warns on each ILIKE there).
+    sqlite = Case._meta.db.engine_type == "sqlite"
+    description = Case.description.like(pattern) if sqlite else Case.description.ilike(pattern)
+    address = Case.address.like(pattern) if sqlite else Case.address.ilike(pattern)
+    return (Case.number == text) | description | address
 
 
 def _light_clause(light: str, now: dt.datetime):
@@ -110,7 +121,13 @@ async def list_cases(
     *, filters: CaseFilter, cursor: str | None, limit: int, within: Scope = EVERYTHING
 ) -> Page:
     """The cases ``within`` a staff member's scope (cases.scope) matching ``filters``."""
-    query = Case.objects()
+    return await _page(filtered(filters, within), cursor, limit)
+
+
+def filtered(filters: CaseFilter, within: Scope = EVERYTHING, query=None):
+    """The query of ``list_cases`` (also used to tell which changed cases a live list
+    shows: the same WHERE, so a stream never sends a row the list would not)."""
+    query = Case.objects() if query is None else query
     if (in_scope := clause(within)) is not None:
         query = query.where(in_scope)
     if filters.state:
@@ -133,7 +150,9 @@ async def list_cases(
         query = query.where(Case.reported_at >= filters.reported_from)
     if filters.reported_to:
         query = query.where(Case.reported_at < filters.reported_to)
-    return await _page(query, cursor, limit)
+    if filters.text:
+        query = query.where(_text_clause(filters.text))
+    return query
 
 
 async def similar_open_cases(

@@ -46,6 +46,18 @@ def _info(row: dict) -> OrderInfo:
     )
 
 
+async def supervise_case(
+    *, actor: Actor, case_id: str, note: str, deadline_at: dt.datetime, unit_id: int | None
+) -> Case:
+    """``supervise`` a case named by its public id, if it is in the actor's scope (else the
+    same 404 as none); for the API and the workbench alike. Runs in the caller's transaction."""
+    from cases.access import case_for_staff
+
+    case = await case_for_staff(actor, case_id)
+    await supervise(actor=actor, case=case, note=note, deadline_at=deadline_at, unit_id=unit_id)
+    return case
+
+
 async def supervise(
     *, actor: Actor, case: Case, note: str, deadline_at: dt.datetime, unit_id: int | None = None
 ) -> OrderInfo:

@@ -495,6 +495,9 @@ PUBLIC: dict[tuple[str, str], str] = {
         "tests/api/public/test_public_map.py)"
     ),
     ("GET", "/schema/{path:str}"): "the OpenAPI document and its renderers",
+    ("GET", "/workbench/static/{file_path:path}"): (
+        "the workbench's own and vendored scripts and styles (the sign-in page needs them)"
+    ),
     ("GET", "/media/signed/{media_id:str}/{variant:str}"): (
         "the URL's signature is the permission, minted only for allowed viewers "
         "(tests/api/citizen/test_signed_media_urls.py)"
@@ -603,3 +606,7 @@ async def _shift(w: World) -> int:
             ends_at=clock.now() + dt.timedelta(hours=8),
         )
     return shift.id
+
+
+# The workbench's pages, asked for with a cookie session (tests/api/authz_workbench.py).
+import tests.api.authz_workbench  # noqa: E402, F401
