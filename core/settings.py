@@ -262,6 +262,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # nothing and flags the case.
     points_duplicate_window_days: int = 30
     points_duplicate_max_distance: int = 6
+    # The same for turned, mirrored and cropped copies: bits of the 128-bit crop hash
+    # (media.transforms); up to 15 the look-alikes come from indexes.
+    points_duplicate_turned_max_distance: int = 12
 
     def __repr__(self) -> str:
         shown = {

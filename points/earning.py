@@ -59,6 +59,13 @@ async def duplicate_photo(case: Case) -> bool:
             max_distance=settings.points_duplicate_max_distance,
             limit=50,
         )
+        # Mirrored, flipped, turned or cropped copies: by the photo's probes (media.transforms).
+        matches += await media.find_turned(
+            probes=[p for p in photo.probe_hashes.split(",") if p],
+            since=since,
+            max_distance=settings.points_duplicate_turned_max_distance,
+            limit=50,
+        )
         for other, _distance in matches:
             attached = other.attached_to or ""
             # Earlier photos of other cases only: the first report is the original.
