@@ -36,3 +36,21 @@ class AccountUnknown(DomainError):
     status = 404
     title = Msg(zh="账户不存在", en="Unknown account")
     message = Msg(zh="市民 {citizen_id} 不存在", en="There is no citizen {citizen_id}")
+
+
+class NothingHeld(DomainError):
+    code = "points.nothing_held"
+    status = 409
+    title = Msg(zh="没有暂扣的积分", en="No points held")
+    message = Msg(
+        zh="案件 {case_id} 没有待发放的暂扣积分", en="Case {case_id} has no held points to release"
+    )
+
+
+class ReviewNotOpen(DomainError):
+    code = "points.review_not_open"
+    status = 409
+    title = Msg(zh="没有待审核的记录", en="No open review")
+    message = Msg(
+        zh="市民 {citizen_id} 没有待审核的积分记录", en="Citizen {citizen_id} has no open review"
+    )

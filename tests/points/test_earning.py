@@ -10,7 +10,8 @@ from core import clock
 from core.db import transaction
 from org.categories import update_category
 from tests.cases_city import AUTO_CATEGORY, build_city
-from tests.helpers import refreshed, upload_photo
+from tests.helpers import refreshed, upload_photo, with_taken_at
+from tests.points.support import report_with
 from tests.rewards.support import balance, citizen_id, history, ledger_sums, public_citizen_id
 
 REPORTS = "/api/citizen/reports"
@@ -265,9 +266,11 @@ def _altered(seed: int, change: str) -> bytes:
         "rot180": lambda: image.transpose(Image.Transpose.ROTATE_180),
         "rot270": lambda: image.transpose(Image.Transpose.ROTATE_270),
         # 85 % of each side, off centre, then turned a quarter and mirrored
-        "crop": lambda: image.crop((int(width * 0.1), int(height * 0.05), width, height))
-        .transpose(Image.Transpose.ROTATE_90)
-        .transpose(Image.Transpose.FLIP_LEFT_RIGHT),
+        "crop": lambda: (
+            image.crop((int(width * 0.1), int(height * 0.05), width, height))
+            .transpose(Image.Transpose.ROTATE_90)
+            .transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        ),
     }[change]()
     out = io.BytesIO()
     image.save(out, "JPEG", quality=80)
@@ -279,19 +282,9 @@ async def test_turned_mirrored_or_cropped_copy_earns_nothing(api, city, change):
     first, second = await api.citizen(), await api.citizen()
     original = await _report(api, first, seed=6161)
     await _act(api, city, original, "accept")
-    upload = await api.client.post(
-        "/api/citizen/media",
-        headers=second.headers,
-        files={"file": ("copy.jpg", _altered(6161, change), "image/jpeg")},
+    copy = await report_with(
+        api, second, with_taken_at(_altered(6161, change)), category=VERIFY_CATEGORY
     )
-    assert upload.status_code == 201, upload.text
-    body = {
-        "category": VERIFY_CATEGORY,
-        "location": {"lat": 36.0572, "lon": 120.3738},
-        "mediaIds": [upload.json()["id"]],
-    }
-    response = await api.post(REPORTS, json=body, headers=second.headers)
-    assert response.status_code == 201, response.text
-    detail = await _act(api, city, response.json()["id"], "accept")
+    detail = await _act(api, city, copy["id"], "accept")
     assert "duplicate_photo" in detail["case"]["flags"]
     assert (await balance(api, first), await balance(api, second)) == (5, 0)
