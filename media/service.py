@@ -379,7 +379,7 @@ async def find_similar(
     return matches[:limit]
 
 
-PROBE_BATCH = 48  # probes per statement: 48 x 8 pieces x 17 values stays far below SQL limits
+PROBE_BATCH = 500  # probes per statement: 500 x 5 pieces stays far below SQL parameter limits
 
 
 async def find_turned(
@@ -391,15 +391,15 @@ async def find_turned(
 ) -> list[tuple[Media, int]]:
     """Photos whose crop hash lies within ``max_distance`` (of 128) bits of any of
     ``probes`` (a photo's ``probe_hashes``): turned, mirrored or cropped copies of it,
-    nearest first. Candidates come from the crop hash's piece indexes, never a scan."""
-    radius = similar.crop_radius(max_distance)
+    nearest first. Candidates come from the crop hash's piece indexes, never a scan; a
+    copy farther than 4 bits is found only if one of its pieces matches (media.similar)."""
     probes = [p for p in probes if len(p) == 32]
-    if radius is None or not probes:
+    if not probes:
         return []
     found: dict[int, tuple[Media, int]] = {}
     for start in range(0, len(probes), PROBE_BATCH):
         batch = probes[start : start + PROBE_BATCH]
-        query = Media.objects().where(similar.near_crop_hashes(batch, radius))
+        query = Media.objects().where(similar.near_crop_hashes(batch))
         if since is not None:
             query = query.where(Media.uploaded_at >= since)
         for media in await query:

@@ -1,4 +1,4 @@
-"""Expression indexes on the eight 16-bit pieces of a photo's crop hash (media.similar): the
+"""Expression indexes on the five 24-bit pieces of a photo's crop hash (media.similar): the
 check for turned, mirrored and cropped copies finds its candidates through them. Apart from
 the migration adding the column: Piccolo runs a migration's raw steps before its columns."""
 
@@ -11,8 +11,8 @@ DESCRIPTION = "crop hash piece indexes"
 
 # As in media.similar.CROP_INDEX_STATEMENTS at the time of this migration.
 STATEMENTS = tuple(
-    f"CREATE INDEX IF NOT EXISTS media_crop_p{k} ON media (substr(crop_hash, {4 * k + 1}, 4))"
-    for k in range(8)
+    f"CREATE INDEX IF NOT EXISTS media_crop_p{k} ON media (substr(crop_hash, {6 * k + 1}, 6))"
+    for k in range(5)
 )
 
 
@@ -26,7 +26,7 @@ async def forwards():
 
     async def drop_indexes():
         engine = engine_finder()
-        for k in range(8):
+        for k in range(5):
             await engine.run_ddl(f"DROP INDEX IF EXISTS media_crop_p{k}")
 
     manager.add_raw(create_indexes)
