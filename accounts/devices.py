@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Literal
 
 from accounts.errors import DeviceNotFound, DeviceVendorInvalid
@@ -13,6 +14,17 @@ from core.db import raw
 Platform = Literal["ios", "android", "harmony", "wechat"]
 # Android push services in mainland China, JPush as an aggregator, and FCM elsewhere.
 Vendor = Literal["huawei", "honor", "xiaomi", "oppo", "vivo", "jpush", "fcm"]
+
+# Other packages hear of a token registered (points counts accounts per device, to catch
+# farming) without accounts importing them.
+DeviceListener = Callable[[Actor, str], Awaitable[None]]
+_listeners: list[DeviceListener] = []
+
+
+def on_device_registered(listener: DeviceListener) -> DeviceListener:
+    """Call ``listener(actor, platform_token)`` after every registration, in its transaction."""
+    _listeners.append(listener)
+    return listener
 
 
 async def register_device(
@@ -51,6 +63,8 @@ async def register_device(
         now,
         now,
     )
+    for listener in _listeners:
+        await listener(actor, f"{platform}:{token}")
     return await Device.objects().where(Device.id == rows[0]["id"]).first()
 
 

@@ -480,3 +480,9 @@ async def masked_citizen_phones(*, citizen_ids: list[int]) -> dict[int, str | No
         Citizen.id.is_in(list(set(citizen_ids)))
     )
     return {row["id"]: mask_phone(row["phone"]) for row in rows}
+
+
+async def disable_citizen(*, citizen_id: int) -> None:
+    """No more sign-ins or refreshes for this citizen (points.decisions: farming confirmed);
+    the access tokens out there run out within their short lifetime."""
+    await Citizen.update({Citizen.disabled: True}).where(Citizen.id == citizen_id)

@@ -6,6 +6,12 @@ One ``media.find_similar`` call as the points award makes it (within 6 bits, the
 (media.similar), side by side with the anchor: the same call reading every photo of the
 window and comparing in Python, as it did before the indexes.
 
+Then the check with the new transforms (media.transforms): the plain call plus
+``media.find_turned`` with a real photo's 424 probes (8 turns and mirrors x 53 crop windows)
+against the 600,000 photos' random 128-bit crop hashes, within 12 bits (the default
+``CITYOPS_POINTS_DUPLICATE_TURNED_MAX_DISTANCE``), interleaved with the plain check alone
+(A, B, A, B ...), medians and spread per round, and the load average beside them.
+
 The database is wiped (public schema dropped and migrated afresh): point it at a scratch
 database.
 
@@ -35,6 +41,7 @@ COLUMNS = (
     "owner_id",
     "sha256",
     "phash",
+    "crop_hash",
     "format",
     "width",
     "height",
@@ -44,7 +51,9 @@ COLUMNS = (
 )
 
 
-async def copy_photos(url: str, hashes: list[str], tag: str) -> float:
+async def copy_photos(
+    url: str, hashes: list[str], tag: str, crops: list[str] | None = None
+) -> float:
     """Photos with these hashes, straight into the table (COPY); the seconds it took."""
     import asyncpg
 
@@ -52,9 +61,9 @@ async def copy_photos(url: str, hashes: list[str], tag: str) -> float:
     connection = await asyncpg.connect(url)
     try:
         rows = [
-            (f"m_{tag}{i:010d}", "citizen", 1, f"{tag}{i:060x}", phash)
+            (f"m_{tag}{i:010d}", "citizen", 1, f"{tag}{i:060x}", phash, crop)
             + ("JPEG", 1, 1, 1, "d", "t")
-            for i, phash in enumerate(hashes)
+            for i, (phash, crop) in enumerate(zip(hashes, crops or [""] * len(hashes), strict=True))
         ]
         await connection.copy_records_to_table("media", records=rows, columns=COLUMNS)
         await connection.execute("ANALYZE media")
@@ -74,6 +83,55 @@ async def timed_checks(queries: list[str], max_distance: int) -> tuple[list[floa
     return timings, found
 
 
+def photo_probes(seed: int) -> list[str]:
+    """The probes of a real photo (tests.helpers.jpeg_bytes), as an upload computes them."""
+    from media import images
+    from tests.helpers import jpeg_bytes
+
+    return list(images.process(jpeg_bytes(seed=seed)).probes)
+
+
+async def turned_rounds(rng: random.Random, queries: list[str], rounds: int) -> None:
+    """Plain check (A) and plain + turned check (B), interleaved, per round the median."""
+    from media import service
+
+    probe_sets = [photo_probes(seed) for seed in range(len(queries))]
+
+    async def plain(i: int) -> int:
+        return len(await service.find_similar(phash=queries[i], max_distance=6, limit=50))
+
+    async def turned(i: int) -> int:
+        found = await plain(i)
+        return found + len(
+            await service.find_turned(probes=probe_sets[i], max_distance=12, limit=50)
+        )
+
+    medians: dict[str, list[float]] = {"plain": [], "turned": []}
+    found = {"plain": 0, "turned": 0}
+    for _ in range(rounds):
+        for name, check in (("plain", plain), ("turned", turned)):
+            times = []
+            for i in range(len(queries)):
+                started = time.perf_counter()
+                found[name] += await check(i)
+                times.append((time.perf_counter() - started) * 1000)
+            medians[name].append(statistics.median(times))
+    load = os.getloadavg()
+    print(
+        f"plain vs with the new transforms ({len(probe_sets[0])} probes a photo), "
+        f"{rounds} interleaved rounds of {len(queries)} checks (matches: {found}):"
+    )
+    for name, label in (("plain", "plain check (anchor)"), ("turned", "plain + turned")):
+        values = medians[name]
+        print(
+            f"  {label}: median {statistics.median(values):.1f} ms a check "
+            f"(round medians {min(values):.1f}-{max(values):.1f} ms)"
+        )
+    ratio = statistics.median(medians["turned"]) / statistics.median(medians["plain"])
+    print(f"  ratio: {ratio:.1f}x the plain check")
+    print(f"  load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (machine shared)")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument(
@@ -81,6 +139,7 @@ async def main() -> None:
     )
     parser.add_argument("--photos", type=int, default=600_000)
     parser.add_argument("--checks", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     os.environ.update(
         CITYOPS_DATABASE_URL=args.database_url,
@@ -100,7 +159,8 @@ async def main() -> None:
         await migrate()
         rng = random.Random(1)
         hashes = [f"{rng.getrandbits(64):016x}" for _ in range(args.photos)]
-        seconds = await copy_photos(args.database_url, hashes, "many")
+        crops = [f"{rng.getrandbits(128):032x}" for _ in range(args.photos)]
+        seconds = await copy_photos(args.database_url, hashes, "many", crops)
         print(f"photos: {args.photos:,} with random hashes, loaded in {seconds:.0f} s")
         queries = [f"{rng.getrandbits(64):016x}" for _ in range(args.checks)]
         # A near twin of each query, so every check finds something.
@@ -124,6 +184,7 @@ async def main() -> None:
             f"matches): median {statistics.median(full):.0f} ms, max {max(full):.0f} ms"
         )
         print(f"  speed-up: {statistics.median(full) / statistics.median(indexed):.0f}x")
+        await turned_rounds(rng, queries, args.rounds)
     finally:
         await db.close_pool()
 

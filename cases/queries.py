@@ -218,3 +218,16 @@ async def case_refs(case_ids: list[int]) -> dict[int, tuple[str, str]]:
         return {}
     rows = await Case.select(Case.id, Case.public_id, Case.number).where(Case.id.is_in(ids))
     return {row["id"]: (row["public_id"], row["number"]) for row in rows}
+
+
+async def reporter_outcomes(*, citizen_id: int, since: dt.datetime) -> tuple[int, int, int]:
+    """A citizen's reports filed since ``since``: (all, rejected, ever accepted)."""
+    rows = await (
+        Case.select(Case.state, Case.accepted_at)
+        .where(Case.reporter_kind == "citizen")
+        .where(Case.reporter_id == citizen_id)
+        .where(Case.reported_at >= since)
+    )
+    rejected = sum(1 for row in rows if row["state"] == "rejected")
+    accepted = sum(1 for row in rows if row["accepted_at"] is not None)
+    return len(rows), rejected, accepted

@@ -5,11 +5,12 @@ and accepted cases go to the unit the dispatch rules name."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from typing import Literal
 
 import msgspec
 
-from cases import alerts, routing
+from cases import alerts, evidence, routing
 from cases.errors import OutsideCity
 from cases.tables import Case, CaseMedia
 from cases.workflow import REPORTED, notify_reporter_and_followers, record_event
@@ -112,6 +113,7 @@ async def _file(
     photo_role: str = "before",
     external_key: str | None = None,
     review: tuple[str, dict] | None = None,
+    ip: str | None = None,
 ) -> Case:
     """``review``: why the case must wait for a person whatever the rules say (a note and
     its figures, recorded on the case), e.g. a camera detection of low confidence."""
@@ -132,6 +134,10 @@ async def _file(
         occurred_at=report.occurred_at,
         at=case.reported_at,  # the filing: when the case entered reported
     )
+    if source == "citizen":  # before any auto-accept: its award looks at these
+        await evidence.check_photos(case, media_ids=photo_ids, report=True)
+        for listener in _report_listeners:
+            await listener(case, actor, ip)
     await notify_reporter_and_followers(case, "report")
     await _raise_placement_alerts(case, source=source)
     if review is not None:
@@ -170,10 +176,21 @@ async def check_inside_city(*, lat: float, lon: float) -> None:
         raise OutsideCity()
 
 
-async def file_citizen_report(*, actor: Actor, report: NewCase) -> Case:
+ReportListener = Callable[[Case, Actor, str | None], Awaitable[None]]
+_report_listeners: list[ReportListener] = []
+
+
+def on_citizen_report(listener: ReportListener) -> ReportListener:
+    """Call ``listener(case, actor, client_ip)`` when a citizen files, before the rules may
+    accept it (points counts accounts per IP range, to catch farming)."""
+    _report_listeners.append(listener)
+    return listener
+
+
+async def file_citizen_report(*, actor: Actor, report: NewCase, ip: str | None = None) -> Case:
     routing.check_photo_count(report.media_ids, low=1, high=MAX_PHOTOS)
     await check_inside_city(lat=report.lat, lon=report.lon)
-    return await _file(report=report, source="citizen", actor=actor, trusted=CITIZEN_TRUSTED)
+    return await _file(report=report, source="citizen", actor=actor, trusted=CITIZEN_TRUSTED, ip=ip)
 
 
 async def file_staff_report(*, actor: Actor, report: NewCase) -> Case:

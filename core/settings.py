@@ -292,6 +292,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # nothing and flags the case.
     points_duplicate_window_days: int = 30
     points_duplicate_max_distance: int = 6
+    # The same for turned, mirrored and cropped copies: bits of the 128-bit crop hash
+    # (media.transforms); up to 15 the look-alikes come from indexes.
+    points_duplicate_turned_max_distance: int = 8
+    # Farming (points.review): this many accounts on one device token, or on one public IP
+    # range (carrier NAT shares addresses: higher), within a week, or this many of one
+    # citizen's reports in a day all rejected, flag the accounts for review.
+    points_review_accounts_per_device: int = 3
+    points_review_accounts_per_ip_range: int = 20
+    points_review_rejected_burst: int = 5
 
     def __repr__(self) -> str:
         shown = {

@@ -25,7 +25,7 @@ import msgspec
 import pillow_heif
 from PIL import Image, ImageCms, ImageFile
 
-from media import errors
+from media import errors, transforms
 from media.exif import Hints, read_hints
 
 pillow_heif.register_heif_opener()
@@ -98,6 +98,9 @@ class Derivative(msgspec.Struct, frozen=True, kw_only=True):
 class ProcessedImage(msgspec.Struct, frozen=True, kw_only=True):
     sha256: str
     phash: str
+    # Turned, mirrored and cropped copies (media.transforms): stored, and looked up by.
+    crop_hash: str = ""
+    probes: tuple[str, ...] = ()
     format: str
     content_type: str
     size_bytes: int
@@ -341,6 +344,8 @@ def process(data: bytes, limits: Limits | None = None) -> ProcessedImage:
     return ProcessedImage(
         sha256=hashlib.sha256(data).hexdigest(),
         phash=dhash(thumb),
+        crop_hash=transforms.crop_hash(thumb),
+        probes=tuple(transforms.probes(thumb)),
         format=fmt,
         content_type=CONTENT_TYPES[fmt],
         size_bytes=len(data),

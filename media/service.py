@@ -160,6 +160,8 @@ async def record_upload(
         owner_id=actor.id,
         sha256=image.sha256,
         phash=image.phash,
+        crop_hash=image.crop_hash,
+        probe_hashes=",".join(image.probes),
         format=image.format,
         width=image.width,
         height=image.height,
@@ -374,4 +376,35 @@ async def find_similar(
         if distance <= max_distance:
             matches.append((media, distance))
     matches.sort(key=lambda pair: (pair[1], pair[0].id))
+    return matches[:limit]
+
+
+PROBE_BATCH = 500  # probes per statement: 500 x 5 pieces stays far below SQL parameter limits
+
+
+async def find_turned(
+    *,
+    probes: Sequence[str],
+    max_distance: int = 12,
+    since: dt.datetime | None = None,
+    limit: int = 20,
+) -> list[tuple[Media, int]]:
+    """Photos whose crop hash lies within ``max_distance`` (of 128) bits of any of
+    ``probes`` (a photo's ``probe_hashes``): turned, mirrored or cropped copies of it,
+    nearest first. Candidates come from the crop hash's piece indexes, never a scan; a
+    copy farther than 4 bits is found only if one of its pieces matches (media.similar)."""
+    probes = [p for p in probes if len(p) == 32]
+    if not probes:
+        return []
+    found: dict[int, tuple[Media, int]] = {}
+    for start in range(0, len(probes), PROBE_BATCH):
+        batch = probes[start : start + PROBE_BATCH]
+        query = Media.objects().where(similar.near_crop_hashes(batch))
+        if since is not None:
+            query = query.where(Media.uploaded_at >= since)
+        for media in await query:
+            best = min(similar.distance(probe, media.crop_hash) for probe in batch)
+            if best <= max_distance and best < found.get(media.id, (media, 129))[1]:
+                found[media.id] = (media, best)
+    matches = sorted(found.values(), key=lambda pair: (pair[1], pair[0].id))
     return matches[:limit]

@@ -1,8 +1,8 @@
-from piccolo.columns import DoublePrecision, Integer, Timestamptz, Varchar
+from piccolo.columns import DoublePrecision, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from media.similar import INDEX_STATEMENTS
+from media.similar import CROP_INDEX_STATEMENTS, INDEX_STATEMENTS
 
 
 class Media(Table, tablename="media"):
@@ -14,6 +14,11 @@ class Media(Table, tablename="media"):
     owner_id = Integer(index=True)
     sha256 = Varchar(length=64, index=True)  # of the original bytes
     phash = Varchar(length=16, index=True)  # 64-bit dHash, hex
+    # 128-bit hash of the centre crop (media.transforms), indexed by its eight 16-bit pieces;
+    # empty for photos stored before it existed.
+    crop_hash = Varchar(length=32, default="")
+    # What this photo is looked up by (its crop turned, mirrored, widened): comma-separated.
+    probe_hashes = Text(default="")
     format = Varchar(length=8)  # JPEG | PNG | WEBP | HEIF, by magic bytes
     width = Integer()  # of the original, as displayed
     height = Integer()
@@ -31,4 +36,4 @@ class Media(Table, tablename="media"):
 
     # Expression indexes Piccolo columns cannot declare (media.similar): PostgreSQL gets them
     # from a migration, SQLite from core.schema.
-    raw_indexes = INDEX_STATEMENTS
+    raw_indexes = INDEX_STATEMENTS + CROP_INDEX_STATEMENTS

@@ -13,6 +13,9 @@ closed, a few for rating it; per-category amounts come from the category.
   entry (the earn entries stay: the ledger is append-only).
 Every award's reference is "case:{id}:{stage}", so an award cannot be paid twice, even when a
 case is closed again after a reopen.
+- A report whose photos fail the evidence checks (cases.evidence: old, far, no EXIF) files
+  but its awards are held (points.holds) until a person accepts it: a staff member's accept,
+  or a release of the held awards (audited); held awards of a rejected report are forfeited.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ import logging
 
 import msgspec
 
+from audit import service as audit
+from cases.evidence import REPORT_FLAGS
 from cases.flags import add_flag
 from cases.tables import Case
 from core import clock
@@ -32,8 +37,9 @@ from core.settings import get_settings
 from media import service as media
 from notify.service import enqueue
 from org.categories import get_category
-from points import reasons
+from points import holds, reasons, review
 from points import service as ledger
+from points.errors import NothingHeld
 
 log = logging.getLogger("cityops.points")
 
@@ -63,10 +69,22 @@ async def duplicate_photo(case: Case) -> bool:
             max_distance=settings.points_duplicate_max_distance,
             limit=50,
         )
+        # Mirrored, flipped, turned or cropped copies: by the photo's probes (media.transforms).
+        matches += await media.find_turned(
+            probes=[p for p in photo.probe_hashes.split(",") if p],
+            since=since,
+            max_distance=settings.points_duplicate_turned_max_distance,
+            limit=50,
+        )
         for other, _distance in matches:
             attached = other.attached_to or ""
             # Earlier photos of other cases only: the first report is the original.
             if attached.startswith("case:") and attached != own_ref and other.id < photo.id:
+                if other.owner_kind == "citizen" and other.owner_id != case.reporter_id:
+                    await review.flag(
+                        account_id=case.reporter_id,
+                        signal={"signal": "same_photo", "caseId": case.public_id},
+                    )
                 flags = await add_flag(case_id=case.id, flag=DUPLICATE_FLAG)
                 case.flags = msgspec.json.encode(flags).decode()
                 log.info(
@@ -114,7 +132,77 @@ async def _award(*, account_id: int, case: Case, stage: str, points: int) -> Non
         )
 
 
-async def award_case(*, case: Case, stage: str) -> None:
+def _suspect_photos(case: Case) -> bool:
+    return bool(REPORT_FLAGS.intersection(msgspec.json.decode(case.flags or "[]")))
+
+
+async def _held(*, account_id: int, case: Case, stage: str, points: int, by: Actor) -> bool:
+    """Hold the award instead of paying it if the report's photos failed the evidence checks
+    and no person has accepted it yet (a staff accept is that person; a held earlier stage
+    says nobody has)."""
+    subject = f"case:{case.id}"
+    if points <= 0:
+        return False
+    if await review.under_review(account_id):  # farming suspected: hold whatever it earns
+        return await _hold(account_id, case, stage, points, holds.REVIEW)
+    if not _suspect_photos(case):
+        return False
+    if stage == "accept" and by.kind == "staff":
+        return False
+    if stage != "accept" and not await holds.pending(subject=subject):
+        return False
+    return await _hold(account_id, case, stage, points, holds.EVIDENCE)
+
+
+async def _hold(account_id: int, case: Case, stage: str, points: int, reason: str) -> bool:
+    await holds.hold(
+        account_id=account_id,
+        subject=f"case:{case.id}",
+        reference=f"case:{case.id}:{stage}",
+        stage=stage,
+        amount=points,
+        reason=reason,
+    )
+    return True
+
+
+async def pay_released(rows: list[dict]) -> int:
+    """Pay held awards just released (holds.decide), as they would have been paid."""
+    paid = 0
+    for row in rows:
+        case = await Case.objects().where(Case.id == int(row["subject"].split(":")[1])).first()
+        if case is None:
+            continue
+        await _award(
+            account_id=row["account_id"],
+            case=case,
+            stage=row["stage"],
+            points=row["amount"],
+        )
+        paid += row["amount"]
+    return paid
+
+
+async def release_case(*, case: Case, actor: Actor) -> int:
+    """A person accepts the report's photos: pay its held awards (under the daily cap, as
+    they would have been), audited; what this call released. Nothing held: NothingHeld."""
+    released = await holds.decide(
+        actor=actor, to=holds.RELEASED, subject=f"case:{case.id}", reason=holds.EVIDENCE
+    )
+    if not released:
+        raise NothingHeld(case_id=case.public_id)
+    paid = await pay_released(released)
+    await audit.record(
+        actor=actor,
+        action="points.release",
+        target_kind="case",
+        target_id=case.public_id,
+        after={"stages": [row["stage"] for row in released], "points": paid},
+    )
+    return paid
+
+
+async def award_case(*, case: Case, stage: str, actor: Actor = SYSTEM) -> None:
     """Points for an accepted ("accept") or closed ("close") report."""
     account_id = _reporter(case)
     if account_id is None or case.merged_into_id is not None:
@@ -126,6 +214,8 @@ async def award_case(*, case: Case, stage: str) -> None:
     if await duplicate_photo(case):
         return
     points = category.points_on_accept if stage == "accept" else category.points_on_close
+    if await _held(account_id=account_id, case=case, stage=stage, points=points, by=actor):
+        return
     await _award(account_id=account_id, case=case, stage=stage, points=points)
 
 
@@ -140,7 +230,7 @@ async def award_first_found(*, merged: Case) -> None:
     account_id = _reporter(original)
     if account_id is None or account_id == _reporter(merged):
         return  # a citizen's own second report finds nothing new
-    if await duplicate_photo(original):
+    if await duplicate_photo(original) or await review.under_review(account_id):
         return
     await _award(
         account_id=account_id,
@@ -156,12 +246,10 @@ async def award_rating(*, case: Case, actor: Actor) -> None:
         return
     if await duplicate_photo(case):
         return
-    await _award(
-        account_id=account_id,
-        case=case,
-        stage="rate",
-        points=get_settings().points_on_rating,
-    )
+    points = get_settings().points_on_rating
+    if await _held(account_id=account_id, case=case, stage="rate", points=points, by=actor):
+        return
+    await _award(account_id=account_id, case=case, stage="rate", points=points)
 
 
 async def reverse_case(*, case: Case, actor: Actor = SYSTEM) -> int:
@@ -170,6 +258,7 @@ async def reverse_case(*, case: Case, actor: Actor = SYSTEM) -> int:
     account_id = _reporter(case)
     if account_id is None:
         return 0
+    await holds.decide(actor=actor, to=holds.FORFEITED, subject=f"case:{case.id}")
     earned = [e for e in await ledger.entries_of(subject=f"case:{case.id}") if e.kind == "earn"]
     if not earned:
         return 0

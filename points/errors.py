@@ -53,3 +53,21 @@ class InvalidPeriod(DomainError):
         zh="请只给出 month（YYYY-MM）或 year（YYYY）之一",
         en="Give either month (YYYY-MM) or year (YYYY), not both",
     )
+
+
+class NothingHeld(DomainError):
+    code = "points.nothing_held"
+    status = 409
+    title = Msg(zh="没有暂扣的积分", en="No points held")
+    message = Msg(
+        zh="案件 {case_id} 没有待发放的暂扣积分", en="Case {case_id} has no held points to release"
+    )
+
+
+class ReviewNotOpen(DomainError):
+    code = "points.review_not_open"
+    status = 409
+    title = Msg(zh="没有待审核的记录", en="No open review")
+    message = Msg(
+        zh="市民 {citizen_id} 没有待审核的积分记录", en="Citizen {citizen_id} has no open review"
+    )

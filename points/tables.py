@@ -1,4 +1,4 @@
-from piccolo.columns import Integer, Timestamptz, Varchar
+from piccolo.columns import Integer, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from points.reasons import BACKFILL_SQL
@@ -31,3 +31,52 @@ class PointsEntry(Table, tablename="points_entry"):
 
     # SQLite installs from before reason codes (PostgreSQL: the points migration).
     raw_upgrades = (BACKFILL_SQL,)
+
+
+class PointsHold(Table, tablename="points_hold"):
+    """An award written down but not paid: the report's photos need a person's look first
+    (cases.evidence) or the account is under review for farming. ``reference`` is the award's
+    ("case:42:accept"), unique; released, it is paid under the same reference, so a hold
+    and its release cannot both pay however they interleave."""
+
+    account_id = Integer(index=True)
+    subject = Varchar(length=60, index=True)  # "case:42"
+    reference = Varchar(length=120, unique=True)
+    stage = Varchar(length=12)  # accept, close, rate
+    amount = Integer()  # what the rule would have paid
+    reason = Varchar(length=20)  # evidence | review
+    state = Varchar(length=10, default="held", index=True)  # held, released, forfeited
+    created_at = Timestamptz()
+    decided_at = Timestamptz(null=True, default=None)
+    decided_by_kind = Varchar(length=8, default="")
+    decided_by_id = Integer(default=0)
+
+
+class PointsSignal(Table, tablename="points_signal"):
+    """A trace that links accounts: a device token or an IP range (``key``, hashed or as a
+    network) seen with ``account_id``. Many accounts on one key flag them all for review."""
+
+    kind = Varchar(length=12)  # device, ip_range
+    key = Varchar(length=64)
+    account_id = Integer()
+    created_at = Timestamptz(index=True)
+
+    # The count per key reads this index only (PostgreSQL from a migration, SQLite from
+    # core.schema).
+    raw_indexes = (
+        "CREATE INDEX IF NOT EXISTS points_signal_key ON points_signal (kind, key, created_at)",
+    )
+
+
+class PointsReview(Table, tablename="points_review"):
+    """An account flagged for farming (points.review): its awards are held while open; an
+    admin clears it (the held awards are paid) or confirms it (they are forfeited)."""
+
+    account_id = Integer(unique=True)
+    state = Varchar(length=10, default="open", index=True)  # open, cleared, confirmed
+    signals = Text(default="[]")  # JSON: [{"signal": "...", ...}], the reasons, in order
+    opened_at = Timestamptz(index=True)
+    decided_at = Timestamptz(null=True, default=None)
+    decided_by_kind = Varchar(length=8, default="")
+    decided_by_id = Integer(default=0)
+    note = Varchar(length=500, default="")

@@ -7,6 +7,7 @@ from api.admin.config import AUDIT_HOOKS, CONFIG_CONTROLLERS
 from api.admin.notifications import AdminNotificationController
 from api.admin.patrol_duties import PatrolDutyController
 from api.admin.places import AdminPlaceController, AdminPlaceKindController
+from api.admin.points_review import AdminPointsHoldController, AdminPointsReviewController
 from api.admin.rewards import (
     AdminPointsController,
     AdminRedemptionController,
@@ -33,6 +34,8 @@ admin_router = Router(
         AdminRewardController,
         AdminRedemptionController,
         AdminPointsController,
+        AdminPointsHoldController,
+        AdminPointsReviewController,
         *CONFIG_CONTROLLERS,
     ],
     security=[{"BearerAuth": []}],

@@ -10,6 +10,7 @@ from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from api.auth import client_ip
 from api.citizen.report_views import (
     ReportOut,
     ReportPage,
@@ -83,7 +84,9 @@ class CitizenReportController(Controller):
             await ratelimit.hit(
                 f"report:{actor.id}", limit=REPORTS_PER_HOUR, window=dt.timedelta(hours=1)
             )
-            case = await reporting.file_citizen_report(actor=actor, report=report)
+            case = await reporting.file_citizen_report(
+                actor=actor, report=report, ip=client_ip(request)
+            )
             return await build_report(case, actor, data.location.coord_sys)
 
         return await run_idempotent(request, actor, action)

@@ -342,6 +342,39 @@ async def _points_account(w: World) -> str:
     return public_citizen_id(w.citizen)
 
 
+@admin_entry("POST", f"{A}/points/holds/{{case_id:str}}/release", admin_only=False)
+async def _held_points(w: World) -> str:
+    """A report whose award is held for a person's look (points.holds)."""
+    from cases.tables import Case
+    from points import holds
+
+    case_id = await reported_case(w)
+    row = await Case.select(Case.id, Case.reporter_id).where(Case.public_id == case_id).first()
+    await holds.hold(
+        account_id=row["reporter_id"],
+        subject=f"case:{row['id']}",
+        reference=f"case:{row['id']}:accept",
+        stage="accept",
+        amount=3,
+        reason="evidence",
+    )
+    return case_id
+
+
+@admin_entry(
+    "POST",
+    f"{A}/points/review/{{citizen_id:str}}/decision",
+    admin_only=True,
+    body={"decision": "clear"},
+)
+async def _points_review(w: World) -> str:
+    """A citizen flagged for farming (points.review)."""
+    from points import review
+
+    await review.flag(account_id=citizen_id(w.citizen), signal={"signal": "same_photo"})
+    return public_citizen_id(w.citizen)
+
+
 async def _unit(w: World) -> int:
     return w.city.unit_ids["370202-HW"]
 

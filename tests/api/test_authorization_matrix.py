@@ -71,11 +71,16 @@ OPERATOR_WRITES = {
     ("POST", "/api/admin/alerts/{alert_id:int}/acknowledge"),
     ("POST", "/api/admin/duty-shifts"),
     ("DELETE", "/api/admin/duty-shifts/{shift_id:int}"),
+    # Accepting a report's photos pays its held points: the operator who accepts reports.
+    ("POST", "/api/admin/points/holds/{case_id:str}/release"),
 }
 
 
 # Reads closed to operators (the README's API map says "admin").
-ADMIN_ONLY_READS = {("GET", "/api/admin/points/accounts/{citizen_id:str}")}
+ADMIN_ONLY_READS = {
+    ("GET", "/api/admin/points/accounts/{citizen_id:str}"),
+    ("GET", "/api/admin/points/review"),
+}
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from core import clock
 from core.db import transaction
 from org.categories import update_category
 from tests.cases_city import AUTO_CATEGORY, build_city
-from tests.helpers import refreshed, upload_photo
+from tests.helpers import refreshed, upload_photo, with_taken_at
+from tests.points.support import report_with
 from tests.rewards.support import balance, citizen_id, history, ledger_sums, public_citizen_id
 
 REPORTS = "/api/citizen/reports"
@@ -286,3 +287,44 @@ async def test_each_award_queues_one_points_earned_notification(api, city):
     jobs = await NotificationJob.objects().where(NotificationJob.template == "points.earned")
     assert sorted(json.loads(j.params)["points"] for j in jobs) == [5, 10]
     assert {j.recipient_id for j in jobs} == {citizen_id(citizen)}
+
+
+def _altered(seed: int, change: str) -> bytes:
+    """The test photo of ``seed``, mirrored, turned or cropped, as a copier would send it."""
+    import io
+
+    from PIL import Image
+
+    from tests.helpers import jpeg_bytes
+
+    image = Image.open(io.BytesIO(jpeg_bytes(seed=seed)))
+    width, height = image.size
+    image = {
+        "mirror": lambda: image.transpose(Image.Transpose.FLIP_LEFT_RIGHT),
+        "flip": lambda: image.transpose(Image.Transpose.FLIP_TOP_BOTTOM),
+        "rot90": lambda: image.transpose(Image.Transpose.ROTATE_90),
+        "rot180": lambda: image.transpose(Image.Transpose.ROTATE_180),
+        "rot270": lambda: image.transpose(Image.Transpose.ROTATE_270),
+        # 85 % of each side, off centre, then turned a quarter and mirrored
+        "crop": lambda: (
+            image.crop((int(width * 0.1), int(height * 0.05), width, height))
+            .transpose(Image.Transpose.ROTATE_90)
+            .transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        ),
+    }[change]()
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("change", ["mirror", "flip", "rot90", "rot180", "rot270", "crop"])
+async def test_turned_mirrored_or_cropped_copy_earns_nothing(api, city, change):
+    first, second = await api.citizen(), await api.citizen()
+    original = await _report(api, first, seed=6161)
+    await _act(api, city, original, "accept")
+    copy = await report_with(
+        api, second, with_taken_at(_altered(6161, change)), category=VERIFY_CATEGORY
+    )
+    detail = await _act(api, city, copy["id"], "accept")
+    assert "duplicate_photo" in detail["case"]["flags"]
+    assert (await balance(api, first), await balance(api, second)) == (5, 0)
