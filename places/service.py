@@ -259,14 +259,25 @@ async def set_availability(
     return await get_place(place_id=place_id)
 
 
+def name_pattern(text: str) -> str:
+    """A LIKE pattern for names containing ``text``; LIKE's own wildcards are dropped."""
+    return "%" + text.replace("%", "").replace("_", "").strip() + "%"
+
+
 async def list_places(
-    *, kind: str | None = None, cursor: str | None = None, limit: int = 50
+    *,
+    kind: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+    name_contains: str | None = None,
 ) -> PlacePage:
     """Oldest first, keyset pages."""
     after = decode_cursor(cursor, kind="places")
     query = Place.select().where(Place.deleted.eq(False)).order_by(Place.id).limit(limit + 1)
     if kind:
         query = query.where(Place.kind == kind)
+    if name_contains and name_contains.strip():
+        query = query.where(Place.name.ilike(name_pattern(name_contains)))
     if after is not None:
         query = query.where(Place.id > after.id)
     rows = await query
@@ -277,6 +288,26 @@ async def list_places(
         else None
     )
     return PlacePage(items=items, next_cursor=next_cursor)
+
+
+class MapPoint(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    kind: str
+    name: str
+    status: str
+    lat: float
+    lon: float
+
+
+async def map_points(*, limit: int) -> list[MapPoint]:
+    """Places for a map layer: the few columns it draws, oldest first."""
+    rows = (
+        await Place.select(Place.id, Place.kind, Place.name, Place.status, Place.lat, Place.lon)
+        .where(Place.deleted.eq(False))
+        .order_by(Place.id)
+        .limit(limit)
+    )
+    return [MapPoint(**row) for row in rows]
 
 
 async def nearby(
