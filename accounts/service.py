@@ -351,6 +351,8 @@ async def refresh_session(*, refresh_token: str) -> Session:
     row = await RefreshToken.objects().where(RefreshToken.token_hash == token_hash).first()
     if row is None or row.revoked_at is not None or clock.as_utc(row.expires_at) <= now:
         raise errors.RefreshTokenInvalid()
+    if row.audience not in ("citizen", "staff"):  # a web page's cookie session opens no API
+        raise errors.RefreshTokenInvalid()
     # Claim the token with a conditional UPDATE so two refreshes racing on one token
     # cannot both succeed: the loser is treated as reuse.
     claimed = (

@@ -34,6 +34,8 @@ from api.types import TYPE_DECODERS, ApiTypesSchema
 from api.untrusted import CheckedRequest, InputTextMiddleware
 from api.web.signposts import SignpostPageController
 from api.web.wechat_verify import wechat_verify_routes
+from api.web.workbench.router import static_router, workbench_router
+from api.web.workbench.templating import template_config
 from core import db, periodic
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
@@ -94,7 +96,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SignpostPageController,
             SignedMediaController,
             *wechat_verify_routes(settings),
+            workbench_router(),
+            static_router(),
         ],
+        template_config=template_config(),
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,
         # Bodies, texts and date-times are checked before Litestar decodes them (api/untrusted,

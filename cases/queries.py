@@ -96,6 +96,13 @@ class CaseFilter(msgspec.Struct, frozen=True, kw_only=True):
     unassigned: bool | None = None
     reported_from: dt.datetime | None = None
     reported_to: dt.datetime | None = None
+    # A case number (exact) or words of the description or address (the workbench's search).
+    text: str | None = None
+
+
+def _text_clause(text: str):
+    pattern = "%" + text.replace("\\", "").replace("%", "").replace("_", "") + "%"
+    return (Case.number == text) | Case.description.ilike(pattern) | Case.address.ilike(pattern)
 
 
 def _light_clause(light: str, now: dt.datetime):
@@ -133,6 +140,8 @@ async def list_cases(
         query = query.where(Case.reported_at >= filters.reported_from)
     if filters.reported_to:
         query = query.where(Case.reported_at < filters.reported_to)
+    if filters.text:
+        query = query.where(_text_clause(filters.text))
     return await _page(query, cursor, limit)
 
 

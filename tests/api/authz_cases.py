@@ -471,6 +471,9 @@ PUBLIC: dict[tuple[str, str], str] = {
         "the public view of accepted requests only (cases.visibility, tests/api/test_visibility.py)"
     ),
     ("GET", "/schema/{path:str}"): "the OpenAPI document and its renderers",
+    ("GET", "/workbench/static/{file_path:path}"): (
+        "the workbench's own and vendored scripts and styles (the sign-in page needs them)"
+    ),
     ("GET", "/media/signed/{media_id:str}/{variant:str}"): (
         "the URL's signature is the permission, minted only for allowed viewers "
         "(tests/api/citizen/test_signed_media_urls.py)"
