@@ -31,6 +31,8 @@ from core.settings import get_settings
 from patrols import supervision
 
 LIGHTS = ("red", "yellow", "green", "none")
+# The shape beside each light's word (as the queue shows them), and on the markers.
+SHAPES = {"green": "●", "yellow": "▲", "red": "■", "none": "○"}
 TABLE_ROWS = 100
 
 
@@ -64,6 +66,7 @@ class MapPage(Controller):
             total=min(len(points), MAX_CASES),
             truncated=len(points) > MAX_CASES,
             limit=MAX_CASES,
+            shapes=SHAPES,
             counts=[(light, counts.get(light, 0)) for light in LIGHTS],
             patrols=patrols,
             day=day.isoformat(),

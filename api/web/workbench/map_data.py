@@ -14,8 +14,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
 from api.admin.calendar import InvalidRange
+from api.errors import EXCEPTION_HANDLERS
 from api.geo import location_out
 from api.inspector.grids import geojson_in
+from api.inspector.patrols import PatrolId
 from cases import heat, scope, stats
 from core import clock
 from core.actors import Actor
@@ -28,9 +30,6 @@ SUPERVISORS = ("supervisor", "admin")
 HEAT_MAX_DAYS = 93
 MAX_PLACES = 5000
 MAX_CASES = 5000  # the most urgent first; clustered in the browser
-# Cell sizes offered to the heat map, in degrees (about 110 m to 2.2 km north-south).
-HeatCell = Annotated[float, msgspec.Meta(ge=0.001, le=0.02)]
-PatrolId = Annotated[str, msgspec.Meta(min_length=1, max_length=24, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
 class CasePoint(msgspec.Struct, frozen=True, rename="camel"):
@@ -129,6 +128,8 @@ async def patrol_staff(actor: Actor) -> set[int] | None:
 class MapDataController(Controller):
     path = "/map/data"
     include_in_schema = False
+    # Scripts read these: errors as the API's problem+json, not the router's HTML pages.
+    exception_handlers = EXCEPTION_HANDLERS
 
     @get("/cases", name="wb.map.cases")
     async def cases(self, actor: NamedDependency[Actor]) -> CasePoints:
@@ -170,7 +171,8 @@ class MapDataController(Controller):
         actor: NamedDependency[Actor],
         first: Annotated[dt.date, QueryParameter(name="from")],
         last: Annotated[dt.date, QueryParameter(name="to")],
-        cell: Annotated[HeatCell, QueryParameter(name="cell")] = heat.DEFAULT_CELL_DEG,
+        # Cell size in degrees: about 110 m to 2.2 km north-south.
+        cell: Annotated[float, QueryParameter(ge=0.001, le=0.02)] = heat.DEFAULT_CELL_DEG,
     ) -> HeatOut:
         """Reports of the city days ``from`` to ``to`` (both included)."""
         since, until = day_bounds(first, last)

@@ -3,10 +3,18 @@ controller module beside the others and add it here (and its entry to templating
 
 from __future__ import annotations
 
+from api.web.workbench.map import MapPage
+from api.web.workbench.map_data import MapDataController
+from api.web.workbench.places import PlacePages
 from api.web.workbench.queue import QueuePages
 from api.web.workbench.session import SessionPages
+from api.web.workbench.signposts import SignpostPages
 
 PAGES: list = [
     SessionPages,
     QueuePages,
+    MapPage,
+    MapDataController,
+    PlacePages,
+    SignpostPages,
 ]

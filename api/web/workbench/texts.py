@@ -5,6 +5,7 @@ the localized tree: only the pages' own wording lives here."""
 
 from __future__ import annotations
 
+from api.web.workbench.tools_texts import TOOLS_TEXTS
 from core.i18n import Msg
 
 TEXTS: dict[str, Msg] = {
@@ -71,6 +72,8 @@ TEXTS: dict[str, Msg] = {
     "source.hotline": Msg(zh="热线", en="hotline"),
     "loading": Msg(zh="加载中…", en="Loading…"),
 }
+
+TEXTS.update(TOOLS_TEXTS)  # the map, places, signposts and statistics pages' words
 
 
 def text(locale: str, key: str, **params: object) -> str:

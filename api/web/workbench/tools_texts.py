@@ -5,11 +5,8 @@ from __future__ import annotations
 from core.i18n import Msg
 
 TOOLS_TEXTS: dict[str, Msg] = {
-    # lights: a shape and a word, never the colour alone
-    "light.green": Msg(zh="● 正常", en="● on time"),
-    "light.yellow": Msg(zh="▲ 预警", en="▲ warning"),
-    "light.red": Msg(zh="■ 超时", en="■ overdue"),
-    "light.none": Msg(zh="○ 未派遣", en="○ not dispatched"),
+    # lights: a shape and a word, never the colour alone (texts.py has the other three)
+    "light.none": Msg(zh="未派遣", en="not dispatched"),
     # map
     "map.title": Msg(zh="地图", en="Map"),
     "map.region": Msg(zh="案件与网格地图", en="Map of cases and grids"),
