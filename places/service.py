@@ -17,6 +17,7 @@ from accounts.api_key_admin import ApiClientInfo, api_client_info
 from accounts.errors import UnknownApiClient
 from core import clock
 from core.actors import Actor
+from core.db import is_sqlite
 from core.pagination import decode_cursor, encode_cursor
 from media.service import claim_media, register_viewer
 from org import geo
@@ -259,9 +260,11 @@ async def set_availability(
     return await get_place(place_id=place_id)
 
 
-def name_pattern(text: str) -> str:
-    """A LIKE pattern for names containing ``text``; LIKE's own wildcards are dropped."""
-    return "%" + text.replace("%", "").replace("_", "").strip() + "%"
+def contains(column: Any, text: str) -> Any:
+    """``column`` contains ``text``, ignoring ASCII case (SQLite's LIKE does, PostgreSQL
+    needs ILIKE); LIKE's own wildcards in ``text`` are dropped."""
+    pattern = "%" + text.replace("%", "").replace("_", "").strip() + "%"
+    return column.like(pattern) if is_sqlite() else column.ilike(pattern)
 
 
 async def list_places(
@@ -277,7 +280,7 @@ async def list_places(
     if kind:
         query = query.where(Place.kind == kind)
     if name_contains and name_contains.strip():
-        query = query.where(Place.name.ilike(name_pattern(name_contains)))
+        query = query.where(contains(Place.name, name_contains))
     if after is not None:
         query = query.where(Place.id > after.id)
     rows = await query

@@ -233,8 +233,10 @@ async def list_signposts(
     if status:
         query = query.where(Signpost.status == status)
     if name_contains and name_contains.strip():
-        pattern = places.name_pattern(name_contains)
-        query = query.where(Signpost.name.ilike(pattern) | Signpost.code.ilike(pattern))
+        query = query.where(
+            places.contains(Signpost.name, name_contains)
+            | places.contains(Signpost.code, name_contains)
+        )
     if after is not None:
         query = query.where(Signpost.id > after.id)
     rows = await query
