@@ -83,11 +83,13 @@ class PlacePoints(msgspec.Struct, frozen=True, rename="camel"):
     truncated: bool
 
 
-def day_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+def day_bounds(
+    first: dt.date, last: dt.date, *, max_days: int = HEAT_MAX_DAYS
+) -> tuple[dt.datetime, dt.datetime]:
     """[start of ``first``, end of ``last``) in the city's time zone, as UTC; InvalidRange
-    when ``last`` is before ``first`` or the span is longer than the map draws."""
-    if last < first or (last - first).days >= HEAT_MAX_DAYS:
-        raise InvalidRange(days=HEAT_MAX_DAYS)
+    when ``last`` is before ``first`` or the span is longer than ``max_days``."""
+    if last < first or (last - first).days >= max_days:
+        raise InvalidRange(days=max_days)
     zone = clock.city_zone()
     start = dt.datetime.combine(first, dt.time(), tzinfo=zone)
     end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=zone)

@@ -9,6 +9,7 @@ from api.web.workbench.places import PlacePages
 from api.web.workbench.queue import QueuePages
 from api.web.workbench.session import SessionPages
 from api.web.workbench.signposts import SignpostPages
+from api.web.workbench.stats import StatsPages
 
 PAGES: list = [
     SessionPages,
@@ -17,4 +18,5 @@ PAGES: list = [
     MapDataController,
     PlacePages,
     SignpostPages,
+    StatsPages,
 ]

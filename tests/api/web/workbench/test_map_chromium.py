@@ -55,6 +55,7 @@ PAGES = [
     "/workbench/places/new",
     "/workbench/signposts",
     "/workbench/signposts/new",
+    "/workbench/stats",
 ]
 
 
@@ -189,12 +190,12 @@ async def _create_place_by_clicking(page, base: str) -> None:
     await page.wait_for_selector("#saved", timeout=15_000)
     await _axe_clean(page, "place saved")
     place_id = page.url.split("/")[-1].split("?")[0]
-    with httpx.Client(base_url=base) as client:
-        login = client.post(
+    async with httpx.AsyncClient(base_url=base) as client:
+        login = await client.post(
             "/api/inspector/auth/login", json={"username": "chief", "password": PASSWORD}
         )
         headers = {"Authorization": f"Bearer {login.json()['accessToken']}"}
-        stored = client.get(f"/api/admin/places/{place_id}", headers=headers).json()
+        stored = (await client.get(f"/api/admin/places/{place_id}", headers=headers)).json()
     want = to_wgs84(lat, lon, "gcj02")
     got = (stored["location"]["lat"], stored["location"]["lon"])
     assert got == pytest.approx(want, abs=1e-6)
