@@ -17,7 +17,14 @@ from api.params import Int32
 from api.untrusted import IMPORT_MAX_BYTES
 from api.web.workbench.map_data import tile_sys
 from api.web.workbench.templating import chrome, page_headers
-from api.web.workbench.tool_forms import FormInvalid, convert, domain_invalid, posted
+from api.web.workbench.tool_forms import (
+    FormInvalid,
+    convert,
+    create_once,
+    domain_invalid,
+    form_key,
+    posted,
+)
 from api.web.workbench.tool_import import run_import
 from core.actors import Actor
 from core.db import transaction
@@ -89,7 +96,7 @@ class PlacePages(Controller):
 
     @get("/new", name="wb.places.new")
     async def new(self, request: Request, actor: NamedDependency[Actor]) -> Template:
-        values = {"status": "open", "coordSys": tile_sys()}
+        values = {"status": "open", "coordSys": tile_sys(), "_key": form_key()}
         return await _render(
             request,
             actor,
@@ -106,7 +113,8 @@ class PlacePages(Controller):
         try:
             data = convert(values, FIELDS, PlaceIn)
             lat, lon = data.location.wgs84()
-            async with transaction():
+
+            async def create() -> int:
                 place = await places.create_place(
                     actor=actor,
                     kind=data.kind,
@@ -118,11 +126,14 @@ class PlacePages(Controller):
                     hours=data.hours,
                     status=data.status,
                 )
+                return place.id
+
+            place_id = await create_once(actor, "wb.places.create", values, create)
         except DomainError as exc:
             return await self._invalid(request, actor, domain_invalid(values, exc, actor.locale))
         except FormInvalid as exc:
             return await self._invalid(request, actor, exc)
-        return Redirect(f"/workbench/places/{place.id}?saved=1", status_code=303)
+        return Redirect(f"/workbench/places/{place_id}?saved=1", status_code=303)
 
     @get("/{place_id:int}", name="wb.places.edit")
     async def edit(

@@ -16,7 +16,14 @@ from api.geo import location_out
 from api.untrusted import IMPORT_MAX_BYTES
 from api.web.workbench.map_data import tile_sys
 from api.web.workbench.templating import chrome, page_headers
-from api.web.workbench.tool_forms import FormInvalid, convert, domain_invalid, posted
+from api.web.workbench.tool_forms import (
+    FormInvalid,
+    convert,
+    create_once,
+    domain_invalid,
+    form_key,
+    posted,
+)
 from api.web.workbench.tool_import import run_import
 from core.actors import Actor
 from core.db import transaction
@@ -112,7 +119,12 @@ class SignpostPages(Controller):
 
     @get("/new", name="wb.signposts.new")
     async def new(self, request: Request, actor: NamedDependency[Actor]) -> Template:
-        values = {"status": "active", "kind": "intersection", "coordSys": tile_sys()}
+        values = {
+            "status": "active",
+            "kind": "intersection",
+            "coordSys": tile_sys(),
+            "_key": form_key(),
+        }
         return await _render(
             request,
             actor,
@@ -129,7 +141,8 @@ class SignpostPages(Controller):
         try:
             data = convert(values, FIELDS, SignpostIn)
             lat, lon = data.location.wgs84()
-            async with transaction():
+
+            async def create() -> str:
                 sign = await signposts.create_signpost(
                     name=data.name,
                     lat=lat,
@@ -140,11 +153,14 @@ class SignpostPages(Controller):
                     grid_code=data.grid_code,
                     code=data.code,
                 )
+                return sign.code
+
+            code = await create_once(actor, "wb.signposts.create", values, create)
         except DomainError as exc:
             return await self._invalid(request, actor, domain_invalid(values, exc, actor.locale))
         except FormInvalid as exc:
             return await self._invalid(request, actor, exc)
-        return Redirect(f"/workbench/signposts/{sign.code}?saved=1", status_code=303)
+        return Redirect(f"/workbench/signposts/{code}?saved=1", status_code=303)
 
     @post("/import", name="wb.signposts.import", request_max_body_size=IMPORT_MAX_BYTES + 65536)
     async def import_file(self, request: Request, actor: NamedDependency[Actor]) -> Template:

@@ -4,12 +4,16 @@ the API's Structs validate them and its services store them; errors are placed b
 from __future__ import annotations
 
 import re
+import secrets
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import msgspec
 from litestar import Request
 
+from core.actors import Actor
 from core.errors import DomainError
+from core.idempotency import StoredResponse, run_once
 
 T = TypeVar("T")
 LOCATION_FIELDS = ("lat", "lon", "coordSys")
@@ -78,3 +82,28 @@ def convert(
 def domain_invalid(values: dict[str, str], exc: DomainError, locale: str) -> FormInvalid:
     field = ERROR_FIELDS.get(exc.code, "")
     return FormInvalid(values, {field: exc.detail(locale)}, exc.status)
+
+
+def form_key() -> str:
+    """A new per-render key for a creating form: a second submit of the same form (a double
+    click, a resend after a lost response) creates nothing twice."""
+    return secrets.token_urlsafe(18)
+
+
+async def create_once(
+    actor: Actor, route: str, values: dict[str, str], create: Callable[[], Awaitable[object]]
+) -> str:
+    """Run ``create`` (which returns the new object's reference) at most once per form key,
+    as the API's Idempotency-Key does; a replay returns the first reference."""
+
+    async def action() -> StoredResponse:
+        return StoredResponse(status_code=303, body=str(await create()).encode())
+
+    stored = await run_once(
+        key=values.get("_key") or None,
+        scope=actor.scope,
+        route=route,
+        body=msgspec.json.encode({k: v for k, v in sorted(values.items()) if k != "_key"}),
+        action=action,
+    )
+    return stored.body.decode()

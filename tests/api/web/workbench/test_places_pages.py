@@ -232,3 +232,36 @@ async def test_signpost_import_shows_bad_rows(api):
     refused = await _upload(api, "/workbench/signposts/import", page.text, bad, "signs.csv")
     assert refused.status_code == 422 and 'id="import-rows"' in refused.text
     assert (await signposts.list_signposts())[0] == []
+
+
+async def test_a_form_sent_twice_creates_one_place(api):
+    import asyncio
+
+    await signed_in(api, "operator")
+    form = await api.get("/workbench/places/new")
+    key = form.text.split('name="_key" value="')[1].split('"')[0]
+    data = {
+        "kind": "toilet",
+        "name": "双击公厕",
+        "lat": "36.06",
+        "lon": "120.38",
+        "coordSys": "wgs84",
+        "_key": key,
+    }
+    first, second = await asyncio.gather(
+        form_post(api, "/workbench/places/new", form.text, data),
+        form_post(api, "/workbench/places/new", form.text, data),
+    )
+    statuses = sorted([first.status_code, second.status_code])
+    assert statuses[0] == 303, (first.text, second.text)
+    (place,) = (await places.list_places()).items
+    for response in (first, second):
+        if response.status_code == 303:
+            assert response.headers["location"] == f"/workbench/places/{place.id}?saved=1"
+    # A later resend of the same form (a lost response) finds the same place.
+    again = await form_post(api, "/workbench/places/new", form.text, data)
+    assert again.headers["location"] == f"/workbench/places/{place.id}?saved=1"
+    assert len((await places.list_places()).items) == 1
+    # A new render carries a new key: the next submit is a new place.
+    other = await api.get("/workbench/places/new")
+    assert key not in other.text
