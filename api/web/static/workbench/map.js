@@ -94,7 +94,8 @@
 
   function fitTo(map, layer) {
     var bounds = layer.getBounds && layer.getBounds();
-    if (bounds && bounds.isValid()) { map.fitBounds(bounds, { padding: [16, 16], maxZoom: 16 }); return true; }
+    // No animation: the view is settled (and the clusters laid out) when this returns.
+    if (bounds && bounds.isValid()) { map.fitBounds(bounds, { padding: [16, 16], maxZoom: 16, animate: false }); return true; }
     return false;
   }
 
@@ -103,18 +104,21 @@
     var map = baseMap(box);
     var words = { green: d.lightGreen, yellow: d.lightYellow, red: d.lightRed, none: d.lightNone };
     var layers = {};
-    var fitted = false;
-    getJSON(d.gridsUrl).then(function (data) {
+    // Both layers first, then one fit (grids, else the cases): a second fit arriving later
+    // would move the map under the user's hand. data-ready tells tests and people it settled.
+    var grids = getJSON(d.gridsUrl).then(function (data) {
       layers.grids = gridLayer(data);
       if (document.getElementById("layer-grids").checked) { layers.grids.addTo(map); }
-      fitted = fitTo(map, layers.grids) || fitted;
     });
-    getJSON(d.casesUrl).then(function (data) {
+    var cases = getJSON(d.casesUrl).then(function (data) {
       var group = clusterGroup(d.clusterText);
       group.addLayers(data.points.map(function (p) { return caseMarker(p, words); }));
       layers.cases = group;
       if (document.getElementById("layer-cases").checked) { group.addTo(map); }
-      if (!fitted && data.points.length) { fitted = fitTo(map, L.featureGroup(group.getLayers())); }
+    });
+    Promise.all([grids, cases]).then(function () {
+      if (!fitTo(map, layers.grids)) { fitTo(map, L.featureGroup(layers.cases.getLayers())); }
+      box.setAttribute("data-ready", "1");
     });
     function loadPlaces() {
       return getJSON(d.placesUrl).then(function (data) {

@@ -72,17 +72,24 @@ def _open_case(base: str) -> None:
             files={"file": ("p.jpg", jpeg_bytes(seed=3), "image/jpeg")},
         )
         assert photo.status_code == 201, photo.text
-        case = client.post(
-            "/api/inspector/cases",
+        second = client.post(
+            "/api/inspector/media",
             headers=headers,
-            json={
-                "category": "E0102",
-                "location": {"lat": IN_GRID[0], "lon": IN_GRID[1]},
-                "mediaIds": [photo.json()["id"]],
-                "description": "人行道上有暴露垃圾",
-            },
-        )
-        assert case.status_code == 201, case.text
+            files={"file": ("q.jpg", jpeg_bytes(seed=4), "image/jpeg")},
+        ).json()["id"]
+        # Two cases 220 m apart: a cluster at the zoom that shows the whole district.
+        for index, (lat, lon) in enumerate([IN_GRID, (IN_GRID[0] + 0.002, IN_GRID[1])]):
+            case = client.post(
+                "/api/inspector/cases",
+                headers=headers,
+                json={
+                    "category": ("E0102", "E0103")[index],
+                    "location": {"lat": lat, "lon": lon},
+                    "mediaIds": [photo.json()["id"]] if index == 0 else [second],
+                    "description": "人行道上有暴露垃圾",
+                },
+            )
+            assert case.status_code == 201, case.text
 
 
 @pytest.fixture(scope="module")
@@ -152,10 +159,8 @@ async def test_map_pages_in_chromium(server):
                     await page.goto(f"{base}{path}")
                     if path == "/workbench/map":
                         # Markers and grids drawn from the JSON layers, on a plain background.
-                        await page.wait_for_selector(".wb-marker", timeout=15_000)
                         await page.wait_for_selector("path.leaflet-interactive", timeout=15_000)
-                        title = await page.get_attribute(".wb-marker", "title")
-                        assert title and re.match(r"^\d{8}-\d{5} \S", title), title
+                        await _map_layers(page, locale)
                     elif path.endswith("/new"):
                         await page.wait_for_selector(".leaflet-container", timeout=15_000)
                     await _axe_clean(page, f"{locale} {path}")
@@ -173,6 +178,28 @@ async def test_map_pages_in_chromium(server):
     assert not refused, refused
     assert not offsite, offsite
     assert len(list(root.glob("*.png"))) == 2 * len(PAGES) * len(SIZES)
+
+
+async def _map_layers(page, locale: str) -> None:
+    """The two cases cluster with a text icon; zoomed in they are markers titled with their
+    number and light in words; the heat map draws server-binned cells."""
+    await page.wait_for_selector("#wb-map[data-ready]", timeout=15_000)
+    cluster = page.locator(".wb-cluster").first
+    await cluster.wait_for(timeout=15_000)
+    label = await cluster.locator("span").first.get_attribute("aria-label")
+    assert label == ("2 件，0 件超时" if locale == "zh-CN" else "2 cases, 0 overdue"), label
+    await cluster.click()  # zooms to the two cases
+    await page.locator(".wb-marker").first.wait_for(state="attached", timeout=15_000)
+    title = await page.get_attribute(".wb-marker", "title")
+    assert title and re.match(r"^\d{8}-\d{5} \S", title), title
+    await page.click("#map-heat-form button[type=submit]")
+    status = page.locator("#heat-status")
+    await page.wait_for_selector("#heat-status:not(:empty)", timeout=15_000)
+    # Two reports 220 m apart: two cells of the server's binning.
+    assert await status.inner_text() == (
+        "热力格 2 个，最多 1 件" if locale == "zh-CN" else "2 cells, at most 1 reports"
+    )
+    await page.wait_for_selector("canvas.leaflet-heatmap-layer", timeout=15_000)
 
 
 async def _create_place_by_clicking(page, base: str) -> None:
