@@ -130,3 +130,28 @@ def test_tile_hosts(env, hosts):
 def test_bad_tile_settings_stop_the_start(env):
     with pytest.raises(SystemExit, match="invalid configuration"):
         load_settings(env)
+
+
+MINE = [
+    "map.html",
+    "places.html",
+    "place_form.html",
+    "signposts.html",
+    "signpost_form.html",
+    "stats.html",
+    "partials/_tool_field.html",
+    "partials/_tool_picker.html",
+    "partials/_tool_import.html",
+    "partials/_tool_chart.html",
+]
+TEMPLATES = VENDOR.parent.parent / "templates" / "workbench"
+
+
+@pytest.mark.parametrize("name", MINE)
+def test_templates_hold_nothing_inline_the_csp_would_refuse(name):
+    text = (TEMPLATES / name).read_text()
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), "inline script"
+    assert not re.search(r"\sstyle\s*=", text), "style attribute"
+    assert not re.search(r"<style", text), "style element"
+    assert not re.search(r"\son[a-z]+\s*=", text), "event handler attribute"
+    assert "javascript:" not in text
