@@ -101,6 +101,51 @@ FROM generate_series(1, {units}) AS u
 """
 
 
+def use_database(url: str) -> None:
+    """The settings of a benchmark run against ``url`` (read when the app is imported)."""
+    os.environ.update(
+        {
+            "CITYOPS_DATABASE_URL": url,
+            "CITYOPS_ENV": "test",
+            "CITYOPS_JWT_SECRET": "bench-jwt-secret-0123456789-0123456789-0123456789",
+            "CITYOPS_PASSWORD_ITERATIONS": "1000",
+            "CITYOPS_LOG_LEVEL": "WARNING",
+        }
+    )
+
+
+async def fresh_cases(cases: int) -> None:
+    """The schema afresh, then the units, areas, inspectors and ``cases`` cases of a year
+    (FILL); the pool is open."""
+    import asyncpg
+
+    from bench import stats_seed
+    from core import db
+    from core.schema import migrate
+    from core.settings import get_settings
+
+    await db.raw("DROP SCHEMA IF EXISTS public CASCADE")
+    await db.raw("CREATE SCHEMA public")
+    await migrate()
+    await db.raw(UNITS_SQL.format(units=UNITS))
+    seeder = await asyncpg.connect(get_settings().database_url)
+    await stats_seed.seed_city(seeder)
+    staff0 = (await db.raw("SELECT min(id) AS id FROM staff"))[0]["id"]
+    categories = ", ".join(f"'{code}'" for code in CATEGORIES)
+    await seeder.execute(
+        FILL.format(
+            n=cases,
+            categories=categories,
+            ncat=len(CATEGORIES),
+            grids=stats_seed.GRIDS,
+            units=UNITS,
+            staff0=staff0,
+            inspectors=stats_seed.INSPECTORS,
+        )
+    )
+    await seeder.close()
+
+
 async def _ensure_database(url: str) -> None:
     import asyncpg
 
@@ -134,15 +179,7 @@ async def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--rounds", type=int, default=5, help="evaluation: A,B rounds")
     args = parser.parse_args()
-    os.environ.update(
-        {
-            "CITYOPS_DATABASE_URL": args.database_url,
-            "CITYOPS_ENV": "test",
-            "CITYOPS_JWT_SECRET": "bench-jwt-secret-0123456789-0123456789-0123456789",
-            "CITYOPS_PASSWORD_ITERATIONS": "1000",
-            "CITYOPS_LOG_LEVEL": "WARNING",
-        }
-    )
+    use_database(args.database_url)
     await _ensure_database(args.database_url)
 
     import datetime as dt
@@ -157,30 +194,12 @@ async def main() -> None:
     from cases import stats
     from cases.scope import EVERYTHING
     from core import db
-    from core.schema import migrate
     from core.settings import get_settings
 
     await db.open_pool(get_settings())
-    await db.raw("DROP SCHEMA IF EXISTS public CASCADE")
-    await db.raw("CREATE SCHEMA public")
-    await migrate()
     started = time.perf_counter()
-    await db.raw(UNITS_SQL.format(units=UNITS))
+    await fresh_cases(args.cases)
     seeder = await asyncpg.connect(args.database_url)
-    await stats_seed.seed_city(seeder)
-    staff0 = (await db.raw("SELECT min(id) AS id FROM staff"))[0]["id"]
-    categories = ", ".join(f"'{code}'" for code in CATEGORIES)
-    await db.raw(
-        FILL.format(
-            n=args.cases,
-            categories=categories,
-            ncat=len(CATEGORIES),
-            grids=stats_seed.GRIDS,
-            units=UNITS,
-            staff0=staff0,
-            inspectors=stats_seed.INSPECTORS,
-        )
-    )
     await stats_seed.seed_history(seeder)
     await db.raw("ANALYZE")
     built = time.perf_counter() - started

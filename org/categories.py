@@ -357,3 +357,15 @@ def _stage_settings(current: dict[str, Any], given: dict[str, Any]) -> dict[str,
     if unknown:
         raise TypeError(f"unknown category settings: {sorted(unknown)}")
     return stages.stage_changes(current, given, reset=reset)
+
+
+async def category_names(codes: list[str], locale: str) -> dict[str, str]:
+    """code -> its name in ``locale`` (en falls back to zh), for lists of cases."""
+    if not codes:
+        return {}
+    rows = await Category.select(Category.code, Category.name_zh, Category.name_en).where(
+        Category.code.is_in(sorted(set(codes)))
+    )
+    return {
+        r["code"]: (r["name_en"] or r["name_zh"]) if locale == "en" else r["name_zh"] for r in rows
+    }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Literal
 
 import msgspec
@@ -16,33 +15,13 @@ from api.geo import CoordSysQuery
 from api.params import Int32, PageLimit, id_query
 from api.types import UtcDateTime
 from audit.service import record
-from cases import command, handling, handoff, queries, scope
-from cases.access import case_for_staff, load_case
+from cases import command, manual, queries, scope
+from cases.access import case_for_staff
+from cases.manual import Action
 from cases.tables import Case
 from core.actors import Actor
 from core.db import transaction
-from core.errors import FieldRequired
 
-Action = Literal[
-    "accept",
-    "reject",
-    "merge",
-    "dispatch",
-    "redispatch",
-    "suspend",
-    "resume",
-    "cancel",
-    "approve-extension",
-    "decline-extension",
-    "approve-return",
-    "decline-return",
-    "resolve",
-    "close",
-    "rework",
-    "assign",
-    "assist",
-    "recategorize",
-]
 MEDIA_BASE = "/api/inspector/media"  # staff photo routes (the bearer token of any staff app)
 
 
@@ -93,77 +72,6 @@ async def _moderate(actor: Actor, case_id: str, text: PublicTextIn | None) -> Ca
             after=_public_text(case),
         )
     return await case_staff_detail(case, locale=actor.locale)
-
-
-def _needs(value, field: str):
-    if value is None:
-        raise FieldRequired(field=field)
-    return value
-
-
-async def _run(action: Action, actor: Actor, case_id: str, data: ActionIn) -> Case:
-    handlers: dict[str, Callable[[], Awaitable[Case]]] = {
-        "accept": lambda: command.accept(
-            actor=actor, case_id=case_id, auto_dispatch=data.auto_dispatch
-        ),
-        "reject": lambda: command.reject(actor=actor, case_id=case_id, reason=data.reason),
-        "cancel": lambda: command.cancel(actor=actor, case_id=case_id, reason=data.reason),
-        "suspend": lambda: command.suspend(actor=actor, case_id=case_id, reason=data.reason),
-        "merge": lambda: command.merge(
-            actor=actor, case_id=case_id, into_case_id=_needs(data.into_case_id, "intoCaseId")
-        ),
-        "dispatch": lambda: command.dispatch(
-            actor=actor,
-            case_id=case_id,
-            unit_id=_needs(data.unit_id, "unitId"),
-            priority=data.priority,
-            note=data.note,
-        ),
-        "approve-extension": lambda: command.decide_extension(
-            actor=actor, case_id=case_id, approve=True
-        ),
-        "decline-extension": lambda: command.decide_extension(
-            actor=actor, case_id=case_id, approve=False
-        ),
-        "approve-return": lambda: command.decide_return(actor=actor, case_id=case_id, approve=True),
-        "decline-return": lambda: command.decide_return(
-            actor=actor, case_id=case_id, approve=False
-        ),
-    }
-    handlers["redispatch"] = handlers["resume"] = handlers["dispatch"]
-    if action in handlers:
-        return await handlers[action]()
-    case = await load_case(case_id)
-    if action in ("assign", "assist", "recategorize"):
-        return await _hand(action, actor, case, data)
-    if action == "resolve":
-        return await _resolve(actor, case, data)
-    return await handling.check(actor=actor, case=case, passed=action == "close", note=data.note)
-
-
-async def _hand(action: Action, actor: Actor, case: Case, data: ActionIn) -> Case:
-    if action == "assign":
-        return await handoff.assign(
-            actor=actor, case=case, staff_id=_needs(data.staff_id, "staffId")
-        )
-    if action == "assist":
-        await handoff.add_assists(actor=actor, case=case, unit_ids=_needs(data.unit_ids, "unitIds"))
-        return case
-    return await command.recategorize(
-        actor=actor,
-        case=case,
-        category_code=_needs(data.category, "category"),
-        reason=data.reason or data.note,
-    )
-
-
-async def _resolve(actor: Actor, case: Case, data: ActionIn) -> Case:
-    """An operator's resolve: with after-photos, or else with a written reason."""
-    reason = (data.note or data.reason or "").strip()
-    if not data.media_ids and not reason:
-        raise FieldRequired(field="mediaIds")
-    await handoff.require_assists_done(case)
-    return await handling.resolve(actor=actor, case=case, note=reason, media_ids=data.media_ids)
 
 
 class AdminCaseController(Controller):
@@ -229,7 +137,7 @@ class AdminCaseController(Controller):
     ) -> CaseStaffDetail:
         async with transaction():
             await case_for_staff(actor, case_id)  # out of scope: 404
-            case = await _run(action, actor, case_id, data)
+            case = await manual.run_action(action, actor, case_id, data)
         return await case_staff_detail(
             case,
             media_base=MEDIA_BASE,

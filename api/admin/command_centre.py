@@ -46,7 +46,7 @@ class AlertPageOut(msgspec.Struct, frozen=True, rename="camel"):
     next_cursor: str | None
 
 
-async def _alert_outs(items: list[alerts.AlertInfo]) -> list[AlertOut]:
+async def alert_outs(items: list[alerts.AlertInfo]) -> list[AlertOut]:
     cases = await queries.case_refs([a.case_id for a in items])
     return [
         AlertOut(
@@ -82,7 +82,7 @@ class AlertController(Controller):
         page = await alerts.list_alerts(
             scope=await scope.scope_of(actor), status=status, kind=kind, cursor=cursor, limit=limit
         )
-        return AlertPageOut(items=await _alert_outs(page.items), next_cursor=page.next_cursor)
+        return AlertPageOut(items=await alert_outs(page.items), next_cursor=page.next_cursor)
 
     @post(
         "/{alert_id:int}/acknowledge",
@@ -95,7 +95,7 @@ class AlertController(Controller):
             info = await alerts.acknowledge(
                 actor=actor, alert_id=alert_id, scope=await scope.scope_of(actor)
             )
-        return (await _alert_outs([info]))[0]
+        return (await alert_outs([info]))[0]
 
 
 class SupervisionIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):

@@ -35,7 +35,6 @@ from tests.api.authz_world import (
     resolved_case,
     reward,
     signpost,
-    workbench_staff,
 )
 from tests.api.inspector.field import citizen_report
 from tests.cases_city import IN_GRID
@@ -458,54 +457,6 @@ async def _snapshot(w: World) -> Probe:
     )
 
 
-# --- the workbench (cookie sessions; its pages answer in HTML) ---------------------------------
-# Places and signposts are city-wide configuration: every workbench role reads them and
-# operators and admins change them; supervisors only read (403), and no session is sent to
-# sign in (303). Patrol tracks are for supervisors and admins (operators: 403).
-
-WB = "/workbench"
-
-
-def _wb_probe(method: str, url: str, owner, intruders, served=()) -> Probe:
-    return Probe(method, url, owner, intruders, refused=(303, 403, 404), html=True, served=served)
-
-
-@entry("GET", f"{WB}/places/{{place_id:int}}")
-async def _wb_place(w: World) -> Probe:
-    owner = await workbench_staff(w, "operator")
-    return _wb_probe("GET", f"{WB}/places/{await place(w)}", owner, [{}])
-
-
-@entry("POST", f"{WB}/places/{{place_id:int}}")
-async def _wb_place_edit(w: World) -> Probe:
-    owner = await workbench_staff(w, "operator")
-    supervisor = await workbench_staff(w, "supervisor")
-    url = f"{WB}/places/{await place(w)}"
-    return _wb_probe("POST", url, owner, [{}, supervisor], served=(303,))
-
-
-@entry("GET", f"{WB}/signposts/{{code:str}}")
-async def _wb_signpost(w: World) -> Probe:
-    owner = await workbench_staff(w, "operator")
-    return _wb_probe("GET", f"{WB}/signposts/{await signpost(w)}", owner, [{}])
-
-
-@entry("POST", f"{WB}/signposts/{{code:str}}")
-async def _wb_signpost_edit(w: World) -> Probe:
-    owner = await workbench_staff(w, "admin")
-    supervisor = await workbench_staff(w, "supervisor")
-    url = f"{WB}/signposts/{await signpost(w)}"
-    return _wb_probe("POST", url, owner, [{}, supervisor], served=(303,))
-
-
-@entry("GET", f"{WB}/map/data/patrols/{{patrol_id:str}}")
-async def _wb_patrol_track(w: World) -> Probe:
-    owner = await workbench_staff(w, "admin")
-    operator = await workbench_staff(w, "operator")
-    url = f"{WB}/map/data/patrols/{await patrol(w)}"
-    return Probe("GET", url, owner, [{}, operator], refused=(401, 403))
-
-
 # Public by design: anyone may read these without an account, so they have no owner to
 # protect. A route with a path parameter must be here or in MATRIX.
 PUBLIC: dict[tuple[str, str], str] = {
@@ -631,3 +582,7 @@ async def _shift(w: World) -> int:
             ends_at=clock.now() + dt.timedelta(hours=8),
         )
     return shift.id
+
+
+# The workbench's pages, asked for with a cookie session (tests/api/authz_workbench.py).
+import tests.api.authz_workbench  # noqa: E402, F401

@@ -39,10 +39,9 @@ class Probe:
     intruders: list[Session | dict[str, str]]
     body: Body = None  # JSON; a callable builds it per sender (each uses their own photos)
     refused: tuple[int, ...] = (403, 404)
-    # Workbench pages answer in HTML (refusals are error pages or a redirect to sign in) and
-    # a form served is a 303 to the saved object.
-    html: bool = False
-    served: tuple[int, ...] = ()  # () = any 2xx
+    # What serving the owner looks like; () = any 2xx (a workbench form answers 303 to the
+    # saved object).
+    served: tuple[int, ...] = ()
 
 
 def headers_of(who: Session | dict[str, str]) -> dict[str, str]:
@@ -275,27 +274,3 @@ def photo_body(w: World, key: str) -> Callable[[Session], Awaitable[dict]]:
         return {key: [await photo(w.api, who)]}
 
     return build
-
-
-async def workbench_headers(w: World, who: Session) -> dict[str, str]:
-    """A workbench cookie session of ``who`` (through the one staff sign-in) with the CSRF
-    cookie and header pair, as request headers."""
-    from accounts.tables import Staff
-    from accounts.web_session import start_web_session
-    from api.web.workbench.guard import WORKBENCH_ROLES
-
-    row = await Staff.select(Staff.user.username).where(Staff.id == who.subject_id).first()
-    token, _ = await start_web_session(
-        username=row["user.username"],
-        password="correct-horse-battery",
-        ip="127.0.0.1",
-        roles=WORKBENCH_ROLES,
-    )
-    page = await w.api.client.get("/workbench/signin", headers={"Cookie": ""})
-    csrf = page.cookies["cityops_csrf"]
-    return {"Cookie": f"cityops_wb={token}; cityops_csrf={csrf}", "x-csrftoken": csrf}
-
-
-async def workbench_staff(w: World, role: str) -> dict[str, str]:
-    """A new staff member of ``role`` signed in to the workbench, as request headers."""
-    return await workbench_headers(w, await w.api.staff(role))

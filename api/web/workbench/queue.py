@@ -23,6 +23,7 @@ from core import clock
 from core.actors import Actor
 from core.errors import DomainError
 from core.i18n import Msg
+from org.categories import category_names
 
 Light = Literal["green", "yellow", "red"]
 Short = Annotated[str, msgspec.Meta(max_length=100)]
@@ -104,6 +105,7 @@ async def queue_view(actor: Actor, query: QueueQuery) -> dict:
     view = await case_staff_page(page, "wgs84")
     return {
         "rows": view.items,
+        "categories": await category_names([r.category_code for r in view.items], actor.locale),
         "next_url": f"/workbench/queue?{query_string(query, cursor=view.next_cursor)}"
         if view.next_cursor
         else None,

@@ -60,6 +60,12 @@ def _t(ctx: Any, key: str, **params: object) -> str:
     return TEXTS[key].render(ctx["lang"], **params)
 
 
+def _t_or(ctx: Any, key: str, fallback: str) -> str:
+    """A text for a value that may have none (an event or photo role added later)."""
+    msg = TEXTS.get(key)
+    return msg.render(ctx["lang"]) if msg else fallback
+
+
 def local_time(value: dt.datetime | None) -> str:
     """A moment in the city's zone, as people there read it (the <time> has the ISO form)."""
     return "" if value is None else value.astimezone(clock.city_zone()).strftime("%Y-%m-%d %H:%M")
@@ -76,15 +82,22 @@ def environment() -> Environment:
 
 
 def template_config() -> TemplateConfig:
+    return TemplateConfig(instance=engine())
+
+
+@cache
+def engine() -> JinjaTemplateEngine:
+    """One per process: the app's template config and the live stream render through it."""
     env = environment()
     env.globals["asset"] = asset
     env.globals["local_time"] = local_time
     engine = JinjaTemplateEngine.from_environment(env)
     engine.register_template_callable("t", _t)
+    engine.register_template_callable("t_or", _t_or)
     engine.register_template_callable(
         "state_name", lambda ctx, state: state_label(state, ctx["lang"])
     )
-    return TemplateConfig(instance=engine)
+    return engine
 
 
 def page_headers(locale: str) -> dict[str, str]:

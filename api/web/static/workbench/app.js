@@ -16,6 +16,12 @@
   document.addEventListener("htmx:sendError", function () {
     flash(document.body.getAttribute("data-reload-text") || "Reload the page");
   });
+  // The stream could not replay what a reconnecting page missed: fetch the list again.
+  document.addEventListener("htmx:sseMessage", function (event) {
+    if (event.detail && event.detail.type === "queue" && window.htmx) {
+      window.htmx.ajax("GET", window.location.href, { target: "#queue-results", swap: "outerHTML" });
+    }
+  });
   // Keyboard paging in lists: "j"/"k" or the arrow keys with Alt follow the next/previous
   // links of the list the focus is in (or the page's only one).
   document.addEventListener("keydown", function (event) {

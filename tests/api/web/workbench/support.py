@@ -25,14 +25,34 @@ async def sign_in(api, username: str, password: str = PASSWORD, **headers):
     )
 
 
-async def signed_in(api, role: str = "operator", **fields):
-    session = await api.staff(role, password=PASSWORD, **fields)
+async def sign_in_as(api, session, **headers):
+    """The workbench session of a staff member the tests made (with the default password)."""
     from accounts.tables import Staff
 
     row = await Staff.select(Staff.user.username).where(Staff.id == session.subject_id).first()
-    response = await sign_in(api, row["user.username"])
+    response = await sign_in(api, row["user.username"], **headers)
     assert response.status_code == 303, response.text
     return session
+
+
+async def signed_in(api, role: str = "operator", **fields):
+    return await sign_in_as(api, await api.staff(role, password=PASSWORD, **fields))
+
+
+async def file_report(api, citizen, category="E0102", seed=0, at=None):
+    from tests.cases_city import IN_GRID
+    from tests.helpers import upload_photo
+
+    lat, lon = at or IN_GRID
+    body = {
+        "category": category,
+        "location": {"lat": lat, "lon": lon},
+        "description": f"workbench test {seed}",
+        "mediaIds": [await upload_photo(api.client, citizen, seed=seed)],
+    }
+    response = await api.post("/api/citizen/reports", json=body, headers=citizen.headers)
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
 
 
 async def form_post(api, url: str, page_html: str, data: dict | None = None, **headers):

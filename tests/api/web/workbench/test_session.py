@@ -76,3 +76,26 @@ async def test_supervisor_and_admin_sign_in_too(api):
         await signed_in(api, role)
         page = await api.get("/workbench/queue")
         assert page.status_code == 200 and "cityops_wb" in api.client.cookies
+
+
+async def test_a_disabled_account_loses_its_session_and_cannot_sign_in(api):
+    from piccolo.apps.user.tables import BaseUser
+
+    await api.staff("operator", username="wbgone", password=PASSWORD)
+    assert (await sign_in(api, "wbgone")).status_code == 303
+    assert (await api.get("/workbench/queue")).status_code == 200
+    await BaseUser.update({BaseUser.active: False}).where(BaseUser.username == "wbgone")
+    cut = await api.get("/workbench/queue")
+    assert cut.status_code == 303 and cut.headers["location"].startswith("/workbench/signin")
+    refused = await sign_in(api, "wbgone")
+    assert refused.status_code == 403 and 'role="alert"' in refused.text
+
+
+async def test_repeated_wrong_passwords_lock_the_username(api):
+    from core.settings import get_settings
+
+    await api.staff("operator", username="wblock", password=PASSWORD)
+    for _ in range(get_settings().login_max_failures + 1):
+        await sign_in(api, "wblock", "wrong-password")
+    locked = await sign_in(api, "wblock")  # even the right password, while locked
+    assert locked.status_code == 429 and "cityops_wb" not in api.client.cookies
