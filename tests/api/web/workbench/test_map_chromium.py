@@ -1,4 +1,4 @@
-"""The map, places and signposts pages in headless Chromium (Debian ``chromium`` driven by
+"""The map, places, signposts and stats pages in headless Chromium (Debian ``chromium`` driven by
 Playwright): a place created by clicking the map while the tiles are GCJ-02 (no real tiles:
 the map stays offline) is stored as the right WGS-84; a CSV with a bad row shows the row;
 axe-core finds no violations; nothing is refused by the CSP; nothing loads from elsewhere.
@@ -7,6 +7,7 @@ the point, not the database."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 
@@ -90,6 +91,24 @@ def _open_case(base: str) -> None:
                 },
             )
             assert case.status_code == 201, case.text
+        # A patrol with a short track, for the supervisors' replay.
+        start = client.post("/api/inspector/patrols", headers=headers, json={})
+        assert start.status_code == 201, start.text
+        now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+        fixes = [
+            {
+                "at": (now + dt.timedelta(seconds=20 * i)).isoformat(),
+                "lat": IN_GRID[0] + i * 2e-4,
+                "lon": IN_GRID[1],
+            }
+            for i in range(6)
+        ]
+        track = client.post(
+            f"/api/inspector/patrols/{start.json()['id']}/track",
+            headers=headers,
+            json={"fixes": fixes},
+        )
+        assert track.status_code == 200, track.text
 
 
 @pytest.fixture(scope="module")
@@ -200,6 +219,14 @@ async def _map_layers(page, locale: str) -> None:
         "热力格 2 个，最多 1 件" if locale == "zh-CN" else "2 cells, at most 1 reports"
     )
     await page.wait_for_selector("canvas.leaflet-heatmap-layer", timeout=15_000)
+    # Patrol replay: the track drawn, a slider over its fixes moves the cursor.
+    await page.click("button[data-track-url]")
+    await page.wait_for_selector("#replay:not([hidden])", timeout=15_000)
+    assert await page.get_attribute("#replay-pos", "max") == "5"
+    await page.fill("#replay-pos", "5")
+    await page.wait_for_selector("#replay-time:not(:empty)", timeout=5_000)
+    await page.click("#replay-play")
+    await _axe_clean(page, f"{locale} map with replay and heat")
 
 
 async def _create_place_by_clicking(page, base: str) -> None:
