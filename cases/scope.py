@@ -129,3 +129,15 @@ async def contains(scope: Scope, case: Case) -> bool:
             (CaseAssist.case == case.id) & CaseAssist.unit_id.is_in(sorted(scope.unit_ids))
         )
     return False
+
+
+def sees_grid(scope: Scope, grid: grids.GridInfo) -> bool:
+    """Whether the scope's map shows this grid: a grid of its areas, units or own grids."""
+    return (
+        scope.everything
+        or grid.id in scope.grid_ids
+        or grid.district_id in scope.district_ids
+        or grid.street_id in scope.street_ids
+        or grid.area_id in scope.district_ids | scope.street_ids
+        or grid.unit_id in scope.unit_ids
+    )

@@ -190,6 +190,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # "virtual" (bucket.host) for AWS, Aliyun OSS and Tencent COS; "path" for MinIO and moto.
     s3_addressing_style: Literal["path", "virtual"] = "path"
 
+    # Base map tiles of the workbench (/workbench/map). Empty: no tiles, grids and points on a
+    # plain background (intranets, tests). The coordinate system is the tiles' own: AMap and
+    # Tencent tiles are GCJ-02, so points are shifted on the server before they are drawn.
+    # Subdomains as Leaflet takes them: each character ("abc"), or a comma-separated list.
+    map_tile_url: str = ""
+    map_tile_coord_sys: Literal["wgs84", "gcj02"] = "wgs84"
+    map_tile_subdomains: str = "abc"
+    map_tile_attribution: str = ""
+
     # Machine intake: events of one device and category within this many minutes of its
     # last event and this many metres of it are one case (a camera re-detecting a stall).
     intake_dedup_minutes: int = 30
@@ -379,7 +388,19 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             missing[name] = _local_secret(settings.var_dir, name)
     _check_sms(settings)
     _check_working_hours(settings)
+    _check_map_tiles(settings)
     return msgspec.structs.replace(settings, **missing) if missing else settings
+
+
+def _check_map_tiles(settings: Settings) -> None:
+    """The tile hosts go into the workbench's Content-Security-Policy: refuse what is not a
+    plain http(s) URL rather than send a policy that blocks every tile."""
+    from core.map_tiles import tile_hosts
+
+    try:
+        tile_hosts(settings)
+    except ValueError as exc:
+        raise SystemExit(f"invalid configuration: {PREFIX}MAP_TILE_URL: {exc}") from None
 
 
 def _check_sms(settings: Settings) -> None:

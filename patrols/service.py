@@ -198,7 +198,7 @@ async def record_track(
     return TrackResult(accepted=added, duplicates=len(fixes) - added, total=updated[0]["fix_count"])
 
 
-async def _fixes(patrol: Patrol) -> list[track.Fix]:
+async def patrol_fixes(patrol: Patrol) -> list[track.Fix]:
     rows = await PatrolFix.select(PatrolFix.t_ms, PatrolFix.lat, PatrolFix.lon).where(
         PatrolFix.patrol == patrol.id
     )
@@ -237,7 +237,7 @@ async def grid_shapes(grid_ids: Sequence[int]) -> dict[int, tuple[grids.GridInfo
 async def _summarise(
     patrol: Patrol, ended_at: dt.datetime, ended_occurred_at: dt.datetime | None
 ) -> tuple[PatrolSummary, str]:
-    runs, dropped = track.segments(await _fixes(patrol))
+    runs, dropped = track.segments(await patrol_fixes(patrol))
     geometry = track.track_geometry(runs)
     start, end = _span(patrol, ended_at, ended_occurred_at)
     assigned = await assigned_grid_shapes(

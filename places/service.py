@@ -17,6 +17,7 @@ from accounts.api_key_admin import ApiClientInfo, api_client_info
 from accounts.errors import UnknownApiClient
 from core import clock
 from core.actors import Actor
+from core.db import is_sqlite
 from core.pagination import decode_cursor, encode_cursor
 from media.service import claim_media, register_viewer
 from org import geo
@@ -259,14 +260,27 @@ async def set_availability(
     return await get_place(place_id=place_id)
 
 
+def contains(column: Any, text: str) -> Any:
+    """``column`` contains ``text``, ignoring ASCII case (SQLite's LIKE does, PostgreSQL
+    needs ILIKE); LIKE's own wildcards in ``text`` are dropped."""
+    pattern = "%" + text.replace("%", "").replace("_", "").strip() + "%"
+    return column.like(pattern) if is_sqlite() else column.ilike(pattern)
+
+
 async def list_places(
-    *, kind: str | None = None, cursor: str | None = None, limit: int = 50
+    *,
+    kind: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+    name_contains: str | None = None,
 ) -> PlacePage:
     """Oldest first, keyset pages."""
     after = decode_cursor(cursor, kind="places")
     query = Place.select().where(Place.deleted.eq(False)).order_by(Place.id).limit(limit + 1)
     if kind:
         query = query.where(Place.kind == kind)
+    if name_contains and name_contains.strip():
+        query = query.where(contains(Place.name, name_contains))
     if after is not None:
         query = query.where(Place.id > after.id)
     rows = await query
@@ -277,6 +291,26 @@ async def list_places(
         else None
     )
     return PlacePage(items=items, next_cursor=next_cursor)
+
+
+class MapPoint(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    kind: str
+    name: str
+    status: str
+    lat: float
+    lon: float
+
+
+async def map_points(*, limit: int) -> list[MapPoint]:
+    """Places for a map layer: the few columns it draws, oldest first."""
+    rows = (
+        await Place.select(Place.id, Place.kind, Place.name, Place.status, Place.lat, Place.lon)
+        .where(Place.deleted.eq(False))
+        .order_by(Place.id)
+        .limit(limit)
+    )
+    return [MapPoint(**row) for row in rows]
 
 
 async def nearby(

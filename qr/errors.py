@@ -50,3 +50,10 @@ class SheetTooLarge(DomainError):
     status = 422
     title = Msg(zh="打印数量过多", en="Too many codes for one sheet")
     message = Msg(zh="一次最多打印 {max} 个路牌", en="At most {max} signposts per sheet")
+
+
+class SheetEmpty(DomainError):
+    code = "signpost.sheet_empty"
+    status = 422
+    title = Msg(zh="未选择路牌", en="No signposts chosen")
+    message = Msg(zh="请先勾选要打印的路牌", en="Tick the signposts to print first")

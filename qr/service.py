@@ -18,8 +18,14 @@ from org import service as org
 from places import service as places
 from places.errors import UnknownPlaceKind
 from places.found import Found
-from qr import codes
-from qr.errors import InvalidSignpost, SignpostCodeTaken, SignpostNotFound
+from qr import codes, render
+from qr.errors import (
+    InvalidSignpost,
+    SheetEmpty,
+    SheetTooLarge,
+    SignpostCodeTaken,
+    SignpostNotFound,
+)
 from qr.tables import Signpost, SignpostDamage, SignpostScan
 
 STATUSES = ("active", "damaged", "removed")
@@ -216,12 +222,21 @@ async def delete_signpost(*, code: str) -> None:
 
 
 async def list_signposts(
-    *, status: str | None = None, cursor: str | None = None, limit: int = 50
+    *,
+    status: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+    name_contains: str | None = None,
 ) -> tuple[list[SignpostInfo], str | None]:
     after = decode_cursor(cursor, kind="signposts")
     query = Signpost.select().order_by(Signpost.id).limit(limit + 1)
     if status:
         query = query.where(Signpost.status == status)
+    if name_contains and name_contains.strip():
+        query = query.where(
+            places.contains(Signpost.name, name_contains)
+            | places.contains(Signpost.code, name_contains)
+        )
     if after is not None:
         query = query.where(Signpost.id > after.id)
     rows = await query
@@ -232,6 +247,23 @@ async def list_signposts(
         else None
     )
     return items, next_cursor
+
+
+SHEET_MAX = 240
+
+
+async def sheet_pdf(*, sign_codes: Sequence[str], label: bool) -> bytes:
+    """A printable PDF of the signs' QR codes (with their names when ``label``);
+    SheetTooLarge past SHEET_MAX, SignpostNotFound for an unknown code."""
+    if not sign_codes:
+        raise SheetEmpty()
+    if len(sign_codes) > SHEET_MAX:
+        raise SheetTooLarge(max=SHEET_MAX)
+    items = []
+    for code in sign_codes:
+        sign = await get_signpost(code=code)
+        items.append((codes.url_of(sign.code), sign.name if label else ""))
+    return render.sheet_pdf(items)
 
 
 async def scan(*, code: str, channel: str) -> ScanView:

@@ -68,7 +68,42 @@ def _out(row: evaluation.Row) -> RowOut:
     )
 
 
-def _csv(page: EvaluationOut) -> bytes:
+async def evaluation_page(
+    actor: Actor,
+    *,
+    since: dt.datetime,
+    until: dt.datetime,
+    level: str,
+    area_kind: str,
+    lang: str,
+) -> EvaluationOut:
+    """综合评价 of the actor's scope (GET /api/admin/evaluation and the workbench's page)."""
+    if until <= since or until - since > evaluation.MAX_RANGE:
+        raise InvalidRange(days=evaluation.MAX_RANGE.days)
+    result = await evaluation.evaluate(
+        scope=await scope.scope_of(actor),
+        level=level,
+        since=since,
+        until=until,
+        area_kind=area_kind,
+        locale=lang,
+    )
+    return EvaluationOut(
+        since=result.since,
+        until=result.until,
+        level=result.level,
+        area_kind=result.area_kind,
+        weights={_camel(k): v for k, v in evaluation.WEIGHTS[level].items()},
+        rows=[_out(row) for row in result.rows],
+    )
+
+
+def evaluation_csv_name(page: EvaluationOut) -> str:
+    kind = f"-{page.area_kind}" if page.area_kind else ""
+    return f"evaluation-{page.level}{kind}-{page.since.date()}-{page.until.date()}.csv"
+
+
+def evaluation_csv(page: EvaluationOut) -> bytes:
     counts = [_camel(n) for n in evaluation.COUNTS[page.level]]
     rates = [_camel(name) for name, _, _ in evaluation.RATES[page.level]]
     header = ["rank", "id", "kind", "code", "name", "score", "grade", "gradeLabel"]
@@ -109,30 +144,12 @@ class EvaluationController(Controller):
         format: FromQuery[Literal["json", "csv"] | None] = None,  # noqa: A002 - the query name
         lang: FromQuery[Literal["zh-CN", "en"]] = "zh-CN",
     ) -> Response:
-        days = evaluation.MAX_RANGE.days
-        if until <= since or until - since > evaluation.MAX_RANGE:
-            raise InvalidRange(days=days)
-        result = await evaluation.evaluate(
-            scope=await scope.scope_of(actor),
-            level=level,
-            since=since,
-            until=until,
-            area_kind=area_kind,
-            locale=lang,
-        )
-        page = EvaluationOut(
-            since=result.since,
-            until=result.until,
-            level=result.level,
-            area_kind=result.area_kind,
-            weights={_camel(k): v for k, v in evaluation.WEIGHTS[level].items()},
-            rows=[_out(row) for row in result.rows],
+        page = await evaluation_page(
+            actor, since=since, until=until, level=level, area_kind=area_kind, lang=lang
         )
         wants_csv = format == "csv" or (
             format is None and "text/csv" in request.headers.get("accept", "")
         )
         if wants_csv:
-            kind = f"-{result.area_kind}" if result.area_kind else ""
-            name = f"evaluation-{level}{kind}-{since.date()}-{until.date()}.csv"
-            return csv_response(_csv(page), filename=name)
+            return csv_response(evaluation_csv(page), filename=evaluation_csv_name(page))
         return Response(page)

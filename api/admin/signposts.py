@@ -18,9 +18,7 @@ from core.db import transaction
 from places.tabular import detect_format
 from qr import codes, importer, render
 from qr import service as signposts
-from qr.errors import SheetTooLarge
 
-SHEET_MAX = 240
 Status = Literal["active", "damaged", "removed"]
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
 
@@ -189,14 +187,8 @@ class AdminSignpostController(Controller):
 
     @post("/sheet", status_code=200, summary="A printable PDF of many labelled codes")
     async def sheet(self, data: JSONBody[SheetIn]) -> Response[bytes]:
-        if len(data.codes) > SHEET_MAX:
-            raise SheetTooLarge(max=SHEET_MAX)
-        items = []
-        for code in data.codes:
-            sign = await signposts.get_signpost(code=code)
-            items.append((codes.url_of(sign.code), sign.name if data.label else ""))
         return Response(
-            render.sheet_pdf(items),
+            await signposts.sheet_pdf(sign_codes=data.codes, label=data.label),
             media_type="application/pdf",
             headers={"Content-Disposition": 'inline; filename="signposts.pdf"'},
         )

@@ -94,7 +94,41 @@ def _out(row: stats.StatsRow, label: str) -> StatsOut:
     )
 
 
-def _csv(page: StatsPage) -> bytes:
+async def stats_page(
+    actor: Actor,
+    *,
+    since: dt.datetime,
+    until: dt.datetime,
+    group_by: str,
+    filters: stats.StatsFilter,
+    lang: str,
+) -> StatsPage:
+    """The stats of the actor's scope (GET /api/admin/stats and the workbench's page)."""
+    if until <= since or until - since > dt.timedelta(days=MAX_DAYS):
+        raise InvalidRange(days=MAX_DAYS)
+    counted = {"within": await scope.scope_of(actor), "filters": filters}
+    rows = await stats.case_stats(since=since, until=until, group_by=group_by, **counted)
+    # Inspector rows cover only inspectors' own reports: the totals are all cases counted.
+    totals = stats.totals(
+        rows
+        if group_by != "inspector"
+        else await stats.case_stats(since=since, until=until, group_by="source", **counted)
+    )
+    labels = await _labels(group_by, lang)
+    return StatsPage(
+        since=since,
+        until=until,
+        group_by=group_by,
+        rows=[_out(row, labels.get(row.key or "", row.key or "")) for row in rows],
+        totals=_out(totals, "total") if totals else None,
+    )
+
+
+def stats_csv_name(page: StatsPage) -> str:
+    return f"stats-{page.group_by}-{page.since.date()}-{page.until.date()}.csv"
+
+
+def stats_csv(page: StatsPage) -> bytes:
     columns = [f.encode_name for f in msgspec.structs.fields(StatsOut)]
     rows = [*page.rows, *([page.totals] if page.totals else [])]
     return csv_bytes(columns, (msgspec.to_builtins(row).values() for row in rows))
@@ -123,30 +157,12 @@ class AdminStatsController(Controller):
         lang: FromQuery[Literal["zh-CN", "en"]] = "zh-CN",
     ) -> Response:
         since, until = clock.as_utc(since), clock.as_utc(until)
-        if until <= since or until - since > dt.timedelta(days=MAX_DAYS):
-            raise InvalidRange(days=MAX_DAYS)
-        counted = {
-            "within": await scope.scope_of(actor),
-            "filters": stats.StatsFilter(
-                district_id=district_id, street_id=street_id, unit_id=unit_id, grid_id=grid_id
-            ),
-        }
-        rows = await stats.case_stats(since=since, until=until, group_by=group_by, **counted)
-        # Inspector rows cover only inspectors' own reports: the totals are all cases counted.
-        totals = stats.totals(
-            rows
-            if group_by != "inspector"
-            else await stats.case_stats(since=since, until=until, group_by="source", **counted)
+        filters = stats.StatsFilter(
+            district_id=district_id, street_id=street_id, unit_id=unit_id, grid_id=grid_id
         )
-        labels = await _labels(group_by, lang)
-        page = StatsPage(
-            since=since,
-            until=until,
-            group_by=group_by,
-            rows=[_out(row, labels.get(row.key or "", row.key or "")) for row in rows],
-            totals=_out(totals, "total") if totals else None,
+        page = await stats_page(
+            actor, since=since, until=until, group_by=group_by, filters=filters, lang=lang
         )
         if format == "csv":
-            name = f"stats-{group_by}-{since.date()}-{until.date()}.csv"
-            return csv_response(_csv(page), filename=name)
+            return csv_response(stats_csv(page), filename=stats_csv_name(page))
         return Response(page)

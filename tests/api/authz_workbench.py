@@ -10,7 +10,15 @@ from accounts.tables import Staff
 from core.db import transaction
 from org import units
 from tests.api.authz_cases import A, entry
-from tests.api.authz_world import Probe, World, dispatched_case, reported_case
+from tests.api.authz_world import (
+    Probe,
+    World,
+    dispatched_case,
+    patrol,
+    place,
+    reported_case,
+    signpost,
+)
 from tests.api.web.workbench.support import sign_in_as
 
 W = "/workbench"
@@ -110,3 +118,44 @@ async def _wb_alert(w: World) -> Probe:
         await alerts.raise_alert("undispatched", case=await load_case(case_id))
     alert = await Alert.select(Alert.id).order_by(Alert.id, ascending=False).first()
     return await _probe(w, "POST", f"{W}/alerts/{alert['id']}/acknowledge", works_case=False)
+
+
+# Places and signposts are city-wide configuration: every workbench role reads them,
+# operators and admins change them (a 303 to the saved object), supervisors only read (403);
+# no session is sent to sign in (303). Patrol tracks are for supervisors and admins: an
+# operator gets 403 and no session 401, as problem+json (the map's scripts read them).
+
+
+async def _config_probe(w: World, method: str, url: str) -> Probe:
+    people = await _people(w)
+    intruders = [NO_SESSION] + ([people["supervisor"]] if method == "POST" else [])
+    served = (303,) if method == "POST" else ()
+    return Probe(method, url, people["owner"], intruders, refused=(303, 403), served=served)
+
+
+@entry("GET", f"{W}/places/{{place_id:int}}")
+async def _wb_place(w: World) -> Probe:
+    return await _config_probe(w, "GET", f"{W}/places/{await place(w)}")
+
+
+@entry("POST", f"{W}/places/{{place_id:int}}")
+async def _wb_place_edit(w: World) -> Probe:
+    return await _config_probe(w, "POST", f"{W}/places/{await place(w)}")
+
+
+@entry("GET", f"{W}/signposts/{{code:str}}")
+async def _wb_signpost(w: World) -> Probe:
+    return await _config_probe(w, "GET", f"{W}/signposts/{await signpost(w)}")
+
+
+@entry("POST", f"{W}/signposts/{{code:str}}")
+async def _wb_signpost_edit(w: World) -> Probe:
+    return await _config_probe(w, "POST", f"{W}/signposts/{await signpost(w)}")
+
+
+@entry("GET", f"{W}/map/data/patrols/{{patrol_id:str}}")
+async def _wb_patrol_track(w: World) -> Probe:
+    people = await _people(w)
+    owner = await cookie_of(w, w.admin)
+    url = f"{W}/map/data/patrols/{await patrol(w)}"
+    return Probe("GET", url, owner, [NO_SESSION, people["owner"]], refused=(401, 403))

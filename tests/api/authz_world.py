@@ -39,6 +39,9 @@ class Probe:
     intruders: list[Session | dict[str, str]]
     body: Body = None  # JSON; a callable builds it per sender (each uses their own photos)
     refused: tuple[int, ...] = (403, 404)
+    # What serving the owner looks like; () = any 2xx (a workbench form answers 303 to the
+    # saved object).
+    served: tuple[int, ...] = ()
 
 
 def headers_of(who: Session | dict[str, str]) -> dict[str, str]:

@@ -29,6 +29,7 @@ from api.web.workbench.templating import (
 )
 from api.web.workbench.texts import text
 from core.errors import DomainError
+from core.map_tiles import tile_hosts
 from core.settings import get_settings
 
 CSRF_COOKIE = "cityops_csrf"
@@ -37,7 +38,7 @@ CSRF_COOKIE = "cityops_csrf"
 def content_security_policy() -> str:
     """Nothing inline anywhere: no nonces needed. Extra image origins (map tiles, S3 media)
     join img-src through ``IMG_SOURCES``."""
-    img = " ".join(["'self'", "data:", *IMG_SOURCES])
+    img = " ".join(["'self'", "data:", *IMG_SOURCES, *tile_hosts(get_settings())])
     return (
         "default-src 'none'; script-src 'self'; style-src 'self'; "
         f"img-src {img}; connect-src 'self'; font-src 'self'; form-action 'self'; "

@@ -5,6 +5,7 @@ the localized tree: only the pages' own wording lives here."""
 
 from __future__ import annotations
 
+from api.web.workbench.tools_texts import TOOLS_TEXTS
 from core.i18n import Msg
 
 TEXTS: dict[str, Msg] = {
@@ -160,6 +161,8 @@ TEXTS: dict[str, Msg] = {
     "alert.sla_yellow": Msg(zh="时限预警", en="SLA warning"),
     "loading": Msg(zh="加载中…", en="Loading…"),
 }
+
+TEXTS.update(TOOLS_TEXTS)  # the map, places, signposts and statistics pages' words
 
 
 def text(locale: str, key: str, **params: object) -> str:
