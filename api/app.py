@@ -23,6 +23,7 @@ from api.admin_ui import ADMIN_UI
 from api.citizen.router import citizen_places_router, citizen_router
 from api.errors import EXCEPTION_HANDLERS
 from api.health import HealthController, calendar_coverage
+from api.hotline.router import hotline_router
 from api.inspector.router import inspector_router
 from api.intake.router import intake_router
 from api.media import SignedMediaController
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             citizen_places_router,
             inspector_router,
             admin_router,
+            hotline_router,
             intake_router,
             open311_router,
             *ADMIN_UI,

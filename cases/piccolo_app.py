@@ -11,6 +11,7 @@ from cases.tables import (
     CaseFollower,
     CaseMedia,
     CaseRequest,
+    HotlineCall,
     MachineEvent,
     SupervisionOrder,
 )
@@ -29,5 +30,6 @@ APP_CONFIG = AppConfig(
         SupervisionOrder,
         Alert,
         MachineEvent,
+        HotlineCall,
     ],
 )
