@@ -30,16 +30,18 @@ class RequestFilter(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def file_service_request(
-    *, actor: Actor, trusted: bool, report: reporting.NewCase, caller_phone: str | None = None
+    *, actor: Actor, trusted: bool, report: reporting.NewCase, caller: hotline.CallerIn | None
 ) -> Case:
     """A request from another city system (a 12345 hotline platform, a partner app). It is
     filed as a hotline report: verified like a citizen's unless the client is trusted. The
-    caller's phone, when given, makes them a follower of the case (a phone-only citizen), so
-    every later step reaches them by SMS (notify.sms_channel)."""
-    phone = normalize_phone(caller_phone) if caller_phone else None
+    caller's fields are kept (cases.hotline: masked to staff); their phone, when given,
+    makes them a follower of the case (a phone-only citizen), so every later step reaches
+    them by SMS (notify.sms_channel)."""
+    if caller is not None and caller.phone:
+        caller = msgspec.structs.replace(caller, phone=normalize_phone(caller.phone))
     case = await reporting._file(report=report, source="hotline", actor=actor, trusted=trusted)
-    if phone is not None:
-        await hotline.caller_follows(case, phone)
+    if caller is not None:
+        await hotline.keep_caller(case, caller, taker=actor)
     return case
 
 

@@ -30,6 +30,15 @@ class Caller(msgspec.Struct, frozen=True, kw_only=True):
     masked: bool  # the name and number are shown masked to this viewer
 
 
+class CallerIn(msgspec.Struct, frozen=True, kw_only=True):
+    """A caller as a sender gives them: a name, a number, and what else it knows (Open311:
+    email, device_id, account_id, media_url)."""
+
+    name: str = ""
+    phone: str | None = None
+    details: dict[str, str] = {}
+
+
 class Call(msgspec.Struct, frozen=True, kw_only=True):
     case: Case
     caller: Caller
@@ -63,24 +72,32 @@ async def file_call(
     caller's word is verified like a citizen's, never trusted."""
     phone = normalize_phone(caller_phone) if caller_phone else None
     case = await reporting._file(report=report, source="hotline", actor=actor, trusted=False)
-    await HotlineCall.insert(
-        HotlineCall(
-            case=case.id,
-            caller_name=caller_name,
-            caller_phone=phone,
-            taker_id=actor.id,
-            created_at=clock.now(),
-        )
-    )
-    if phone is not None:
-        await caller_follows(case, phone)
+    await keep_caller(case, CallerIn(name=caller_name, phone=phone), taker=actor)
     return Call(
         case=case, caller=Caller(name=caller_name, phone=phone, masked=False), taker_id=actor.id
     )
 
 
+async def keep_caller(case: Case, caller: CallerIn, *, taker: Actor) -> None:
+    """Keep who called (``caller.phone`` normalized already); a caller with a number follows
+    the case by SMS."""
+    await HotlineCall.insert(
+        HotlineCall(
+            case=case.id,
+            caller_name=caller.name,
+            caller_phone=caller.phone,
+            taker_kind=taker.kind,
+            taker_id=taker.id,
+            details=msgspec.json.encode(caller.details).decode(),
+            created_at=clock.now(),
+        )
+    )
+    if caller.phone is not None:
+        await caller_follows(case, caller.phone)
+
+
 def _caller(row: dict, viewer: Actor) -> Caller:
-    own = viewer.kind == "staff" and viewer.id == row["taker_id"]
+    own = viewer.kind == row["taker_kind"] and viewer.id == row["taker_id"]
     if own:
         return Caller(name=row["caller_name"], phone=row["caller_phone"], masked=False)
     return Caller(
@@ -94,7 +111,11 @@ async def masked_callers(case_ids: list[int]) -> dict[int, Caller]:
     if not case_ids:
         return {}
     rows = await HotlineCall.select(
-        HotlineCall.case, HotlineCall.caller_name, HotlineCall.caller_phone, HotlineCall.taker_id
+        HotlineCall.case,
+        HotlineCall.caller_name,
+        HotlineCall.caller_phone,
+        HotlineCall.taker_kind,
+        HotlineCall.taker_id,
     ).where(HotlineCall.case.is_in(case_ids))
     return {row["case"]: _caller({**row, "taker_id": None}, SYSTEM) for row in rows}
 
@@ -105,6 +126,16 @@ async def caller_phone(case: Case) -> str | None:
     return row[0]["caller_phone"] if row else None
 
 
+async def sender_details(case_ids: list[int]) -> dict[int, dict[str, str]]:
+    """What the senders gave beyond name and number (Open311's own view of its requests)."""
+    if not case_ids:
+        return {}
+    rows = await HotlineCall.select(HotlineCall.case, HotlineCall.details).where(
+        HotlineCall.case.is_in(case_ids)
+    )
+    return {row["case"]: msgspec.json.decode(row["details"]) for row in rows}
+
+
 async def my_calls(*, actor: Actor, limit: int = 50, before_id: int | None = None) -> list[Call]:
     """The calls this call-taker took, newest first."""
     query = HotlineCall.select(
@@ -112,8 +143,9 @@ async def my_calls(*, actor: Actor, limit: int = 50, before_id: int | None = Non
         HotlineCall.case,
         HotlineCall.caller_name,
         HotlineCall.caller_phone,
+        HotlineCall.taker_kind,
         HotlineCall.taker_id,
-    ).where(HotlineCall.taker_id == actor.id)
+    ).where((HotlineCall.taker_id == actor.id) & (HotlineCall.taker_kind == actor.kind))
     if before_id is not None:
         query = query.where(HotlineCall.case < before_id)
     rows = await query.order_by(HotlineCall.case, ascending=False).limit(limit)
@@ -131,7 +163,11 @@ async def get_call(*, actor: Actor, case_id: str) -> Call:
     """One call: for the call-taker who took it, or staff who may see its case (masked)."""
     case = await case_for_staff(actor, case_id)
     rows = await HotlineCall.select(
-        HotlineCall.case, HotlineCall.caller_name, HotlineCall.caller_phone, HotlineCall.taker_id
+        HotlineCall.case,
+        HotlineCall.caller_name,
+        HotlineCall.caller_phone,
+        HotlineCall.taker_kind,
+        HotlineCall.taker_id,
     ).where(HotlineCall.case == case.id)
     if not rows:
         raise CaseNotFound()

@@ -53,6 +53,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # its own (admin API). Periods of one day, in order, not overlapping.
     working_hours: str = WORKING_HOURS_DEFAULT
     public_base_url: str = "http://127.0.0.1:8000"
+    # Open311's jurisdiction_id: when set, a request naming another jurisdiction is a 404.
+    open311_jurisdiction_id: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
