@@ -598,3 +598,14 @@ async def _shift(w: World) -> int:
             ends_at=clock.now() + dt.timedelta(hours=8),
         )
     return shift.id
+
+
+async def _webhook_subscriber(w: World) -> int:
+    from notify.tables import WebhookSubscriber
+
+    row = WebhookSubscriber(name="12345", url="https://hotline.example.cn/hook", secret="s" * 20)
+    await row.save()
+    return row.id
+
+
+admin_entry("DELETE", f"{A}/webhooks/{{subscriber_id:int}}", admin_only=True)(_webhook_subscriber)
