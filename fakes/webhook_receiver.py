@@ -14,6 +14,7 @@ import json
 import time
 
 from litestar import Litestar, Request, Response, get, post
+from litestar.params import JSONBody
 
 
 class ReceiverState:
@@ -51,11 +52,11 @@ def create_webhook_receiver() -> Litestar:
         return Response(b"ok", status_code=200)
 
     @post("/__fake__/secret", status_code=204)
-    async def set_secret(data: dict) -> None:
+    async def set_secret(data: JSONBody[dict]) -> None:
         state.secret = data["secret"]
 
     @post("/__fake__/fail", status_code=204)
-    async def fail(data: dict) -> None:
+    async def fail(data: JSONBody[dict]) -> None:
         state.fail_status, state.fail_times = int(data["status"]), int(data.get("times", 1))
 
     @get("/__fake__/received")
