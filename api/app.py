@@ -8,10 +8,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar, Response, get
+from litestar._openapi.plugin import OpenAPIPlugin
 from litestar.config.compression import CompressionConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
+from litestar.openapi.spec import Components, OpenAPIMediaType, OpenAPIType, Schema, SecurityScheme
 from litestar.plugins.prometheus import PrometheusController
 from litestar.types import ASGIApp
 from piccolo.apps.user.tables import BaseUser
@@ -24,6 +25,7 @@ from api.citizen.router import citizen_places_router, citizen_router
 from api.domain_metrics import refresh_domain_metrics
 from api.errors import EXCEPTION_HANDLERS
 from api.health import HealthController, calendar_coverage
+from api.hotline.router import hotline_router
 from api.inspector.router import inspector_router
 from api.intake.router import intake_router
 from api.media import SignedMediaController
@@ -93,6 +95,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             citizen_places_router,
             inspector_router,
             admin_router,
+            hotline_router,
             intake_router,
             open311_router,
             public_router,
@@ -140,7 +143,36 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     _document_problems(app)
     _document_public_routes(app)
+    _document_georeport_xml(app)
     return app
+
+
+def _document_georeport_xml(app: Litestar) -> None:
+    """Open311 answers in XML as well as JSON, by the path's extension (api/open311/formats):
+    declare ``text/xml`` beside each JSON answer of its operations, when the document is
+    first built (lazily, as Litestar builds it: not on every app start). Litestar always
+    makes its own plugin and its methods are slotted, so the instance takes our subclass."""
+    plugin = app.plugins.get(OpenAPIPlugin)
+    plugin.__class__ = _GeoReportXmlOpenAPI
+
+
+class _GeoReportXmlOpenAPI(OpenAPIPlugin):
+    __slots__ = ()
+
+    def _build_openapi(self):
+        document = super()._build_openapi()
+        xml = OpenAPIMediaType(
+            schema=Schema(type=OpenAPIType.STRING, description="GeoReport v2 XML")
+        )
+        for path, item in (document.paths or {}).items():
+            if not path.startswith(OPEN311_PREFIX):
+                continue
+            for operation in (item.get, item.post):
+                for response in (operation.responses or {}).values() if operation else ():
+                    content = getattr(response, "content", None)
+                    if content and "application/json" in content:
+                        content["text/xml"] = xml
+        return document
 
 
 def _document_problems(app: Litestar) -> None:

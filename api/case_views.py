@@ -9,7 +9,17 @@ import msgspec
 
 from accounts import service as accounts
 from api.geo import CoordSys, Location, exif_position, location_out
-from cases import crowd, evidence, handoff, machines, queries, sla, stages, supervision
+from cases import (
+    crowd,
+    evidence,
+    handoff,
+    hotline,
+    machines,
+    queries,
+    sla,
+    stages,
+    supervision,
+)
 from cases.queries import Page
 from cases.tables import Case
 from media import service as media
@@ -26,6 +36,16 @@ class EventOut(msgspec.Struct, frozen=True, rename="camel"):
     note: str
     occurred_at: dt.datetime | None
     media_ids: list[str] = []
+
+
+class CallerOut(msgspec.Struct, frozen=True, rename="camel"):
+    name: str
+    phone: str | None
+    masked: bool
+
+
+def caller_out(caller: hotline.Caller | None) -> CallerOut | None:
+    return None if caller is None else CallerOut(**msgspec.structs.asdict(caller))
 
 
 class CaseStaffOut(msgspec.Struct, frozen=True, rename="camel"):
@@ -49,6 +69,9 @@ class CaseStaffOut(msgspec.Struct, frozen=True, rename="camel"):
     public_description: str | None
     public_address: str | None
     reporter_phone: str | None
+    # A 12345 caller the case was filed for, masked (the call-taker sees it in full under
+    # /api/hotline; the audited reporter-phone step reveals the number).
+    caller: CallerOut | None
     flags: list[str]
     followers: int  # citizens who said "me too" (cases.crowd)
     rework_count: int
@@ -184,14 +207,22 @@ async def case_staff_outs(cases: list[Case], coord_sys: CoordSys = "wgs84") -> l
         citizen_ids=[c.reporter_id for c in cases if _shows_reporter(c)]
     )
     followers = await crowd.follower_counts([c.id for c in cases])
-    return [_case_staff_out(c, coord_sys, phones, followers.get(c.id, 0)) for c in cases]
+    callers = await hotline.masked_callers([c.id for c in cases if c.source == "hotline"])
+    return [
+        _case_staff_out(
+            c, coord_sys, phones, followers.get(c.id, 0), None if c.anonymous else callers.get(c.id)
+        )
+        for c in cases
+    ]
 
 
 async def case_staff_out(case: Case, coord_sys: CoordSys = "wgs84") -> CaseStaffOut:
     return (await case_staff_outs([case], coord_sys))[0]
 
 
-def _case_staff_out(case: Case, coord_sys: CoordSys, phones: dict, followers: int) -> CaseStaffOut:
+def _case_staff_out(
+    case: Case, coord_sys: CoordSys, phones: dict, followers: int, caller: hotline.Caller | None
+) -> CaseStaffOut:
     return CaseStaffOut(
         id=case.public_id,
         number=case.number,
@@ -212,6 +243,7 @@ def _case_staff_out(case: Case, coord_sys: CoordSys, phones: dict, followers: in
         public_description=case.public_description,
         public_address=case.public_address,
         reporter_phone=phones.get(case.reporter_id) if _shows_reporter(case) else None,
+        caller=caller_out(caller),
         flags=msgspec.json.decode(case.flags),
         followers=followers,
         rework_count=case.rework_count,

@@ -10,12 +10,11 @@ from collections.abc import Sequence
 
 import msgspec
 
-from accounts import service as accounts
-from cases import feedback, reporting, visibility
+from accounts.phone import normalize_phone
+from cases import hotline, reporting, visibility
 from cases.tables import Case
-from cases.workflow import FEEDBACK_TEMPLATES, OPEN, TERMINAL
+from cases.workflow import OPEN, TERMINAL
 from core.actors import Actor
-from notify.service import enqueue
 from org.categories import private_location_codes
 
 OPEN311_STATUS = {**dict.fromkeys(OPEN, "open"), **dict.fromkeys(TERMINAL, "closed")}
@@ -31,23 +30,18 @@ class RequestFilter(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def file_service_request(
-    *, actor: Actor, trusted: bool, report: reporting.NewCase, caller_phone: str | None = None
+    *, actor: Actor, trusted: bool, report: reporting.NewCase, caller: hotline.CallerIn | None
 ) -> Case:
     """A request from another city system (a 12345 hotline platform, a partner app). It is
     filed as a hotline report: verified like a citizen's unless the client is trusted. The
-    caller's phone, when given, makes them a follower of the case (a phone-only citizen), so
-    every later step reaches them by SMS (notify.sms_channel)."""
-    follower = await accounts.citizen_for_phone(phone=caller_phone) if caller_phone else None
+    caller's fields are kept (cases.hotline: masked to staff); their phone, when given,
+    makes them a follower of the case (a phone-only citizen), so every later step reaches
+    them by SMS (notify.sms_channel)."""
+    if caller is not None and caller.phone:
+        caller = msgspec.structs.replace(caller, phone=normalize_phone(caller.phone))
     case = await reporting._file(report=report, source="hotline", actor=actor, trusted=trusted)
-    if follower is not None:
-        await feedback.add_follower(case, citizen_id=follower)
-        await enqueue(
-            recipient_kind="citizen",
-            recipient_id=follower,
-            template=FEEDBACK_TEMPLATES["report"],
-            params={"caseId": case.public_id, "number": case.number},
-            case_id=case.id,
-        )
+    if caller is not None:
+        await hotline.keep_caller(case, caller, taker=actor)
     return case
 
 

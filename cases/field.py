@@ -16,7 +16,7 @@ from typing import Literal
 
 from accounts import service as accounts
 from accounts.errors import AccountDisabled
-from cases import command, evidence, handling, handoff, reporting, routing
+from cases import command, evidence, handling, handoff, hotline, reporting, routing
 from cases.access import case_for_staff
 from cases.errors import InvalidTransition, NotAllowed, ReasonRequired
 from cases.field_errors import NotAssigned, NotMyGrid, OwnWork, RequestAlreadyPending, TimeInFuture
@@ -351,13 +351,18 @@ async def reporter_phone(*, actor: Actor, case_id: str) -> str | None:
     case = await case_for_staff(actor, case_id)
     if not await available_actions(actor, case) and not _command(actor):
         raise NotAllowed(action="reveal the reporter's phone")
-    if case.anonymous or case.reporter_kind != "citizen" or case.reporter_id is None:
+    if case.anonymous:
         return None
-    reporter = Actor(kind="citizen", id=case.reporter_id, role="citizen")
-    try:
-        phone = (await accounts.citizen_profile(actor=reporter)).phone
-    except AccountDisabled:  # nothing to reveal
-        return None
+    # A 12345 call: the caller's number, which the call-taker wrote down.
+    phone = await hotline.caller_phone(case) if case.source == "hotline" else None
+    if phone is None:
+        if case.reporter_kind != "citizen" or case.reporter_id is None:
+            return None
+        reporter = Actor(kind="citizen", id=case.reporter_id, role="citizen")
+        try:
+            phone = (await accounts.citizen_profile(actor=reporter)).phone
+        except AccountDisabled:  # nothing to reveal
+            return None
     await record_event(
         case, action="reveal_phone", from_state=case.state, to_state=case.state, actor=actor
     )

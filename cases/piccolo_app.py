@@ -12,6 +12,7 @@ from cases.tables import (
     CaseMedia,
     CaseRequest,
     CaseSurvey,
+    HotlineCall,
     MachineEvent,
     SupervisionOrder,
     WatchArea,
@@ -35,5 +36,6 @@ APP_CONFIG = AppConfig(
         WatchArea,
         WatchHit,
         CaseSurvey,
+        HotlineCall,
     ],
 )

@@ -173,6 +173,23 @@ class CaseFollower(Table, tablename="case_follower"):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class HotlineCall(Table, tablename="hotline_call"):
+    """A case a call-taker (12345 接线员) filed for a caller: who called. The number is the
+    caller's, shown in full only to the call-taker who took the call (cases.hotline)."""
+
+    case = ForeignKey(references=Case, on_delete=OnDelete.cascade, unique=True)
+    caller_name = Varchar(length=40, default="")
+    caller_phone = Varchar(length=20, null=True, default=None)  # E.164
+    # Who took it: a call-taker (staff), or the city system that sent it (machine: an
+    # Open311 client, whose request carries its caller's fields).
+    taker_kind = Varchar(length=8, default="staff")
+    taker_id = Integer(index=True)
+    # What else the sender gave of the caller and the request (Open311: email, device_id,
+    # account_id, media_url), as JSON: kept, never fetched or shown outside staff.
+    details = Text(default="{}")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 class CaseRequest(Table, tablename="case_request"):
     """A handler's request that an operator must approve: more time (延期) or handing the
     case back (回退)."""

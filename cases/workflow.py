@@ -34,6 +34,7 @@ from cases.tables import Case, CaseEvent, CaseFollower
 from cases.visibility import follower_params
 from core import clock
 from core.actors import Actor
+from notify import webhooks
 from notify.service import enqueue
 
 COMMAND = ("operator", "admin")
@@ -166,6 +167,9 @@ async def notify_reporter_and_followers(case: Case, action: str, note: str = "")
     template = FEEDBACK_TEMPLATES.get(action)
     if template is None:
         return
+    # Other systems subscribed to case events hear of the same steps (notify.webhooks).
+    status = "closed" if case.state in TERMINAL else "open"
+    await webhooks.queue_case_event(case=case, action=action, status=status)
     params = {"note": note} if note and action in NOTE_FOR_REPORTER else {}
     full = {"caseId": case.public_id, "number": case.number, **params}
     recipients: dict[int, dict[str, Any]] = {}

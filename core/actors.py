@@ -8,8 +8,15 @@ import msgspec
 
 # A supervisor (督办领导) sits in a command centre like an operator: sees its area, issues
 # supervision orders and acknowledges alerts, but does not work the cases.
-StaffRole = Literal["inspector", "handler", "operator", "supervisor", "admin"]
-STAFF_ROLES: tuple[str, ...] = ("inspector", "handler", "operator", "supervisor", "admin")
+StaffRole = Literal["inspector", "handler", "operator", "supervisor", "admin", "call_taker"]
+STAFF_ROLES: tuple[str, ...] = (
+    "inspector",
+    "handler",
+    "operator",
+    "supervisor",
+    "admin",
+    "call_taker",
+)
 
 
 class Actor(msgspec.Struct, frozen=True, kw_only=True):

@@ -57,6 +57,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # its own (admin API). Periods of one day, in order, not overlapping.
     working_hours: str = WORKING_HOURS_DEFAULT
     public_base_url: str = "http://127.0.0.1:8000"
+    # Open311's jurisdiction_id: when set, a request naming another jurisdiction is a 404.
+    open311_jurisdiction_id: str = ""
+    # Hosts webhooks may reach over http or at private addresses (comma-separated): a 12345
+    # platform inside the government network. Every other subscriber URL is https to a
+    # public address (notify.webhook_signing).
+    webhook_allowed_hosts: str = ""
+    webhook_timeout_seconds: float = 10.0
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1

@@ -34,3 +34,24 @@ class DeliveryNotFound(DomainError):
         zh="投递记录 {delivery_id} 不存在或不是死信",
         en="Delivery {delivery_id} does not exist or is not dead-lettered",
     )
+
+
+class WebhookUrlRefused(DomainError):
+    code = "webhook.url_refused"
+    status = 422
+    title = Msg(zh="回调地址不可用", en="Webhook URL refused")
+    message = Msg(zh="回调地址须为 {reason}", en="The webhook URL must be {reason}")
+
+
+class WebhookEventUnknown(DomainError):
+    code = "webhook.event_unknown"
+    status = 422
+    title = Msg(zh="未知的事件类型", en="Unknown event type")
+    message = Msg(zh="未知的事件类型：{event}", en="Unknown event type: {event}")
+
+
+class WebhookNotFound(DomainError):
+    code = "webhook.not_found"
+    status = 404
+    title = Msg(zh="未找到", en="Not found")
+    message = Msg(zh="订阅不存在", en="No such webhook subscriber")

@@ -8,6 +8,7 @@ from notify.tables import (
     NotificationJob,
     NotificationPreference,
     ProviderToken,
+    WebhookSubscriber,
     WeChatSubscription,
     WeChatUrlLink,
 )
@@ -23,5 +24,6 @@ APP_CONFIG = AppConfig(
         WeChatSubscription,
         WeChatUrlLink,
         ProviderToken,
+        WebhookSubscriber,
     ],
 )

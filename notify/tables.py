@@ -1,4 +1,4 @@
-from piccolo.columns import Integer, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -99,4 +99,18 @@ class WeChatUrlLink(Table, tablename="wechat_url_link"):
     key = Varchar(length=64, unique=True)  # "report:{signpost code}"
     url = Varchar(length=256)
     expires_at = Timestamptz()
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class WebhookSubscriber(Table, tablename="webhook_subscriber"):
+    """Another system receiving case events (a 12345 platform). ``client_id``: the API
+    client it belongs to; then it hears of the cases that client filed, as they progress
+    (its own requests), whatever else it subscribed to."""
+
+    name = Varchar(length=100)
+    url = Varchar(length=500)
+    secret = Varchar(length=100)  # signs each delivery: kept to sign, shown once
+    event_types = Text(default="[]")  # e.g. ["case.accept", "case.close"]; [] = all
+    client_id = Integer(null=True, default=None, index=True)
+    active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())

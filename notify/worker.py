@@ -261,6 +261,7 @@ def providers_from_settings(settings: Settings) -> dict[str, PushProvider]:
     from notify.providers.oppo import oppo_from_settings
     from notify.providers.sms import sms_from_settings
     from notify.providers.vivo import vivo_from_settings
+    from notify.providers.webhook import WebhookProvider
     from notify.providers.wechat import wechat_from_settings
     from notify.providers.xiaomi import xiaomi_from_settings
 
@@ -287,6 +288,8 @@ def providers_from_settings(settings: Settings) -> dict[str, PushProvider]:
             # A channel without its key or credentials must not stop the others (nor the
             # process): its deliveries are simply not planned until it is configured.
             log.error("notification channel %s disabled: %s", name, exc)
+    # Always on: it needs no credentials, and sends only what admins subscribed.
+    providers["webhook"] = WebhookProvider(settings)
     return providers
 
 

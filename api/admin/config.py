@@ -11,6 +11,7 @@ from api.admin.grids import AdminGridController
 from api.admin.org_units import OrgUnitController
 from api.admin.staff import AdminStaffController
 from api.admin.stats import AdminStatsController
+from api.admin.webhooks import AdminWebhookController
 
 CONFIG_CONTROLLERS = [
     AuditController,
@@ -24,6 +25,7 @@ CONFIG_CONTROLLERS = [
     ApiClientController,
     AdminStatsController,
     EvaluationController,
+    AdminWebhookController,
 ]
 
 __all__ = ["AUDIT_HOOKS", "CONFIG_CONTROLLERS"]

@@ -50,7 +50,7 @@ class AdminNotificationController(Controller):
         self,
         cursor: FromQuery[str | None] = None,
         limit: PageLimit = 50,
-        channel: FromQuery[Literal["apns", "fcm", "wechat"] | None] = None,
+        channel: FromQuery[Literal["apns", "fcm", "wechat", "sms", "webhook"] | None] = None,
     ) -> DeadLetterPage:
         page = await admin.dead_letters(cursor=cursor, limit=limit, channel=channel)
         return DeadLetterPage(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
@@ -37,17 +37,22 @@ class CaseReportIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_f
     occurred_at: UtcDateTime | None = None
 
     def new_case(self) -> NewCase:
-        lat, lon = self.location.wgs84()
-        return NewCase(
-            category_code=self.category,
-            lat=lat,
-            lon=lon,
-            description=self.description,
-            address=self.address,
-            media_ids=self.media_ids,
-            occurred_at=self.occurred_at,
-            priority=self.priority,
-        )
+        return new_case_of(self, priority=self.priority)
+
+
+def new_case_of(body: Any, **extra: Any) -> NewCase:
+    """A staff body's report (a patrol report, a hotline call): the fields they share."""
+    lat, lon = body.location.wgs84()
+    return NewCase(
+        category_code=body.category,
+        lat=lat,
+        lon=lon,
+        description=body.description,
+        address=body.address,
+        media_ids=body.media_ids,
+        occurred_at=body.occurred_at,
+        **extra,
+    )
 
 
 class QuickIn(CaseReportIn, frozen=True, rename="camel", forbid_unknown_fields=True):

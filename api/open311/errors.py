@@ -30,24 +30,29 @@ class Open311KeyInvalid(DomainError):
     message = Msg(zh="需要有效的 api_key", en="A valid api_key is required")
 
 
-def _error(status: int, description: str) -> Response:
-    return Response([{"code": status, "description": description}], status_code=status)
+def _error(status: int, description: str, request: Request | None = None) -> Response:
+    """In the format the path asked for: ``<errors><error>`` for ``.xml``."""
+    from api.open311 import formats
+
+    body = [{"code": status, "description": description}]
+    fmt = formats.path_format(request) if request is not None else "json"
+    return formats.respond(body, fmt, root="errors", item="error", status=status)
 
 
 def domain_error(request: Request, exc: DomainError) -> Response:
     locale = negotiate_locale(request.headers.get("accept-language"), "en")
-    return _error(exc.status, exc.detail(locale))
+    return _error(exc.status, exc.detail(locale), request)
 
 
-def http_error(_: Request, exc: HTTPException) -> Response:
+def http_error(request: Request, exc: HTTPException) -> Response:
     if isinstance(exc, ValidationException):
         problems = "; ".join(
             f"{e.get('key', '')}: {e.get('message', '')}"
             for e in (exc.extra or [])
             if isinstance(e, dict)
         )
-        return _error(400, problems or str(exc.detail))
-    return _error(exc.status_code, str(exc.detail))
+        return _error(400, problems or str(exc.detail), request)
+    return _error(exc.status_code, str(exc.detail), request)
 
 
 # ValidationException is named too: the app maps it, and the most specific class wins.

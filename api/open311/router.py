@@ -1,29 +1,38 @@
-"""Open311 GeoReport v2 (JSON) for other city systems: our leaf categories are the
-services, cases are the service requests. Paths end in ``.json`` as the spec has them;
-Litestar matches whole path segments, so ``{code}.json`` is read as one segment."""
+"""Open311 GeoReport v2 for other city systems: our leaf categories are the services,
+cases are the service requests. Paths end in ``.xml`` or ``.json`` as the spec has them
+(api/open311/formats.py); Litestar matches whole path segments, so ``{code}.json`` is read
+as one segment."""
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Request, Response, Router, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, QueryParameter
 
 from accounts.api_keys import MachineClient, authenticate_api_key
 from api.geo import read_bbox
+from api.open311 import forms
 from api.open311.errors import (
     EXCEPTION_HANDLERS,
     Open311Error,
     Open311KeyInvalid,
     Open311NotFound,
 )
-from api.types import UtcDateTime, parse_datetime
-from cases import external, visibility
-from cases.reporting import NewCase
+from api.open311.formats import Format, path_format, respond, split_format
+from api.open311.structs import (
+    ATTRIBUTES,
+    CreatedOut,
+    DefinitionOut,
+    DiscoveryOut,
+    EndpointOut,
+    RequestOut,
+    ServiceOut,
+)
+from api.types import UtcDateTime
+from cases import external, hotline, visibility, wording
 from cases.tables import Case
 from core import clock
 from core.actors import Actor
@@ -36,96 +45,6 @@ from org.categories import CategoryInfo
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 MAX_WINDOW = dt.timedelta(days=90)
 MAX_LIMIT = 1000
-
-
-class ServiceOut(msgspec.Struct, frozen=True):
-    service_code: str
-    service_name: str
-    description: str
-    metadata: bool
-    type: str
-    keywords: str
-    group: str
-
-
-class AttributeOut(msgspec.Struct, frozen=True):
-    variable: bool
-    code: str
-    datatype: str
-    required: bool
-    datatype_description: str
-    order: int
-    description: str
-
-
-class DefinitionOut(msgspec.Struct, frozen=True):
-    service_code: str
-    attributes: list[AttributeOut]
-
-
-class RequestOut(msgspec.Struct, frozen=True):
-    service_request_id: str
-    status: str
-    status_notes: str
-    service_name: str
-    service_code: str
-    description: str
-    agency_responsible: str
-    service_notice: str
-    requested_datetime: dt.datetime
-    updated_datetime: dt.datetime
-    expected_datetime: dt.datetime | None
-    address: str
-    address_id: str
-    zipcode: str
-    lat: float
-    long: float
-    media_url: str
-
-
-class CreatedOut(msgspec.Struct, frozen=True):
-    service_request_id: str
-    service_notice: str
-    account_id: str | None
-
-
-class EndpointOut(msgspec.Struct, frozen=True):
-    specification: str
-    url: str
-    changeset: str
-    type: str
-    formats: list[str]
-
-
-class DiscoveryOut(msgspec.Struct, frozen=True):
-    changeset: str
-    contact: str
-    key_service: str
-    endpoints: list[EndpointOut]
-
-
-# The questions every service asks beyond location and description: categories carry no
-# questions of their own, so these are the fields our report intake takes.
-ATTRIBUTES = [
-    AttributeOut(
-        variable=True,
-        code="occurred_at",
-        datatype="datetime",
-        required=False,
-        datatype_description="ISO 8601, e.g. 2026-11-28T08:30:00+08:00",
-        order=1,
-        description="When was the problem seen? 发现时间",
-    ),
-    AttributeOut(
-        variable=True,
-        code="anonymous",
-        datatype="singlevaluelist",
-        required=False,
-        datatype_description="true or false",
-        order=2,
-        description="Keep the reporter anonymous 匿名上报",
-    ),
-]
 
 
 def _locale(request: Request) -> str:
@@ -145,10 +64,17 @@ def _service(info: CategoryInfo, locale: str, majors: dict[str, CategoryInfo]) -
     )
 
 
-def _strip_json(segment: str) -> str:
-    if not segment.endswith(".json"):
-        raise Open311NotFound(what=segment)
-    return segment[: -len(".json")]
+def _check_jurisdiction(value: str | None) -> None:
+    """GeoReport's ``jurisdiction_id``: optional for an endpoint serving one jurisdiction,
+    but when this one is configured, naming another is a 404 (as the spec has it)."""
+    ours = get_settings().open311_jurisdiction_id
+    if value and ours and value != ours:
+        raise Open311NotFound(what=f"jurisdiction {value[:100]}")
+    if value and len(value) > 100:
+        raise Open311Error(reason="jurisdiction_id is at most 100 characters")
+
+
+Jurisdiction = Annotated[str | None, QueryParameter(name="jurisdiction_id", max_length=100)]
 
 
 def _split(value: str | None, limit: int = 100) -> list[str]:
@@ -168,17 +94,20 @@ def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
 
 async def _requests_out(cases: list[Case], locale: str, viewer: Actor | None) -> list[RequestOut]:
     """Each request as ``viewer`` may see it (cases.visibility): its own in full, the rest
-    as the public view. No photo leaves through ``media_url``: photos are served only to
-    signed-in citizens who may see them."""
+    as the public view. ``status_notes`` says where it stands in a citizen's words. Our
+    photos never leave through ``media_url``: they are served only to those who may see
+    them; a client sees there the link it sent with its own request."""
     names = {
         c.code: c.name(locale) for c in await admin_queries.list_categories(include_inactive=True)
     }
     agencies = {u.id: u.name(locale) for u in await units.list_units(active_only=False)}
+    own = [c.id for c in cases if viewer is not None and visibility.is_reporter(viewer, c)]
+    sent = await hotline.sender_details(own)
     return [
         RequestOut(
             service_request_id=case.public_id,
             status=external.OPEN311_STATUS.get(case.state, "open"),
-            status_notes=case.state,
+            status_notes=wording.state_label(case.state, locale),
             service_name=names.get(case.category_code, ""),
             service_code=case.category_code,
             description=shown.description,
@@ -192,7 +121,7 @@ async def _requests_out(cases: list[Case], locale: str, viewer: Actor | None) ->
             zipcode="",
             lat=round(shown.lat, 7),
             long=round(shown.lon, 7),
-            media_url="",
+            media_url=sent.get(case.id, {}).get("media_url", ""),
         )
         for shown in await visibility.show_all(cases, viewer)
         for case in (shown.case,)
@@ -219,61 +148,18 @@ def _actor(client: MachineClient) -> Actor:
     return Actor(kind="machine", id=client.id, role=client.kind)
 
 
-def _form_value(data: dict[str, Any], name: str) -> str | None:
-    value = data.get(name)
-    if isinstance(value, list):
-        value = value[0] if value else None
-    return None if value is None else str(value)
-
-
-def _float(data: dict[str, Any], name: str, low: float, high: float) -> float:
-    text = _form_value(data, name)
-    try:
-        value = float(text) if text is not None else math.nan
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and low <= value <= high):
-        raise Open311Error(reason=f"{name} is required, a number from {low} to {high} (WGS-84)")
-    return value
-
-
-def _new_case(data: dict[str, Any]) -> NewCase:
-    code = _form_value(data, "service_code")
-    if not code:
-        raise Open311Error(reason="service_code is required")
-    description = _form_value(data, "description") or ""
-    address = _form_value(data, "address_string") or ""
-    if len(description) > 1000 or len(address) > 200:
-        raise Open311Error(
-            reason="description is at most 1000 characters, address_string at most 200"
-        )
-    occurred = _form_value(data, "attribute[occurred_at]")
-    occurred_at = None
-    if occurred:
-        try:
-            occurred_at = parse_datetime(occurred)
-        except (TypeError, ValueError) as exc:
-            raise Open311Error(reason=f"attribute[occurred_at]: {exc}") from None
-    anonymous = (_form_value(data, "attribute[anonymous]") or "").lower() == "true"
-    return NewCase(
-        category_code=code,
-        lat=_float(data, "lat", -90, 90),
-        lon=_float(data, "long", -180, 180),
-        description=description,
-        address=address,
-        occurred_at=occurred_at,
-        anonymous=anonymous,
-    )
+def _requests_response(out: list[RequestOut], fmt: Format) -> Response:
+    return respond(out, fmt, root="service_requests", item="request")
 
 
 class Open311Controller(Controller):
     path = "/"
     tags = ["open311"]
 
-    @get("/discovery.json", summary="GeoReport v2 discovery")
-    async def discovery(self) -> DiscoveryOut:
+    @get(["/discovery.xml", "/discovery.json"], summary="GeoReport v2 discovery")
+    async def discovery(self, request: Request) -> Response[DiscoveryOut]:
         base = get_settings().public_base_url.rstrip("/")
-        return DiscoveryOut(
+        out = DiscoveryOut(
             changeset="2026-11-28T00:00:00Z",
             contact="City operations centre 城市运行管理服务中心",
             key_service=f"{base}/api/admin/api-clients (ask an administrator)",
@@ -283,28 +169,40 @@ class Open311Controller(Controller):
                     url=f"{base}/open311/v2",
                     changeset="2026-11-28T00:00:00Z",
                     type="production",
-                    formats=["application/json"],
+                    formats=["text/xml", "application/json"],
                 )
             ],
         )
+        return respond(out, path_format(request), root="discovery", item=None)
 
-    @get("/services.json", summary="Services: our active subcategories")
-    async def services(self, request: Request) -> list[ServiceOut]:
+    @get(["/services.xml", "/services.json"], summary="Services: our active subcategories")
+    async def services(
+        self, request: Request, jurisdiction_id: Jurisdiction = None
+    ) -> Response[list[ServiceOut]]:
+        _check_jurisdiction(jurisdiction_id)
         locale = _locale(request)
         rows = await admin_queries.list_categories()
         majors = {c.code: c for c in rows if c.is_major}
-        return [_service(c, locale, majors) for c in rows if not c.is_major]
+        out = [_service(c, locale, majors) for c in rows if not c.is_major]
+        return respond(out, path_format(request), root="services", item="service")
 
-    @get("/services/{name:str}", summary="A service definition: services/{code}.json")
-    async def definition(self, name: FromPath[str]) -> DefinitionOut:
-        code = _strip_json(name)
+    @get(
+        "/services/{name:str}",
+        summary="A service definition: services/{code}.xml or .json (extended attributes)",
+    )
+    async def definition(
+        self, name: FromPath[str], jurisdiction_id: Jurisdiction = None
+    ) -> Response[DefinitionOut]:
+        _check_jurisdiction(jurisdiction_id)
+        code, fmt = split_format(name)
         rows = {c.code: c for c in await admin_queries.list_categories()}
         if code not in rows or rows[code].is_major:
             raise Open311NotFound(what=f"service {code}")
-        return DefinitionOut(service_code=code, attributes=ATTRIBUTES)
+        out = DefinitionOut(service_code=code, attributes=ATTRIBUTES)
+        return respond(out, fmt, root="service_definition", item=None)
 
     @get(
-        "/requests.json",
+        ["/requests.xml", "/requests.json"],
         summary="Service requests, newest first",
         description="Public requests only (accepted by the city; anonymous reports without "
         "their text, some categories at a coarsened position). A client sending its key as "
@@ -325,7 +223,9 @@ class Open311Controller(Controller):
         bbox: Annotated[str | None, QueryParameter(name="bbox", max_length=100)] = None,
         limit: Annotated[int, QueryParameter(name="limit", ge=1, le=MAX_LIMIT)] = 50,
         offset: Annotated[int, QueryParameter(name="offset", ge=0, le=100_000)] = 0,
-    ) -> list[RequestOut]:
+        jurisdiction_id: Jurisdiction = None,
+    ) -> Response[list[RequestOut]]:
+        _check_jurisdiction(jurisdiction_id)
         until = clock.as_utc(end_date) if end_date else clock.now()
         since = clock.as_utc(start_date) if start_date else until - MAX_WINDOW
         if until <= since or until - since > MAX_WINDOW:
@@ -347,16 +247,20 @@ class Open311Controller(Controller):
             offset=offset,
             viewer=viewer,
         )
-        return await _requests_out(cases, _locale(request), viewer)
+        out = await _requests_out(cases, _locale(request), viewer)
+        return _requests_response(out, path_format(request))
 
     @get(
         "/requests/{name:str}",
-        summary="One service request: requests/{id}.json",
+        summary="One service request: requests/{id}.xml or .json",
         description="404 unless public (or the X-Api-Key client's own); a merged request "
         "answers with the request it was merged into.",
     )
-    async def one(self, request: Request, name: FromPath[str]) -> list[RequestOut]:
-        public_id = _strip_json(name)
+    async def one(
+        self, request: Request, name: FromPath[str], jurisdiction_id: Jurisdiction = None
+    ) -> Response[list[RequestOut]]:
+        _check_jurisdiction(jurisdiction_id)
+        public_id, fmt = split_format(name)
         viewer = await _viewer(request)
         case = (
             await external.get_request(public_id=public_id, viewer=viewer)
@@ -365,28 +269,33 @@ class Open311Controller(Controller):
         )
         if case is None:
             raise Open311NotFound(what=f"request {public_id}")
-        return await _requests_out([case], _locale(request), viewer)
+        return _requests_response(await _requests_out([case], _locale(request), viewer), fmt)
 
-    @post("/requests.json", summary="Create a service request (api_key required)")
+    @post(
+        ["/requests.xml", "/requests.json"],
+        summary="Create a service request (api_key required)",
+        description="The caller's first_name, last_name, email, phone, device_id and "
+        "account_id are kept (masked to staff); a caller's phone makes them a follower told "
+        "of each step by SMS. media_url is kept as a link and never fetched.",
+    )
     async def create(
         self,
         request: Request,
         data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)],
     ) -> Response[list[CreatedOut]]:
-        key = _form_value(data, "api_key") or request.headers.get("x-api-key", "")
+        key = forms.form_value(data, "api_key") or request.headers.get("x-api-key", "")
         client = await _system_client(key)
-        report = _new_case(data)
+        _check_jurisdiction(forms.form_value(data, "jurisdiction_id"))
+        report = forms.new_case(data)
+        caller = forms.caller(data)
         async with transaction():
             case = await external.file_service_request(
-                actor=_actor(client),
-                trusted=client.trusted,
-                report=report,
-                # GeoReport's own field: the caller, kept informed of the case by SMS.
-                caller_phone=_form_value(data, "phone") or None,
+                actor=_actor(client), trusted=client.trusted, report=report, caller=caller
             )
-        return Response(
-            [CreatedOut(service_request_id=case.public_id, service_notice="", account_id=None)],
-            status_code=201,
+        account = caller.details.get("account_id") if caller else None
+        out = [CreatedOut(service_request_id=case.public_id, service_notice="", account_id=account)]
+        return respond(
+            out, path_format(request), root="service_requests", item="request", status=201
         )
 
 

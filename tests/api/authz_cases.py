@@ -193,6 +193,25 @@ async def _reporter_phone(w: World) -> Probe:
     return Probe("POST", url, w.city.inspector, w.intruders, body={})
 
 
+@entry("GET", "/api/hotline/calls/{case_id:str}")
+async def _hotline_call(w: World) -> Probe:
+    taker, other = await w.once("call_takers", lambda: _two_call_takers(w))
+    body = {
+        "callerName": "李四",
+        "callerPhone": "13800138411",
+        "category": "E0102",
+        "location": {"lat": IN_GRID[0], "lon": IN_GRID[1]},
+    }
+    filed = await w.api.post("/api/hotline/calls", json=body, headers=taker.headers)
+    assert filed.status_code == 201, filed.text
+    url = f"/api/hotline/calls/{filed.json()['caseId']}"
+    return Probe("GET", url, taker, [other, w.citizen_b, w.other_inspector])
+
+
+async def _two_call_takers(w: World) -> tuple:
+    return await w.api.staff("call_taker"), await w.api.staff("call_taker")
+
+
 @entry("POST", f"{I}/cases/{{case_id:str}}/resolve")
 async def _resolve(w: World) -> Probe:
     url = f"{I}/cases/{await dispatched_case(w)}/resolve"
@@ -639,6 +658,17 @@ async def _shift(w: World) -> int:
             ends_at=clock.now() + dt.timedelta(hours=8),
         )
     return shift.id
+
+
+async def _webhook_subscriber(w: World) -> int:
+    from notify.tables import WebhookSubscriber
+
+    row = WebhookSubscriber(name="12345", url="https://hotline.example.cn/hook", secret="s" * 20)
+    await row.save()
+    return row.id
+
+
+admin_entry("DELETE", f"{A}/webhooks/{{subscriber_id:int}}", admin_only=True)(_webhook_subscriber)
 
 
 # The workbench's pages, asked for with a cookie session (tests/api/authz_workbench.py).

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pytest
 
 from api.app import create_app
+from cases.hotline import TAKER_ROLES
 from core.actors import STAFF_ROLES
 from tests.api.authz_cases import MATRIX, PUBLIC
 from tests.api.authz_world import (
@@ -39,6 +40,7 @@ APPS = {
     "/api/citizen/": ("citizen",),
     "/api/inspector/": STAFF_ROLES,
     "/api/admin/": ("operator", "admin"),
+    "/api/hotline/": TAKER_ROLES,
 }
 
 # Admin writes open to operators as well as admins: the command centre's own work. Every
@@ -205,7 +207,7 @@ def _first_allowed(people):
 
 
 async def test_citizen_tokens_are_refused_by_every_staff_route(api, people):
-    routes = _in("/api/inspector/") + _in("/api/admin/")
+    routes = _in("/api/inspector/") + _in("/api/admin/") + _in("/api/hotline/")
     await _sweep(api, routes, people["citizen"], 403, "auth.wrong_audience", _first_allowed(people))
 
 
@@ -216,10 +218,22 @@ async def test_staff_tokens_are_refused_by_every_citizen_route(api, people):
 
 
 async def test_field_staff_are_refused_by_every_admin_route(api, people):
-    for role in ("inspector", "handler"):
+    for role in ("inspector", "handler", "call_taker"):
         await _sweep(
             api,
             _in("/api/admin/"),
+            people[role],
+            403,
+            "auth.role_forbidden",
+            _first_allowed(people),
+        )
+
+
+async def test_only_call_takers_and_the_centre_take_calls(api, people):
+    for role in ("inspector", "handler", "supervisor"):
+        await _sweep(
+            api,
+            _in("/api/hotline/"),
             people[role],
             403,
             "auth.role_forbidden",
@@ -240,12 +254,13 @@ async def test_operators_are_refused_by_every_admin_only_route(api, people):
 async def test_handlers_and_admins_are_refused_by_inspector_only_routes(api, people):
     only = [r for r in _in("/api/inspector/") if r.roles == ("inspector",)]
     assert {r.path for r in only} >= {"/api/inspector/cases", "/api/inspector/patrols"}
-    for role in ("handler", "operator", "admin"):
+    for role in ("handler", "operator", "admin", "call_taker"):
         await _sweep(api, only, people[role], 403, "auth.role_forbidden", _first_allowed(people))
 
 
 async def test_no_token_is_refused_by_every_guarded_route(api):
     routes = _in("/api/citizen/") + _in("/api/inspector/") + _in("/api/admin/")
+    routes += _in("/api/hotline/")
     for route in routes:
         assert_problem(await _send(api, route.method, route.url, None), 401, "auth.required")
 

@@ -11,20 +11,9 @@ import pytest
 from accounts.api_keys import create_api_client
 from core import clock
 from core.db import transaction
-from tests.cases_city import AUTO_CATEGORY, IN_GRID, build_city
+from tests.cases_city import AUTO_CATEGORY, IN_GRID
 
 V2 = "/open311/v2"
-
-
-@pytest.fixture
-async def city(api):
-    return await build_city(api)
-
-
-@pytest.fixture
-async def key(city):
-    async with transaction():
-        return (await create_api_client(name="hotline-12345", kind="system")).key
 
 
 def _form(key, **changes):
@@ -71,7 +60,7 @@ async def test_discovery_services_and_definitions(api, city):
     assert [a["code"] for a in definition["attributes"]] == ["occurred_at", "anonymous"]
     _assert_error(await api.get(f"{V2}/services/E9999.json"), 404)
     _assert_error(await api.get(f"{V2}/services/E01.json"), 404)
-    _assert_error(await api.get(f"{V2}/services/E0102.xml"), 404)
+    _assert_error(await api.get(f"{V2}/services/E0102.yaml"), 404)
 
 
 async def test_create_and_read_back_open_then_closed(api, city, key):
@@ -81,7 +70,7 @@ async def test_create_and_read_back_open_then_closed(api, city, key):
     (one,) = (await api.get(f"{V2}/requests/{request_id}.json", headers=mine)).json()
     assert one["status"] == "open" and one["service_code"] == "E0102"
     assert one["lat"] == pytest.approx(IN_GRID[0]) and one["long"] == pytest.approx(IN_GRID[1])
-    assert one["address"] == "香港中路" and one["status_notes"] == "reported"
+    assert one["address"] == "香港中路" and one["status_notes"] == "已上报"
     _assert_error(await api.get(f"{V2}/requests/{request_id}.json"), 404)
     auto = await _create(api, key, service_code=AUTO_CATEGORY)
     (dispatched,) = (await api.get(f"{V2}/requests/{auto}.json")).json()
