@@ -37,6 +37,7 @@ from api.web.wechat_verify import wechat_verify_routes
 from core import db, periodic
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
+from qr import scans
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         await db.open_pool(settings)
-        scheduler = periodic.start_default() if settings.worker_in_process else periodic.start([])
+        # Every API process writes its own counts (qr.scans), worker or not.
+        api_tasks = [("scan-counts", settings.scan_flush_seconds, scans.flush)]
+        scheduler = (
+            periodic.start_default(api_tasks)
+            if settings.worker_in_process
+            else periodic.start(api_tasks)
+        )
         periodic.stop_soon_on_signals()
         try:
             yield
@@ -75,8 +82,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             try:
                 async with asyncio.timeout(max(periodic.remaining(budget), 0.5)):
                     await limits.drain()  # their counts are written beside the requests
+                    await scans.flush()  # a clean stop loses no scan counts
             except TimeoutError:
-                log.warning("rate limit counts not written at shutdown: the database is slow")
+                log.warning("rate limit or scan counts not written at shutdown: database slow")
             await db.close_pool()
 
     app = Litestar(

@@ -32,11 +32,28 @@ def _as_utc(value) -> dt.datetime:
     return clock.as_utc(dt.datetime.fromisoformat(value) if isinstance(value, str) else value)
 
 
+# Links this process has read or made, until they are due for renewal: a signpost page
+# then reads nothing from the database for its button. (A link only changes on renewal,
+# which waits for the same moment, so no other process's edit can be missed.)
+_known: dict[str, tuple[str, dt.datetime]] = {}
+_KNOWN_MAX = 100_000
+
+
+def _remember(key: str, url: str, expires_at: dt.datetime) -> str:
+    if len(_known) >= _KNOWN_MAX:
+        _known.clear()
+    _known[key] = (url, expires_at - RENEW_BEFORE)
+    return url
+
+
 async def url_link(*, key: str, page: str, query: str, settings: Settings) -> str | None:
     """The cached link for ``key``, or a new one; None if WeChat did not give one."""
+    known = _known.get(key)
+    if known is not None and known[1] > clock.now():
+        return known[0]
     rows = await raw("SELECT url, expires_at FROM wechat_url_link WHERE key = {}", key)
     if rows and _as_utc(rows[0]["expires_at"]) - RENEW_BEFORE > clock.now():
-        return rows[0]["url"]
+        return _remember(key, rows[0]["url"], _as_utc(rows[0]["expires_at"]))
     days = max(1, min(settings.wechat_urllink_days, 30))
     provider = wechat_from_settings(settings)
     try:
@@ -74,4 +91,4 @@ async def url_link(*, key: str, page: str, query: str, settings: Settings) -> st
         now + dt.timedelta(days=days),
         now,
     )
-    return answer.url_link
+    return _remember(key, answer.url_link, now + dt.timedelta(days=days))

@@ -18,7 +18,8 @@ from org import service as org
 from places import service as places
 from places.errors import UnknownPlaceKind
 from places.found import Found
-from qr import codes
+from qr import cache as signpost_cache
+from qr import codes, scans
 from qr.errors import InvalidSignpost, SignpostCodeTaken, SignpostNotFound
 from qr.tables import Signpost, SignpostDamage, SignpostScan
 
@@ -235,11 +236,15 @@ async def list_signposts(
 
 
 async def scan(*, code: str, channel: str) -> ScanView:
-    """What a passer-by sees after scanning; the scan is counted (time, sign, channel)."""
-    signpost = await get_signpost(code=code)
-    await SignpostScan.insert(
-        SignpostScan(signpost=signpost.id, channel=channel, scanned_at=clock.now())
-    )
+    """What a passer-by sees after scanning; the scan is counted (time, sign, channel) in
+    memory (qr.scans) and the signpost read from process memory (qr.cache): no database
+    write, and no read at all once the sign is cached. A removed sign is withdrawn: its
+    code is refused as unknown (SignpostNotFound), like a deleted one."""
+    code = codes.verify(code)
+    signpost = await signpost_cache.lookup(code, _info)
+    if signpost is None or signpost.status == "removed":
+        raise SignpostNotFound(code=code)
+    scans.note(signpost.id, channel)
     near = {}
     for kind in NEAR_KINDS:
         try:
@@ -256,8 +261,10 @@ async def scan(*, code: str, channel: str) -> ScanView:
 
 
 async def scans_per_day(*, code: str, days: int = 30) -> list[ScanDay]:
-    """Scans of the last ``days`` city days, oldest first, days without scans included."""
+    """Scans of the last ``days`` city days, oldest first, days without scans included
+    (with the scans this process has counted but not yet written)."""
     signpost = await get_signpost(code=code)
+    await scans.flush()
     first = clock.city_now().date() - dt.timedelta(days=days - 1)
     since = clock.start_of_city_day(clock.now() - dt.timedelta(days=days - 1))
     rows = await SignpostScan.select(SignpostScan.channel, SignpostScan.scanned_at).where(
