@@ -46,14 +46,30 @@ def _remember(key: str, url: str, expires_at: dt.datetime) -> str:
     return url
 
 
+# After WeChat could not be reached, pages use the app link for a while instead of each
+# waiting for the timeout again (a person at a crossing waits for the page).
+UNREACHABLE_PAUSE = dt.timedelta(seconds=60)
+_unreachable_until = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+def forget() -> None:
+    """Forget the links and the pause (tests, after the tables were emptied)."""
+    global _unreachable_until
+    _known.clear()
+    _unreachable_until = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
 async def url_link(*, key: str, page: str, query: str, settings: Settings) -> str | None:
     """The cached link for ``key``, or a new one; None if WeChat did not give one."""
+    global _unreachable_until
     known = _known.get(key)
     if known is not None and known[1] > clock.now():
         return known[0]
     rows = await raw("SELECT url, expires_at FROM wechat_url_link WHERE key = {}", key)
     if rows and _as_utc(rows[0]["expires_at"]) - RENEW_BEFORE > clock.now():
         return _remember(key, rows[0]["url"], _as_utc(rows[0]["expires_at"]))
+    if clock.now() < _unreachable_until:
+        return None
     days = max(1, min(settings.wechat_urllink_days, 30))
     provider = wechat_from_settings(settings)
     try:
@@ -75,6 +91,7 @@ async def url_link(*, key: str, page: str, query: str, settings: Settings) -> st
         answer = msgspec.json.decode(response.content, type=_Answer)
     except (TokenUnavailable, httpx.HTTPError, msgspec.DecodeError, msgspec.ValidationError) as exc:
         log.warning("wechat url link for %s unavailable: %s", key, type(exc).__name__)
+        _unreachable_until = clock.now() + UNREACHABLE_PAUSE
         return None
     finally:
         await provider.aclose()

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import gc
+import itertools
 import secrets
 
 import msgspec
@@ -42,6 +43,9 @@ from places.segment import (
 )
 
 STAMP, EPOCH = "places", "places.epoch"
+# Tells one state of an index from any other (a rebuild, each overlay applied): answers
+# memoized on it (qr.service's scans) are current while it is.
+_states = itertools.count(1)
 FIRST_RADIUS_M = 250.0
 CHUNK = 20_000
 OVERLAY_MAX = 10_000
@@ -57,6 +61,7 @@ class PlaceIndex:
         self.kind_ids = {code: i for i, code in enumerate(kind_codes)}
         self.overlay_rows: dict[int, dict | None] = {}
         self.overlay = _segment_of([], self.kind_ids)
+        self.state = next(_states)
 
     def __len__(self) -> int:
         return int(len(self.main) - self.main.dead.sum() + len(self.overlay))
@@ -72,6 +77,7 @@ class PlaceIndex:
         self.overlay = _segment_of(live, self.kind_ids)
         self.kind_codes = list(self.kind_ids)  # a kind created since the build
         self.version = version
+        self.state = next(_states)
 
     def search(
         self,

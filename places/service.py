@@ -279,6 +279,12 @@ async def list_places(
     return PlacePage(items=items, next_cursor=next_cursor)
 
 
+async def index_state() -> int:
+    """Which state of the nearby index answers now: the same number, the same answers (for
+    the same query and city minute)."""
+    return (await nearby_index.current_index()).state
+
+
 async def nearby(
     *,
     lat: float,

@@ -47,6 +47,13 @@ class SignpostInfo(msgspec.Struct, frozen=True, kw_only=True):
 class ScanView(msgspec.Struct, frozen=True, kw_only=True):
     signpost: SignpostInfo
     nearby: dict[str, Found]  # kind -> nearest first
+    # What the view depends on (the sign, the nearby index's state, the city minute that
+    # decides open-now): equal keys, equal views, so callers may memoize what they print.
+    key: tuple = ()
+
+
+_near: dict[tuple, dict[str, Found]] = {}
+_NEAR_MAX = 50_000
 
 
 class ScanDay(msgspec.Struct, frozen=True, kw_only=True):
@@ -245,6 +252,19 @@ async def scan(*, code: str, channel: str) -> ScanView:
     if signpost is None or signpost.status == "removed":
         raise SignpostNotFound(code=code)
     scans.note(signpost.id, channel)
+    minute = clock.city_now().replace(second=0, microsecond=0)
+    key = (signpost, await places.index_state(), minute)
+    near_key = (signpost.lat, signpost.lon, *key[1:])
+    near = _near.get(near_key)
+    if near is None:
+        near = await _nearby_of(signpost)
+        if len(_near) >= _NEAR_MAX:
+            _near.clear()
+        _near[near_key] = near
+    return ScanView(signpost=signpost, nearby=near, key=key)
+
+
+async def _nearby_of(signpost: SignpostInfo) -> dict[str, Found]:
     near = {}
     for kind in NEAR_KINDS:
         try:
@@ -257,7 +277,7 @@ async def scan(*, code: str, channel: str) -> ScanView:
             )
         except UnknownPlaceKind:
             near[kind] = Found.empty()  # an installation that deleted a seeded kind
-    return ScanView(signpost=signpost, nearby=near)
+    return near
 
 
 async def scans_per_day(*, code: str, days: int = 30) -> list[ScanDay]:
