@@ -37,6 +37,7 @@ from api.web.wechat_verify import wechat_verify_routes
 from core import db, periodic
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
+from places import index as nearby_index
 from qr import scans
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         await db.open_pool(settings)
+        nearby_index.start_background()  # /readyz says 503 until it is built
         # Every API process writes its own counts (qr.scans), worker or not.
         api_tasks = [("scan-counts", settings.scan_flush_seconds, scans.flush)]
         scheduler = (
@@ -85,6 +87,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     await scans.flush()  # a clean stop loses no scan counts
             except TimeoutError:
                 log.warning("rate limit or scan counts not written at shutdown: database slow")
+            await nearby_index.stop_background()
             await db.close_pool()
 
     app = Litestar(
