@@ -50,28 +50,31 @@ def _remember(key: str, url: str, expires_at: dt.datetime) -> str:
 # waiting for the timeout again (a person at a crossing waits for the page).
 UNREACHABLE_PAUSE = dt.timedelta(seconds=60)
 _unreachable_until = dt.datetime.min.replace(tzinfo=dt.UTC)
+_failed = _probing = False
 
 
 def forget() -> None:
     """Forget the links and the pause (tests, after the tables were emptied)."""
-    global _unreachable_until
+    global _unreachable_until, _failed, _probing
     _known.clear()
+    _failed = _probing = False
     _unreachable_until = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
 async def url_link(*, key: str, page: str, query: str, settings: Settings) -> str | None:
     """The cached link for ``key``, or a new one; None if WeChat did not give one."""
-    global _unreachable_until
+    global _unreachable_until, _failed, _probing
     known = _known.get(key)
     if known is not None and known[1] > clock.now():
         return known[0]
     rows = await raw("SELECT url, expires_at FROM wechat_url_link WHERE key = {}", key)
     if rows and _as_utc(rows[0]["expires_at"]) - RENEW_BEFORE > clock.now():
         return _remember(key, rows[0]["url"], _as_utc(rows[0]["expires_at"]))
-    if clock.now() < _unreachable_until:
-        return None
+    if clock.now() < _unreachable_until or (_failed and _probing):
+        return None  # the app link; after a failure one page at a time tries WeChat again
     days = max(1, min(settings.wechat_urllink_days, 30))
     provider = wechat_from_settings(settings)
+    _probing = True
     try:
         token = await provider.access_token()
         response = await provider.client.post(
@@ -92,9 +95,12 @@ async def url_link(*, key: str, page: str, query: str, settings: Settings) -> st
     except (TokenUnavailable, httpx.HTTPError, msgspec.DecodeError, msgspec.ValidationError) as exc:
         log.warning("wechat url link for %s unavailable: %s", key, type(exc).__name__)
         _unreachable_until = clock.now() + UNREACHABLE_PAUSE
+        _failed = True
         return None
     finally:
+        _probing = False
         await provider.aclose()
+    _failed = False  # WeChat answered
     if answer.errcode or not answer.url_link:
         log.warning("wechat url link for %s refused: errcode %s", key, answer.errcode)
         return None
