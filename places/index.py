@@ -347,8 +347,8 @@ def _rebuild_soon() -> None:
             _state.next_check = None  # look at the stamp again: edits made during the build
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.exception("the nearby index could not be built; the next check tries again")
+        except Exception as exc:  # the database away, or not migrated yet: say it, no trace
+            log.warning("the nearby index could not be built (%r); the next request retries", exc)
             _state.next_check = None
 
     # A fresh context: the build must not run in whatever transaction started it.
