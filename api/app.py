@@ -43,6 +43,8 @@ from api.web.workbench.templating import template_config
 from core import db, periodic
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
+from places import index as nearby_index
+from qr import scans
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +72,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         await db.open_pool(settings)
-        scheduler = periodic.start_default() if settings.worker_in_process else periodic.start([])
+        nearby_index.start_background()  # /readyz says 503 until it is built
+        # Every API process writes its own counts (qr.scans), worker or not.
+        api_tasks = [("scan-counts", settings.scan_flush_seconds, scans.flush)]
+        scheduler = (
+            periodic.start_default(api_tasks)
+            if settings.worker_in_process
+            else periodic.start(api_tasks)
+        )
         periodic.stop_soon_on_signals()
         try:
             yield
@@ -82,8 +91,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             try:
                 async with asyncio.timeout(max(periodic.remaining(budget), 0.5)):
                     await limits.drain()  # their counts are written beside the requests
+                    await scans.flush()  # a clean stop loses no scan counts
             except TimeoutError:
-                log.warning("rate limit counts not written at shutdown: the database is slow")
+                log.warning("rate limit or scan counts not written at shutdown: database slow")
+            await nearby_index.stop_background()
             await db.close_pool()
 
     app = Litestar(

@@ -8,6 +8,8 @@ from core import replica
 from core.db import database_label, raw
 from core.errors import ServiceUnavailable
 from org.calendar import Coverage, coverage
+from places import index as nearby_index
+from places.errors import IndexWarming
 
 
 class Degraded(msgspec.Struct, frozen=True, rename="camel", omit_defaults=True):
@@ -75,6 +77,8 @@ class HealthController(Controller):
         summary="The database answers (200); ``degraded`` names what works but will go wrong",
     )
     async def ready(self) -> Health:
+        if not nearby_index.ready():
+            raise IndexWarming()  # the places are loading (places.index.start_background)
         try:
             await raw("SELECT 1")
             found = await calendar_coverage()

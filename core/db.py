@@ -229,10 +229,22 @@ async def raw_autocommit(sql: str, *args: Any) -> list[dict[str, Any]]:
         await db.pool.release(connection)
 
 
+async def keep_session(connection: Any) -> None:
+    """The pool's reset of a released connection. asyncpg's default sends
+    ``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`` each time a connection goes
+    back: a round trip per request (bench/pool_reset.py). Nothing here leaves session state
+    behind: settings are ``SET LOCAL`` and locks ``pg_advisory_xact_lock`` (both end with the
+    transaction), there is no LISTEN and no cursor outliving its transaction
+    (tests/core/test_pool_reset.py keeps it so). An open transaction is still rolled back
+    (asyncpg does that before calling this)."""
+
+
 async def open_pool(settings: Settings) -> None:
     db = engine()
     if isinstance(db, PostgresEngine):
-        await db.start_connection_pool(min_size=settings.db_pool_min, max_size=settings.db_pool_max)
+        await db.start_connection_pool(
+            min_size=settings.db_pool_min, max_size=settings.db_pool_max, reset=keep_session
+        )
     else:
         configure_sqlite(db.path, settings.sqlite_busy_timeout_ms)
 

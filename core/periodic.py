@@ -202,8 +202,9 @@ def default_tasks() -> list[Task]:
     ]
 
 
-def start_default() -> Scheduler:
-    """The periodic tasks of the API process (in-process worker) or `cityops worker`."""
+def start_default(extra: list[Task] = ()) -> Scheduler:
+    """The periodic tasks of the API process (in-process worker, with the API's own
+    ``extra``) or `cityops worker`."""
     from notify.worker import close_outbox
 
-    return start(default_tasks(), on_stop=close_outbox)
+    return start([*default_tasks(), *extra], on_stop=close_outbox)

@@ -164,6 +164,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # the process itself are visible at once.
     places_index_check_seconds: float = 2.0
     places_import_max_rows: int = 100_000
+    # Signpost scans are counted in memory and written in batches this often: a process
+    # killed without a clean stop (SIGKILL, power loss) loses at most this many seconds of
+    # scan counts; a clean stop writes them.
+    scan_flush_seconds: float = 2.0
 
     # Photos. media_dir defaults to {var_dir}/media (var/media), so one CITYOPS_VAR_DIR moves
     # everything the installation writes.

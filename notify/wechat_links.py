@@ -32,13 +32,49 @@ def _as_utc(value) -> dt.datetime:
     return clock.as_utc(dt.datetime.fromisoformat(value) if isinstance(value, str) else value)
 
 
+# Links this process has read or made, until they are due for renewal: a signpost page
+# then reads nothing from the database for its button. (A link only changes on renewal,
+# which waits for the same moment, so no other process's edit can be missed.)
+_known: dict[str, tuple[str, dt.datetime]] = {}
+_KNOWN_MAX = 100_000
+
+
+def _remember(key: str, url: str, expires_at: dt.datetime) -> str:
+    if len(_known) >= _KNOWN_MAX:
+        _known.clear()
+    _known[key] = (url, expires_at - RENEW_BEFORE)
+    return url
+
+
+# After WeChat could not be reached, pages use the app link for a while instead of each
+# waiting for the timeout again (a person at a crossing waits for the page).
+UNREACHABLE_PAUSE = dt.timedelta(seconds=60)
+_unreachable_until = dt.datetime.min.replace(tzinfo=dt.UTC)
+_failed = _probing = False
+
+
+def forget() -> None:
+    """Forget the links and the pause (tests, after the tables were emptied)."""
+    global _unreachable_until, _failed, _probing
+    _known.clear()
+    _failed = _probing = False
+    _unreachable_until = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
 async def url_link(*, key: str, page: str, query: str, settings: Settings) -> str | None:
     """The cached link for ``key``, or a new one; None if WeChat did not give one."""
+    global _unreachable_until, _failed, _probing
+    known = _known.get(key)
+    if known is not None and known[1] > clock.now():
+        return known[0]
     rows = await raw("SELECT url, expires_at FROM wechat_url_link WHERE key = {}", key)
     if rows and _as_utc(rows[0]["expires_at"]) - RENEW_BEFORE > clock.now():
-        return rows[0]["url"]
+        return _remember(key, rows[0]["url"], _as_utc(rows[0]["expires_at"]))
+    if clock.now() < _unreachable_until or (_failed and _probing):
+        return None  # the app link; after a failure one page at a time tries WeChat again
     days = max(1, min(settings.wechat_urllink_days, 30))
     provider = wechat_from_settings(settings)
+    _probing = True
     try:
         token = await provider.access_token()
         response = await provider.client.post(
@@ -58,9 +94,13 @@ async def url_link(*, key: str, page: str, query: str, settings: Settings) -> st
         answer = msgspec.json.decode(response.content, type=_Answer)
     except (TokenUnavailable, httpx.HTTPError, msgspec.DecodeError, msgspec.ValidationError) as exc:
         log.warning("wechat url link for %s unavailable: %s", key, type(exc).__name__)
+        _unreachable_until = clock.now() + UNREACHABLE_PAUSE
+        _failed = True
         return None
     finally:
+        _probing = False
         await provider.aclose()
+    _failed = False  # WeChat answered
     if answer.errcode or not answer.url_link:
         log.warning("wechat url link for %s refused: errcode %s", key, answer.errcode)
         return None
@@ -74,4 +114,4 @@ async def url_link(*, key: str, page: str, query: str, settings: Settings) -> st
         now + dt.timedelta(days=days),
         now,
     )
-    return answer.url_link
+    return _remember(key, answer.url_link, now + dt.timedelta(days=days))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from core.errors import DomainError
+from core.errors import DomainError, ServiceUnavailable
 from core.i18n import Msg
 
 
@@ -108,3 +108,15 @@ class NearbyLimitTooLarge(DomainError):
     status = 422
     title = Msg(zh="返回数量过多", en="Limit too large")
     message = Msg(zh="每次最多返回 {max} 个地点", en="At most {max} places per request")
+
+
+class IndexWarming(ServiceUnavailable):
+    """The process started moments ago and is still loading the places (/readyz says so):
+    another replica answers, or this one within seconds."""
+
+    code = "places.index_warming"
+    title = Msg(zh="服务正在启动", en="Starting up")
+    message = Msg(
+        zh="附近地点正在加载，请稍后重试", en="Nearby places are loading; try again shortly"
+    )
+    retry_after_seconds: ClassVar[int] = 1

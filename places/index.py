@@ -21,8 +21,11 @@ tables were emptied or restored) forces a rebuild too.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import datetime as dt
 import gc
+import itertools
+import logging
 import secrets
 from typing import NamedTuple
 
@@ -32,6 +35,7 @@ import numpy as np
 from core import clock
 from core.db import raw
 from core.settings import get_settings
+from places.errors import IndexWarming
 from places.found import Found
 from places.segment import (
     ACCESSIBLE,
@@ -42,9 +46,14 @@ from places.segment import (
     schedule_id,
 )
 
+log = logging.getLogger(__name__)
 STAMP, EPOCH = "places", "places.epoch"
+# Tells one state of an index from any other (a rebuild, each overlay applied): answers
+# memoized on it (qr.service's scans) are current while it is.
+_states = itertools.count(1)
 FIRST_RADIUS_M = 250.0
 CHUNK = 20_000
+PAUSED_CHUNK = 2_000  # packing 2,000 places holds the loop for a few milliseconds
 OVERLAY_MAX = 10_000
 
 
@@ -58,6 +67,7 @@ class PlaceIndex:
         self.kind_ids = {code: i for i, code in enumerate(kind_codes)}
         self.overlay_rows: dict[int, dict | None] = {}
         self.overlay = _segment_of([], self.kind_ids)
+        self.state = next(_states)
 
     def __len__(self) -> int:
         return int(len(self.main) - self.main.dead.sum() + len(self.overlay))
@@ -73,6 +83,7 @@ class PlaceIndex:
         self.overlay = _segment_of(live, self.kind_ids)
         self.kind_codes = list(self.kind_ids)  # a kind created since the build
         self.version = version
+        self.state = next(_states)
 
     def search(
         self,
@@ -226,8 +237,11 @@ def _segment_of(rows: list[dict], kind_ids: dict[str, int]) -> Segment:
 _COLUMNS = "id, kind, lat, lon, name, address, hours, status, attributes, deleted"
 
 
-async def build_index(epoch: int | None, version: int | None) -> PlaceIndex:
-    """Stream the live places in chunks so the peak stays near the final size."""
+async def build_index(epoch: int | None, version: int | None, pause: bool = False) -> PlaceIndex:
+    """Stream the live places in chunks so the peak stays near the final size. With
+    ``pause`` (a build beside the requests) the chunks are small and the final sort runs
+    in a thread, so the event loop is never held for long."""
+    chunk = PAUSED_CHUNK if pause else CHUNK
     kind_rows = await raw("SELECT code FROM place_kinds ORDER BY sort_order, code")
     kind_ids: dict[str, int] = {}
     for row in kind_rows:
@@ -239,14 +253,14 @@ async def build_index(epoch: int | None, version: int | None) -> PlaceIndex:
             f"SELECT {_COLUMNS} FROM place WHERE NOT deleted AND id > {{}} "  # noqa: S608
             "ORDER BY id LIMIT {}",
             last,
-            CHUNK,
+            chunk,
         )
         if not rows:
             break
         packer.add(rows)
         last = rows[-1]["id"]
         del rows
-    main = packer.segment()
+    main = await asyncio.to_thread(packer.segment) if pause else packer.segment()
     return PlaceIndex(epoch, version, main, list(kind_ids))
 
 
@@ -284,6 +298,9 @@ class _State:
         self.checked_at: dt.datetime | None = None  # when the stamp was last read
         self.dirty = False
         self.lock: asyncio.Lock | None = None
+        # Set by a serving process (start_background): builds run beside the requests.
+        self.background = False
+        self.build: asyncio.Task | None = None
 
 
 _state = _State()
@@ -297,6 +314,7 @@ def reset() -> None:
     """Forget the index (tests, the benchmark)."""
     _state.index, _state.next_check, _state.dirty = None, None, False
     _state.checked_at = None
+    _state.background, _state.build = False, None
 
 
 class Freshness(NamedTuple):
@@ -316,8 +334,49 @@ async def freshness() -> Freshness:
     return Freshness(max(0, behind), since)
 
 
-async def _built(epoch: int | None, version: int | None) -> PlaceIndex:
-    index = await build_index(epoch, version)
+def start_background() -> None:
+    """A serving process: build the index now, beside the requests, and from now on never
+    make a request wait for a build (the first one, a restore's, or an overlay grown past
+    OVERLAY_MAX). Until the first build is done ``ready()`` is False (/readyz answers 503,
+    so a balancer sends the requests elsewhere) and a nearby search is refused at once
+    (IndexWarming, 503) instead of waiting 10-30 s for 1,000,000 places; later rebuilds
+    serve the previous index until the new one is done."""
+    _state.background = True
+    _rebuild_soon()
+
+
+def ready() -> bool:
+    return _state.index is not None or not _state.background
+
+
+async def stop_background() -> None:
+    build, _state.build = _state.build, None
+    if build is not None:
+        build.cancel()
+        await asyncio.gather(build, return_exceptions=True)
+
+
+def _rebuild_soon() -> None:
+    if _state.build is not None and not _state.build.done():
+        return
+
+    async def build() -> None:
+        try:
+            epoch, version = await read_stamp()
+            _state.index = await _built(epoch, version, pause=True)
+            _state.next_check = None  # look at the stamp again: edits made during the build
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the database away, or not migrated yet: say it, no trace
+            log.warning("the nearby index could not be built (%r); the next request retries", exc)
+            _state.next_check = None
+
+    # A fresh context: the build must not run in whatever transaction started it.
+    _state.build = asyncio.get_running_loop().create_task(build(), context=contextvars.Context())
+
+
+async def _built(epoch: int | None, version: int | None, pause: bool = False) -> PlaceIndex:
+    index = await build_index(epoch, version, pause=pause)
     # What the process holds now mostly lives as long as it does; frozen, a full collection
     # no longer walks it (one took 110-150 ms with the index loaded, a p99 stall).
     gc.collect()
@@ -335,6 +394,9 @@ async def current_index() -> PlaceIndex:
         and now < state.next_check
     ):
         return state.index
+    if state.background and state.index is None:
+        _rebuild_soon()  # after a failed build
+        raise IndexWarming()
     if state.lock is None:
         state.lock = asyncio.Lock()
     if state.lock.locked() and state.index is not None:
@@ -350,6 +412,9 @@ async def current_index() -> PlaceIndex:
             or version is None
             or (index.version is not None and version < index.version)
         ):
+            if state.background and index is not None:
+                _rebuild_soon()  # the restored tables: served from the old index meanwhile
+                return index
             state.index = index = await _built(epoch, version)
         elif index.version is None or version > index.version:
             for row in await raw("SELECT code FROM place_kinds ORDER BY sort_order, code"):
@@ -359,7 +424,10 @@ async def current_index() -> PlaceIndex:
                 "ORDER BY revision, id",
                 index.version or 0,
             )
-            if len(index.overlay_rows) + len(rows) > OVERLAY_MAX:
+            if len(index.overlay_rows) + len(rows) > OVERLAY_MAX and state.background:
+                index.apply(rows, version)  # exact meanwhile, if slower
+                _rebuild_soon()
+            elif len(index.overlay_rows) + len(rows) > OVERLAY_MAX:
                 state.index = await _built(epoch, version)
             else:
                 index.apply(rows, version)

@@ -313,6 +313,12 @@ async def map_points(*, limit: int) -> list[MapPoint]:
     return [MapPoint(**row) for row in rows]
 
 
+async def index_state() -> int:
+    """Which state of the nearby index answers now: the same number, the same answers (for
+    the same query and city minute)."""
+    return (await nearby_index.current_index()).state
+
+
 async def nearby(
     *,
     lat: float,

@@ -18,7 +18,8 @@ from org import service as org
 from places import service as places
 from places.errors import UnknownPlaceKind
 from places.found import Found
-from qr import codes, render
+from qr import cache as signpost_cache
+from qr import codes, render, scans
 from qr.errors import (
     InvalidSignpost,
     SheetEmpty,
@@ -52,6 +53,13 @@ class SignpostInfo(msgspec.Struct, frozen=True, kw_only=True):
 class ScanView(msgspec.Struct, frozen=True, kw_only=True):
     signpost: SignpostInfo
     nearby: dict[str, Found]  # kind -> nearest first
+    # What the view depends on (the sign, the nearby index's state, the city minute that
+    # decides open-now): equal keys, equal views, so callers may memoize what they print.
+    key: tuple = ()
+
+
+_near: dict[tuple, dict[str, Found]] = {}
+_NEAR_MAX = 50_000
 
 
 class ScanDay(msgspec.Struct, frozen=True, kw_only=True):
@@ -267,11 +275,28 @@ async def sheet_pdf(*, sign_codes: Sequence[str], label: bool) -> bytes:
 
 
 async def scan(*, code: str, channel: str) -> ScanView:
-    """What a passer-by sees after scanning; the scan is counted (time, sign, channel)."""
-    signpost = await get_signpost(code=code)
-    await SignpostScan.insert(
-        SignpostScan(signpost=signpost.id, channel=channel, scanned_at=clock.now())
-    )
+    """What a passer-by sees after scanning; the scan is counted (time, sign, channel) in
+    memory (qr.scans) and the signpost read from process memory (qr.cache): no database
+    write, and no read at all once the sign is cached. A removed sign is withdrawn: its
+    code is refused as unknown (SignpostNotFound), like a deleted one."""
+    code = codes.verify(code)
+    signpost = await signpost_cache.lookup(code, _info)
+    if signpost is None or signpost.status == "removed":
+        raise SignpostNotFound(code=code)
+    scans.note(signpost.id, channel)
+    minute = clock.city_now().replace(second=0, microsecond=0)
+    key = (signpost, await places.index_state(), minute)
+    near_key = (signpost.lat, signpost.lon, *key[1:])
+    near = _near.get(near_key)
+    if near is None:
+        near = await _nearby_of(signpost)
+        if len(_near) >= _NEAR_MAX:
+            _near.clear()
+        _near[near_key] = near
+    return ScanView(signpost=signpost, nearby=near, key=key)
+
+
+async def _nearby_of(signpost: SignpostInfo) -> dict[str, Found]:
     near = {}
     for kind in NEAR_KINDS:
         try:
@@ -284,12 +309,14 @@ async def scan(*, code: str, channel: str) -> ScanView:
             )
         except UnknownPlaceKind:
             near[kind] = Found.empty()  # an installation that deleted a seeded kind
-    return ScanView(signpost=signpost, nearby=near)
+    return near
 
 
 async def scans_per_day(*, code: str, days: int = 30) -> list[ScanDay]:
-    """Scans of the last ``days`` city days, oldest first, days without scans included."""
+    """Scans of the last ``days`` city days, oldest first, days without scans included
+    (with the scans this process has counted but not yet written)."""
     signpost = await get_signpost(code=code)
+    await scans.flush()
     first = clock.city_now().date() - dt.timedelta(days=days - 1)
     since = clock.start_of_city_day(clock.now() - dt.timedelta(days=days - 1))
     rows = await SignpostScan.select(SignpostScan.channel, SignpostScan.scanned_at).where(

@@ -28,6 +28,16 @@ class Signpost(Table, tablename="signpost"):
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 
+    # Every write moves the "signposts" version stamp (qr.cache); on PostgreSQL a statement
+    # trigger made by the migration, on SQLite (no statement triggers) one per row.
+    raw_upgrades = tuple(
+        f"CREATE TRIGGER IF NOT EXISTS signpost_stamp_{event.lower()} AFTER {event} ON signpost "  # noqa: S608
+        "BEGIN INSERT INTO version_stamp (name, version) "
+        "VALUES ('signposts', abs(random() % 1073741824) + 1) "
+        "ON CONFLICT (name) DO UPDATE SET version = version + 1; END"
+        for event in ("INSERT", "UPDATE", "DELETE")
+    )
+
 
 class SignpostScan(Table, tablename="signpost_scan"):
     """One scan: when, which sign, app or web. Nothing about the person is kept."""

@@ -16,6 +16,7 @@ from api.types import CalendarDate
 from api.untrusted import IMPORT_MAX_BYTES
 from core.db import transaction
 from places.tabular import detect_format
+from qr import cache as signpost_cache
 from qr import codes, importer, render
 from qr import service as signposts
 
@@ -143,6 +144,7 @@ class AdminSignpostController(Controller):
                 grid_code=data.grid_code,
                 code=data.code,
             )
+        signpost_cache.forget()
         return _out(sign)
 
     @get("/damage-reports", summary="Signs reported damaged, newest first")
@@ -183,6 +185,7 @@ class AdminSignpostController(Controller):
         )
         async with transaction():
             count = await importer.write_signposts(rows)
+        signpost_cache.forget()  # after the commit: this process's scans see it at once
         return ImportOut(imported=count)
 
     @post("/sheet", status_code=200, summary="A printable PDF of many labelled codes")
@@ -211,12 +214,14 @@ class AdminSignpostController(Controller):
                 installed_on=data.installed_on,
                 grid_code=data.grid_code,
             )
+        signpost_cache.forget()
         return _out(sign)
 
     @delete("/{code:str}", summary="Delete a signpost with its scans and damage reports")
     async def remove(self, code: FromPath[Code]) -> None:
         async with transaction():
             await signposts.delete_signpost(code=code)
+        signpost_cache.forget()
 
     @get(
         "/{code:str}/qr.png",

@@ -31,6 +31,7 @@ from org.categories import forget_cached_categories
 from org.tables import Category, OrgUnit
 from places import index as places_index
 from places.tables import Place, PlaceKind
+from qr import cache as signpost_cache
 from qr import codes
 from qr import service as signposts
 from qr.errors import CounterfeitCode, MalformedCode
@@ -91,6 +92,10 @@ def _hooks(
     async def _after_change() -> None:
         if categories:
             forget_cached_categories()
+        if signposts:
+            # Before piccolo-admin's write: the stamp its trigger moves reaches the scan
+            # cache (qr.cache) within CITYOPS_CACHE_CHECK_SECONDS, here as in other processes.
+            signpost_cache.forget()
 
     async def pre_save(row: Table, request: Any = None) -> Table:
         if signposts:

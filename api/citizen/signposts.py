@@ -8,10 +8,12 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody
+from litestar.types import ASGIApp
 
 from api.citizen.place_views import NearbyPlaceOut, nearby_items
 from api.geo import CoordSys, CoordSysQuery, Location, location_out
 from api.limits import limit_scans
+from api.printed import PrintedJson, printed_json_responses
 from core.db import transaction
 from qr import service as signposts
 
@@ -66,20 +68,36 @@ def scan_out(view: signposts.ScanView, coord_sys: CoordSys) -> SignpostScanOut:
     )
 
 
+_printed: dict[tuple, bytes] = {}
+_PRINTED_MAX = 20_000
+
+
 class CitizenSignpostController(Controller):
     path = "/signposts"
     tags = ["signposts"]
     opt = {"public": True}
 
-    @get("/{code:str}", summary="A scanned signpost, the nearest toilets, parking and parks")
+    @get(
+        "/{code:str}",
+        summary="A scanned signpost, the nearest toilets, parking and parks",
+        responses=printed_json_responses(SignpostScanOut, "The sign, what is near, a prefill"),
+    )
     async def scan(
         self, request: Request, code: FromPath[SignpostCode], coord_sys: CoordSysQuery = "wgs84"
-    ) -> SignpostScanOut:
+    ) -> ASGIApp:
         limit_scans(request)
-        # No transaction around it: the nearby lookup may have to rebuild the in-process
-        # index, which must not hold SQLite's write lock; the scan is one atomic INSERT.
+        # No transaction: the scan writes nothing (qr.scans counts it in memory).
         view = await signposts.scan(code=code, channel="app")
-        return scan_out(view, coord_sys)
+        # Printed once per sign, index state, city minute and coordinate system: the people
+        # scanning one crossing within a minute get the same bytes (api.printed).
+        key = (view.key, coord_sys)
+        body = _printed.get(key)
+        if body is None:
+            body = msgspec.json.encode(scan_out(view, coord_sys))
+            if len(_printed) >= _PRINTED_MAX:
+                _printed.clear()
+            _printed[key] = body
+        return PrintedJson(body)
 
     @post("/{code:str}/damage", status_code=202, summary="Report the sign as damaged")
     async def damage(

@@ -36,7 +36,14 @@ HTML = "text/html"  # Litestar adds "; charset=utf-8"
 
 
 def _page(template: str, locale: str, status: int = 200, **context) -> Response[str]:
-    html = _env.get_template(template).render(en=locale == "en", lang=locale, **context)
+    return _respond(_render(template, locale, **context), locale, status)
+
+
+def _render(template: str, locale: str, **context) -> str:
+    return _env.get_template(template).render(en=locale == "en", lang=locale, **context)
+
+
+def _respond(html: str, locale: str, status: int = 200) -> Response[str]:
     return Response(
         html,
         status_code=status,
@@ -82,6 +89,31 @@ async def _report_link(sign: signposts.SignpostInfo) -> str:
     return settings.report_app_link.format(**values)
 
 
+_rendered: dict[tuple, str] = {}
+_RENDERED_MAX = 20_000
+
+
+def _render_scan(view: signposts.ScanView, locale: str, report_link: str) -> str:
+    nearest = []
+    for kind, hits in view.nearby.items():
+        zh, en = KIND_NAMES.get(kind, (kind, kind))
+        nearest.append(
+            {
+                "kind": kind,
+                "title": en if locale == "en" else zh,
+                "place": nearby_items(hits, "gcj02")[0] if len(hits) else None,
+            }
+        )
+    return _render(
+        "signpost.html",
+        locale,
+        sign=view.signpost,
+        nearest=nearest,
+        report_link=report_link,
+        app_name=get_settings().report_app_name,
+    )
+
+
 class SignpostPageController(Controller):
     path = "/q"
     include_in_schema = False
@@ -97,24 +129,17 @@ class SignpostPageController(Controller):
         except DomainError as exc:
             return _error_page(exc, locale, code[:32])
         sign = view.signpost
-        nearest = []
-        for kind, hits in view.nearby.items():
-            zh, en = KIND_NAMES.get(kind, (kind, kind))
-            nearest.append(
-                {
-                    "kind": kind,
-                    "title": en if locale == "en" else zh,
-                    "place": nearby_items(hits, "gcj02")[0] if len(hits) else None,
-                }
-            )
-        return _page(
-            "signpost.html",
-            locale,
-            sign=sign,
-            nearest=nearest,
-            report_link=await _report_link(sign),
-            app_name=get_settings().report_app_name,
-        )
+        report_link = await _report_link(sign)
+        # Rendered once per sign, index state, city minute, language and link: the people
+        # scanning one crossing within a minute get the same page.
+        key = (view.key, locale, report_link)
+        html = _rendered.get(key)
+        if html is None:
+            html = _render_scan(view, locale, report_link)
+            if len(_rendered) >= _RENDERED_MAX:
+                _rendered.clear()
+            _rendered[key] = html
+        return _respond(html, locale)
 
     @get("/{code:str}/damaged")
     async def damaged_form(self, request: Request, code: FromPath[str]) -> Response[str]:

@@ -8,7 +8,7 @@ import pytest
 from core import clock
 from core.db import transaction
 from org.service import create_grid
-from qr import codes
+from qr import codes, scans
 from tests.helpers import assert_problem
 from tests.places.util import CENTER, add_place, fresh_index  # noqa: F401
 from tests.qr.util import add_signpost
@@ -96,6 +96,7 @@ async def test_nothing_personal_is_kept_for_a_scan(api):
     sign = await add_signpost(api, admin)
     citizen = await api.citizen()
     await api.get(f"/api/citizen/signposts/{sign['code']}", headers=citizen.headers)
+    await scans.flush()  # what the API process's background task does every few seconds
     rows = await SignpostScan.select()
     assert len(rows) == 1
     assert set(rows[0]) == {"id", "signpost", "channel", "scanned_at"}
