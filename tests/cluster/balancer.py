@@ -41,9 +41,10 @@ http {{
             proxy_set_header Connection "";
             proxy_set_header Host $host;
             proxy_set_header X-Forwarded-For $remote_addr;
-            # A dead upstream: the next one takes idempotent requests (nginx never resends a
-            # POST it has sent: the phone retries it with its Idempotency-Key).
-            proxy_next_upstream error timeout http_502;
+            # A dead or warming upstream (503 until its nearby index is built): the next one
+            # takes idempotent requests (nginx never resends a POST it has sent: the phone
+            # retries it with its Idempotency-Key), as deploy/nginx/cityops.conf does.
+            proxy_next_upstream error timeout http_502 http_503;
             proxy_connect_timeout 1s;
             proxy_read_timeout 30s;
         }}
