@@ -59,18 +59,17 @@ def _info(row: dict) -> KindInfo:
 
 
 async def seed_kinds() -> None:
-    for order, (code, zh, en, attributes) in enumerate(SEED):
-        await raw(
-            "INSERT INTO place_kinds (code, name_zh, name_en, attributes, sort_order, active, "
-            "created_at) VALUES ({}, {}, {}, {}, {}, {}, CURRENT_TIMESTAMP) "
-            "ON CONFLICT (code) DO NOTHING",
-            code,
-            zh,
-            en,
-            json.dumps(attributes),
-            (order + 1) * 10,
-            True,
-        )
+    # One statement: a request that sees any seeded kind must see them all (parallel first
+    # requests of a new installation found one kind and called the next one unknown).
+    rows = ", ".join(["({}, {}, {}, {}, {}, {}, CURRENT_TIMESTAMP)"] * len(SEED))
+    values = [
+        value
+        for order, (code, zh, en, attributes) in enumerate(SEED)
+        for value in (code, zh, en, json.dumps(attributes), (order + 1) * 10, True)
+    ]
+    head = "INSERT INTO place_kinds (code, name_zh, name_en, attributes, sort_order, active, "
+    sql = f"{head}created_at) VALUES {rows} ON CONFLICT (code) DO NOTHING"  # noqa: S608
+    await raw(sql, *values)
 
 
 async def _seed_if_empty() -> bool:
@@ -94,7 +93,9 @@ async def list_kinds(*, include_inactive: bool = False) -> list[KindInfo]:
 
 async def get_kind(code: str) -> KindInfo:
     row = await PlaceKind.select().where(PlaceKind.code == code).first()
-    if row is None and await _seed_if_empty():
+    if row is None:
+        # Seeded now, or by a parallel first request since the read above: read again.
+        await _seed_if_empty()
         row = await PlaceKind.select().where(PlaceKind.code == code).first()
     if row is None:
         raise UnknownPlaceKind(kind=code)
