@@ -65,7 +65,7 @@ class CaseStaffOut(msgspec.Struct, frozen=True, rename="camel"):
     merged_into: int | None
 
 
-class PhotoOut(msgspec.Struct, frozen=True, rename="camel"):
+class CasePhotoOut(msgspec.Struct, frozen=True, rename="camel"):
     """An evidence photo with what makes it evidence: who uploaded it and when, and where
     and when the camera says it was taken; ``flags`` names what looks wrong."""
 
@@ -162,7 +162,7 @@ class CaseStaffDetail(msgspec.Struct, frozen=True, rename="camel"):
     stages: list[StageOut] = []
     conditions: ConditionsOut | None = None
     # The photos, and what the caller may do now (both apps fill them).
-    photos: list[PhotoOut] = []
+    photos: list[CasePhotoOut] = []
     actions: list[str] = []
     assists: list[AssistOut] = []
     supervisions: list[SupervisionOut] = []
@@ -228,7 +228,7 @@ def _case_staff_out(case: Case, coord_sys: CoordSys, phones: dict, followers: in
     )
 
 
-async def case_photos(case: Case, media_base: str) -> list[PhotoOut]:
+async def case_photos(case: Case, media_base: str) -> list[CasePhotoOut]:
     links = await queries.photos(case)
     rows = {m.public_id: m for m in await media.get_media(media_ids=[c.media_id for c in links])}
     out = []
@@ -238,7 +238,7 @@ async def case_photos(case: Case, media_base: str) -> list[PhotoOut]:
             continue
         signed = media.signed_urls(media=photo)
         out.append(
-            PhotoOut(
+            CasePhotoOut(
                 id=photo.public_id,
                 role=link.role,
                 uploader_kind=photo.owner_kind,

@@ -69,7 +69,8 @@ def scan_out(view: signposts.ScanView, coord_sys: CoordSys) -> SignpostScanOut:
 class CitizenSignpostController(Controller):
     path = "/signposts"
     tags = ["signposts"]
-    opt = {"public": True}
+    # Every route counts as a scan (api.limits; 429 in the document).
+    opt = {"public": True, "rate_limited": True}
 
     @get("/{code:str}", summary="A scanned signpost, the nearest toilets, parking and parks")
     async def scan(

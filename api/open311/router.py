@@ -374,7 +374,10 @@ class Open311Controller(Controller):
             raise Open311NotFound(what=f"request {public_id}")
         return await _requests_out([case], _locale(request), viewer)
 
-    @post("/requests.json", summary="Create a service request (api_key required)")
+    @post(
+        "/requests.json",
+        summary="Create a service request (api_key required)",
+    )
     async def create(
         self,
         request: Request,
@@ -399,5 +402,8 @@ class Open311Controller(Controller):
 
 OPEN311_PREFIX = "/open311/v2"
 open311_router = Router(
-    path=OPEN311_PREFIX, route_handlers=[Open311Controller], exception_handlers=EXCEPTION_HANDLERS
+    path=OPEN311_PREFIX,
+    route_handlers=[Open311Controller],
+    exception_handlers=EXCEPTION_HANDLERS,
+    opt={"errors": (403,)},  # a wrong api_key, wherever one is sent (Open311KeyInvalid)
 )
