@@ -102,13 +102,14 @@ def document_operations(app: Litestar, *, open311_prefix: str) -> None:
     per handler) and an Operation class that adds the headers Litestar has no place for: a
     header of an error response, a header the handler reads from the request itself.
 
-    The Open311 router answers in GeoReport's own error format; only an unexpected error
-    reaches the app's handler and is a problem document."""
+    The Open311 router answers in GeoReport's own error format; an unexpected error and the
+    database away (an exception the router does not map) reach the app's handler and are
+    problem documents."""
     for route, handler in _handlers(app):
         statuses = sorted(error_statuses(route, handler))
         errors = problem_responses(*statuses, 500)
         if route.path.startswith(open311_prefix):
-            errors |= georeport_error_responses(*statuses)
+            errors |= georeport_error_responses(*(s for s in statuses if s != 503))
         handler.responses = {**errors, **(handler.responses or {})}
         handler.operation_class = _with_headers(
             handler.operation_class, idempotent=is_idempotent(handler)

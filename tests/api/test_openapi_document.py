@@ -89,7 +89,7 @@ async def test_each_operation_lists_the_errors_it_can_give(document):
     # Open311 answers in GeoReport's format; a problem document only for the unexpected.
     georeport = document["paths"]["/open311/v2/requests.json"]["post"]["responses"]
     assert "application/json" in georeport["403"]["content"]
-    assert PROBLEM in georeport["500"]["content"]
+    assert PROBLEM in georeport["500"]["content"] and PROBLEM in georeport["503"]["content"]
 
 
 async def test_schema_names_are_unique(document):
@@ -133,3 +133,22 @@ async def test_every_error_documented_for_a_report_is_one_it_gives(api, document
     assert_problem(
         await api.get(me + "?x=%00", headers=citizen.headers), 400, "request.invalid_text"
     )
+
+
+async def test_open311_meets_the_database_away_with_a_documented_problem(
+    api, document, monkeypatch
+):
+    """GeoReport's error list for what the router maps; the database away is the app's."""
+    import sqlite3
+
+    from org import admin_queries
+
+    async def locked():
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(admin_queries, "list_categories", locked)
+    response = await api.get("/open311/v2/services.json")
+    body = assert_problem(response, 503, "service.unavailable")
+    assert int(response.headers["retry-after"]) == body["retryAfter"]
+    declared = document["paths"]["/open311/v2/services.json"]["get"]["responses"]["503"]
+    assert list(declared["content"]) == [PROBLEM] and "Retry-After" in declared["headers"]
