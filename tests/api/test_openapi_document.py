@@ -86,7 +86,8 @@ async def test_each_operation_lists_the_errors_it_can_give(document):
     assert _errors(document, "post", "/api/auth/refresh") == everywhere | {
         401, 404, 409, 413, 422
     }  # fmt: skip
-    # Open311 answers in GeoReport's format; a problem document only for the unexpected.
+    # Open311 answers in GeoReport's format; problem documents for the unexpected and for
+    # the database away (test_open311_meets_the_database_away_with_a_documented_problem).
     georeport = document["paths"]["/open311/v2/requests.json"]["post"]["responses"]
     assert "application/json" in georeport["403"]["content"]
     assert PROBLEM in georeport["500"]["content"] and PROBLEM in georeport["503"]["content"]
@@ -100,7 +101,8 @@ async def test_schema_names_are_unique(document):
 
 
 async def test_every_error_documented_for_a_report_is_one_it_gives(api, document):
-    """POST /api/citizen/reports and GET /api/citizen/me, status by status."""
+    """POST /api/citizen/reports and GET /api/citizen/me, status by status; the report's
+    429 is tests/api/citizen/test_reports.py's, 500 and 503 tests/faults'."""
     await build_city(api)
     citizen = await api.citizen()
     photo = await upload_photo(api.client, citizen)
