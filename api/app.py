@@ -31,7 +31,7 @@ from api.intake.router import intake_router
 from api.media import SignedMediaController
 from api.observability import ObservabilityMiddleware
 from api.open311.router import OPEN311_PREFIX, open311_router
-from api.problems import georeport_error_responses, problem_responses
+from api.openapi_docs import document_operations
 from api.public.router import public_router
 from api.session import SessionController
 from api.types import TYPE_DECODERS, ApiTypesSchema
@@ -152,8 +152,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # logger; Litestar's default config would replace it when the app starts.
         logging_config=None,
     )
-    _document_problems(app)
     _document_public_routes(app)
+    # After the line above: it reads the routes' security, which Litestar resolves once.
+    document_operations(app, open311_prefix=OPEN311_PREFIX)
     _document_georeport_xml(app)
     return app
 
@@ -184,20 +185,6 @@ class _GeoReportXmlOpenAPI(OpenAPIPlugin):
                     if content and "application/json" in content:
                         content["text/xml"] = xml
         return document
-
-
-def _document_problems(app: Litestar) -> None:
-    """Litestar declares error responses per handler only; every route can answer with these,
-    so add them to each one for the OpenAPI document."""
-    statuses = (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)
-    common = problem_responses(*statuses, 500)
-    # The Open311 router answers in GeoReport's own error format; only an unexpected error
-    # reaches the app's handler and is a problem document.
-    open311 = {**common, **georeport_error_responses(*statuses)}
-    for route in app.routes:
-        errors = open311 if route.path.startswith(OPEN311_PREFIX) else common
-        for handler in getattr(route, "route_handlers", []):
-            handler.responses = {**errors, **(handler.responses or {})}
 
 
 def _document_public_routes(app: Litestar) -> None:

@@ -88,7 +88,7 @@ class CaseStaffOut(msgspec.Struct, frozen=True, rename="camel"):
     merged_into: int | None
 
 
-class PhotoOut(msgspec.Struct, frozen=True, rename="camel"):
+class CasePhotoOut(msgspec.Struct, frozen=True, rename="camel"):
     """An evidence photo with what makes it evidence: who uploaded it and when, and where
     and when the camera says it was taken; ``flags`` names what looks wrong."""
 
@@ -186,7 +186,7 @@ class CaseStaffDetail(msgspec.Struct, frozen=True, rename="camel"):
     stages: list[StageOut] = []
     conditions: ConditionsOut | None = None
     # The photos, and what the caller may do now (both apps fill them).
-    photos: list[PhotoOut] = []
+    photos: list[CasePhotoOut] = []
     actions: list[str] = []
     assists: list[AssistOut] = []
     supervisions: list[SupervisionOut] = []
@@ -261,7 +261,9 @@ def _case_staff_out(
     )
 
 
-async def case_photos(case: Case, media_base: str, coord_sys: CoordSys = "wgs84") -> list[PhotoOut]:
+async def case_photos(
+    case: Case, media_base: str, coord_sys: CoordSys = "wgs84"
+) -> list[CasePhotoOut]:
     links = await queries.photos(case)
     rows = {m.public_id: m for m in await media.get_media(media_ids=[c.media_id for c in links])}
     out = []
@@ -272,7 +274,7 @@ async def case_photos(case: Case, media_base: str, coord_sys: CoordSys = "wgs84"
         signed = media.signed_urls(media=photo)
         taken = exif_position(photo.exif_lat, photo.exif_lon, coord_sys)
         out.append(
-            PhotoOut(
+            CasePhotoOut(
                 id=photo.public_id,
                 role=link.role,
                 uploader_kind=photo.owner_kind,

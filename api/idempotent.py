@@ -11,6 +11,7 @@ from core.actors import Actor
 from core.idempotency import StoredResponse, run_once
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
 
 
 async def run_idempotent(
@@ -30,7 +31,7 @@ async def run_idempotent(
         body=await request.body(),
         action=respond,
     )
-    headers = {"Idempotent-Replayed": "true"} if stored.replayed else {}
+    headers = {REPLAYED_HEADER: "true"} if stored.replayed else {}
     return Response(
         content=stored.body,
         status_code=stored.status_code,

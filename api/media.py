@@ -16,7 +16,7 @@ from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 
 from api.errors import domain_error_handler
 from api.geo import CoordSys, CoordSysQuery, exif_position
-from api.idempotent import IDEMPOTENCY_HEADER
+from api.idempotent import IDEMPOTENCY_HEADER, REPLAYED_HEADER
 from core.actors import Actor
 from core.idempotency import StoredResponse, run_once
 from core.settings import get_settings
@@ -119,6 +119,8 @@ class MediaController(Controller):
         "capture time as hints. Stored copies carry no EXIF. Accepts Idempotency-Key.",
         request_max_body_size=_BODY_LIMIT,
         exception_handlers={HTTP_413_REQUEST_ENTITY_TOO_LARGE: _too_large},
+        # A burst and a daily quota per account; an image format we do not decode.
+        opt={"rate_limited": True, "errors": (415,)},
     )
     async def upload(
         self,
@@ -157,7 +159,7 @@ class MediaController(Controller):
             body=prepared.image.sha256.encode(),
             action=action,
         )
-        headers = {"Idempotent-Replayed": "true"} if stored.replayed else {}
+        headers = {REPLAYED_HEADER: "true"} if stored.replayed else {}
         return Response(
             content=stored.body,
             status_code=stored.status_code,
@@ -187,6 +189,7 @@ class SignedMediaController(Controller):
 
     path = "/media/signed"
     tags = ["media"]
+    opt = {"errors": (403,)}  # a bad or expired signature (media.url_invalid)
 
     @get(
         "/{media_id:str}/{variant:str}",

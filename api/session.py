@@ -42,6 +42,8 @@ class RefreshIn(msgspec.Struct, frozen=True, rename="camel"):
 class SessionController(Controller):
     path = "/api/auth"
     tags = ["auth"]
+    # No guard: the refresh token in the body is the credential (auth.* 401s).
+    opt = {"errors": (401,)}
 
     @post("/refresh", summary="Exchange a refresh token for new tokens (rotating)")
     async def refresh(self, data: JSONBody[RefreshIn]) -> SessionOut:

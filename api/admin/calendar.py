@@ -43,7 +43,7 @@ class UnsupportedImportType(DomainError):
     )
 
 
-class ImportOut(msgspec.Struct, frozen=True, rename="camel"):
+class CalendarImportOut(msgspec.Struct, frozen=True, rename="camel"):
     year: int
     days: int
     created: int
@@ -104,7 +104,7 @@ class CalendarController(Controller):
         actor: NamedDependency[Actor],
         request: Request,
         year: Annotated[int, QueryParameter(ge=2000, le=2099)],
-    ) -> ImportOut:
+    ) -> CalendarImportOut:
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if kind not in IMPORT_TYPES:
             raise UnsupportedImportType()
@@ -128,7 +128,7 @@ class CalendarController(Controller):
                 )
             # The alert resolves at once rather than at the next hourly check.
             coverage = await check_calendar_data()
-        return ImportOut(
+        return CalendarImportOut(
             **msgspec.structs.asdict(report),
             covered_until=None if coverage.missing_years else coverage.last,
         )

@@ -104,7 +104,7 @@ class SupervisionIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_
     unit_id: Int32 | None = None
 
 
-class NoteIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
+class SupervisionNoteIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
     text: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
 
 
@@ -146,7 +146,10 @@ class CaseOrdersController(Controller):
         opt=SUPERVISORS,
     )
     async def note(
-        self, actor: NamedDependency[Actor], case_id: FromPath[CaseId], data: JSONBody[NoteIn]
+        self,
+        actor: NamedDependency[Actor],
+        case_id: FromPath[CaseId],
+        data: JSONBody[SupervisionNoteIn],
     ) -> CaseStaffDetail:
         async with transaction():
             case = await case_for_staff(actor, case_id)

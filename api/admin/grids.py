@@ -42,7 +42,7 @@ class GridPatch(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fiel
     coord_sys: CoordSys = msgspec.field(default_factory=body_coord_sys)
 
 
-class GridOut(msgspec.Struct, frozen=True, rename="camel"):
+class AdminGridOut(msgspec.Struct, frozen=True, rename="camel"):
     id: int
     code: str
     name: str
@@ -56,7 +56,7 @@ class GridOut(msgspec.Struct, frozen=True, rename="camel"):
 
 
 class GridDetail(msgspec.Struct, frozen=True, rename="camel"):
-    grid: GridOut
+    grid: AdminGridOut
     polygon: dict[str, Any]  # GeoJSON geometry, WGS-84
 
 
@@ -78,7 +78,7 @@ class OutsideOut(msgspec.Struct, frozen=True, rename="camel"):
     area_m2: float
 
 
-class ImportOut(msgspec.Struct, frozen=True, rename="camel"):
+class GridImportOut(msgspec.Struct, frozen=True, rename="camel"):
     created: list[str]
     updated: list[str]
     overlaps: list[OverlapOut]
@@ -87,8 +87,8 @@ class ImportOut(msgspec.Struct, frozen=True, rename="camel"):
     dry_run: bool
 
 
-def _out(row: grid_admin.GridRow) -> GridOut:
-    return GridOut(
+def _out(row: grid_admin.GridRow) -> AdminGridOut:
+    return AdminGridOut(
         id=row.id,
         code=row.code,
         name=row.name,
@@ -122,7 +122,7 @@ class AdminGridController(Controller):
     async def list_grids(
         self,
         include_inactive: Annotated[bool, QueryParameter(name="includeInactive")] = False,
-    ) -> list[GridOut]:
+    ) -> list[AdminGridOut]:
         return [_out(r) for r in await grid_admin.list_grids(include_inactive=include_inactive)]
 
     @get("/{code:str}", summary="One grid with its polygon")
@@ -193,7 +193,7 @@ class AdminGridController(Controller):
         data: JSONBody[dict[str, Any]],
         coord_sys: CoordSysQuery = "wgs84",
         dry_run: Annotated[bool, QueryParameter(name="dryRun")] = False,
-    ) -> ImportOut:
+    ) -> GridImportOut:
         async with transaction():
             report = await grid_admin.import_grids(
                 collection=data, coord_sys=coord_sys, dry_run=dry_run
@@ -206,4 +206,4 @@ class AdminGridController(Controller):
                     target_id=f"{len(report.created) + len(report.updated)} grids",
                     after={"created": report.created, "updated": report.updated},
                 )
-        return msgspec.convert(report, ImportOut, from_attributes=True)
+        return msgspec.convert(report, GridImportOut, from_attributes=True)

@@ -26,7 +26,7 @@ class DutyIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=
     note: Annotated[str, msgspec.Meta(max_length=200)] = ""
 
 
-class DutyOut(msgspec.Struct, frozen=True, rename="camel"):
+class PatrolDutyOut(msgspec.Struct, frozen=True, rename="camel"):
     id: int
     staff_id: int
     grid_id: int
@@ -36,7 +36,7 @@ class DutyOut(msgspec.Struct, frozen=True, rename="camel"):
     created_by: int
 
     @classmethod
-    def of(cls, duty: PatrolDuty) -> DutyOut:
+    def of(cls, duty: PatrolDuty) -> PatrolDutyOut:
         return cls(
             id=duty.id,
             staff_id=duty.staff_id,
@@ -53,7 +53,7 @@ class PatrolDutyController(Controller):
     tags = ["patrols"]
 
     @post("/", summary="Give an inspector a grid to patrol in a shift window")
-    async def create(self, actor: NamedDependency[Actor], data: JSONBody[DutyIn]) -> DutyOut:
+    async def create(self, actor: NamedDependency[Actor], data: JSONBody[DutyIn]) -> PatrolDutyOut:
         async with transaction():
             duty = await duties.create_duty(
                 actor=actor,
@@ -63,7 +63,7 @@ class PatrolDutyController(Controller):
                 ends_at=data.ends_at,
                 note=data.note,
             )
-        return DutyOut.of(duty)
+        return PatrolDutyOut.of(duty)
 
     @get("/", summary="Duties, soonest first; filter by inspector, grid or city-time day")
     async def list_duties(
@@ -71,9 +71,9 @@ class PatrolDutyController(Controller):
         staff_id: Annotated[int | None, id_query("staffId")] = None,
         grid_code: Annotated[str | None, QueryParameter(name="gridCode")] = None,
         day: FromQuery[CalendarDate | None] = None,
-    ) -> list[DutyOut]:
+    ) -> list[PatrolDutyOut]:
         rows = await duties.list_duties(staff_id=staff_id, grid_code=grid_code, day=day)
-        return [DutyOut.of(row) for row in rows]
+        return [PatrolDutyOut.of(row) for row in rows]
 
     @delete("/{duty_id:int}", summary="Remove a duty")
     async def remove(self, actor: NamedDependency[Actor], duty_id: IdParam) -> None:

@@ -64,7 +64,7 @@ class FeedOut(msgspec.Struct, frozen=True, rename="camel"):
     client_id: int | None
 
 
-class ImportOut(msgspec.Struct, frozen=True, rename="camel"):
+class PlaceImportOut(msgspec.Struct, frozen=True, rename="camel"):
     imported: int
 
 
@@ -206,14 +206,14 @@ class AdminPlaceController(Controller):
         actor: NamedDependency[Actor],
         file_format: Annotated[str | None, QueryParameter(name="format")] = None,
         coord_sys: CoordSysQuery = "wgs84",
-    ) -> ImportOut:
+    ) -> PlaceImportOut:
         fmt = detect_format(request.headers.get("content-type"), file_format)
         rows = await importer.prepare_places(
             actor=actor, data=await request.body(), fmt=fmt, coord_sys=coord_sys
         )
         async with transaction():
             count = await importer.write_places(rows)
-        return ImportOut(imported=count)
+        return PlaceImportOut(imported=count)
 
 
 class AdminPlaceKindController(Controller):

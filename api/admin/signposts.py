@@ -93,7 +93,7 @@ class SheetIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields
     label: bool = True
 
 
-class ImportOut(msgspec.Struct, frozen=True, rename="camel"):
+class SignpostImportOut(msgspec.Struct, frozen=True, rename="camel"):
     imported: int
 
 
@@ -178,7 +178,7 @@ class AdminSignpostController(Controller):
         request: Request,
         file_format: Annotated[str | None, QueryParameter(name="format")] = None,
         coord_sys: CoordSysQuery = "wgs84",
-    ) -> ImportOut:
+    ) -> SignpostImportOut:
         fmt = detect_format(request.headers.get("content-type"), file_format)
         rows = await importer.prepare_signposts(
             data=await request.body(), fmt=fmt, coord_sys=coord_sys
@@ -186,7 +186,7 @@ class AdminSignpostController(Controller):
         async with transaction():
             count = await importer.write_signposts(rows)
         signpost_cache.forget()  # after the commit: this process's scans see it at once
-        return ImportOut(imported=count)
+        return SignpostImportOut(imported=count)
 
     @post("/sheet", status_code=200, summary="A printable PDF of many labelled codes")
     async def sheet(self, data: JSONBody[SheetIn]) -> Response[bytes]:

@@ -45,7 +45,8 @@ class CitizenAuthController(Controller):
 
     path = "/auth"
     tags = ["citizen auth"]
-    opt = {"public": True}
+    # Sign-in attempts, codes sent and WeChat calls are rate limited (429 in the document).
+    opt = {"public": True, "rate_limited": True}
 
     @post("/wechat", summary="Sign in with a mini-program wx.login code")
     async def wechat(self, request: Request, data: JSONBody[WeChatLoginIn]) -> SessionOut:

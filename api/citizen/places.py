@@ -59,6 +59,7 @@ class CitizenPlaceController(Controller):
         summary="Places of some kinds near a point, nearest first",
         operation_class=query_operation(NearbyQuery),
         responses=printed_json_responses(NearbyOut, "The places, nearest first"),
+        opt={"rate_limited": True},
     )
     async def nearby(self, request: Request) -> ASGIApp:
         # The busiest public route reads its query itself (api.query): Litestar's parameter

@@ -43,6 +43,7 @@ class CitizenPrivacyController(Controller):
         "/export",
         summary="Download my data (zip of JSON files and my photos)",
         media_type="application/zip",
+        opt={"rate_limited": True},  # CITYOPS_PRIVACY_EXPORTS_PER_DAY
     )
     async def export(self, actor: NamedDependency[Actor]) -> Stream:
         filename, chunks = await privacy.export_archive(actor=actor)

@@ -34,7 +34,7 @@ class Step(msgspec.Struct, frozen=True):
     text: str
 
 
-class PhotoOut(msgspec.Struct, frozen=True, rename="camel"):
+class ReportPhotoOut(msgspec.Struct, frozen=True, rename="camel"):
     id: str
     role: str
     # Through the API with the bearer token.
@@ -60,7 +60,7 @@ class ReportOut(msgspec.Struct, frozen=True, rename="camel"):
     reported_at: dt.datetime
     deadline: dt.datetime | None
     light: str | None
-    photos: list[PhotoOut]
+    photos: list[ReportPhotoOut]
     timeline: list[Step]
     rating: int | None
     mine: bool
@@ -195,7 +195,7 @@ async def _media_rows(media_ids: list[str]) -> dict[str, Media]:
     return {row.public_id: row for row in await media.get_media(media_ids=media_ids)}
 
 
-async def _photos(shown: Shown, actor: Actor) -> list[PhotoOut]:
+async def _photos(shown: Shown, actor: Actor) -> list[ReportPhotoOut]:
     # Only the photos visibility admits for this viewer are signed: the URL is the permission.
     links = visibility.photos_for(actor, shown.case, await queries.photos(shown.case))
     rows = await _media_rows([link.media_id for link in links])
@@ -206,7 +206,7 @@ async def _photos(shown: Shown, actor: Actor) -> list[PhotoOut]:
             continue
         signed = media.signed_urls(media=row)
         out.append(
-            PhotoOut(
+            ReportPhotoOut(
                 id=link.media_id,
                 role=link.role,
                 url=f"{_MEDIA}/{link.media_id}/display",

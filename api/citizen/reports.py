@@ -64,7 +64,11 @@ class CitizenReportController(Controller):
     path = "/reports"
     tags = ["citizen reports"]
 
-    @post("/", summary="File a report (snap, pin, send); Idempotency-Key recommended")
+    @post(
+        "/",
+        summary="File a report (snap, pin, send); Idempotency-Key recommended",
+        opt={"rate_limited": True},
+    )
     async def create(
         self, request: Request, actor: NamedDependency[Actor], data: JSONBody[ReportIn]
     ) -> Response[ReportOut]:
@@ -119,6 +123,7 @@ class CitizenReportController(Controller):
         summary="Open cases of this category within 200 m (already reported?)",
         description="Public cases (accepted by staff) and my own, as the visibility policy "
         "shows them; rate limited per citizen (CITYOPS_SIMILAR_RATE_LIMIT a minute).",
+        opt={"rate_limited": True},
     )
     async def similar(
         self,

@@ -75,7 +75,8 @@ _PRINTED_MAX = 20_000
 class CitizenSignpostController(Controller):
     path = "/signposts"
     tags = ["signposts"]
-    opt = {"public": True}
+    # Every route counts as a scan (api.limits; 429 in the document).
+    opt = {"public": True, "rate_limited": True}
 
     @get(
         "/{code:str}",

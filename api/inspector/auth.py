@@ -19,7 +19,8 @@ class StaffLoginIn(msgspec.Struct, frozen=True):
 class StaffAuthController(Controller):
     path = "/auth"
     tags = ["staff auth"]
-    opt = {"public": True}
+    # Attempts are counted per address and username (429 in the document).
+    opt = {"public": True, "rate_limited": True}
 
     @post("/login", summary="Staff sign-in with username and password")
     async def login(self, request: Request, data: JSONBody[StaffLoginIn]) -> SessionOut:

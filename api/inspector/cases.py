@@ -60,7 +60,7 @@ class QuickIn(CaseReportIn, frozen=True, rename="camel", forbid_unknown_fields=T
     note: Note = ""
 
 
-class VerifyIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
+class CaseVerifyIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
     valid: bool
     reason: Reason | None = None
     note: Note = ""
@@ -174,7 +174,7 @@ class InspectorCaseController(Controller):
         request: Request,
         actor: NamedDependency[Actor],
         case_id: FromPath[CaseId],
-        data: JSONBody[VerifyIn],
+        data: JSONBody[CaseVerifyIn],
     ) -> Response[CaseStaffDetail]:
         return await self._act(
             request,

@@ -16,21 +16,21 @@ from core.actors import Actor
 from patrols.grids_view import my_grids
 
 
-class DutyOut(msgspec.Struct, frozen=True, rename="camel"):
+class InspectorDutyOut(msgspec.Struct, frozen=True, rename="camel"):
     id: int
     starts_at: dt.datetime
     ends_at: dt.datetime
     note: str
 
 
-class GridOut(msgspec.Struct, frozen=True, rename="camel"):
+class InspectorGridOut(msgspec.Struct, frozen=True, rename="camel"):
     id: int
     code: str
     name: str
     level: int
     geometry: dict[str, Any]  # GeoJSON, [lon, lat] in the requested coordSys
     coord_sys: str
-    duties: list[DutyOut]
+    duties: list[InspectorDutyOut]
 
 
 def geojson_in(shape: Any, coord_sys: CoordSys) -> dict[str, Any]:
@@ -46,9 +46,9 @@ class GridsController(Controller):
     @get("/", summary="My grids with GeoJSON polygons and today's patrol duties")
     async def mine(
         self, actor: NamedDependency[Actor], coord_sys: CoordSysQuery = "wgs84"
-    ) -> list[GridOut]:
+    ) -> list[InspectorGridOut]:
         return [
-            GridOut(
+            InspectorGridOut(
                 id=g.info.id,
                 code=g.info.code,
                 name=g.info.name,
@@ -56,7 +56,7 @@ class GridsController(Controller):
                 geometry=geojson_in(g.shape, coord_sys),
                 coord_sys=coord_sys,
                 duties=[
-                    DutyOut(id=d.id, starts_at=d.starts_at, ends_at=d.ends_at, note=d.note)
+                    InspectorDutyOut(id=d.id, starts_at=d.starts_at, ends_at=d.ends_at, note=d.note)
                     for d in g.duties
                 ],
             )

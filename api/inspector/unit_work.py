@@ -35,7 +35,7 @@ class AssistReportIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown
     note: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
 
 
-class NoteIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
+class UnitNoteIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
     text: Annotated[Note, msgspec.Meta(min_length=1)]
 
 
@@ -121,7 +121,7 @@ class UnitWorkController(Controller):
         request: Request,
         actor: NamedDependency[Actor],
         case_id: FromPath[CaseId],
-        data: JSONBody[NoteIn],
+        data: JSONBody[UnitNoteIn],
     ) -> Response[CaseStaffDetail]:
         return await self._act(
             request,

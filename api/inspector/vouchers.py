@@ -16,7 +16,7 @@ from rewards import service as rewards
 from rewards import vouchers
 
 
-class VerifyIn(msgspec.Struct, frozen=True, rename="camel"):
+class VoucherVerifyIn(msgspec.Struct, frozen=True, rename="camel"):
     code: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
     # Where it is used (the service point or counter): a second scan is told this.
     place: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -39,7 +39,7 @@ class VoucherController(Controller):
 
     @post("/verify", status_code=200, summary="Consume a voucher once; a second scan is a 409")
     async def verify(
-        self, request: Request, actor: NamedDependency[Actor], data: JSONBody[VerifyIn]
+        self, request: Request, actor: NamedDependency[Actor], data: JSONBody[VoucherVerifyIn]
     ) -> Response[VoucherOut]:
         async def action() -> VoucherOut:
             row, reward = await rewards.verify_voucher(

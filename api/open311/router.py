@@ -301,5 +301,8 @@ class Open311Controller(Controller):
 
 OPEN311_PREFIX = "/open311/v2"
 open311_router = Router(
-    path=OPEN311_PREFIX, route_handlers=[Open311Controller], exception_handlers=EXCEPTION_HANDLERS
+    path=OPEN311_PREFIX,
+    route_handlers=[Open311Controller],
+    exception_handlers=EXCEPTION_HANDLERS,
+    opt={"errors": (403,)},  # a wrong api_key, wherever one is sent (Open311KeyInvalid)
 )

@@ -111,7 +111,7 @@ def collection(answer: MapAnswer, coord_sys: CoordSys) -> FeatureCollection:
 class PublicCaseController(Controller):
     path = "/cases"
     tags = ["public"]
-    opt = {"public": True}
+    opt = {"public": True, "rate_limited": True}
 
     @get(
         summary="Public cases in a bounding box, as GeoJSON (clustered when zoomed out)",
