@@ -12,7 +12,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from api.admin.cases import ActionIn
-from api.admin.command_centre import NoteIn, SupervisionIn
+from api.admin.command_centre import SupervisionIn, SupervisionNoteIn
 from api.case_views import case_staff_detail
 from api.citizen.reports import CaseId
 from api.media import photo_response
@@ -187,7 +187,7 @@ class CasePages(Controller):
         fields = await form_fields(request)
 
         async def run() -> None:
-            data = convert(fields, NoteIn)
+            data = convert(fields, SupervisionNoteIn)
             async with transaction():
                 case = await case_for_staff(actor, case_id)
                 await command.add_note(actor=actor, case=case, text=data.text)
