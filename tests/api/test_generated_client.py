@@ -32,6 +32,7 @@ content_type_overrides:
   image/jpeg: application/octet-stream
   image/png: application/octet-stream
   image/svg+xml: application/octet-stream
+  application/zip: application/octet-stream
 post_hooks: []
 """
 # The modules of the operations used, as the generator names them (tag, then operation id).
