@@ -16,6 +16,7 @@ import pytest
 
 from org.geo import to_wgs84
 from tests.api.admin_ui.test_admin_ui_chromium import BROWSER_ARGS
+from tests.api.web.workbench.quiet import quiet
 from tests.cases_city import IN_GRID
 from tests.helpers import jpeg_bytes, require_system
 from tests.servers import app_env, free_port, running_apps, seed
@@ -157,6 +158,7 @@ async def _context(browser, base: str, locale: str, refused: list[str], offsite:
 async def _axe_clean(page, where: str) -> None:
     from axe_playwright_python.async_playwright import Axe
 
+    await quiet(page)
     results = await Axe().run(page)
     assert results.violations_count == 0, (where, results.generate_report())
 

@@ -16,6 +16,7 @@ import shutil
 import pytest
 
 from tests.api.admin_ui.test_admin_ui_chromium import BROWSER_ARGS
+from tests.api.web.workbench.quiet import quiet
 from tests.helpers import require_system
 from tests.servers import app_env, free_port, running_apps, seed
 
@@ -97,6 +98,7 @@ async def _axe(page, where: str) -> None:
 
     STAGE[0] = where
 
+    await quiet(page)
     results = await Axe().run(page)
     bad = [v for v in results.response["violations"] if v.get("impact") in SERIOUS]
     assert not bad, f"{where}: {results.generate_report()}"
