@@ -26,6 +26,7 @@ from api.health import HealthController, calendar_coverage
 from api.inspector.router import inspector_router
 from api.intake.router import intake_router
 from api.media import SignedMediaController
+from api.merchant.router import merchant_router
 from api.observability import ObservabilityMiddleware
 from api.open311.router import OPEN311_PREFIX, open311_router
 from api.problems import georeport_error_responses, problem_responses
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             citizen_places_router,
             inspector_router,
             admin_router,
+            merchant_router,
             intake_router,
             open311_router,
             *ADMIN_UI,

@@ -21,6 +21,7 @@ UNIT_KINDS: tuple[str, ...] = (
     "department",
     "work_unit",
     "centre",
+    "shop",
 )
 # Which kind of unit may sit under which: the shape of Qingdao's organisation (1 centre,
 # 32 departments, 10 district centres, 141 street stations, 443 work units).
@@ -33,6 +34,8 @@ ALLOWED_PARENTS: dict[str, tuple[str | None, ...]] = {
     "centre": ("city", "district", "street"),
     "department": ("city", "district"),
     "work_unit": ("city", "district", "street", "department", "centre"),
+    # A merchant's shop honouring reward vouchers (rewards.merchants); never dispatched to.
+    "shop": (None, "city", "district", "street", "community"),
 }
 _CODE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 import pytest
 
 from api.app import create_app
-from core.actors import STAFF_ROLES
+from core.actors import CITY_STAFF_ROLES, STAFF_ROLES
+from core.db import transaction
+from org.units import create_org_unit
 from tests.api.authz_cases import MATRIX, PUBLIC
 from tests.api.authz_world import (
     Probe,
@@ -37,8 +39,9 @@ from tests.rewards.support import citizen_id
 # Who each app's router lets in, unless a route names its own roles.
 APPS = {
     "/api/citizen/": ("citizen",),
-    "/api/inspector/": STAFF_ROLES,
+    "/api/inspector/": CITY_STAFF_ROLES,
     "/api/admin/": ("operator", "admin"),
+    "/api/merchant/": ("merchant",),
 }
 
 # Admin writes open to operators as well as admins: the command centre's own work. Every
@@ -173,7 +176,12 @@ async def _sweep(api, routes: list[Route], wrong: Session, status: int, code: st
 
 @pytest.fixture
 async def people(api) -> dict[str, Session]:
-    roles = {role: await api.staff(role) for role in STAFF_ROLES}
+    async with transaction():
+        shop = await create_org_unit(kind="shop", code="SHOP-AUTHZ", name_zh="商户")
+    roles = {
+        role: await api.staff(role, org_unit_id=shop.id if role == "merchant" else None)
+        for role in STAFF_ROLES
+    }
     return {"citizen": await api.citizen(), **roles}
 
 
@@ -187,7 +195,7 @@ def _first_allowed(people):
 
 
 async def test_citizen_tokens_are_refused_by_every_staff_route(api, people):
-    routes = _in("/api/inspector/") + _in("/api/admin/")
+    routes = _in("/api/inspector/") + _in("/api/admin/") + _in("/api/merchant/")
     await _sweep(api, routes, people["citizen"], 403, "auth.wrong_audience", _first_allowed(people))
 
 
@@ -202,6 +210,26 @@ async def test_field_staff_are_refused_by_every_admin_route(api, people):
         await _sweep(
             api,
             _in("/api/admin/"),
+            people[role],
+            403,
+            "auth.role_forbidden",
+            _first_allowed(people),
+        )
+
+
+async def test_merchants_are_refused_by_every_city_staff_route(api, people):
+    """Merchants are staff accounts (one sign-in) but work only in /api/merchant."""
+    routes = _in("/api/inspector/") + _in("/api/admin/")
+    await _sweep(
+        api, routes, people["merchant"], 403, "auth.role_forbidden", _first_allowed(people)
+    )
+
+
+async def test_city_staff_are_refused_by_every_merchant_route(api, people):
+    for role in CITY_STAFF_ROLES:
+        await _sweep(
+            api,
+            _in("/api/merchant/"),
             people[role],
             403,
             "auth.role_forbidden",
@@ -227,8 +255,8 @@ async def test_handlers_and_admins_are_refused_by_inspector_only_routes(api, peo
 
 
 async def test_no_token_is_refused_by_every_guarded_route(api):
-    routes = _in("/api/citizen/") + _in("/api/inspector/") + _in("/api/admin/")
-    for route in routes:
+    routes = [_in(app) for app in APPS]
+    for route in [route for app in routes for route in app]:
         assert_problem(await _send(api, route.method, route.url, None), 401, "auth.required")
 
 
