@@ -194,3 +194,18 @@ async def test_merchant_accounts_and_shop_rewards_are_checked(api, city):
         f"{rewards}/{reward_a}", json={"clearShop": True}, headers=admin.headers
     )
     assert cleared.status_code == 200 and cleared.json()["shopUnitId"] is None
+
+
+async def test_a_merchant_has_its_own_profile_and_password(api, city):
+    merchant, shop_a = city["a"], city["shops"][0]
+    me = await api.get("/api/merchant/me", headers=merchant.headers)
+    assert me.status_code == 200, me.text
+    assert me.json()["role"] == "merchant" and me.json()["orgUnitId"] == shop_a["id"]
+    body = {"currentPassword": "merchant-pass-1", "newPassword": "merchant-pass-2"}
+    changed = await api.post("/api/merchant/me/password", json=body, headers=merchant.headers)
+    assert changed.status_code == 204, changed.text
+    username = me.json()["username"]
+    login = await api.post(
+        "/api/inspector/auth/login", json={"username": username, "password": "merchant-pass-2"}
+    )
+    assert login.status_code == 201, login.text
