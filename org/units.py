@@ -78,6 +78,15 @@ async def get_unit(*, unit_id: int, active_only: bool = True) -> UnitInfo:
     return unit_info(row)
 
 
+async def get_handling_unit(*, unit_id: int) -> UnitInfo:
+    """A unit cases and dispatch rules may name: any active unit but a shop, whose merchants
+    handle no cases and would never see them."""
+    unit = await get_unit(unit_id=unit_id)
+    if unit.kind == "shop":
+        raise UnknownOrgUnit(unit_id=unit_id)
+    return unit
+
+
 async def get_unit_by_code(*, code: str) -> UnitInfo | None:
     row = await OrgUnit.objects().where(OrgUnit.code == code).first()
     return None if row is None else unit_info(row)
