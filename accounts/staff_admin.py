@@ -156,6 +156,15 @@ async def create_staff_account(
     return await staff_info(staff_id=staff.id)
 
 
+def check_role_unit(*, role: str, unit_kind: str | None) -> None:
+    """A merchant works at one shop (an org unit of kind shop), and a shop holds only
+    merchants: city staff in a shop would have a shop for an area."""
+    if role == "merchant" and unit_kind != "shop":
+        raise InvalidStaff(reason="a merchant needs orgUnitId of a shop")
+    if role != "merchant" and unit_kind == "shop":
+        raise InvalidStaff(reason="only merchants belong to a shop")
+
+
 async def revoke_sessions(*, staff_id: int) -> None:
     """End every session of the account: the apps' refresh tokens and the web UI's."""
     await RefreshToken.update({RefreshToken.revoked_at: clock.now()}).where(

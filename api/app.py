@@ -29,6 +29,7 @@ from api.hotline.router import hotline_router
 from api.inspector.router import inspector_router
 from api.intake.router import intake_router
 from api.media import SignedMediaController
+from api.merchant.router import merchant_router
 from api.observability import ObservabilityMiddleware
 from api.open311.router import OPEN311_PREFIX, open311_router
 from api.openapi_docs import document_operations
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             inspector_router,
             admin_router,
             hotline_router,
+            merchant_router,
             intake_router,
             open311_router,
             public_router,

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 
-from core.actors import STAFF_ROLES
+from core.actors import CITY_STAFF_ROLES
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
@@ -202,7 +202,8 @@ def main(argv: list[str] | None = None) -> None:
 
     staff = commands.add_parser("create-staff", help="create a staff account")
     staff.add_argument("--username", required=True)
-    staff.add_argument("--role", required=True, choices=list(STAFF_ROLES))
+    # Merchants need a shop: admins make them through POST /api/admin/staff.
+    staff.add_argument("--role", required=True, choices=list(CITY_STAFF_ROLES))
     staff.add_argument("--name")
     staff.add_argument("--password", help="prompted for when omitted")
     staff.set_defaults(func=_create_staff)

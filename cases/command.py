@@ -32,7 +32,7 @@ from core import clock
 from core.actors import Actor
 from org.categories import get_category
 from org.errors import UnknownOrgUnit
-from org.units import get_unit
+from org.units import get_handling_unit
 
 
 def _reason(text: str | None) -> str:
@@ -81,7 +81,7 @@ async def merge(*, actor: Actor, case_id: str, into_case_id: str) -> Case:
 
 async def _unit(unit_id: int) -> int:
     try:
-        return (await get_unit(unit_id=unit_id)).id
+        return (await get_handling_unit(unit_id=unit_id)).id
     except UnknownOrgUnit:
         raise UnitUnknown() from None
 

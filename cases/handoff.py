@@ -25,7 +25,7 @@ from core import clock
 from core.actors import Actor
 from core.db import raw
 from org.errors import UnknownOrgUnit
-from org.units import get_unit
+from org.units import get_handling_unit
 
 COMMAND = ("operator", "admin")
 
@@ -131,7 +131,7 @@ async def add_assists(*, actor: Actor, case: Case, unit_ids: list[int]) -> list[
         if unit_id == case.unit_id:
             continue
         try:
-            await get_unit(unit_id=unit_id)
+            await get_handling_unit(unit_id=unit_id)
         except UnknownOrgUnit:
             raise UnitUnknown() from None
         rows = await raw(

@@ -8,7 +8,11 @@ import msgspec
 
 # A supervisor (督办领导) sits in a command centre like an operator: sees its area, issues
 # supervision orders and acknowledges alerts, but does not work the cases.
-StaffRole = Literal["inspector", "handler", "operator", "supervisor", "admin", "call_taker"]
+# A merchant (商户) works at one shop (an org unit of kind "shop") and only redeems the
+# vouchers of that shop's rewards, through /api/merchant: it is no city staff.
+StaffRole = Literal[
+    "inspector", "handler", "operator", "supervisor", "admin", "call_taker", "merchant"
+]
 STAFF_ROLES: tuple[str, ...] = (
     "inspector",
     "handler",
@@ -16,7 +20,9 @@ STAFF_ROLES: tuple[str, ...] = (
     "supervisor",
     "admin",
     "call_taker",
+    "merchant",
 )
+CITY_STAFF_ROLES: tuple[str, ...] = tuple(r for r in STAFF_ROLES if r != "merchant")
 
 
 class Actor(msgspec.Struct, frozen=True, kw_only=True):

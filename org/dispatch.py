@@ -28,7 +28,7 @@ from org.categories import CategoryInfo, parse_code, validate_priority
 from org.errors import DispatchRuleExists, InvalidDispatchRule, UnknownGrid
 from org.grids import GridInfo
 from org.tables import Category, DispatchRule, Grid, OrgUnit
-from org.units import get_unit
+from org.units import get_handling_unit, get_unit
 
 AREA_KINDS: tuple[str, ...] = ("grid", "street", "district", "any")
 CATEGORY_SCOPES: tuple[str, ...] = ("category", "major", "any")
@@ -193,7 +193,7 @@ async def create_dispatch_rule(
     """``category_code``: a subcategory ("E0403"), a major class ("E04") or "" for any."""
     await _check_category_scope(category_code)
     await _check_area(area_kind, area_id)
-    await get_unit(unit_id=unit_id)
+    await get_handling_unit(unit_id=unit_id)
     if priority is not None:
         validate_priority(priority)
     slot = rule_slot(category_code, area_kind, area_id)
@@ -232,7 +232,7 @@ async def update_dispatch_rule(
     if row is None:
         raise InvalidDispatchRule(reason=f"rule {rule_id} does not exist")
     if unit_id is not None:
-        await get_unit(unit_id=unit_id)
+        await get_handling_unit(unit_id=unit_id)
         row.unit = unit_id
     if priority is not None:
         row.priority = validate_priority(priority)

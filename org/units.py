@@ -21,6 +21,7 @@ UNIT_KINDS: tuple[str, ...] = (
     "department",
     "work_unit",
     "centre",
+    "shop",
 )
 # Which kind of unit may sit under which: the shape of Qingdao's organisation (1 centre,
 # 32 departments, 10 district centres, 141 street stations, 443 work units).
@@ -33,6 +34,8 @@ ALLOWED_PARENTS: dict[str, tuple[str | None, ...]] = {
     "centre": ("city", "district", "street"),
     "department": ("city", "district"),
     "work_unit": ("city", "district", "street", "department", "centre"),
+    # A merchant's shop honouring reward vouchers (rewards.merchants); never dispatched to.
+    "shop": (None, "city", "district", "street", "community"),
 }
 _CODE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 
@@ -73,6 +76,15 @@ async def get_unit(*, unit_id: int, active_only: bool = True) -> UnitInfo:
     if row is None or (active_only and not row.active):
         raise UnknownOrgUnit(unit_id=unit_id)
     return unit_info(row)
+
+
+async def get_handling_unit(*, unit_id: int) -> UnitInfo:
+    """A unit cases and dispatch rules may name: any active unit but a shop, whose merchants
+    handle no cases and would never see them."""
+    unit = await get_unit(unit_id=unit_id)
+    if unit.kind == "shop":
+        raise UnknownOrgUnit(unit_id=unit_id)
+    return unit
 
 
 async def get_unit_by_code(*, code: str) -> UnitInfo | None:

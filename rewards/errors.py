@@ -117,3 +117,13 @@ class InvalidReward(DomainError):
     status = 422
     title = Msg(zh="奖品信息无效", en="Invalid reward")
     message = Msg(zh="{reason}", en="{reason}")
+
+
+class NoShop(DomainError):
+    code = "rewards.merchant_without_shop"
+    status = 403
+    title = Msg(zh="商户未关联门店", en="No shop")
+    message = Msg(
+        zh="该商户账号没有关联有效的门店，请联系管理员",
+        en="This merchant account belongs to no active shop; ask an administrator",
+    )

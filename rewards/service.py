@@ -21,6 +21,8 @@ from core.db import raw
 from core.ids import public_id
 from core.pagination import decode_cursor, encode_cursor
 from notify.service import enqueue
+from org.errors import UnknownOrgUnit
+from org.units import get_unit
 from points import service as points
 from points.reasons import DONATED, REDEEMED, REDEMPTION_CANCELLED
 from rewards import errors, limits, vouchers
@@ -59,9 +61,21 @@ def _check(values: dict[str, Any]) -> None:
         raise errors.InvalidReward(reason="name must not be blank")
 
 
+async def _check_shop(shop_unit_id: int | None) -> None:
+    if shop_unit_id is None:
+        return
+    try:
+        unit = await get_unit(unit_id=shop_unit_id)
+    except UnknownOrgUnit:
+        unit = None
+    if unit is None or unit.kind != "shop":
+        raise errors.InvalidReward(reason="shopUnitId must name an active org unit of kind shop")
+
+
 async def create_reward(*, actor: Actor, values: dict[str, Any]) -> Reward:
     """``values``: the Reward columns (name, cost, stock, fulfilment, ...)."""
     _check(values)
+    await _check_shop(values.get("shop_unit_id"))
     now = clock.now()
     reward = Reward(public_id=public_id("rw"), created_at=now, updated_at=now, **values)
     await reward.save()
@@ -72,6 +86,7 @@ async def update_reward(*, actor: Actor, reward_id: str, changes: dict[str, Any]
     reward = await get_reward(reward_id=reward_id, include_inactive=True)
     merged = {**reward.to_dict(), **changes}
     _check(merged)
+    await _check_shop(changes.get("shop_unit_id"))
     changes = {**changes, "updated_at": clock.now()}
     await Reward.update({getattr(Reward, k): v for k, v in changes.items()}).where(
         Reward.id == reward.id
@@ -225,16 +240,24 @@ async def cancel(*, actor: Actor, redemption_id: str) -> tuple[Redemption, Rewar
 # --- vouchers --------------------------------------------------------------------------------
 
 
-async def verify_voucher(*, actor: Actor, code: str, place: str) -> tuple[Redemption, Reward]:
+async def verify_voucher(
+    *, actor: Actor, code: str, place: str, shop_unit_id: int | None = None
+) -> tuple[Redemption, Reward]:
     """Staff or a partner scans a voucher: it is consumed once. Scanning it again says when
-    and where it was used."""
+    and where it was used. With ``shop_unit_id`` (a merchant's shop) a voucher of any other
+    reward is unknown, before its state is told, so one shop cannot probe another's codes."""
     normalized = vouchers.normalize(code)
     row = (
         await Redemption.objects().where(Redemption.voucher_code == normalized).first()
         if normalized
         else None
     )
-    if row is None:
+    if row is None or (
+        shop_unit_id is not None
+        and not await Reward.exists().where(
+            (Reward.id == row.reward) & (Reward.shop_unit_id == shop_unit_id)
+        )
+    ):
         raise errors.VoucherUnknown()
     now = clock.now()
     if row.status == ISSUED and row.expires_at is not None and now >= clock.as_utc(row.expires_at):
@@ -272,6 +295,7 @@ async def list_redemptions(
     citizen_id: int | None = None,
     status: str | None = None,
     reward_id: str | None = None,
+    shop_unit_id: int | None = None,
     created_from: dt.datetime | None = None,
     created_to: dt.datetime | None = None,
     cursor: str | None = None,
@@ -286,6 +310,8 @@ async def list_redemptions(
     if reward_id is not None:
         reward = await get_reward(reward_id=reward_id, include_inactive=True)
         query = query.where(Redemption.reward == reward.id)
+    if shop_unit_id is not None:
+        query = query.where(Redemption.reward.shop_unit_id == shop_unit_id)
     if created_from is not None:
         query = query.where(Redemption.created_at >= created_from)
     if created_to is not None:

@@ -27,6 +27,9 @@ class Reward(Table, tablename="reward"):
     fulfilment = Varchar(length=8)
     pickup_place = Varchar(length=200, default="")  # the service point, for pickup
     partner = Varchar(length=100, default="")  # who honours the coupon
+    # The shop (an org unit of kind "shop") whose merchants redeem its vouchers; null: only
+    # city staff do. An org unit id, like Staff.org_unit_id (no cross-app foreign key).
+    shop_unit_id = Integer(null=True, default=None, index=True)
     active = Boolean(default=True, index=True)
     created_at = Timestamptz()
     updated_at = Timestamptz()

@@ -20,7 +20,16 @@ from tests.helpers import jpeg_bytes
 
 PASSWORD = "fuzz-password-0123456789"
 FUZZ_SEED = int(os.environ.get("CITYOPS_FUZZ_SEED", "20261128"))
-ROLES = ("anonymous", "intake", "citizen", "inspector", "handler", "operator", "admin")
+ROLES = (
+    "anonymous",
+    "intake",
+    "citizen",
+    "inspector",
+    "handler",
+    "merchant",
+    "operator",
+    "admin",
+)
 # The staff of the demo (api/demo.py) under their demo usernames, so that `load_demo` puts
 # the inspector in the demo grids and the handler in a unit; the passwords are ours.
 STAFF = {"admin": "admin", "operator": "operator", "inspector": "inspector", "handler": "handler"}
@@ -107,6 +116,21 @@ def _items(client: httpx.Client, path: str, headers: dict, **params) -> list[dic
     return body["items"] if isinstance(body, dict) else body
 
 
+def _merchant(client: httpx.Client, admin: dict) -> dict[str, str]:
+    """A merchant made as admins make one (a shop, then the account in it), with a reward of
+    the shop, so its routes answer with something."""
+    unit = {"kind": "shop", "code": "FUZZ-SHOP", "nameZh": "商户"}
+    shop = _ok(client.post("/api/admin/org-units", json=unit, headers=admin))
+    account = {"username": "merchant", "password": PASSWORD, "role": "merchant"}
+    _ok(client.post("/api/admin/staff", json={**account, "orgUnitId": shop["id"]}, headers=admin))
+    reward = {"name": "商户券", "cost": 1, "stock": 5, "fulfilment": "voucher"}
+    _ok(client.post("/api/admin/rewards", json={**reward, "shopUnitId": shop["id"]}, headers=admin))
+    login = client.post(
+        "/api/inspector/auth/login", json={"username": "merchant", "password": PASSWORD}
+    )
+    return _bearer(_ok(login)["accessToken"])
+
+
 def prepare(base: str, wechat_url: str) -> World:
     """Sign in as every role and create what the demo lacks (through the API), then list
     real ids and codes."""
@@ -129,6 +153,7 @@ def prepare(base: str, wechat_url: str) -> World:
         closing = _ok(client.post("/api/citizen/auth/wechat", json={"code": code["code"]}))
         headers["citizen-closing"] = _bearer(closing["accessToken"])
         admin, inspector = headers["admin"], headers["inspector"]
+        headers["merchant"] = _merchant(client, admin)
         issued = _ok(
             client.post(
                 "/api/admin/api-clients",
@@ -223,6 +248,8 @@ def home(role: str, path: str, security: list | None) -> bool:
         return path.startswith("/api/intake/") or path.startswith("/open311/")
     if role == "citizen":
         return public or path.startswith(("/api/citizen/", "/api/auth/"))
+    if role == "merchant":
+        return public or path.startswith(("/api/merchant/", "/api/auth/"))
     staff_home = path.startswith(("/api/inspector/", "/api/auth/"))
     if role in ("operator", "admin"):
         return public or staff_home or path.startswith("/api/admin/")

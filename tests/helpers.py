@@ -110,17 +110,21 @@ class Api:
             staff = await create_staff(
                 username=username, password_hash=password_hash, role=role, **fields
             )
-        response = await self.client.post(
-            "/api/inspector/auth/login", json={"username": username, "password": password}
-        )
-        assert response.status_code == 201, response.text
-        body = response.json()
-        return Session(
-            body["accessToken"],
-            body["refreshToken"],
-            bearer(body["accessToken"]),
-            subject_id=staff.id,
-        )
+        return await staff_login(self.client, username, password, subject_id=staff.id)
+
+
+async def staff_login(client, username: str, password: str, *, subject_id: int) -> Session:
+    response = await client.post(
+        "/api/inspector/auth/login", json={"username": username, "password": password}
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return Session(
+        body["accessToken"],
+        body["refreshToken"],
+        bearer(body["accessToken"]),
+        subject_id=subject_id,
+    )
 
 
 def jpeg_bytes(

@@ -14,7 +14,7 @@ from accounts import service as accounts
 from api.citizen.rewards import RewardId, RewardOut
 from api.csv_export import csv_bytes, csv_response
 from api.idempotent import run_idempotent
-from api.params import PageLimit
+from api.params import Int32, PageLimit
 from api.types import UtcDateTime
 from core.actors import Actor
 from core.db import transaction
@@ -52,6 +52,8 @@ class RewardIn(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_field
     valid_until: UtcDateTime | None = None
     pickup_place: Place = ""
     partner: Annotated[str, msgspec.Meta(max_length=100)] = ""
+    # The shop (org unit of kind shop) whose merchants redeem the vouchers; null: city staff.
+    shop_unit_id: Int32 | None = None
 
 
 class RewardPatch(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fields=True):
@@ -70,11 +72,14 @@ class RewardPatch(msgspec.Struct, frozen=True, rename="camel", forbid_unknown_fi
     pickup_place: Place | None = None
     partner: Annotated[str, msgspec.Meta(max_length=100)] | None = None
     active: bool | None = None
+    shop_unit_id: Int32 | None = None
+    clear_shop: bool = False  # back to city staff only
 
 
 class AdminRewardOut(msgspec.Struct, frozen=True, rename="camel"):
     reward: RewardOut
     active: bool
+    shop_unit_id: int | None
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -83,6 +88,7 @@ class AdminRewardOut(msgspec.Struct, frozen=True, rename="camel"):
         return cls(
             reward=RewardOut.of(reward),
             active=reward.active,
+            shop_unit_id=reward.shop_unit_id,
             created_at=reward.created_at,
             updated_at=reward.updated_at,
         )
@@ -118,6 +124,8 @@ class AdminRewardController(Controller):
         data: JSONBody[RewardPatch],
     ) -> AdminRewardOut:
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
+        if changes.pop("clear_shop"):
+            changes["shop_unit_id"] = None
         async with transaction():
             reward = await rewards.update_reward(actor=actor, reward_id=reward_id, changes=changes)
         return AdminRewardOut.of(reward)

@@ -100,8 +100,8 @@ class AdminStaffController(Controller):
         fields = msgspec.structs.asdict(data)
         password_hash = await passwords.hash_new_password(fields.pop("password"))
         async with transaction():
-            if data.org_unit_id is not None:
-                await get_unit(unit_id=data.org_unit_id)
+            unit = await get_unit(unit_id=data.org_unit_id) if data.org_unit_id else None
+            staff_admin.check_role_unit(role=data.role, unit_kind=unit.kind if unit else None)
             info = await staff_admin.create_staff_account(**fields, password_hash=password_hash)
             await record(
                 actor=actor,
@@ -126,7 +126,14 @@ class AdminStaffController(Controller):
         async with transaction():
             before = await staff_admin.staff_info(staff_id=staff_id)
             if data.org_unit_id is not None:
-                await get_unit(unit_id=data.org_unit_id)
+                unit = await get_unit(unit_id=data.org_unit_id)
+            elif before.org_unit_id is not None and not data.clear_unit:
+                unit = await get_unit(unit_id=before.org_unit_id, active_only=False)
+            else:
+                unit = None
+            staff_admin.check_role_unit(
+                role=data.role or before.role, unit_kind=unit.kind if unit else None
+            )
             info = await staff_admin.update_staff(staff_id=staff_id, **msgspec.structs.asdict(data))
             await record(
                 actor=actor,

@@ -15,11 +15,12 @@ from api.inspector.tasks import TaskController
 from api.inspector.unit_work import UnitWorkController
 from api.inspector.vouchers import VoucherController
 from api.media import MediaController
-from core.actors import STAFF_ROLES
+from core.actors import CITY_STAFF_ROLES
 
 inspector_router = Router(
     path="/api/inspector",
-    guards=[audience_guard("staff", STAFF_ROLES)],
+    # Merchants sign in here (the public /auth routes) but work only in /api/merchant.
+    guards=[audience_guard("staff", CITY_STAFF_ROLES)],
     dependencies={"actor": Provide(provide_actor)},
     route_handlers=[
         NotificationController,

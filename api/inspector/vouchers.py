@@ -14,6 +14,7 @@ from api.idempotent import run_idempotent
 from core.actors import Actor
 from rewards import service as rewards
 from rewards import vouchers
+from rewards.tables import Redemption, Reward
 
 
 class VoucherVerifyIn(msgspec.Struct, frozen=True, rename="camel"):
@@ -32,6 +33,19 @@ class VoucherOut(msgspec.Struct, frozen=True, rename="camel"):
     used_at: dt.datetime | None
     used_place: str
 
+    @classmethod
+    def of(cls, row: Redemption, reward: Reward) -> VoucherOut:
+        return cls(
+            voucher_code=vouchers.display(row.voucher_code),
+            redemption_id=row.public_id,
+            reward_id=reward.public_id,
+            reward_name=reward.name,
+            fulfilment=reward.fulfilment,
+            status=row.status,
+            used_at=row.fulfilled_at,
+            used_place=row.fulfilled_place,
+        )
+
 
 class VoucherController(Controller):
     path = "/vouchers"
@@ -45,15 +59,6 @@ class VoucherController(Controller):
             row, reward = await rewards.verify_voucher(
                 actor=actor, code=data.code, place=data.place
             )
-            return VoucherOut(
-                voucher_code=vouchers.display(row.voucher_code),
-                redemption_id=row.public_id,
-                reward_id=reward.public_id,
-                reward_name=reward.name,
-                fulfilment=reward.fulfilment,
-                status=row.status,
-                used_at=row.fulfilled_at,
-                used_place=row.fulfilled_place,
-            )
+            return VoucherOut.of(row, reward)
 
         return await run_idempotent(request, actor, action, status_code=200)

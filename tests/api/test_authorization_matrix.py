@@ -13,7 +13,9 @@ import pytest
 
 from api.app import create_app
 from cases.hotline import TAKER_ROLES
-from core.actors import STAFF_ROLES
+from core.actors import CITY_STAFF_ROLES, STAFF_ROLES
+from core.db import transaction
+from org.units import create_org_unit
 from tests.api.authz_cases import MATRIX, PUBLIC
 from tests.api.authz_world import (
     Probe,
@@ -38,9 +40,10 @@ from tests.rewards.support import citizen_id
 # Who each app's router lets in, unless a route names its own roles.
 APPS = {
     "/api/citizen/": ("citizen",),
-    "/api/inspector/": STAFF_ROLES,
+    "/api/inspector/": CITY_STAFF_ROLES,
     "/api/admin/": ("operator", "admin"),
     "/api/hotline/": TAKER_ROLES,
+    "/api/merchant/": ("merchant",),
 }
 
 # Admin writes open to operators as well as admins: the command centre's own work. Every
@@ -188,7 +191,12 @@ async def _sweep(api, routes: list[Route], wrong: Session, status: int, code: st
 
 @pytest.fixture
 async def people(api) -> dict[str, Session]:
-    roles = {role: await api.staff(role) for role in STAFF_ROLES}
+    async with transaction():
+        shop = await create_org_unit(kind="shop", code="SHOP-AUTHZ", name_zh="商户")
+    roles = {
+        role: await api.staff(role, org_unit_id=shop.id if role == "merchant" else None)
+        for role in STAFF_ROLES
+    }
     # DELETE /api/citizen/me closes the account it is sent with: each sweep (two at most)
     # gets one of its own.
     closing = [await api.citizen(), await api.citizen()]
@@ -208,6 +216,7 @@ def _first_allowed(people):
 
 async def test_citizen_tokens_are_refused_by_every_staff_route(api, people):
     routes = _in("/api/inspector/") + _in("/api/admin/") + _in("/api/hotline/")
+    routes += _in("/api/merchant/")
     await _sweep(api, routes, people["citizen"], 403, "auth.wrong_audience", _first_allowed(people))
 
 
@@ -241,6 +250,26 @@ async def test_only_call_takers_and_the_centre_take_calls(api, people):
         )
 
 
+async def test_merchants_are_refused_by_every_city_staff_route(api, people):
+    """Merchants are staff accounts (one sign-in) but work only in /api/merchant."""
+    routes = _in("/api/inspector/") + _in("/api/admin/") + _in("/api/hotline/")
+    await _sweep(
+        api, routes, people["merchant"], 403, "auth.role_forbidden", _first_allowed(people)
+    )
+
+
+async def test_city_staff_are_refused_by_every_merchant_route(api, people):
+    for role in CITY_STAFF_ROLES:
+        await _sweep(
+            api,
+            _in("/api/merchant/"),
+            people[role],
+            403,
+            "auth.role_forbidden",
+            _first_allowed(people),
+        )
+
+
 async def test_operators_are_refused_by_every_admin_only_route(api, people):
     admin_only = [r for r in _in("/api/admin/") if r.roles == ("admin",)]
     writes = {r.key for r in _in("/api/admin/") if r.method != "GET"}
@@ -259,9 +288,8 @@ async def test_handlers_and_admins_are_refused_by_inspector_only_routes(api, peo
 
 
 async def test_no_token_is_refused_by_every_guarded_route(api):
-    routes = _in("/api/citizen/") + _in("/api/inspector/") + _in("/api/admin/")
-    routes += _in("/api/hotline/")
-    for route in routes:
+    routes = [_in(app) for app in APPS]
+    for route in [route for app in routes for route in app]:
         assert_problem(await _send(api, route.method, route.url, None), 401, "auth.required")
 
 

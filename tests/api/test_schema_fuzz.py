@@ -1,8 +1,8 @@
 """Schema fuzzing (schemathesis) of the running app against its own OpenAPI document: every
 operation, as every role (anonymous, the intake API key, a citizen, inspector, handler,
-operator, admin), positive and negative cases. No response may be a server error, and every
-response must match the status codes, media types, schemas and headers the document
-declares.
+merchant, operator, admin), positive and negative cases. No response may be a server error,
+and every response must match the status codes, media types, schemas and headers the
+document declares.
 
 Three phases: hostile inputs on every operation (tests/fuzz_hostile.py: NUL and lone
 surrogates, 2**63 and 2**70, edge date-times, crafted cursors, JSON nested 1,000 deep,

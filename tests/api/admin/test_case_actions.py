@@ -6,6 +6,7 @@ from cases import command
 from cases.access import load_case
 from core.actors import Actor
 from core.db import transaction
+from tests.api.merchant.support import new_shop
 from tests.cases_city import AUTO_CATEGORY, IN_GRID, build_city
 from tests.helpers import assert_problem, upload_photo
 
@@ -163,3 +164,23 @@ async def test_filters(api, city):
     ).json()
     assert [c["id"] for c in by_unit["items"]] == [moving]
     assert by_unit["items"][0]["reporterPhone"] == "138****8123"
+
+
+async def test_a_shop_is_no_handling_unit(api, city):
+    """A shop's merchants handle no cases: no dispatch, assist or dispatch rule names one."""
+    admin = await api.staff("admin")
+    shop = await new_shop(api, admin)
+    citizen = await api.citizen()
+    case_id = await _file(api, citizen)
+    await _act(api, city, case_id, "accept")
+    for action, body in (
+        ("redispatch", {"unitId": shop["id"]}),
+        ("assist", {"unitIds": [shop["id"]]}),
+    ):
+        assert_problem(await _act(api, city, case_id, action, **body), 422, "case.unit_unknown")
+    rule = {"unitId": shop["id"], "categoryCode": "E0102"}
+    assert_problem(
+        await api.post("/api/admin/dispatch-rules", json=rule, headers=admin.headers),
+        422,
+        "org.unknown_unit",
+    )
