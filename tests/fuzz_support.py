@@ -252,7 +252,7 @@ def home(role: str, path: str, security: list | None) -> bool:
         return public or path.startswith(("/api/merchant/", "/api/auth/"))
     staff_home = path.startswith(("/api/inspector/", "/api/auth/"))
     if role in ("operator", "admin"):
-        return public or staff_home or path.startswith("/api/admin/")
+        return public or staff_home or path.startswith(("/api/admin/", "/api/hotline/"))
     return public or staff_home
 
 

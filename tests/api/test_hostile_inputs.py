@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+from xml.etree import ElementTree
 
 import pytest
 
@@ -17,6 +18,7 @@ from accounts.api_keys import create_api_client
 from core import clock
 from core.db import transaction
 from core.pagination import _signature, encode_cursor
+from org.units import create_org_unit
 from tests.cases_city import IN_GRID, build_city
 from tests.helpers import assert_problem, jpeg_bytes
 from tests.hostile import (
@@ -62,6 +64,10 @@ async def headers(api):
         if role not in made:
             if role == "citizen":
                 made[role] = (await api.citizen()).headers
+            elif role == "merchant":  # a merchant belongs to a shop
+                async with transaction():
+                    shop = await create_org_unit(kind="shop", code="SHOP-HOSTILE", name_zh="商户")
+                made[role] = (await api.staff(role, org_unit_id=shop.id)).headers
             elif role == "intake":
                 issued = await api.post(
                     "/api/admin/api-clients",
@@ -227,6 +233,8 @@ LIST_KINDS = {
     "/api/admin/signposts": "signposts",
     "/api/admin/audit": "audit",
     "/api/admin/alerts": "alerts",
+    "/api/admin/points/review": "review",
+    "/api/merchant/redemptions": "redemptions",
 }
 
 
@@ -360,7 +368,11 @@ async def test_edge_date_times_are_bad_input_naming_the_field(api, headers, item
     )
     if item.path.startswith("/open311/"):
         assert response.status_code == 400, response.text
-        assert response.json()[0]["description"].startswith(f"{item.name}:"), response.text
+        if item.path.endswith(".xml"):
+            description = ElementTree.fromstring(response.text).findtext("error/description")
+        else:
+            description = response.json()[0]["description"]
+        assert description.startswith(f"{item.name}:"), response.text
         return
     problem = assert_problem(response, 400, "request.invalid")
     # The field is named (others may be too: the empty body of PUT /calendar/{day}).
