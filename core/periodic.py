@@ -1,7 +1,7 @@
 """A small scheduler for periodic tasks: in-process in the embedded default, in
 `cityops worker` processes in production. Each period of a task runs in one process
-(core.leases), except the tasks in SHARED, which claim their own work (SKIP LOCKED) and so
-run in every worker at once. Every task is still written to be safe if run twice (a
+(core.leases), except the tasks in SHARED, which every process runs for itself (the outbox
+claims its own rows with SKIP LOCKED; scan counts live in each process's memory). Every task is still written to be safe if run twice (a
 conditional update, a claimed row): a period's lease does not outlive a killed worker.
 
 Stopping is orderly: a stop (``stop_soon`` from a signal handler, or ``stop``) lets each
@@ -25,9 +25,10 @@ log = logging.getLogger(__name__)
 
 Task = tuple[str, float, Callable[[], Awaitable[object]]]
 
-# Tasks whose ticks divide the work between workers themselves: the notification outbox is
-# claimed row by row, so two workers sending at once send twice as much, not twice.
-SHARED = frozenset({"notify"})
+# Tasks every process runs for itself, unleased: the notification outbox is claimed row by
+# row (two workers sending at once send twice as much, not twice), and each API process
+# writes the scans it counted in its own memory (qr.scans).
+SHARED = frozenset({"notify", "scan-counts"})
 
 # The stop event of the scheduler whose task is running (unset outside the scheduler).
 _stop_event: contextvars.ContextVar[asyncio.Event] = contextvars.ContextVar("periodic_stop")
