@@ -10,8 +10,9 @@ phones filing reports, signpost scans and staff closing cases.
   at-least-once), at most one batch.
 - Periodic tasks run once per period across the workers (core.leases), and the survivor
   takes over from a killed holder.
-- An edit through one node (a signpost or a place deleted) is honoured by the other
-  within the documented staleness (CITYOPS_CACHE_CHECK_SECONDS, the index check).
+- An edit through one node (a signpost or a place deleted, an API key revoked, a category
+  retired) is honoured by the other within the documented staleness
+  (CITYOPS_CACHE_CHECK_SECONDS, the index check).
 
 The figures (reports per second through the balancer with two API processes, then one) are
 printed, not asserted."""
@@ -347,3 +348,50 @@ async def _assert_edits_cross_nodes(apps, admin, code: str, place_id: int) -> No
             return all(item["id"] != place_id for item in body["items"])
 
         assert await wait_for(gone, 10), "the other node still lists a deleted place"
+        await _key_revoked_through_one_node(one, other, admin)
+        await _category_retired_through_one_node(one, other, admin)
+
+
+async def _key_revoked_through_one_node(one, other, admin) -> None:
+    issued = await one.post(
+        "/api/admin/api-clients",
+        json={"name": "cam-cluster", "kind": "camera", "trusted": True},
+        headers=admin,
+    )
+    assert issued.status_code == 201, issued.text
+    key = {"X-Api-Key": issued.json()["apiKey"]}
+    events = (f"cam-cluster-{n}" for n in range(1000))
+
+    async def send() -> int:
+        event = {
+            "externalId": next(events),
+            "kind": "camera",
+            "category": "E0102",
+            "level": 2,
+            "location": {"lat": IN_GRID[0], "lon": IN_GRID[1]},
+        }
+        return (await other.post("/api/intake/events", json=event, headers=key)).status_code
+
+    assert await send() == 201
+    client_id = issued.json()["client"]["id"]
+    revoked = await one.post(f"/api/admin/api-clients/{client_id}/revoke", headers=admin)
+    assert revoked.status_code == 200, revoked.text
+
+    async def refused() -> bool:
+        return await send() == 401
+
+    assert await wait_for(refused, 5), "the other node still takes a revoked key"
+
+
+async def _category_retired_through_one_node(one, other, admin) -> None:
+    async def offered() -> bool:
+        return '"E0102"' in (await other.get("/api/citizen/categories/")).text
+
+    assert await offered()
+    retired = await one.patch("/api/admin/categories/E0102", json={"active": False}, headers=admin)
+    assert retired.status_code == 200, retired.text
+
+    async def withdrawn() -> bool:
+        return not await offered()
+
+    assert await wait_for(withdrawn, 5), "the other node still offers a retired category"
