@@ -18,6 +18,7 @@ from api.citizen.reports import CaseId
 from api.geo import Location
 from api.idempotent import run_idempotent
 from api.inspector.cases import MediaIds, Note, new_case_of
+from api.params import INT32_MAX
 from api.types import UtcDateTime
 from cases import hotline
 from cases.reporting import NewCase
@@ -95,7 +96,7 @@ class HotlineCallController(Controller):
         self,
         actor: NamedDependency[Actor],
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
-        before: Annotated[int | None, QueryParameter(ge=1)] = None,
+        before: Annotated[int | None, QueryParameter(ge=1, le=INT32_MAX)] = None,
     ) -> CallPage:
         calls = await hotline.my_calls(actor=actor, limit=limit, before_id=before)
         last = calls[-1].case.id if len(calls) == limit else None
