@@ -121,21 +121,31 @@ class Uvicorn:
         tail = self.log.read_text(errors="replace")[-3000:]
         return SystemExit(f"server on port {self.port} {message}; its output:\n{tail}")
 
-    def wait_ready(self, path: str = "/healthz", timeout: float = 90) -> None:
-        """Until the server answers anything at ``path`` (an anchor may answer 404)."""
+    def wait_ready(
+        self, path: str = "/healthz", timeout: float = 90, *, ok_in_a_row: int = 0
+    ) -> None:
+        """Until the server answers anything at ``path`` (an anchor may answer 404); with
+        ``ok_in_a_row``, until that many fresh connections in a row get a 200 (the app's
+        /readyz is 503 while a worker builds its nearby index: each connection may reach
+        another worker, so 20 in a row leave a worker not yet asked once in a million)."""
         import httpx
 
         deadline = time.monotonic() + timeout
+        in_a_row = 0
         while True:
             if self.process.poll() is not None:
                 raise self.fail("exited")
             try:
-                httpx.get(f"{self.url}{path}", timeout=2)
-                return
+                status = httpx.get(f"{self.url}{path}", timeout=2).status_code
+                in_a_row = in_a_row + 1 if status == 200 else 0
+                if in_a_row >= ok_in_a_row:
+                    return
+                if in_a_row:
+                    continue  # ask again at once, on a new connection
             except httpx.TransportError:
-                pass
+                in_a_row = 0
             if time.monotonic() > deadline:
-                raise self.fail("did not start")
+                raise self.fail("did not start" if not ok_in_a_row else "did not get ready")
             time.sleep(0.2)
 
     def cpu_seconds(self) -> float:

@@ -370,7 +370,7 @@ def run(args, env: dict[str, str], tmp: Path) -> int:
     app_server = common.Uvicorn(["api.asgi:app"], env, workers=args.workers, log=tmp / "app.log")
     servers = [app_server]
     try:
-        app_server.wait_ready()
+        app_server.wait_ready("/readyz", ok_in_a_row=20)
         warm = [run_wrk(app_server.url, args.warmup, args, tmp, "w0", capture=True)]
         while len(warm) < 6 and not all(combine(warm)["capture"].get(r) for r in ROUTES):
             # Rare routes in a short run: until each has answered once.

@@ -218,7 +218,7 @@ def main() -> None:
     codes_file = tmp / "codes.txt"
     codes_file.write_text("\n".join(found) + "\n")
     app = Uvicorn(["api.asgi:app"], env, workers=1, log=tmp / "app.log")
-    app.wait_ready()
+    app.wait_ready("/readyz", ok_in_a_row=20)
     import httpx
 
     bodies = {
