@@ -1,8 +1,9 @@
 """A small scheduler for periodic tasks: in-process in the embedded default, in
 `cityops worker` processes in production. Each period of a task runs in one process
 (core.leases), except the tasks in SHARED, which every process runs for itself (the outbox
-claims its own rows with SKIP LOCKED; scan counts live in each process's memory). Every task is still written to be safe if run twice (a
-conditional update, a claimed row): a period's lease does not outlive a killed worker.
+claims its own rows with SKIP LOCKED; scan counts live in each process's memory). Every task
+is still written to be safe if run twice (a conditional update, a claimed row): a period's
+lease does not outlive a killed worker.
 
 Stopping is orderly: a stop (``stop_soon`` from a signal handler, or ``stop``) lets each
 task finish the tick it is in and starts no new one; a tick still running when the stop's
