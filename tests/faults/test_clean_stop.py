@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import re
 import signal
 import socket
@@ -221,10 +222,23 @@ async def test_serve_stops_on_sigterm_and_finishes_the_request_in_flight(serve_s
 # --- cityops serve --with-fakes -----------------------------------------------------------------
 
 
+def _bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def _free_run_of_ports(length: int) -> int:
-    for _ in range(50):
-        base = free_port()
-        if base + length < 65536 and not any(_accepts(base + i) for i in range(length)):
+    """Below the kernel's ephemeral range (32768-60999 by default): a port there may be the
+    local end of any of the suite's outgoing connections, which no listener can bind, and the
+    fakes process then failed to start now and then."""
+    for _ in range(200):
+        base = random.randrange(20000, 32000 - length)
+        if all(_bindable(base + i) and not _accepts(base + i) for i in range(length)):
             return base
     raise RuntimeError("no free run of ports")
 
@@ -252,7 +266,7 @@ def test_serve_with_fakes_stops_its_fakes_process(tmp_path):
     with app_process(env, port, tmp_path / "serve.log", command=command) as app:
         deadline = time.monotonic() + 60
         while not all(_accepts(fakes_port + i) for i in range(3)):
-            assert time.monotonic() < deadline, "the fakes did not start"
+            assert time.monotonic() < deadline, f"the fakes did not start: {app.log_text()[-2000:]}"
             time.sleep(0.1)
         fakes = _children(app.process.pid)
         assert len(fakes) == 1, fakes
