@@ -244,19 +244,17 @@ async def verify_voucher(
     *, actor: Actor, code: str, place: str, shop_unit_id: int | None = None
 ) -> tuple[Redemption, Reward]:
     """Staff or a partner scans a voucher: it is consumed once. Scanning it again says when
-    and where it was used. With ``shop_unit_id`` (a merchant's shop) a voucher of any other
-    reward is unknown, before its state is told, so one shop cannot probe another's codes."""
+    and where it was used. A voucher belongs to one counter: a shop's (``shop_unit_id``)
+    or the city's own (``None``). Any other voucher is unknown, before its state is told,
+    so one shop cannot probe another's codes and city staff cannot consume a shop's."""
     normalized = vouchers.normalize(code)
     row = (
         await Redemption.objects().where(Redemption.voucher_code == normalized).first()
         if normalized
         else None
     )
-    if row is None or (
-        shop_unit_id is not None
-        and not await Reward.exists().where(
-            (Reward.id == row.reward) & (Reward.shop_unit_id == shop_unit_id)
-        )
+    if row is None or not await Reward.exists().where(
+        (Reward.id == row.reward) & _sold_at(shop_unit_id)
     ):
         raise errors.VoucherUnknown()
     now = clock.now()
@@ -285,6 +283,12 @@ async def verify_voucher(
         )
     row = await Redemption.objects().where(Redemption.id == row.id).first()
     return row, await Reward.objects().where(Reward.id == row.reward).first()
+
+
+def _sold_at(shop_unit_id: int | None):
+    if shop_unit_id is None:
+        return Reward.shop_unit_id.is_null()
+    return Reward.shop_unit_id == shop_unit_id
 
 
 # --- lists -----------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Merchants: a merchant account sees and redeems only its shop's rewards' vouchers, at its
-shop (the place recorded is the shop's); any other voucher is unknown to it (404)."""
+shop (the place recorded is the shop's); any other voucher is unknown to it (404), and a
+shop's voucher is unknown to city staff."""
 
 import asyncio
 import datetime as dt
@@ -102,6 +103,27 @@ async def test_another_shops_or_the_citys_voucher_is_unknown_to_a_merchant(api, 
     assert_problem(
         await api.post(REDEEM, headers=city["a"].headers, json={}), 400, "request.invalid"
     )
+
+
+async def test_city_staff_cannot_consume_a_shops_voucher(api, city):
+    """A shop's voucher is paid for by the shop: a city counter consuming it would leave the
+    shop's books wrong, so to city staff it is as unknown as a made-up code."""
+    citizen, rewards = city["citizen"], city["rewards"]
+    shops = await _voucher(api, citizen, rewards["a"])
+    citys = await _voucher(api, citizen, rewards["city"])
+    inspector = await api.staff("inspector")
+    verify = "/api/inspector/vouchers/verify"
+
+    def body(voucher):
+        return {"code": voucher["voucherCode"], "place": "香港中路服务点"}
+
+    for staff in (inspector, city["admin"]):
+        refused = await api.post(verify, headers=staff.headers, json=body(shops))
+        assert_problem(refused, 404, "rewards.voucher_unknown")
+    used = await api.post(verify, headers=inspector.headers, json=body(citys))
+    assert used.status_code == 200, used.text
+    # Still issued, so the shop redeems it as usual.
+    assert (await _redeem(api, city["a"], shops["voucherCode"])).status_code == 200
 
 
 async def test_expired_and_cancelled_vouchers_are_refused_at_the_shop(api, city):
