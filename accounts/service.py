@@ -9,7 +9,7 @@ import secrets
 import msgspec
 from piccolo.apps.user.tables import BaseUser
 
-from accounts import errors, passwords
+from accounts import errors, passwords, signins
 from accounts.phone import normalize_phone
 from accounts.sms_login import code_hash
 from accounts.tables import Citizen, RefreshToken, SmsChallenge, Staff
@@ -78,10 +78,11 @@ async def _new_citizen(**fields: object) -> Citizen:
     return citizen
 
 
-async def _citizen_session(citizen: Citizen) -> Session:
+async def _citizen_session(citizen: Citizen, ip: str | None) -> Session:
     if citizen.disabled:
         raise errors.AccountDisabled()
     await Citizen.update({Citizen.last_seen_at: clock.now()}).where(Citizen.id == citizen.id)
+    await signins.announce(Actor(kind="citizen", id=citizen.id, role="citizen"), ip)
     return await _start_session(
         subject_id=citizen.id,
         subject=citizen.public_id,
@@ -94,7 +95,9 @@ async def _citizen_session(citizen: Citizen) -> Session:
 # --- citizens: WeChat -----------------------------------------------------------------------
 
 
-async def sign_in_wechat(*, identity: WeChatIdentity, link_to: Actor | None = None) -> Session:
+async def sign_in_wechat(
+    *, identity: WeChatIdentity, link_to: Actor | None = None, ip: str | None = None
+) -> Session:
     """Find or create the citizen of a WeChat openid; with ``link_to`` attach it to that
     citizen instead, so an SMS account and a WeChat account become one."""
     await lock(f"wechat:{identity.openid}")
@@ -119,13 +122,15 @@ async def sign_in_wechat(*, identity: WeChatIdentity, link_to: Actor | None = No
                 Citizen.wechat_session_key: identity.session_key,
             }
         ).where(Citizen.id == owner.id)
-    return await _citizen_session(owner)
+    return await _citizen_session(owner, ip)
 
 
 # --- citizens: SMS --------------------------------------------------------------------------
 
 
-async def verify_sms_code(*, phone: str, code: str, link_to: Actor | None = None) -> Session:
+async def verify_sms_code(
+    *, phone: str, code: str, link_to: Actor | None = None, ip: str | None = None
+) -> Session:
     settings = get_settings()
     phone = normalize_phone(phone)
     await lock(f"sms:{phone}")
@@ -165,7 +170,7 @@ async def verify_sms_code(*, phone: str, code: str, link_to: Actor | None = None
         await Citizen.update({Citizen.phone: phone}).where(Citizen.id == owner.id)
     elif owner is None:
         owner = await _new_citizen(phone=phone)
-    return await _citizen_session(owner)
+    return await _citizen_session(owner, ip)
 
 
 async def citizen_for_phone(*, phone: str) -> int:

@@ -5,6 +5,7 @@ app and the worker import it (cases never imports points)."""
 from __future__ import annotations
 
 from accounts.devices import on_device_registered
+from accounts.signins import on_citizen_signed_in
 from cases.feedback import on_rated
 from cases.reporting import on_citizen_report
 from cases.tables import Case
@@ -42,6 +43,15 @@ async def on_device(actor: Actor, platform_token: str) -> None:
 
 @on_citizen_report
 async def on_report(case: Case, actor: Actor, ip: str | None) -> None:
+    await _note_ip(actor, ip)
+
+
+@on_citizen_signed_in
+async def on_sign_in(actor: Actor, ip: str | None) -> None:
+    await _note_ip(actor, ip)
+
+
+async def _note_ip(actor: Actor, ip: str | None) -> None:
     network = review.ip_range(ip) if ip else None
     if network is not None:
         await review.note(kind="ip_range", key=network, account_id=actor.id)

@@ -4,7 +4,7 @@ awards are paid) or confirms it (they are forfeited, and the account may be disa
 
 Signals:
 - many accounts on one device token (``CITYOPS_POINTS_REVIEW_ACCOUNTS_PER_DEVICE``), or
-  reporting from one public IP range (/24 IPv4, /48 IPv6;
+  signing in or reporting from one public IP range (/24 IPv4, /48 IPv6;
   ``CITYOPS_POINTS_REVIEW_ACCOUNTS_PER_IP_RANGE``: carriers put many people behind one
   address) within a week: every one of them;
 - the same photo (or a turned or cropped copy) as another account's report: the copier;

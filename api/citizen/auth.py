@@ -55,7 +55,7 @@ class CitizenAuthController(Controller):
         identity = await client.code_to_session(data.code)
         async with transaction():
             session = await accounts.sign_in_wechat(
-                identity=identity, link_to=optional_actor(request)
+                identity=identity, link_to=optional_actor(request), ip=client_ip(request)
             )
         return SessionOut.of(session)
 
@@ -82,6 +82,9 @@ class CitizenAuthController(Controller):
     async def sms_verify(self, request: Request, data: JSONBody[SmsVerifyIn]) -> SessionOut:
         async with transaction():
             session = await accounts.verify_sms_code(
-                phone=data.phone, code=data.code, link_to=optional_actor(request)
+                phone=data.phone,
+                code=data.code,
+                link_to=optional_actor(request),
+                ip=client_ip(request),
             )
         return SessionOut.of(session)

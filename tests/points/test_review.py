@@ -5,6 +5,7 @@ import asyncio
 import contextlib
 
 import httpx
+import jwt
 import pytest
 
 from core.db import raw, transaction
@@ -64,6 +65,8 @@ async def test_one_device_many_accounts_are_flagged_held_and_cleared(api, city):
     assert await balance(api, farmers[0]) == 0
     held = {i["citizenId"]: i["heldPoints"] for i in (await _reviews(api, city))["items"]}
     assert held[public_citizen_id(farmers[0])] == 3
+    told = await api.get("/api/citizen/points/held", headers=farmers[0].headers)
+    assert [(i["amount"], i["heldFor"]) for i in told.json()["items"]] == [(3, "review")]
 
     decided = await _decide(api, city.admin.headers, farmers[0], {"decision": "clear"})
     assert decided.status_code == 200, decided.text
@@ -154,6 +157,38 @@ async def test_many_accounts_from_one_ip_range_are_flagged(api, city, monkeypatc
             await _report(api, citizens[2], seed=7012, client=client)
         listed = {i["citizenId"] for i in (await _reviews(api, city))["items"]}
         assert listed == {public_citizen_id(c) for c in citizens[:2]}
+    finally:
+        monkeypatch.delenv("CITYOPS_POINTS_REVIEW_ACCOUNTS_PER_IP_RANGE")
+        reload_settings()
+
+
+def _subject(signed_in: httpx.Response) -> str:
+    return jwt.decode(signed_in.json()["accessToken"], options={"verify_signature": False})["sub"]
+
+
+async def test_accounts_signing_in_from_one_ip_range_are_flagged(api, city, monkeypatch):
+    """Farmers sign their accounts in from one place and may report from anywhere: a
+    sign-in (WeChat or SMS) counts as being seen on its IP range."""
+    monkeypatch.setenv("CITYOPS_POINTS_REVIEW_ACCOUNTS_PER_IP_RANGE", "2")
+    reload_settings()
+    try:
+        async with _from("5.6.7.20") as client:
+            code = api.wechat_code("openid-farm-1")
+            wechat = await client.post("/api/citizen/auth/wechat", json={"code": code})
+            assert wechat.status_code == 201, wechat.text
+            assert (await _reviews(api, city))["items"] == []  # one account is no signal
+        async with _from("5.6.7.21") as client:
+            phone = "13900139021"
+            sent = await client.post("/api/citizen/auth/sms/request", json={"phone": phone})
+            assert sent.status_code == 202, sent.text
+            body = {"phone": phone, "code": api.sms_outbox[-1]["code"]}
+            sms = await client.post("/api/citizen/auth/sms/verify", json=body)
+            assert sms.status_code == 201, sms.text
+        async with _from("5.6.8.20") as client:  # another /24
+            code = api.wechat_code("openid-farm-3")
+            assert (await client.post("/api/citizen/auth/wechat", json={"code": code})).is_success
+        listed = {i["citizenId"] for i in (await _reviews(api, city))["items"]}
+        assert listed == {_subject(wechat), _subject(sms)}
     finally:
         monkeypatch.delenv("CITYOPS_POINTS_REVIEW_ACCOUNTS_PER_IP_RANGE")
         reload_settings()
