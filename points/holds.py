@@ -48,6 +48,28 @@ async def pending(*, subject: str) -> bool:
     return bool(rows)
 
 
+async def held_total(account_id: int) -> int:
+    rows = await raw(
+        "SELECT COALESCE(SUM(amount), 0) AS total FROM points_hold "
+        "WHERE account_id = {} AND state = 'held'",
+        account_id,
+    )
+    return int(rows[0]["total"])
+
+
+async def held_for(account_id: int, limit: int = 100) -> list[dict]:
+    """What the account's reports would have earned, still waiting for a person: newest
+    first, with the case's public id and number."""
+    return await raw(
+        "SELECT c.public_id AS case_id, c.number AS case_number, h.stage, h.amount, h.reason, "
+        "h.created_at FROM points_hold h JOIN case_file c ON c.id = CAST(SUBSTR(h.subject, 6) "
+        "AS INTEGER) WHERE h.account_id = {} AND h.state = 'held' "
+        "ORDER BY h.created_at DESC, h.id DESC LIMIT {}",
+        account_id,
+        limit,
+    )
+
+
 async def decide(
     *,
     actor: Actor,

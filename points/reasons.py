@@ -49,6 +49,14 @@ DESCRIPTIONS: dict[str, Msg] = {
     ADMIN_ADJUSTMENT: Msg(zh="管理员调整：{note}", en="Adjusted by an administrator: {note}"),
     LEGACY: Msg(zh="{note}", en="{note}"),
 }
+# Why an award is held rather than paid (points.holds): told to the citizen beside it.
+HELD_FOR: dict[str, Msg] = {
+    "evidence": Msg(
+        zh="照片待人工核验（拍摄时间、地点或信息无法确认）",
+        en="Awaiting a check of the photos (when or where they were taken could not be confirmed)",
+    ),
+    "review": Msg(zh="账户积分审核中", en="Your account's points are being reviewed"),
+}
 # Said after the description when an award was cut by the daily cap.
 CAPPED = Msg(zh="（已达每日上限）", en=" (daily cap reached)")
 CAPPED_NOTE = "daily_cap"

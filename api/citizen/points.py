@@ -12,16 +12,34 @@ from litestar.params import FromQuery, QueryParameter
 
 import points.hooks  # noqa: F401 - registers the awards on case moves with the app
 from api.params import PageLimit
+from core import clock
 from core.actors import Actor
+from points import holds
 from points import leaderboard as board
 from points import service as points
-from points.reasons import CAPPED_NOTE, describe
+from points.reasons import CAPPED_NOTE, HELD_FOR, STAGE_CODES, describe
 
 
 class PointsOut(msgspec.Struct, frozen=True, rename="camel"):
     balance: int
     expiring_soon: int  # of the balance, lapsing within the "soon" window
     expiring_at: dt.datetime | None  # when the first of those lapse
+    held: int  # not in the balance: awards waiting for a person (GET /points/held says why)
+
+
+class HeldOut(msgspec.Struct, frozen=True, rename="camel"):
+    case_id: str
+    case_number: str
+    amount: int
+    code: str  # what it is for, as the ledger entry it becomes: case_accepted, ...
+    description: str
+    held_for: str  # evidence (the photos need a check) | review (the account is reviewed)
+    held_description: str
+    since: dt.datetime
+
+
+class HeldListOut(msgspec.Struct, frozen=True, rename="camel"):
+    items: list[HeldOut]
 
 
 class EntryOut(msgspec.Struct, frozen=True, rename="camel"):
@@ -70,7 +88,17 @@ class CitizenPointsController(Controller):
             balance=summary.balance,
             expiring_soon=summary.expiring_points,
             expiring_at=summary.expiring_at,
+            held=await holds.held_total(actor.id),
         )
+
+    @get(
+        "/held",
+        summary="Awards my reports earned that wait for a person (a check of the photos, a "
+        "review of the account), newest 100; paid into the ledger when released",
+    )
+    async def held(self, actor: NamedDependency[Actor]) -> HeldListOut:
+        rows = await holds.held_for(actor.id)
+        return HeldListOut(items=[_held_out(row, actor.locale) for row in rows])
 
     @get("/history", summary="My ledger entries, newest first, keyset pages")
     async def history(
@@ -131,3 +159,17 @@ class CitizenPointsController(Controller):
                 for x in leaders
             ],
         )
+
+
+def _held_out(row: dict, locale: str) -> HeldOut:
+    code = STAGE_CODES.get(row["stage"], row["stage"])
+    return HeldOut(
+        case_id=row["case_id"],
+        case_number=row["case_number"],
+        amount=row["amount"],
+        code=code,
+        description=describe(code, "", locale),
+        held_for=row["reason"],
+        held_description=HELD_FOR[row["reason"]].render(locale),
+        since=clock.as_utc(row["created_at"]),
+    )

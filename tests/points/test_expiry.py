@@ -76,7 +76,7 @@ async def test_oldest_points_expire_first_and_only_once(api):
     assert await expiry.expire_points() == 30
     assert await balance(api, citizen) == 50
     summary = (await api.get("/api/citizen/points", headers=citizen.headers)).json()
-    assert summary == {"balance": 50, "expiringSoon": 0, "expiringAt": None}
+    assert summary == {"balance": 50, "expiringSoon": 0, "expiringAt": None, "held": 0}
 
 
 async def test_expiry_never_takes_more_than_the_balance(api):

@@ -45,11 +45,27 @@ async def test_photo_without_exif_files_but_earns_once_released(api, city):
     flags = (await _detail(api, city, case["id"]))["flags"]
     assert "report_evidence_no_exif" in flags
     assert await balance(api, citizen) == 0  # auto-accepted by the rules: held, not paid
+    mine = await api.get("/api/citizen/points", headers=citizen.headers)
+    assert mine.json()["held"] == 3 and mine.json()["balance"] == 0
+    held = (await api.get("/api/citizen/points/held", headers=citizen.headers)).json()["items"]
+    assert [(h["caseId"], h["amount"], h["code"], h["heldFor"]) for h in held] == [
+        (case["id"], 3, "case_accepted", "evidence")
+    ]
+    assert held[0]["caseNumber"] == case["number"] and held[0]["heldDescription"]
+    other = await api.citizen()
+    assert (await api.get("/api/citizen/points/held", headers=other.headers)).json() == {
+        "items": []
+    }
 
     response = await _release(api, city.operator.headers, case["id"])
     assert response.status_code == 200, response.text
     assert response.json() == {"caseId": case["id"], "releasedPoints": 3}
     assert await balance(api, citizen) == 3
+    mine = await api.get("/api/citizen/points", headers=citizen.headers)
+    assert mine.json()["held"] == 0
+    assert (await api.get("/api/citizen/points/held", headers=citizen.headers)).json() == {
+        "items": []
+    }
     admin = await api.staff("admin")
     audit = (await api.get("/api/admin/audit", headers=admin.headers)).json()["items"]
     assert any(e["action"] == "points.release" and e["targetId"] == case["id"] for e in audit)

@@ -11,7 +11,7 @@ async def test_balance_of_a_new_citizen(api):
     citizen = await api.citizen()
     response = await api.get("/api/citizen/points", headers=citizen.headers)
     assert response.status_code == 200
-    assert response.json() == {"balance": 0, "expiringSoon": 0, "expiringAt": None}
+    assert response.json() == {"balance": 0, "expiringSoon": 0, "expiringAt": None, "held": 0}
     assert (await api.get("/api/citizen/points")).status_code == 401
 
 
