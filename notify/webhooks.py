@@ -16,6 +16,7 @@ import msgspec
 
 from core import clock
 from core.settings import get_settings
+from core.ttlcache import TtlCache
 from notify.errors import WebhookEventUnknown, WebhookNotFound, WebhookUrlRefused
 from notify.tables import NotificationDelivery, NotificationJob, WebhookSubscriber
 from notify.webhook_signing import allowed_hosts, url_problem
@@ -82,6 +83,19 @@ def _out(row: WebhookSubscriber, secret: str | None = None) -> Subscriber:
     )
 
 
+# Every case step asks who subscribes, and usually nobody does: the answer is cached like
+# other rarely changed rows. A subscriber added elsewhere starts hearing within
+# CITYOPS_CACHE_CHECK_SECONDS; a removed one is never sent to (the worker reads its secret).
+_active: TtlCache[list[WebhookSubscriber]] = TtlCache(max_entries=1)
+
+
+async def _active_subscribers() -> list[WebhookSubscriber]:
+    return await _active.get(
+        "all",
+        lambda: WebhookSubscriber.objects().where(WebhookSubscriber.active == True),  # noqa: E712
+    )
+
+
 async def register(
     *, name: str, url: str, event_types: list[str], client_id: int | None = None
 ) -> Subscriber:
@@ -100,6 +114,7 @@ async def register(
         created_at=clock.now(),
     )
     await row.save()
+    _active.clear()
     return _out(row, secret)
 
 
@@ -116,6 +131,7 @@ async def remove(*, subscriber_id: int) -> None:
     )
     if not gone:
         raise WebhookNotFound()
+    _active.clear()
 
 
 async def secret_of(subscriber_id: int) -> str | None:
@@ -129,7 +145,7 @@ async def queue_case_event(*, case, action: str, status: str) -> None:
     """One outbox job and delivery per subscriber that wants this event of this case."""
     if action not in EVENTS:
         return
-    rows = await WebhookSubscriber.objects().where(WebhookSubscriber.active == True)  # noqa: E712
+    rows = await _active_subscribers()
     if not rows:
         return
     event = f"case.{action}"

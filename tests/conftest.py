@@ -110,9 +110,11 @@ async def client(schema):
 @pytest.fixture
 async def database(client):
     """An empty database and a reset clock and fakes for one test."""
+    from core import ttlcache
     from notify import wechat_links
     from qr import scans
 
+    ttlcache.clear_all()
     scans.discard()  # a scan noted in an earlier test would count against a new sign's id
     wechat_links.forget()
     await truncate_all()

@@ -90,6 +90,34 @@ async def test_a_12345_platform_hears_its_own_requests_progress(api, receiver, p
     assert sub["eventTypes"] == []
 
 
+async def test_subscribing_and_unsubscribing_take_effect_at_once(
+    api, receiver, platform, settings_env
+):
+    """Who subscribes is cached (every case step asks); the process that changes it forgets
+    at once, so the next step is sent, and after an unsubscribe nothing is queued."""
+    city, admin, client, _, box = platform
+    settings_env(CITYOPS_CACHE_CHECK_SECONDS="3600")
+
+    async def file() -> str:
+        response = await api.post(f"{V2}/requests.json", data=_form(client.key))
+        assert response.status_code == 201, response.text
+        return response.json()[0]["service_request_id"]
+
+    async def queued() -> int:
+        return await NotificationDelivery.count().where(NotificationDelivery.channel == "webhook")
+
+    await file()  # nobody subscribes yet: that answer is cached
+    assert await queued() == 0
+    sub = await _subscribe(api, admin, receiver, eventTypes=["case.report"])
+    await file()
+    assert await queued() == 1
+    gone = await api.delete(f"{W}/{sub['id']}", headers=admin.headers)
+    assert gone.status_code == 204, gone.text
+    await file()
+    assert await queued() == 1
+    await box.drain()
+
+
 async def test_failures_retry_with_backoff_then_dead_letter(api, receiver, platform):
     city, admin, client, _, box = platform
     await _subscribe(api, admin, receiver, eventTypes=["case.report"])
