@@ -6,13 +6,9 @@ bare Pillow pipeline (open, orient, strip, two resizes, encode) on the same byte
 process, in the same run, interleaved so that machine noise hits both alike. Target: ratio
 <= 1.3.
 
-Throughput part (PostgreSQL): machine reports (trusted AI-camera events, no photos) through
-``POST /api/intake/events`` against two uvicorn workers; each is accepted and dispatched by
-rule inside the request, so the request latency is the report-to-dispatched latency. Printed
-beside ``GET /readyz`` (one round trip to PostgreSQL) of the same server in the same run.
-Targets: >= 200 reports/s, p99 <= 50 ms.
+Reports per second and report-to-dispatched latency are bench/reports.py's (wrk).
 
-    .venv/bin/python bench/report_intake.py [--runs 10] [--seconds 15] [--pg URL | --no-pg]
+    .venv/bin/python bench/report_intake.py [--runs 10]
 """
 
 from __future__ import annotations
@@ -222,190 +218,10 @@ def photo_intake(runs: int) -> dict[str, float]:
     return medians
 
 
-def _prepare_pg(pg_url: str) -> str:
-    """A fresh schema with the demo city and a trusted camera key; returns the key."""
-    code = (
-        "import asyncio\n"
-        "from core import db\n"
-        "from core.schema import migrate\n"
-        "from core.settings import get_settings\n"
-        "from accounts.api_keys import create_api_client\n"
-        "from org.demo import load_org_demo\n"
-        "async def main():\n"
-        "    await db.open_pool(get_settings())\n"
-        "    await db.raw('DROP SCHEMA IF EXISTS public CASCADE')\n"
-        "    await db.raw('CREATE SCHEMA public')\n"
-        "    await migrate()\n"
-        "    async with db.transaction():\n"
-        "        await load_org_demo()\n"
-        "        issued = await create_api_client(\n"
-        "            name='bench-camera', kind='camera', trusted=True)\n"
-        "    await db.close_pool()\n"
-        "    print(issued.key)\n"
-        "asyncio.run(main())\n"
-    )
-    env = {
-        **os.environ,
-        "CITYOPS_DATABASE_URL": pg_url,
-        "CITYOPS_JWT_SECRET": JWT_SECRET,
-        "CITYOPS_LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(ROOT),
-    }
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=ROOT
-    )
-    return out.stdout.strip().splitlines()[-1]
-
-
-async def _load(
-    url: str, make_request, seconds: float, concurrency: int
-) -> tuple[int, list[float], int]:
-    import asyncio
-
-    import httpx
-
-    latencies: list[float] = []
-    errors = 0
-    deadline = time.perf_counter() + seconds
-    counter = _COUNTER
-
-    async def worker(client: httpx.AsyncClient) -> None:
-        nonlocal errors
-        while time.perf_counter() < deadline:
-            method, path, kwargs, ok = make_request(next(counter))
-            start = time.perf_counter()
-            response = await client.request(method, path, **kwargs)
-            latencies.append((time.perf_counter() - start) * 1000)
-            if response.status_code != ok:
-                errors += 1
-
-    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
-        await asyncio.gather(*[worker(client) for _ in range(concurrency)])
-    return len(latencies), latencies, errors
-
-
-_COUNTER = iter(range(10**9))  # shared by every load phase, so no external id repeats
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
-
-
-def report_throughput(pg_url: str, seconds: float, concurrency: int) -> None:
-    import asyncio
-
-    key = _prepare_pg(pg_url)
-    port = _free_port()
-    env = {
-        **os.environ,
-        "CITYOPS_DATABASE_URL": pg_url,
-        "CITYOPS_JWT_SECRET": JWT_SECRET,
-        "CITYOPS_LOG_LEVEL": "WARNING",
-        "CITYOPS_WORKER_IN_PROCESS": "false",
-        "PYTHONPATH": str(ROOT),
-    }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "api.asgi:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        import httpx
-
-        for _ in range(100):
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        lat0, lon0 = 36.0572, 120.3738
-        run_id = int(time.time())
-
-        def report(i: int):
-            body = {
-                "externalId": f"bench-{run_id}-{i}",
-                "kind": "camera",
-                "category": "E0504",
-                "location": {"lat": lat0 + (i % 50) * 0.0002, "lon": lon0 + (i % 70) * 0.0003},
-                "level": 3,
-                "description": "bench",
-            }
-            return "POST", "/api/intake/events", {"json": body, "headers": {"X-Api-Key": key}}, 201
-
-        def ready(_: int):
-            return "GET", "/readyz", {}, 200
-
-        asyncio.run(_load(url, report, 2, concurrency))  # warm-up
-        anchor_n, anchor_lat, anchor_err = asyncio.run(_load(url, ready, seconds, concurrency))
-        n, lat, err = asyncio.run(_load(url, report, seconds, concurrency))
-        # Below saturation: two clients, about one per worker.
-        light_n, light_lat, light_err = asyncio.run(_load(url, report, seconds, 2))
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-    print(
-        f"report throughput on PostgreSQL: 2 uvicorn workers, {concurrency} concurrent "
-        f"clients on loopback, {seconds:.0f} s each"
-    )
-    print(
-        f"  anchor  GET /readyz (SELECT 1)            {anchor_n / seconds:8.1f} req/s  "
-        f"p50 {_percentile(anchor_lat, 0.5):6.1f} ms  p99 {_percentile(anchor_lat, 0.99):6.1f} ms"
-        f"  errors {anchor_err}"
-    )
-    print(
-        f"  reports POST /api/intake/events (dispatch) {n / seconds:8.1f} req/s  "
-        f"p50 {_percentile(lat, 0.5):6.1f} ms  p99 {_percentile(lat, 0.99):6.1f} ms  errors {err}"
-    )
-    print(
-        f"  reports, 2 clients (below saturation)      {light_n / seconds:8.1f} req/s  "
-        f"p50 {_percentile(light_lat, 0.5):6.1f} ms  p99 {_percentile(light_lat, 0.99):6.1f} ms"
-        f"  errors {light_err}"
-    )
-    print(
-        f"  reports/s target >= 200: {'PASS' if n / seconds >= 200 else 'FAIL'};  "
-        f"report-to-dispatched p99 target <= 50 ms: at saturation "
-        f"{'PASS' if _percentile(lat, 0.99) <= 50 else 'FAIL'}, below it "
-        f"{'PASS' if _percentile(light_lat, 0.99) <= 50 else 'FAIL'};  "
-        f"throughput ratio to anchor {n / max(anchor_n, 1):.2f}"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--seconds", type=float, default=15)
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument(
-        "--pg",
-        default=os.environ.get(
-            "CITYOPS_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/cityops_bench"
-        ),
-    )
-    parser.add_argument("--no-pg", action="store_true")
-    parser.add_argument("--no-photo", action="store_true")
     args = parser.parse_args()
-    if not args.no_pg:
-        report_throughput(args.pg, args.seconds, args.concurrency)
-    if args.no_photo:
-        return
-
     figures = photo_intake(args.runs)
     ratio = figures["server"] / figures["bare"]
     print(
