@@ -10,7 +10,7 @@ from cases.errors import PhotoCountInvalid
 from cases.tables import Case
 from cases.workflow import ACCEPTED, DISPATCHED, record_event, transition
 from core.actors import SYSTEM, Actor
-from notify.service import enqueue
+from notify.service import enqueue_each
 from org import duty, grids
 from org.categories import CategoryInfo
 from org.dispatch import resolve_unit
@@ -22,15 +22,14 @@ def check_photo_count(media_ids: list[str], *, low: int, high: int) -> None:
 
 
 async def notify_staff(case: Case, template: str, staff_ids: list[int], **params: Any) -> None:
-    for staff_id in dict.fromkeys(staff_ids):
-        await enqueue(
-            recipient_kind="staff",
-            recipient_id=staff_id,
-            template=template,
-            params={"caseId": case.public_id, "number": case.number, **params},
-            case_id=case.id,
-            urgent=case.priority == 1,
-        )
+    await enqueue_each(
+        recipient_kind="staff",
+        recipient_ids=list(dict.fromkeys(staff_ids)),
+        template=template,
+        params={"caseId": case.public_id, "number": case.number, **params},
+        case_id=case.id,
+        urgent=case.priority == 1,
+    )
 
 
 async def notify_unit(case: Case, template: str, *, unit_id: int | None, **params: Any) -> None:
@@ -100,8 +99,9 @@ async def dispatch_to(
             data={"staff_id": assignee, "by": "on_duty"},
         )
         await notify_staff(case, "task.assigned", [assignee])
-    await notify_unit(case, "task.new", unit_id=unit_id)
-    if not await accounts.staff_ids_of_unit(unit_id=unit_id):
+    staff = await accounts.staff_ids_of_unit(unit_id=unit_id)
+    await notify_staff(case, "task.new", staff)
+    if not staff:
         await alerts.raise_alert("unit_unstaffed", case=case, detail={"unitId": unit_id})
     return case
 

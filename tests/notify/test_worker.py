@@ -67,6 +67,29 @@ async def test_dedupe_key_queues_a_reminder_once():
     assert (first, second) == (True, False)
 
 
+async def test_a_fan_out_queues_one_job_per_recipient_however_many(database):
+    """One statement per 500 recipients: a city-wide unit of 1,201 staff gets 1,201 jobs,
+    each with the same template and parameters and nobody twice."""
+    from notify.service import enqueue_each
+
+    async with transaction():
+        await enqueue_each(
+            recipient_kind="staff",
+            recipient_ids=list(range(1, 1202)),
+            template="task.new",
+            params={"caseId": "k_x", "number": "20261205-00001"},
+            urgent=True,
+        )
+        await enqueue_each(recipient_kind="staff", recipient_ids=[], template="x", params={})
+    rows = await NotificationJob.select(
+        NotificationJob.recipient_id, NotificationJob.params, NotificationJob.urgent
+    ).where(NotificationJob.template == "task.new")
+    assert sorted(row["recipient_id"] for row in rows) == list(range(1, 1202))
+    assert {msgspec.json.decode(row["params"])["number"] for row in rows} == {"20261205-00001"}
+    assert all(row["urgent"] for row in rows)
+    assert await NotificationJob.count() == 1201
+
+
 async def test_dead_letters_are_listed_for_admins_and_can_be_retried(api, outbox, apns_fake):
     session, cid = await _citizen(api)
     operator = await api.staff("operator")
