@@ -7,7 +7,7 @@ import datetime as dt
 
 import msgspec
 
-from accounts.api_keys import IssuedKey, create_api_client, rotate_api_key
+from accounts.api_keys import IssuedKey, create_api_client, forget_api_keys, rotate_api_key
 from accounts.errors import ApiClientNameTaken, UnknownApiClient
 from accounts.tables import ApiClient
 from core import clock
@@ -79,4 +79,5 @@ async def set_api_client(
         changes[ApiClient.trusted] = trusted
     if changes:
         await ApiClient.update(changes).where(ApiClient.id == client_id)
+        forget_api_keys()
     return await api_client_info(client_id=client_id)

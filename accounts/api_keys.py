@@ -10,6 +10,7 @@ import msgspec
 from accounts.tables import ApiClient
 from core import clock
 from core.ids import sha256_hex
+from core.ttlcache import TtlCache
 
 
 class IssuedKey(msgspec.Struct, frozen=True, kw_only=True):
@@ -52,13 +53,29 @@ async def rotate_api_key(*, client_id: int) -> IssuedKey:
     )
     if not rows:
         raise LookupError(client_id)
+    forget_api_keys()
     return IssuedKey(client_id=client_id, name=rows[0]["name"], key=key)
 
 
+# Cameras and sensors send a report each, all day: the client behind a key is cached as a
+# staff token's account is. A revoked or rotated key stops at once in the process that did
+# it and within CITYOPS_CACHE_CHECK_SECONDS elsewhere.
+_clients: TtlCache[MachineClient | None] = TtlCache()
+
+
+def forget_api_keys() -> None:
+    _clients.clear()
+
+
 async def authenticate_api_key(key: str) -> MachineClient | None:
+    digest = sha256_hex(key)
+    return await _clients.get(digest, lambda: _client_of(digest))
+
+
+async def _client_of(digest: str) -> MachineClient | None:
     row = (
         await ApiClient.objects()
-        .where((ApiClient.key_hash == sha256_hex(key)) & ApiClient.active.eq(True))
+        .where((ApiClient.key_hash == digest) & ApiClient.active.eq(True))
         .first()
     )
     if row is None:

@@ -18,13 +18,16 @@ most 12 slots, ordered here in Python.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Literal
 
 import msgspec
 
 from core import clock
 from core.db import is_unique_violation
+from core.ttlcache import TtlCache
 from org.categories import CategoryInfo, parse_code, validate_priority
+from org.centres import unit_tree
 from org.errors import DispatchRuleExists, InvalidDispatchRule, UnknownGrid
 from org.grids import GridInfo
 from org.tables import Category, DispatchRule, Grid, OrgUnit
@@ -97,22 +100,35 @@ def _priority(category: CategoryInfo, rule_priority: int | None, asked: int | No
     return asked or category.default_priority
 
 
+# Every report asks which rule holds; rules change a few times a year. A unit's activity
+# is read from the unit tree, which follows unit edits on its own.
+_rules: TtlCache[list[dict]] = TtlCache()
+
+
+def _active_rules(slots: tuple[str, ...]) -> Awaitable[list[dict]]:
+    return _rules.get(
+        slots,
+        lambda: DispatchRule.select(
+            DispatchRule.id,
+            DispatchRule.slot,
+            DispatchRule.unit,
+            DispatchRule.priority,
+            DispatchRule.assign_on_duty,
+        ).where(DispatchRule.slot.is_in(list(slots)) & DispatchRule.active.eq(True)),
+    )
+
+
 async def resolve_unit(
     *, category: CategoryInfo, grid: GridInfo | None, priority: int | None = None
 ) -> DispatchTarget | None:
     """The unit a case of ``category`` in ``grid`` (None: outside every grid) goes to."""
     candidates = _candidate_slots(category, grid)
-    rows = await DispatchRule.select(
-        DispatchRule.id,
-        DispatchRule.slot,
-        DispatchRule.unit,
-        DispatchRule.priority,
-        DispatchRule.assign_on_duty,
-    ).where(
-        DispatchRule.slot.is_in([slot for slot, _, _ in candidates])
-        & DispatchRule.active.eq(True)
-        & DispatchRule.unit.active.eq(True)
-    )
+    tree = await unit_tree()
+    rows = [
+        row
+        for row in await _active_rules(tuple(slot for slot, _, _ in candidates))
+        if (unit := tree.units.get(row["unit"])) is not None and unit[2]
+    ]
     by_slot = {row["slot"]: row for row in rows}
     for slot, scope, area in candidates:
         if (row := by_slot.get(slot)) is not None:
@@ -216,6 +232,7 @@ async def create_dispatch_rule(
         if is_unique_violation(exc):
             raise DispatchRuleExists() from None
         raise
+    _rules.clear()
     return rule_info(row.to_dict())
 
 
@@ -244,11 +261,13 @@ async def update_dispatch_rule(
         row.assign_on_duty = assign_on_duty
     row.updated_at = clock.now()
     await row.save()
+    _rules.clear()
     return rule_info(row.to_dict())
 
 
 async def delete_dispatch_rule(*, rule_id: int) -> None:
     await DispatchRule.delete().where(DispatchRule.id == rule_id)
+    _rules.clear()
 
 
 async def list_dispatch_rules() -> list[RuleInfo]:

@@ -18,6 +18,7 @@ import msgspec
 
 from core import clock
 from core.db import raw
+from core.ttlcache import TtlCache
 from core.working_hours import Periods
 from org import calendar
 from org.categories import SLA_UNITS, CategoryInfo, validate_priority
@@ -65,15 +66,19 @@ def policy_slot(category_id: int | None, priority: int) -> str:
     return f"{'*' if category_id is None else category_id}:{priority}"
 
 
+# Read by every dispatch; a city has a handful of policies, edited a few times a year.
+_policies: TtlCache[dict[str, SlaLimit]] = TtlCache(max_entries=1)
+
+
+async def _load_policies() -> dict[str, SlaLimit]:
+    rows = await SlaPolicy.select(SlaPolicy.slot, SlaPolicy.limit_value, SlaPolicy.limit_unit)
+    return {row["slot"]: SlaLimit(value=row["limit_value"], unit=row["limit_unit"]) for row in rows}
+
+
 async def sla_limit(*, category: CategoryInfo, priority: int | None = None) -> SlaLimit:
     priority = validate_priority(priority or category.default_priority)
     own = SlaLimit(value=category.sla_value, unit=category.sla_unit)
-    rows = await SlaPolicy.select(
-        SlaPolicy.slot, SlaPolicy.limit_value, SlaPolicy.limit_unit
-    ).where(SlaPolicy.slot.is_in([policy_slot(category.id, priority), policy_slot(None, priority)]))
-    policies = {
-        row["slot"]: SlaLimit(value=row["limit_value"], unit=row["limit_unit"]) for row in rows
-    }
+    policies = await _policies.get("all", _load_policies)
     if (specific := policies.get(policy_slot(category.id, priority))) is not None:
         return specific
     if priority == category.default_priority:
@@ -111,6 +116,7 @@ async def set_sla_policy(
         policy_slot(category_id, priority),
         clock.now(),
     )
+    _policies.clear()
     return limit
 
 
@@ -122,6 +128,7 @@ async def remove_sla_policy(*, category_code: str | None, priority: int) -> None
             raise UnknownCategory(code=category_code)
         category_id = row["id"]
     await SlaPolicy.delete().where(SlaPolicy.slot == policy_slot(category_id, priority))
+    _policies.clear()
 
 
 async def deadline_for(

@@ -132,7 +132,9 @@ async def test_the_tree_is_localized(database):
     assert sum(len(major.children) for kind in zh for major in kind.children) == seed_count()
 
 
-async def test_sla_limits_follow_the_documented_precedence(database):
+async def test_sla_limits_follow_the_documented_precedence(database, settings_env):
+    # Policies are cached: setting and removing one still holds at once in this process.
+    settings_env(CITYOPS_CACHE_CHECK_SECONDS="3600")
     await seeded()
     parking = await categories.get_category(code="E0505")  # priority 3, 2 working hours
     own = sla.SlaLimit(value=2, unit="working_hours")

@@ -178,7 +178,9 @@ async def test_a_rule_may_set_the_priority(database):
     assert (await dispatch.resolve_unit(category=parking, grid=grid)).priority == 3
 
 
-async def test_inactive_rules_and_units_are_skipped(database):
+async def test_inactive_rules_and_units_are_skipped(database, settings_env):
+    # Rules and units are cached: an edit still holds at once in the process that made it.
+    settings_env(CITYOPS_CACHE_CHECK_SECONDS="3600")
     grid, handlers = await city()
     parking = await get_category(code="E0505")
     async with transaction():
@@ -191,11 +193,19 @@ async def test_inactive_rules_and_units_are_skipped(database):
         await dispatch.create_dispatch_rule(
             category_code="E05", unit_id=handlers[("major", "any")].id
         )
+    assert (await dispatch.resolve_unit(category=parking, grid=grid)).matched == "category/grid"
+    async with transaction():
         await dispatch.update_dispatch_rule(rule_id=rule.id, active=False)
     assert (await dispatch.resolve_unit(category=parking, grid=grid)).matched == "major/any"
     async with transaction():
         await dispatch.update_dispatch_rule(rule_id=rule.id, active=True)
+    assert (await dispatch.resolve_unit(category=parking, grid=grid)).matched == "category/grid"
+    async with transaction():
         await units.update_org_unit(unit_id=handlers[("category", "grid")].id, active=False)
+    assert (await dispatch.resolve_unit(category=parking, grid=grid)).matched == "major/any"
+    async with transaction():
+        await dispatch.delete_dispatch_rule(rule_id=rule.id)
+        await units.update_org_unit(unit_id=handlers[("category", "grid")].id, active=True)
     assert (await dispatch.resolve_unit(category=parking, grid=grid)).matched == "major/any"
 
 

@@ -169,7 +169,9 @@ async def test_grid_create_and_update(api, admin):
     assert entry["before"]["grid"]["name"] == "新区" and entry["after"]["grid"]["active"] is False
 
 
-async def test_api_keys_shown_once_rotated_and_revoked(api, admin):
+async def test_api_keys_shown_once_rotated_and_revoked(api, admin, settings_env):
+    # The client behind a key is cached: a rotation or revocation still holds at once.
+    settings_env(CITYOPS_CACHE_CHECK_SECONDS="3600")
     async with transaction():
         await load_org_demo()
     created = await api.post(
