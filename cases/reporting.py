@@ -91,6 +91,7 @@ async def _insert_case(
     await case.save()
     case._follower_ids = []  # see notify_reporter_and_followers
     case._grid = grid
+    case._no_open_alerts = True  # see alerts.resolve_alerts
     return case
 
 
