@@ -12,7 +12,10 @@ processes: the kernel hands each new connection to one of them, with no proxy ho
 wrk and the app. nginx in front of N ports would spend CPU of its own on the machine's 2
 cores that the app's processes then lack, and measure the balancer as much as the app.
 Each process builds its nearby index at start; the rounds begin once /readyz answered 200
-on 20 connections in a row.
+on 20 connections in a row. All 7 processes hold a pool of PostgreSQL connections at once:
+--pool-max (CITYOPS_DB_POOL_MAX, default 5 here, 10 in the app) keeps their sum, 35, well
+below the max_connections (100) of the PostgreSQL server this machine shares (with 10 each,
+a first run got "too many clients already", answered 503 service.unavailable).
 
 Load: wrk (one thread, --connections connections kept open, bench/load.lua) with the mix of
 bench/load.py: nearby 50 %, signpost scans 20 %, my reports 10 %, notifications 10 %,
@@ -31,7 +34,7 @@ and after the rounds, and its peak RSS. Exit status 1 if any mix request failed.
     .venv/bin/python bench/scale.py [--seconds 15] [--rounds 3] [--processes 1,2,4]
         [--connections 32] [--anchor-seconds 5] [--warmup 5] [--places 1000000]
         [--database-url postgresql://postgres@127.0.0.1:5432/scratch_scale]
-        [--citizens 1000] [--cases 1500] [--inspectors 24]
+        [--citizens 1000] [--cases 1500] [--inspectors 24] [--pool-max 5]
 """
 
 from __future__ import annotations
@@ -176,7 +179,8 @@ def report(args, results: dict[int, list[dict]], mem: dict, seeded: dict, places
         f"cityops mixed load vs API processes on PostgreSQL: uvicorn --workers N (one "
         f"listening socket), wrk 1 thread, {args.connections} connections, {args.rounds} rounds"
         f" x {args.seconds:.0f} s mix + {args.anchor_seconds:.0f} s /healthz per N, "
-        f"interleaved {','.join(map(str, args.processes))}; {os.cpu_count()} cores"
+        f"interleaved {','.join(map(str, args.processes))}; {os.cpu_count()} cores; "
+        f"{args.pool_max} PostgreSQL connections at most per process"
     )
     print(
         f"data: {places:,} places, {counts['citizens']:,} citizens, {counts['cases']:,} cases, "
@@ -285,6 +289,7 @@ def main() -> None:
     parser.add_argument("--citizens", type=int, default=1000)
     parser.add_argument("--cases", type=int, default=1500)
     parser.add_argument("--inspectors", type=int, default=24)
+    parser.add_argument("--pool-max", type=int, default=5, help="connections per process")
     parser.add_argument("--ready-timeout", type=float, default=900, help="index builds, s")
     args = parser.parse_args()
     args.processes = [int(n) for n in args.processes.split(",")]
@@ -292,7 +297,10 @@ def main() -> None:
         raise SystemExit("wrk is needed: apt-get install -y wrk")
     tmp = Path(tempfile.mkdtemp(prefix="cityops-bench-scale-"))
     env = common.clean_environment(
-        **SETTINGS, CITYOPS_DATABASE_URL=args.database_url, CITYOPS_VAR_DIR=str(tmp)
+        **SETTINGS,
+        CITYOPS_DATABASE_URL=args.database_url,
+        CITYOPS_VAR_DIR=str(tmp),
+        CITYOPS_DB_POOL_MAX=str(args.pool_max),
     )
     for key in [k for k in os.environ if k.startswith("CITYOPS_")]:
         del os.environ[key]
