@@ -29,7 +29,8 @@ p99 of every mix request (raw, from load.lua's clock); errors; /healthz req/s an
 the load average during its rounds; the CPU used in cores over its mix runs (the machine,
 all API processes, PostgreSQL's backends of the database, wrk) and each API process's share;
 each process's memory (RSS, PSS, USS from /proc/<pid>/smaps_rollup) once its index is built
-and after the rounds, and its peak RSS. Exit status 1 if any mix request failed.
+and after the rounds, and its peak RSS; then p50/p99 of each route of the mix per N. Exit
+status 1 if any mix request failed.
 
     .venv/bin/python bench/scale.py [--seconds 15] [--rounds 3] [--processes 1,2,4]
         [--connections 32] [--anchor-seconds 5] [--warmup 5] [--places 1000000]
@@ -55,6 +56,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import common  # noqa: E402
 from bench.load import SETTINGS, combine, errors_of, measure, run_wrk, step  # noqa: E402
+from bench.load_anchor import ROUTES  # noqa: E402
 from bench.load_seed import lua_data, make_photo, seed  # noqa: E402
 from bench.nearby import rows as place_rows  # noqa: E402
 
@@ -231,7 +233,21 @@ def report(args, results: dict[int, list[dict]], mem: dict, seeded: dict, places
                 f"USS {ready['uss']:.0f}; after the rounds RSS {after['rss']:.0f}, PSS "
                 f"{after['pss']:.0f}, USS {after['uss']:.0f}; peak RSS {after['peak']:.0f} MB"
             )
+    routes(args, results)
     return failed
+
+
+def routes(args, results: dict[int, list[dict]]) -> None:
+    """p50/p99 of each route of the mix per N: which routes the waiting falls on."""
+    mixes = {n: combine([run["mix"] for run in results[n]]) for n in args.processes}
+    p = common.percentile
+    print(f"\n{'mix route, p50 / p99 ms':<36}" + "".join(f"{f'N={n}':>18}" for n in mixes))
+    for route, (label, _) in ROUTES.items():
+        cells = []
+        for mix in mixes.values():
+            values = mix["latency"].get(route, [])
+            cells.append(f"{p(values, 0.5):>8.1f} /{p(values, 0.99):>7.1f}")
+        print(f"{label:<36}" + "".join(f"{cell:>18}" for cell in cells))
 
 
 def len_of(figures: dict) -> int:
