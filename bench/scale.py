@@ -10,8 +10,9 @@ bench/load.py), all started before the first round and kept up, so that rounds c
 alternate without rebuilding indexes. --workers N shares one listening socket among N
 processes: the kernel hands each new connection to one of them, with no proxy hop between
 wrk and the app. A kept-open connection stays with the process that accepted it, and that
-is not always an even share: each process's CPU is printed. nginx in front of N ports would spend CPU of its own on the machine's 2
-cores that the app's processes then lack, and measure the balancer as much as the app.
+is not always an even share: each process's CPU is printed. nginx in front of N ports
+would spend CPU of its own on the machine's 2 cores that the app's processes then lack, and
+measure the balancer as much as the app.
 Each process builds its nearby index at start; the rounds begin once /readyz answered 200
 on 20 connections in a row. All 7 processes hold a pool of PostgreSQL connections at once:
 --pool-max (CITYOPS_DB_POOL_MAX, default 5 here, 10 in the app) keeps their sum, 35, well
