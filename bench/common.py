@@ -176,13 +176,43 @@ def _stat_fields(pid: str) -> list[str] | None:
     return text[text.rindex(")") + 2 :].split()
 
 
+def group_pids(pgid: int) -> list[int]:
+    """The live processes of one process group."""
+    return sorted(
+        int(pid)
+        for pid in os.listdir("/proc")
+        if pid.isdigit() and (fields := _stat_fields(pid)) and int(fields[2]) == pgid
+    )
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU of one process so far; 0 once it is gone."""
+    fields = _stat_fields(str(pid))
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS if fields else 0.0
+
+
 def group_cpu_seconds(pgid: int) -> float:
     """User + system CPU of the live processes of one process group."""
-    total = 0
-    for pid in os.listdir("/proc"):
-        if pid.isdigit() and (fields := _stat_fields(pid)) and int(fields[2]) == pgid:
-            total += int(fields[11]) + int(fields[12])
-    return total / CLOCK_TICKS
+    return sum(process_cpu_seconds(pid) for pid in group_pids(pgid))
+
+
+def memory_mb(pid: int) -> dict[str, float]:
+    """RSS, PSS (shared pages split among their users), USS (private pages only) and the
+    peak RSS (VmHWM) of one process, in MB, from /proc/<pid>/smaps_rollup and status."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, value = line.split(":", 1)
+        fields[name] = int(value.split()[0])
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            fields["VmHWM"] = int(line.split()[1])
+    uss = fields["Private_Clean"] + fields["Private_Dirty"]
+    return {
+        "rss": fields["Rss"] / 1024,
+        "pss": fields["Pss"] / 1024,
+        "uss": uss / 1024,
+        "peak": fields["VmHWM"] / 1024,
+    }
 
 
 def postgres_cpu(database: str) -> dict[int, float]:
