@@ -206,13 +206,14 @@ def _tally(planted: Planted, per_query: list[list[str]]) -> tuple[dict, dict, di
     false hits (another scene's photo or a random one) for planted and unplanted queries."""
     forward: dict[str, int] = {}
     back: dict[str, int] = {}
-    false = {"planted": 0, "unplanted": 0, "queries": 0}
+    false = {"planted": 0, "unplanted": 0, "random": 0, "queries": 0}
     for query, found in zip(planted.queries, per_query, strict=True):
         ours = [p for p in set(found) if planted.kinds.get(p, (-1,))[0] == query.scene]
         mine = {planted.kinds[p][1] for p in ours}
         wrong = len(set(found)) - len(ours)
         false["planted" if query.kind else "unplanted"] += wrong
         false["queries"] += wrong > 0
+        false["random"] += sum(p not in planted.kinds for p in set(found))
         if query.kind == ORIGINAL:
             for kind in mine - {ORIGINAL}:
                 forward[kind] = forward.get(kind, 0) + 1
@@ -258,7 +259,8 @@ def _print_finds(planted: Planted, finds: dict[str, list[list[str]]], limits: tu
         print(
             f"  false hits, {label} bits: {false['planted']} for {len(planted.kinds)} planted "
             f"queries, {false['unplanted']} for {unplanted} unplanted ({false['queries']} "
-            "queries with any)"
+            f"queries with any; {false['random']} of them random photos, the rest other "
+            "scenes' planted photos)"
         )
 
 
