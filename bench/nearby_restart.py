@@ -8,13 +8,18 @@ A,B,A,B for --rounds:
     steady    the process is up and ready for the whole round (the anchor)
     restart   one second in, the process is stopped (SIGTERM) and a new one started on the
               same port; it builds its index in the background (places.index), answering
-              503 places.index_warming until it is ready, then 200
+              503 places.index_warming until it is ready, then 200; the round lasts until
+              AFTER_READY seconds past ready, so the new process's first answers count too
 
 Printed per kind of round (medians and spread over the rounds): answers by status, p99 and
-the maximum latency of answered requests, how many took over 100 ms, and for restarts how
-long the new process took to be ready. Connection errors while no process listens (between
-the stop and the new process's bind) are counted apart: a balancer sends those to another
-replica, as it does the 503s (/readyz). The machine's load average is printed beside.
+the maximum latency of answered requests, how many took over 100 ms (also per 10,000
+answers: rounds differ in length), and for restarts how long the new process took to be
+ready and where the slow answers were (slow_by_phase: to the old process, while warming,
+in the first second after ready, later). Each round's raw answers (status, latency and send
+time in microseconds of CLOCK_MONOTONIC) stay in the printed work directory. Connection
+errors while no process listens (between the stop and the new process's bind) are counted
+apart: a balancer sends those to another replica, as it does the 503s (/readyz). The
+machine's load average is printed beside.
 
     .venv/bin/python bench/nearby_restart.py [--places 1000000] [--rounds 3] [--seconds 40]
 """
