@@ -363,6 +363,8 @@ def _rebuild_soon() -> None:
             epoch, version = await read_stamp()
             main, kind_codes = await build_apart()
             _state.index = PlaceIndex(epoch, version, main, kind_codes)
+            # No gc.collect() first: walking the app's heap held the loop 150-600 ms, and the
+            # child left this process next to no garbage.
             _frozen()
             _state.next_check = None  # look at the stamp again: edits made during the build
         except asyncio.CancelledError:

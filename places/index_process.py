@@ -1,7 +1,8 @@
 """The nearby index built in a child process, for a serving process (places.index's
 background builds). Reading, decoding and packing 1,000,000 places is 10-30 s of Python
-work; done in the serving process, even in small chunks, it held the event loop and the GIL
-between the requests (bench/nearby_restart.py: restart rounds' p99 168-200 ms). The child
+work; done in the serving process, even in small chunks, it held the event loop between
+the requests (loop stalls up to ~300 ms, two full garbage collections of ~260 ms each, at
+1,000,000 places under load: every connection's answer late at once). The child
 reads the database itself (the same settings, inherited through the environment), builds
 and sorts the segment at a lower CPU priority, and writes its columns into a memory file
 (memfd) its parent passed down; the parent maps that file and hands the columns to
