@@ -315,6 +315,20 @@ def wrk(
     return {"rps": rps, "p50_ms": ms("50"), "p99_ms": ms("99")}
 
 
+def wait_ready(port: int, timeout: float = 600) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"port {port}: /readyz not 200 within {timeout} s")
+
+
 def peak_rss_mb(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text()
     return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
@@ -422,6 +436,7 @@ def http_figures(
     import httpx
 
     started = time.perf_counter()
+    wait_ready(api_port)  # a serving process builds its index in the background (503 until)
     first = httpx.get(
         f"http://127.0.0.1:{api_port}/api/citizen/places/nearby?kinds=toilet"
         f"&lat={CENTER[0]}&lon={CENTER[1]}&radius=2000&limit=20",
@@ -429,7 +444,7 @@ def http_figures(
     )
     first.raise_for_status()
     print(
-        f"API process: first request (builds the index) {time.perf_counter() - started:.1f} s,"
+        f"API process: ready (index built) and first answer {time.perf_counter() - started:.1f} s,"
         f" {len(first.json()['items'])} items, {len(first.content)} bytes"
     )
     payload = tmp / "payload.json"
@@ -446,6 +461,7 @@ def http_figures(
         others["in_app_bare"] = start(
             ["--factory", "bench.nearby:create_api_app_with_bare"], extra, ports["in_app_bare"]
         )
+        wait_ready(ports["in_app_bare"])  # its build would compete with the rounds
         for name in results:
             wrk(ports[name], 3, script, files[name])  # warm-up
         for _ in range(args.rounds):

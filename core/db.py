@@ -240,6 +240,12 @@ async def keep_session(connection: Any) -> None:
 
 
 async def open_pool(settings: Settings) -> None:
+    from piccolo.engine.finder import engine_finder
+
+    # A table's first query finds Piccolo's engine by importing piccolo.conf.apps (and with
+    # it black) and piccolo_conf: 100-200 ms on the event loop, which stalled every request
+    # a new process was answering then (bench/nearby_restart.py). Done before serving.
+    engine_finder()
     db = engine()
     if isinstance(db, PostgresEngine):
         await db.start_connection_pool(

@@ -15,7 +15,8 @@ stamp (places.service). A process asks the database for that stamp at most every
 ``places_index_check_seconds`` (at once after its own writes) and reads only the rows with
 a newer revision into a small ``overlay`` segment that shadows the main one; past
 ``OVERLAY_MAX`` changed places the main segment is rebuilt. A new "places.epoch" (the
-tables were emptied or restored) forces a rebuild too.
+tables were emptied or restored) forces a rebuild too. A serving process builds in a child
+process (places.index_process), never on its own event loop.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from core.db import raw
 from core.settings import get_settings
 from places.errors import IndexWarming
 from places.found import Found
+from places.index_process import build_apart
 from places.segment import (
     ACCESSIBLE,
     STATUS_OPEN,
@@ -53,7 +55,6 @@ STAMP, EPOCH = "places", "places.epoch"
 _states = itertools.count(1)
 FIRST_RADIUS_M = 250.0
 CHUNK = 20_000
-PAUSED_CHUNK = 2_000  # packing 2,000 places holds the loop for a few milliseconds
 OVERLAY_MAX = 10_000
 
 
@@ -237,11 +238,9 @@ def _segment_of(rows: list[dict], kind_ids: dict[str, int]) -> Segment:
 _COLUMNS = "id, kind, lat, lon, name, address, hours, status, attributes, deleted"
 
 
-async def build_index(epoch: int | None, version: int | None, pause: bool = False) -> PlaceIndex:
-    """Stream the live places in chunks so the peak stays near the final size. With
-    ``pause`` (a build beside the requests) the chunks are small and the final sort runs
-    in a thread, so the event loop is never held for long."""
-    chunk = PAUSED_CHUNK if pause else CHUNK
+async def build_index(epoch: int | None, version: int | None) -> PlaceIndex:
+    """Stream the live places in chunks so the peak stays near the final size. This holds
+    the event loop for seconds: a serving process builds through build_apart instead."""
     kind_rows = await raw("SELECT code FROM place_kinds ORDER BY sort_order, code")
     kind_ids: dict[str, int] = {}
     for row in kind_rows:
@@ -253,15 +252,14 @@ async def build_index(epoch: int | None, version: int | None, pause: bool = Fals
             f"SELECT {_COLUMNS} FROM place WHERE NOT deleted AND id > {{}} "  # noqa: S608
             "ORDER BY id LIMIT {}",
             last,
-            chunk,
+            CHUNK,
         )
         if not rows:
             break
         packer.add(rows)
         last = rows[-1]["id"]
         del rows
-    main = await asyncio.to_thread(packer.segment) if pause else packer.segment()
-    return PlaceIndex(epoch, version, main, list(kind_ids))
+    return PlaceIndex(epoch, version, packer.segment(), list(kind_ids))
 
 
 # --- the stamp and the process-wide index ---------------------------------------------------
@@ -363,7 +361,11 @@ def _rebuild_soon() -> None:
     async def build() -> None:
         try:
             epoch, version = await read_stamp()
-            _state.index = await _built(epoch, version, pause=True)
+            main, kind_codes = await build_apart()
+            _state.index = PlaceIndex(epoch, version, main, kind_codes)
+            # No gc.collect() first: walking the app's heap held the loop 150-600 ms, and the
+            # child left this process next to no garbage.
+            _frozen()
             _state.next_check = None  # look at the stamp again: edits made during the build
         except asyncio.CancelledError:
             raise
@@ -375,13 +377,17 @@ def _rebuild_soon() -> None:
     _state.build = asyncio.get_running_loop().create_task(build(), context=contextvars.Context())
 
 
-async def _built(epoch: int | None, version: int | None, pause: bool = False) -> PlaceIndex:
-    index = await build_index(epoch, version, pause=pause)
+async def _built(epoch: int | None, version: int | None) -> PlaceIndex:
+    index = await build_index(epoch, version)
+    gc.collect()
+    _frozen()
+    return index
+
+
+def _frozen() -> None:
     # What the process holds now mostly lives as long as it does; frozen, a full collection
     # no longer walks it (one took 110-150 ms with the index loaded, a p99 stall).
-    gc.collect()
     gc.freeze()
-    return index
 
 
 async def current_index() -> PlaceIndex:

@@ -87,6 +87,8 @@ _DTYPES = {
     "flags": np.uint8,
     "sched": np.int32,
 }
+# A sorted segment's columns, as places.index_process hands them from its child.
+SORTED_COLUMNS = ("keys", *_PER_PLACE, "d_lat", "d_lon", "by_id", "sorted_ids")
 _OFFSET_CHUNK = 65_536
 
 
@@ -121,7 +123,21 @@ class Segment:
         self.records = records
         self.by_id = np.argsort(self.ids).astype(np.int32)
         self.sorted_ids = self.ids[self.by_id]
-        self.dead = np.zeros(len(self.ids), dtype=bool)
+        self._unmarked()
+
+    @classmethod
+    def sorted(cls, columns: dict[str, Any]) -> Segment:
+        """A segment of columns already sorted and worked out by another process
+        (SORTED_COLUMNS and records, read-only arrays are fine)."""
+        segment = cls.__new__(cls)
+        for name in SORTED_COLUMNS:
+            setattr(segment, name, columns[name])
+        segment.records = columns["records"]
+        segment._unmarked()
+        return segment
+
+    def _unmarked(self) -> None:
+        self.dead = np.zeros(len(self.ids), dtype=bool)  # places the overlay shadows
         self.any_dead = False
 
     def __len__(self) -> int:

@@ -17,13 +17,13 @@ from tests.qr.util import add_signpost
 
 def _gated(monkeypatch) -> asyncio.Event:
     gate = asyncio.Event()
-    real = nearby_index.build_index
+    real = nearby_index.build_apart
 
     async def build_after_the_gate(*args, **kwargs):
         await gate.wait()
         return await real(*args, **kwargs)
 
-    monkeypatch.setattr(nearby_index, "build_index", build_after_the_gate)
+    monkeypatch.setattr(nearby_index, "build_apart", build_after_the_gate)
     return gate
 
 
