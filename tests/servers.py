@@ -39,12 +39,27 @@ def _wait_until_healthy(process: subprocess.Popen, url: str, log=None) -> None:
             raise RuntimeError(f"server at {url} exited: {_log_tail(log)}")
         try:
             if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                _wait_for_places(url, deadline)
                 return
         except httpx.TransportError:
             pass
         if time.monotonic() > deadline:
             raise RuntimeError(f"server at {url} did not start")
         time.sleep(0.2)
+
+
+def _wait_for_places(url: str, deadline: float) -> None:
+    """A serving process loads its nearby index in a child process and answers 503
+    places.index_warming meanwhile: a test starts once it is loaded. A process that is not
+    ready for another reason (its database down, on purpose) is the test's business."""
+    while time.monotonic() < deadline:
+        try:
+            answer = httpx.get(f"{url}/readyz", timeout=5)
+        except httpx.TransportError:
+            return
+        if answer.status_code != 503 or "index_warming" not in answer.text:
+            return
+        time.sleep(0.1)
 
 
 def app_env(root: Path, port: int, db_name: str, **extra: str) -> dict[str, str]:
