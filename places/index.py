@@ -30,7 +30,6 @@ import logging
 import secrets
 from typing import NamedTuple
 
-import msgspec
 import numpy as np
 
 from core import clock
@@ -39,14 +38,8 @@ from core.settings import get_settings
 from places.errors import IndexWarming
 from places.found import Found
 from places.index_process import build_apart
-from places.segment import (
-    ACCESSIBLE,
-    STATUS_OPEN,
-    Segment,
-    _flags,
-    pack_record,
-    schedule_id,
-)
+from places.packing import COLUMNS, kind_id, read_live, segment_of
+from places.segment import ACCESSIBLE, STATUS_OPEN, Segment
 
 log = logging.getLogger(__name__)
 STAMP, EPOCH = "places", "places.epoch"
@@ -54,7 +47,6 @@ STAMP, EPOCH = "places", "places.epoch"
 # memoized on it (qr.service's scans) are current while it is.
 _states = itertools.count(1)
 FIRST_RADIUS_M = 250.0
-CHUNK = 20_000
 OVERLAY_MAX = 10_000
 
 
@@ -67,7 +59,7 @@ class PlaceIndex:
         self.kind_codes = kind_codes
         self.kind_ids = {code: i for i, code in enumerate(kind_codes)}
         self.overlay_rows: dict[int, dict | None] = {}
-        self.overlay = _segment_of([], self.kind_ids)
+        self.overlay = segment_of([], self.kind_ids)
         self.state = next(_states)
 
     def __len__(self) -> int:
@@ -81,7 +73,7 @@ class PlaceIndex:
                 self.main.dead[pos] = True
                 self.main.any_dead = True
         live = [row for row in self.overlay_rows.values() if row is not None]
-        self.overlay = _segment_of(live, self.kind_ids)
+        self.overlay = segment_of(live, self.kind_ids)
         self.kind_codes = list(self.kind_ids)  # a kind created since the build
         self.version = version
         self.state = next(_states)
@@ -168,98 +160,11 @@ class PlaceIndex:
         return Found.concat(batches).take(slice(0, limit))
 
 
-def _record(row: dict) -> tuple[bytes, tuple, int, int]:
-    attributes = row["attributes"]
-    if isinstance(attributes, str):
-        attributes = msgspec.json.decode(attributes)
-    record, cuts = pack_record(row["name"], row["address"], row["status"], attributes)
-    return record, cuts, _flags(row["status"], attributes), schedule_id(row["hours"])
-
-
-class _Packer:
-    """Places' columns and records as they are read, before they become a Segment."""
-
-    def __init__(self, kind_ids: dict[str, int]) -> None:
-        self.kind_ids = kind_ids
-        self.blob = bytearray()
-        self.columns: dict[str, list[np.ndarray]] = {
-            k: [] for k in ("ids", "kinds", "lat", "lon", "flags", "sched", "bounds", "cuts")
-        }
-
-    def add(self, rows: list[dict]) -> None:
-        n, blob = len(rows), self.blob
-        bounds, cuts, flags, sched = [], [], [], []
-        for row in rows:
-            record, cut, flag, schedule = _record(row)
-            bounds.append((len(blob), len(blob) + len(record)))
-            blob += record
-            cuts.append(cut)
-            flags.append(flag)
-            sched.append(schedule)
-        columns = self.columns
-        columns["ids"].append(np.fromiter((r["id"] for r in rows), np.int64, n))
-        columns["kinds"].append(
-            np.fromiter((_kind_id(self.kind_ids, r["kind"]) for r in rows), np.int16, n)
-        )
-        columns["lat"].append(np.fromiter((r["lat"] for r in rows), np.float64, n))
-        columns["lon"].append(np.fromiter((r["lon"] for r in rows), np.float64, n))
-        columns["flags"].append(np.asarray(flags, dtype=np.uint8))
-        columns["sched"].append(np.asarray(sched, dtype=np.int32))
-        columns["bounds"].append(np.asarray(bounds, dtype=np.uint64).reshape(n, 2))
-        columns["cuts"].append(np.asarray(cuts, dtype=np.uint16).reshape(n, 3))
-
-    def segment(self) -> Segment:
-        # Column by column, each chunk list freed as soon as it is joined: the peak of a
-        # rebuild is what the process must be sized for.
-        columns: dict[str, np.ndarray | list] = {}
-        for name, parts in self.columns.items():
-            columns[name] = np.concatenate(parts) if parts else []
-            parts.clear()
-        bounds = np.asarray(columns.pop("bounds"), np.uint64).reshape(-1, 2)
-        columns["bounds"] = bounds.astype(np.uint32) if len(self.blob) < 2**32 else bounds
-        del bounds
-        columns["cuts"] = np.asarray(columns["cuts"], np.uint16).reshape(-1, 3)
-        return Segment(columns, self.blob)
-
-
-def _kind_id(kind_ids: dict[str, int], code: str) -> int:
-    if code not in kind_ids:
-        kind_ids[code] = len(kind_ids)
-    return kind_ids[code]
-
-
-def _segment_of(rows: list[dict], kind_ids: dict[str, int]) -> Segment:
-    packer = _Packer(kind_ids)
-    if rows:
-        packer.add(rows)
-    return packer.segment()
-
-
-_COLUMNS = "id, kind, lat, lon, name, address, hours, status, attributes, deleted"
-
-
 async def build_index(epoch: int | None, version: int | None) -> PlaceIndex:
-    """Stream the live places in chunks so the peak stays near the final size. This holds
-    the event loop for seconds: a serving process builds through build_apart instead."""
-    kind_rows = await raw("SELECT code FROM place_kinds ORDER BY sort_order, code")
-    kind_ids: dict[str, int] = {}
-    for row in kind_rows:
-        _kind_id(kind_ids, row["code"])
-    packer = _Packer(kind_ids)
-    last = 0
-    while True:
-        rows = await raw(
-            f"SELECT {_COLUMNS} FROM place WHERE NOT deleted AND id > {{}} "  # noqa: S608
-            "ORDER BY id LIMIT {}",
-            last,
-            CHUNK,
-        )
-        if not rows:
-            break
-        packer.add(rows)
-        last = rows[-1]["id"]
-        del rows
-    return PlaceIndex(epoch, version, packer.segment(), list(kind_ids))
+    """Every live place, read and packed in this process. This holds the event loop for
+    seconds: a serving process builds through build_apart instead."""
+    main, kind_codes = await read_live()
+    return PlaceIndex(epoch, version, main, kind_codes)
 
 
 # --- the stamp and the process-wide index ---------------------------------------------------
@@ -424,9 +329,9 @@ async def current_index() -> PlaceIndex:
             state.index = index = await _built(epoch, version)
         elif index.version is None or version > index.version:
             for row in await raw("SELECT code FROM place_kinds ORDER BY sort_order, code"):
-                _kind_id(index.kind_ids, row["code"])  # a kind added since the build
+                kind_id(index.kind_ids, row["code"])  # a kind added since the build
             rows = await raw(
-                f"SELECT {_COLUMNS} FROM place WHERE revision > {{}} "  # noqa: S608
+                f"SELECT {COLUMNS} FROM place WHERE revision > {{}} "  # noqa: S608
                 "ORDER BY revision, id",
                 index.version or 0,
             )

@@ -24,6 +24,7 @@ from typing import IO
 
 import numpy as np
 
+from places.packing import read_live
 from places.segment import SORTED_COLUMNS, Segment, schedule_id, schedules
 
 NICE = 10  # the child gives way to its parent's requests on a busy machine
@@ -77,12 +78,9 @@ def _segment(mapped: mmap.mmap, layout: dict) -> Segment:
 
 
 async def _build_into(out: IO[bytes]) -> dict:
-    from places.index import build_index
-
-    index = await build_index(None, None)
-    main = index.main
+    main, kind_codes = await read_live()
     out.write(bytes(_ALIGN))  # never an empty file: mmap refuses one
-    layout: dict = {"kind_codes": index.kind_codes, "schedules": schedules, "columns": {}}
+    layout: dict = {"kind_codes": kind_codes, "schedules": schedules, "columns": {}}
     for name in (*SORTED_COLUMNS, "records"):
         column = np.frombuffer(main.records, np.uint8) if name == "records" else getattr(main, name)
         column = np.ascontiguousarray(column)

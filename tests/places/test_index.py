@@ -6,7 +6,8 @@ import random
 import pytest
 
 from org.geo import distance_m
-from places.index import PlaceIndex, _segment_of
+from places.index import PlaceIndex
+from places.packing import segment_of
 
 NOW = dt.datetime(2026, 12, 1, 9, 0)
 
@@ -34,7 +35,7 @@ def _rows(count: int, seed: int) -> list[dict]:
 
 def _index(rows: list[dict]) -> PlaceIndex:
     kind_ids = {"toilet": 0, "parking": 1, "park": 2}
-    main = _segment_of(rows, kind_ids)
+    main = segment_of(rows, kind_ids)
     return PlaceIndex(1, 1, main, list(kind_ids))
 
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from places import _kernel
-from places.index import _segment_of
 from places.navigation import NavLinks, quoted_json_name
+from places.packing import segment_of
 from tests.places.test_index import _index, _rows
 
 
@@ -124,7 +124,7 @@ def test_a_huge_limit_holds_at_most_the_segment():
 def test_places_near_a_pole_are_found():
     kind_ids = {"toilet": 0}
     rows = [dict(_rows(1, seed=1)[0], kind="toilet", lat=89.95, lon=100.0)]
-    segment = _segment_of(rows, kind_ids)
+    segment = segment_of(rows, kind_ids)
     positions, distances, _ = _kernel.nearest(
         *_nearest_args(segment, kinds=[0], qlat=89.95, qlon=0.0, radius=10_000.0)
     )
